@@ -1,0 +1,298 @@
+"""Booking services: the only code that creates appointments or moves their status.
+
+Each operation runs in one transaction and either does everything or raises `BookingError` with a sentence a
+scheduler can act on, changing nothing. Room and radiologist overlaps are checked inside the transaction; on
+PostgreSQL an exclusion constraint (migration 0002) also holds under concurrent bookings, and its violation is
+turned into the same sentence.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from . import hours
+from .models import MAX_BOOKABLE_MINUTES, Appointment, Patient, ProcedureType, Room
+
+BOOKING_DETAILS = {"laterality", "discharge", "referrer", "notes", "duration_reason"}
+SLOT_STEP_MINUTES = 15
+
+
+class BookingError(Exception):
+    """A booking operation was refused; the message says why, in the scheduler's words."""
+
+
+def _local(dt: datetime) -> datetime:
+    return timezone.localtime(dt)
+
+
+def _hhmm(dt: datetime) -> str:
+    return _local(dt).strftime("%H:%M")
+
+
+def _span(appointment: Appointment) -> str:
+    return f"{_hhmm(appointment.scheduled_start)}-{_hhmm(appointment.expected_end)}"
+
+
+def _person(user) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+def _overlapping(*, start: datetime, end: datetime, exclude_id: int | None):
+    """Live appointments that overlap [start, end); bounded by the longest booking so the index is used."""
+    qs = Appointment.objects.filter(
+        status__in=Appointment.LIVE_STATUSES,
+        scheduled_start__lt=end,
+        scheduled_start__gt=start - timedelta(minutes=MAX_BOOKABLE_MINUTES),
+    ).select_related("room", "radiologist")
+    if exclude_id is not None:
+        qs = qs.exclude(pk=exclude_id)
+    return [a for a in qs if a.expected_end > start]
+
+
+def _check_conflicts(*, room: Room, radiologist, start: datetime, end: datetime, exclude_id: int | None) -> None:
+    for other in _overlapping(start=start, end=end, exclude_id=exclude_id):
+        if other.room_id == room.pk:
+            raise BookingError(f"{room.name} is booked {_span(other)} for another patient.")
+        if radiologist is not None and other.radiologist_id == radiologist.pk:
+            raise BookingError(f"{_person(radiologist)} is already booked {_span(other)} in {other.room.name}.")
+
+
+def _check_slot(
+    *,
+    procedure_type: ProcedureType,
+    room: Room,
+    radiologist,
+    start: datetime,
+    duration: int,
+    duration_reason: str,
+    exclude_id: int | None = None,
+) -> None:
+    """Every rule a booked time must meet, cheapest first; raises BookingError for the first one broken."""
+    if timezone.is_naive(start):
+        raise BookingError("The start time has no time zone; this is a bug, please report it.")
+    if start <= timezone.now():
+        raise BookingError(f"{_local(start):%a %d %b %H:%M} has already passed; choose a time in the future.")
+    if not room.is_active:
+        raise BookingError(f"{room.name} is not in use; choose another room.")
+    if duration <= 0 or duration > MAX_BOOKABLE_MINUTES:
+        raise BookingError(f"A booking lasts between 1 and {MAX_BOOKABLE_MINUTES} minutes.")
+    if not (procedure_type.min_duration <= duration <= procedure_type.max_duration) and not duration_reason.strip():
+        raise BookingError(
+            f"A {procedure_type.name.lower()} is booked for {procedure_type.min_duration}-"
+            f"{procedure_type.max_duration} minutes; give a reason to book {duration}."
+        )
+    end = start + timedelta(minutes=duration)
+    opening = hours.hours_on(_local(start).date())
+    if opening is None or start < opening[0] or end > opening[1]:
+        raise BookingError(
+            f"{_local(start):%a %d %b} {_hhmm(start)}-{_hhmm(end)} is outside clinic hours "
+            f"({hours.describe_opening_hours()})."
+        )
+    if radiologist is not None and not radiologist.groups.filter(name="Radiologists").exists():
+        raise BookingError(f"{_person(radiologist)} is not a radiologist.")
+    _check_conflicts(room=room, radiologist=radiologist, start=start, end=end, exclude_id=exclude_id)
+
+
+def _refused_by_constraint(*, room: Room, radiologist, start: datetime, duration: int, exclude_id) -> BookingError:
+    """Turn a lost race (the exclusion constraint fired) into the sentence the check would have given."""
+    end = start + timedelta(minutes=duration)
+    try:
+        _check_conflicts(room=room, radiologist=radiologist, start=start, end=end, exclude_id=exclude_id)
+    except BookingError as exc:
+        return exc
+    return BookingError(f"{room.name} was just booked by someone else at that time; choose another time.")
+
+
+def _set_status(appointment: Appointment, status: str, *, by) -> None:
+    appointment.status = status
+    appointment.status_changed_at = timezone.now()
+    if by is not None:
+        appointment._history_user = by
+
+
+def _locked(appointment: Appointment) -> Appointment:
+    """The appointment re-read under a row lock, so two staff acting at once cannot both move it."""
+    return Appointment.objects.select_for_update().select_related("procedure_type", "room").get(pk=appointment.pk)
+
+
+def book_appointment(
+    *,
+    patient: Patient,
+    procedure_type: ProcedureType,
+    room: Room,
+    scheduled_start: datetime,
+    expected_duration: int | None = None,
+    radiologist: AbstractBaseUser | None = None,
+    booked_by: AbstractBaseUser | None = None,
+    **details,
+) -> Appointment:
+    unknown = set(details) - BOOKING_DETAILS
+    if unknown:
+        raise TypeError(f"book_appointment() got unexpected details: {', '.join(sorted(unknown))}")
+    duration = expected_duration or procedure_type.default_duration
+    appointment = Appointment(
+        patient=patient,
+        procedure_type=procedure_type,
+        room=room,
+        radiologist=radiologist,
+        scheduled_start=scheduled_start,
+        expected_duration=duration,
+        created_by=booked_by,
+        **details,
+    )
+    if booked_by is not None:
+        appointment._history_user = booked_by
+    try:
+        with transaction.atomic():
+            _check_slot(
+                procedure_type=procedure_type,
+                room=room,
+                radiologist=radiologist,
+                start=scheduled_start,
+                duration=duration,
+                duration_reason=details.get("duration_reason", ""),
+            )
+            appointment.save()
+    except IntegrityError as exc:
+        raise _refused_by_constraint(
+            room=room, radiologist=radiologist, start=scheduled_start, duration=duration, exclude_id=None
+        ) from exc
+    return appointment
+
+
+def reschedule_appointment(
+    appointment: Appointment,
+    *,
+    new_start: datetime,
+    room: Room | None = None,
+    expected_duration: int | None = None,
+    by: AbstractBaseUser | None = None,
+) -> Appointment:
+    """Move an open appointment. A patient's confirmation was for the old time, so it goes back to booked."""
+    try:
+        with transaction.atomic():
+            current = _locked(appointment)
+            if current.status not in (Appointment.Status.BOOKED, Appointment.Status.CONFIRMED):
+                raise BookingError(
+                    f"This appointment is {current.get_status_display().lower()} and can no longer be moved."
+                )
+            room = room or current.room
+            duration = expected_duration or current.expected_duration
+            _check_slot(
+                procedure_type=current.procedure_type,
+                room=room,
+                radiologist=current.radiologist,
+                start=new_start,
+                duration=duration,
+                duration_reason=current.duration_reason,
+                exclude_id=current.pk,
+            )
+            current.scheduled_start = new_start
+            current.room = room
+            current.expected_duration = duration
+            _set_status(current, Appointment.Status.BOOKED, by=by)
+            with transaction.atomic():
+                current.save()
+    except IntegrityError as exc:
+        raise _refused_by_constraint(
+            room=room,
+            radiologist=appointment.radiologist,
+            start=new_start,
+            duration=duration,
+            exclude_id=appointment.pk,
+        ) from exc
+    return current
+
+
+@transaction.atomic
+def cancel_appointment(appointment: Appointment, *, reason: str, by: AbstractBaseUser | None = None) -> Appointment:
+    if not (reason or "").strip():
+        raise BookingError("Give a reason for cancelling.")
+    current = _locked(appointment)
+    if not current.can_become(Appointment.Status.CANCELLED):
+        raise BookingError(f"This appointment is already {current.get_status_display().lower()}.")
+    current.cancellation_reason = reason.strip()
+    _set_status(current, Appointment.Status.CANCELLED, by=by)
+    current.save()
+    return current
+
+
+@transaction.atomic
+def mark_no_show(appointment: Appointment, *, by: AbstractBaseUser | None = None) -> Appointment:
+    current = _locked(appointment)
+    if not current.can_become(Appointment.Status.NO_SHOW):
+        raise BookingError(f"This appointment is already {current.get_status_display().lower()}.")
+    if current.scheduled_start > timezone.now():
+        raise BookingError("A patient can only miss an appointment once its time has come.")
+    _set_status(current, Appointment.Status.NO_SHOW, by=by)
+    current.save()
+    return current
+
+
+@transaction.atomic
+def confirm_attendance(appointment: Appointment, *, by: AbstractBaseUser | None = None) -> Appointment:
+    """The patient says they will come. Confirming twice is harmless."""
+    current = _locked(appointment)
+    if current.status == Appointment.Status.CONFIRMED:
+        return current
+    if not current.can_become(Appointment.Status.CONFIRMED):
+        raise BookingError(f"This appointment is {current.get_status_display().lower()}.")
+    _set_status(current, Appointment.Status.CONFIRMED, by=by)
+    current.save()
+    return current
+
+
+@transaction.atomic
+def check_in(appointment: Appointment, *, by: AbstractBaseUser | None = None) -> Appointment:
+    current = _locked(appointment)
+    if not current.can_become(Appointment.Status.CHECKED_IN):
+        raise BookingError(f"This appointment is {current.get_status_display().lower()}; it cannot be checked in.")
+    _set_status(current, Appointment.Status.CHECKED_IN, by=by)
+    current.save()
+    return current
+
+
+@transaction.atomic
+def complete_appointment(appointment: Appointment, *, by: AbstractBaseUser | None = None) -> Appointment:
+    """Logging a result means the patient came: an open appointment becomes completed. Idempotent."""
+    current = _locked(appointment)
+    if current.status == Appointment.Status.COMPLETED:
+        return current
+    if not current.is_open:
+        raise BookingError(f"This appointment is {current.get_status_display().lower()}; it cannot be completed.")
+    _set_status(current, Appointment.Status.COMPLETED, by=by)
+    current.save()
+    return current
+
+
+def free_slots(*, room: Room, day: date, duration: int) -> list[datetime]:
+    """Aware starts on `day`, every SLOT_STEP_MINUTES inside clinic hours, where `duration` fits in the room."""
+    opening = hours.hours_on(day)
+    if opening is None or not room.is_active:
+        return []
+    opens, closes = opening
+    booked = [
+        (a.scheduled_start, a.expected_end)
+        for a in Appointment.objects.filter(
+            room=room,
+            status__in=Appointment.LIVE_STATUSES,
+            scheduled_start__lt=closes,
+            scheduled_start__gt=opens - timedelta(minutes=MAX_BOOKABLE_MINUTES),
+        ).only("scheduled_start", "expected_duration")
+    ]
+    now = timezone.now()
+    length = timedelta(minutes=duration)
+    step = timedelta(minutes=getattr(settings, "SLOT_STEP_MINUTES", SLOT_STEP_MINUTES))
+    slots = []
+    start = opens
+    while start + length <= closes:
+        end = start + length
+        if start > now and all(end <= b_start or start >= b_end for b_start, b_end in booked):
+            slots.append(start)
+        start += step
+    return slots

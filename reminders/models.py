@@ -1,0 +1,1 @@
+# The reminder outbox (ReminderRule, Reminder) arrives with the reminders issue; see DESIGN.md.

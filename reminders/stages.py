@@ -1,0 +1,19 @@
+"""The reminder stages: the moments a patient hears from the clinic.
+
+Kept free of models so that FAQ content (procedures) and reminder rules (reminders) share one vocabulary.
+"""
+
+from django.db import models
+
+
+class Stage(models.TextChoices):
+    BOOKING_CONFIRMATION = "booking_confirmation", "Booking confirmation"
+    WEEK_BEFORE = "week_before", "A week before"
+    TWO_DAYS_BEFORE = "two_days_before", "Two days before"
+    DAY_BEFORE = "day_before", "The day before"
+    RESCHEDULED = "rescheduled", "Rescheduled"
+    CANCELLATION = "cancellation", "Cancellation"
+
+
+# Stages that carry preparation content; the event notices (rescheduled, cancellation) carry only the news.
+CONTENT_STAGES = (Stage.BOOKING_CONFIRMATION, Stage.WEEK_BEFORE, Stage.TWO_DAYS_BEFORE, Stage.DAY_BEFORE)
