@@ -1,0 +1,116 @@
+"""Factories for the clinic's data. Times are aware and fall inside default clinic hours (Mon-Fri 08-18 London)."""
+
+from datetime import datetime, time, timedelta
+
+import factory
+from django.contrib.auth.models import Group, User
+from django.utils import timezone
+
+from procedures.models import Appointment, Patient, ProcedureResult, ProcedureType, Room
+
+
+def next_clinic_day(days_ahead: int = 7, at: time = time(10, 0)) -> datetime:
+    """An aware datetime `days_ahead` or more days from now, on a weekday, at `at` clinic time."""
+    day = timezone.localdate() + timedelta(days=days_ahead)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return timezone.make_aware(datetime.combine(day, at))
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@clinic.example")
+    is_staff = True
+    password = factory.django.Password("correct-horse-battery")
+
+    @factory.post_generation
+    def groups(self, create, extracted, **kwargs):
+        if create and extracted:
+            for name in extracted:
+                self.groups.add(Group.objects.get(name=name))
+
+
+class RadiologistFactory(UserFactory):
+    username = factory.Sequence(lambda n: f"radiologist{n}")
+    first_name = "Dr"
+    last_name = factory.Sequence(lambda n: f"Radiologist{n}")
+    groups = ["Radiologists"]
+
+
+class SchedulerFactory(UserFactory):
+    username = factory.Sequence(lambda n: f"scheduler{n}")
+    groups = ["Schedulers"]
+
+
+class PatientFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Patient
+
+    mrn = factory.Sequence(lambda n: f"MRN{n:07d}")
+    given_name = factory.Faker("first_name_female")
+    family_name = factory.Faker("last_name")
+    date_of_birth = factory.Faker("date_of_birth", minimum_age=25, maximum_age=80)
+    email = factory.LazyAttribute(lambda p: f"{p.mrn.lower()}@patients.example")
+    mobile = factory.Sequence(lambda n: f"+4477009{n % 100000:05d}")
+    preferred_channel = Patient.Channel.BOTH
+
+
+class ProcedureTypeFactory(factory.django.DjangoModelFactory):
+    """The DUCTOGRAM type from the data migration, so its FAQ comes with it."""
+
+    class Meta:
+        model = ProcedureType
+        django_get_or_create = ("code",)
+
+    code = "DUCTOGRAM"
+    name = "Ductogram"
+
+
+class RoomFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Room
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"Mammo Room {n + 1}")
+    location = "Level 2, Rose Wing"
+    is_active = True
+
+
+class AppointmentFactory(factory.django.DjangoModelFactory):
+    """An appointment row written directly, bypassing the booking rules: for data that already exists."""
+
+    class Meta:
+        model = Appointment
+
+    patient = factory.SubFactory(PatientFactory)
+    procedure_type = factory.SubFactory(ProcedureTypeFactory)
+    room = factory.SubFactory(RoomFactory)
+    radiologist = None
+    scheduled_start = factory.LazyFunction(next_clinic_day)
+    expected_duration = 45
+    laterality = Appointment.Laterality.LEFT
+    discharge = Appointment.Discharge.BLOODY
+    referrer = "Dr Jones, Breast Clinic"
+
+
+class ProcedureResultFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ProcedureResult
+
+    appointment = factory.SubFactory(AppointmentFactory, status=Appointment.Status.COMPLETED)
+    outcome = ProcedureResult.Outcome.PERFORMED
+    started_at = factory.LazyAttribute(lambda r: r.appointment.scheduled_start + timedelta(minutes=5))
+    ended_at = factory.LazyAttribute(lambda r: r.started_at + timedelta(minutes=40))
+    duct_cannulated = True
+    clock_position = 3
+    discharge_observed = ProcedureResult.DischargeObserved.BLOODY
+    findings = factory.LazyFunction(lambda: [ProcedureResult.Finding.FILLING_DEFECT])
+    birads = ProcedureResult.BiRads.B4A
+    recommendation = ProcedureResult.Recommendation.SURGICAL_REFERRAL
