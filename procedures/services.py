@@ -98,6 +98,28 @@ def _check_slot(
     _check_conflicts(room=room, radiologist=radiologist, start=start, end=end, exclude_id=exclude_id)
 
 
+def check_booking(
+    *,
+    procedure_type: ProcedureType,
+    room: Room,
+    radiologist,
+    start: datetime,
+    duration: int,
+    duration_reason: str = "",
+    exclude_id: int | None = None,
+) -> None:
+    """Raise BookingError if this booking would be refused: for forms that show the sentence before saving."""
+    _check_slot(
+        procedure_type=procedure_type,
+        room=room,
+        radiologist=radiologist,
+        start=start,
+        duration=duration,
+        duration_reason=duration_reason,
+        exclude_id=exclude_id,
+    )
+
+
 def _refused_by_constraint(*, room: Room, radiologist, start: datetime, duration: int, exclude_id) -> BookingError:
     """Turn a lost race (the exclusion constraint fired) into the sentence the check would have given."""
     end = start + timedelta(minutes=duration)
