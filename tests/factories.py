@@ -32,21 +32,29 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     @factory.post_generation
     def groups(self, create, extracted, **kwargs):
+        """UserFactory(groups=["Schedulers"]) puts the user in those staff groups (made by migration 0004)."""
         if create and extracted:
-            for name in extracted:
-                self.groups.add(Group.objects.get(name=name))
+            self.groups.add(*Group.objects.filter(name__in=extracted))
 
 
 class RadiologistFactory(UserFactory):
     username = factory.Sequence(lambda n: f"radiologist{n}")
     first_name = "Dr"
     last_name = factory.Sequence(lambda n: f"Radiologist{n}")
-    groups = ["Radiologists"]
+
+    @factory.post_generation
+    def groups(self, create, extracted, **kwargs):
+        if create:
+            self.groups.add(*Group.objects.filter(name__in=extracted or ["Radiologists"]))
 
 
 class SchedulerFactory(UserFactory):
     username = factory.Sequence(lambda n: f"scheduler{n}")
-    groups = ["Schedulers"]
+
+    @factory.post_generation
+    def groups(self, create, extracted, **kwargs):
+        if create:
+            self.groups.add(*Group.objects.filter(name__in=extracted or ["Schedulers"]))
 
 
 class PatientFactory(factory.django.DjangoModelFactory):
