@@ -127,10 +127,39 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # Email: console in development, SMTP in production (smtp://user:pass@host:port, smtp+tls://...).
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+# A hung mail server must fail a send well inside the task's time limit, so it is retried, not lost.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default=f"{CLINIC_NAME} <no-reply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 SMS_BACKEND = env("SMS_BACKEND", default="reminders.channels.sms.ConsoleSMSBackend")
+# FileSMSBackend: one JSON line per text, for development.
+SMS_FILE_PATH = env("SMS_FILE_PATH", default=str(BASE_DIR / "var" / "sms.jsonl"))
+# HTTPSMSBackend: a Twilio-style REST provider.
+SMS_HTTP_BASE_URL = env("SMS_HTTP_BASE_URL", default="https://api.twilio.com/2010-04-01")
+SMS_HTTP_ACCOUNT_SID = env("SMS_HTTP_ACCOUNT_SID", default="")
+SMS_HTTP_AUTH_TOKEN = env("SMS_HTTP_AUTH_TOKEN", default="")
+SMS_FROM = env("SMS_FROM", default="")
+SMS_HTTP_TIMEOUT = env.float("SMS_HTTP_TIMEOUT", default=10.0)
+
+# Reminders.
+# The address patients' links point at (no trailing slash).
+SITE_URL = env("SITE_URL", default="http://localhost:8000").rstrip("/")
+# How texts name the sender: texts name no procedure or body part, so not a "Breast Imaging Unit".
+CLINIC_SMS_NAME = env("CLINIC_SMS_NAME", default="Riverside Hospital")
+# "full": emails carry the FAQ; "link": the FAQ only behind the patient's private link.
+REMINDER_EMAIL_CONTENT = env("REMINDER_EMAIL_CONTENT", default="full")
+if REMINDER_EMAIL_CONTENT not in ("full", "link"):
+    raise ImproperlyConfigured("REMINDER_EMAIL_CONTENT must be 'full' or 'link'.")
+REMINDER_MAX_ATTEMPTS = env.int("REMINDER_MAX_ATTEMPTS", default=5)
+REMINDER_RETRY_BASE_SECONDS = env.int("REMINDER_RETRY_BASE_SECONDS", default=60)
+# A claimed or in-flight reminder is reclaimed after its lease; it must outlast the task's hard time limit.
+REMINDER_LEASE_SECONDS = env.int("REMINDER_LEASE_SECONDS", default=300)
+REMINDER_DISPATCH_SECONDS = env.float("REMINDER_DISPATCH_SECONDS", default=30.0)
+# No texts in these clinic hours: a text due then waits for the end of the quiet time.
+SMS_QUIET_HOURS = env("SMS_QUIET_HOURS", default="21:00-08:00")
+# Timed stages due within this long of a booking are folded into its confirmation instead of sent separately.
+REMINDER_FOLD_MINUTES = env.int("REMINDER_FOLD_MINUTES", default=60)
 
 # Redis: the Celery broker, and the cache.
 REDIS_URL = env("REDIS_URL", default="redis://localhost:6379/0")
@@ -150,11 +179,17 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_TIME_LIMIT = 120
-CELERY_TASK_SOFT_TIME_LIMIT = 90
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=120)
+CELERY_TASK_SOFT_TIME_LIMIT = max(1, CELERY_TASK_TIME_LIMIT - 30)
+if REMINDER_LEASE_SECONDS <= CELERY_TASK_TIME_LIMIT:
+    raise ImproperlyConfigured(
+        "REMINDER_LEASE_SECONDS must be longer than CELERY_TASK_TIME_LIMIT, or a slow send could be sent twice."
+    )
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE = {
+    "dispatch-due-reminders": {"task": "reminders.tasks.dispatch_due", "schedule": REMINDER_DISPATCH_SECONDS},
+}
 
 # Security. Production (DEBUG off) is HTTPS-only; a TLS-terminating proxy sets X-Forwarded-Proto.
 X_FRAME_OPTIONS = "DENY"

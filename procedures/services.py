@@ -3,7 +3,8 @@
 Each operation runs in one transaction and either does everything or raises `BookingError` with a sentence a
 scheduler can act on, changing nothing. Room and radiologist overlaps are checked inside the transaction; on
 PostgreSQL an exclusion constraint (migration 0002) also holds under concurrent bookings, and its violation is
-turned into the same sentence.
+turned into the same sentence. Reminder rows are kept in step inside the same transaction (so a rolled-back
+booking leaves none), and the notices that are due go to the workers once it commits.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+
+from reminders import services as reminders
 
 from . import hours
 from .models import MAX_BOOKABLE_MINUTES, Appointment, Patient, ProcedureType, Room
@@ -180,6 +183,7 @@ def book_appointment(
                 duration_reason=details.get("duration_reason", ""),
             )
             appointment.save()
+            reminders.schedule_reminders(appointment)
     except IntegrityError as exc:
         raise _refused_by_constraint(
             room=room, radiologist=radiologist, start=scheduled_start, duration=duration, exclude_id=None
@@ -214,12 +218,14 @@ def reschedule_appointment(
                 duration_reason=current.duration_reason,
                 exclude_id=current.pk,
             )
+            old_start = current.scheduled_start
             current.scheduled_start = new_start
             current.room = room
             current.expected_duration = duration
             _set_status(current, Appointment.Status.BOOKED, by=by)
             with transaction.atomic():
                 current.save()
+            reminders.reschedule_reminders(current, old_start=old_start)
     except IntegrityError as exc:
         raise _refused_by_constraint(
             room=room,
@@ -241,6 +247,7 @@ def cancel_appointment(appointment: Appointment, *, reason: str, by: AbstractBas
     current.cancellation_reason = reason.strip()
     _set_status(current, Appointment.Status.CANCELLED, by=by)
     current.save()
+    reminders.cancel_reminders(current)
     return current
 
 
@@ -253,6 +260,7 @@ def mark_no_show(appointment: Appointment, *, by: AbstractBaseUser | None = None
         raise BookingError("A patient can only miss an appointment once its time has come.")
     _set_status(current, Appointment.Status.NO_SHOW, by=by)
     current.save()
+    reminders.close_for_appointment(current, "The patient did not attend.")
     return current
 
 
@@ -276,6 +284,7 @@ def check_in(appointment: Appointment, *, by: AbstractBaseUser | None = None) ->
         raise BookingError(f"This appointment is {current.get_status_display().lower()}; it cannot be checked in.")
     _set_status(current, Appointment.Status.CHECKED_IN, by=by)
     current.save()
+    reminders.close_for_appointment(current, "The patient has checked in.")
     return current
 
 
@@ -289,6 +298,7 @@ def complete_appointment(appointment: Appointment, *, by: AbstractBaseUser | Non
         raise BookingError(f"This appointment is {current.get_status_display().lower()}; it cannot be completed.")
     _set_status(current, Appointment.Status.COMPLETED, by=by)
     current.save()
+    reminders.close_for_appointment(current, "The appointment has taken place.")
     return current
 
 

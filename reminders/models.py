@@ -1,1 +1,129 @@
-# The reminder outbox (ReminderRule, Reminder) arrives with the reminders issue; see DESIGN.md.
+"""The reminder outbox: every message a patient will get, or got, is a row here before it is sent.
+
+Time lives in the database (`send_at`), not in the broker: a periodic dispatch claims due rows, so a worker
+crash or a Redis restart loses nothing. A row is unique per (appointment, rule, channel, for_start, occasion):
+one reminder of a kind per appointment time (and per reschedule, for the notice of it), which is what makes
+scheduling and sending safe to repeat.
+"""
+
+from datetime import timedelta
+
+from django.db import models
+from django.db.models import Q
+
+from procedures.models import Appointment, ProcedureType
+
+from .stages import EVENT_STAGES, Stage
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", "Email"
+    SMS = "sms", "SMS"
+
+
+class ReminderRule(models.Model):
+    procedure_type = models.ForeignKey(ProcedureType, on_delete=models.CASCADE, related_name="reminder_rules")
+    stage = models.CharField(max_length=32, choices=Stage.choices)
+    offset = models.DurationField(
+        null=True,
+        blank=True,
+        help_text="How long before the appointment it is sent, e.g. '7 days' or '2 days, 0:00:00'. "
+        "Empty for the event stages (confirmation, rescheduled, cancellation), which go at once.",
+    )
+    channels = models.JSONField(default=list, help_text="Channels this stage goes by: email, sms.")
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["procedure_type", "-offset"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["procedure_type", "stage"],
+                name="reminderrule_one_per_stage",
+                violation_error_message="This procedure already has a rule for that stage.",
+            ),
+            models.CheckConstraint(
+                condition=Q(offset__isnull=True, stage__in=[s.value for s in EVENT_STAGES])
+                | (Q(offset__isnull=False) & ~Q(stage__in=[s.value for s in EVENT_STAGES])),
+                name="reminderrule_offset_only_for_timed_stages",
+                violation_error_message="Timed stages need an offset; event stages have none.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.procedure_type}: {self.get_stage_display()}"
+
+    @property
+    def is_event(self) -> bool:
+        return self.offset is None
+
+
+class Reminder(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+        SKIPPED = "skipped", "Skipped"
+
+    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="reminders")
+    rule = models.ForeignKey(ReminderRule, on_delete=models.PROTECT, related_name="reminders")
+    stage = models.CharField(max_length=32, choices=Stage.choices, editable=False)
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    for_start = models.DateTimeField(help_text="The appointment time this reminder is about.")
+    occasion = models.CharField(
+        max_length=40,
+        blank=True,
+        editable=False,
+        help_text="For notices of an event that can happen more than once (a reschedule): which one.",
+    )
+    send_at = models.DateTimeField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    content_stages = models.JSONField(
+        default=list, help_text="Stages whose FAQ content this message carries (a late booking folds skipped ones in)."
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    claim_token = models.UUIDField(null=True, blank=True, editable=False)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    subject = models.CharField(max_length=200, blank=True)
+    body = models.TextField(blank=True, help_text="The text as sent: what the patient saw.")
+    body_html = models.TextField(blank=True)
+    recipient = models.CharField(max_length=254, blank=True)
+    provider_message_id = models.CharField(max_length=100, blank=True, db_index=True)
+    delivery_status = models.CharField(max_length=32, blank=True, help_text="As reported back by the SMS provider.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["send_at", "id"]
+        indexes = [models.Index(fields=["status", "send_at"], name="reminder_due")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["appointment", "rule", "channel", "for_start", "occasion"],
+                name="reminder_once_per_appointment_time",
+                violation_error_message="This reminder already exists for this appointment time.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="sent") | Q(sent_at__isnull=False),
+                name="reminder_sent_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_stage_display()} by {self.get_channel_display()} for appointment {self.appointment_id}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in (self.Status.PENDING, self.Status.SENDING)
+
+
+def offset_label(offset: timedelta | None) -> str:
+    if offset is None:
+        return "at once"
+    if offset % timedelta(days=1) == timedelta(0):
+        days = offset.days
+        return f"{days} day{'s' if days != 1 else ''} before"
+    hours = offset.total_seconds() / 3600
+    return f"{hours:g} hours before"

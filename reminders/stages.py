@@ -17,3 +17,8 @@ class Stage(models.TextChoices):
 
 # Stages that carry preparation content; the event notices (rescheduled, cancellation) carry only the news.
 CONTENT_STAGES = (Stage.BOOKING_CONFIRMATION, Stage.WEEK_BEFORE, Stage.TWO_DAYS_BEFORE, Stage.DAY_BEFORE)
+
+# Stages sent when something happens, not at a time before the appointment.
+EVENT_STAGES = (Stage.BOOKING_CONFIRMATION, Stage.RESCHEDULED, Stage.CANCELLATION)
+# Event stages that announce a time and so carry what the timed stages they replace would have said.
+ANNOUNCING_STAGES = (Stage.BOOKING_CONFIRMATION, Stage.RESCHEDULED)

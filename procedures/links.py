@@ -1,0 +1,28 @@
+"""The patient's private link: a signed token naming one appointment.
+
+The token carries only the appointment's id, signed with a purpose-specific salt, so it survives a
+reschedule; whether it still works (appointment live, its day not over) is decided when it is used.
+"""
+
+from django.conf import settings
+from django.core import signing
+
+PATIENT_PAGE_SALT = "procedures.patient-page"
+_signer = signing.Signer(salt=PATIENT_PAGE_SALT, sep=".")
+
+
+def patient_token(appointment) -> str:
+    return _signer.sign(str(appointment.pk))
+
+
+def appointment_id_from_token(token: str) -> int | None:
+    """The appointment id a token names, or None for anything tampered with or malformed."""
+    try:
+        value = _signer.unsign(token)
+    except signing.BadSignature:
+        return None
+    return int(value) if value.isdigit() else None
+
+
+def patient_url(appointment) -> str:
+    return f"{settings.SITE_URL}/p/{patient_token(appointment)}/"

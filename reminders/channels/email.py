@@ -1,0 +1,42 @@
+"""Email through Django's email backend (EMAIL_URL), with an HTML part and the .ics invitation."""
+
+import smtplib
+from urllib.parse import urlparse
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+
+from ..content import Message
+from . import PermanentSendError, TransientSendError
+
+
+def message_id(reminder) -> str:
+    """Stable per reminder, so a copy that a crash made us send twice is recognised as the same message."""
+    host = urlparse(settings.SITE_URL).hostname or "localhost"
+    return f"<reminder-{reminder.pk}-{int(reminder.for_start.timestamp())}@{host}>"
+
+
+def send_email(reminder, message: Message, to: str) -> str:
+    email = EmailMultiAlternatives(
+        subject=message.subject,
+        body=message.text,
+        to=[to],
+        headers={"Message-ID": message_id(reminder), "X-Reminder-ID": str(reminder.pk)},
+    )
+    if message.html:
+        email.attach_alternative(message.html, "text/html")
+    if message.ics:
+        method = "CANCEL" if b"METHOD:CANCEL" in message.ics else "REQUEST"
+        email.attach("appointment.ics", message.ics, f"text/calendar; method={method}; charset=utf-8")
+    try:
+        email.send(fail_silently=False)
+    except smtplib.SMTPRecipientsRefused as exc:
+        raise PermanentSendError(f"The mail server refused the address {to}.") from exc
+    except smtplib.SMTPResponseException as exc:
+        error = f"The mail server answered {exc.smtp_code}: {exc.smtp_error!r}"
+        if 500 <= exc.smtp_code < 600:
+            raise PermanentSendError(error) from exc
+        raise TransientSendError(error) from exc
+    except (TimeoutError, smtplib.SMTPException, OSError) as exc:
+        raise TransientSendError(f"Could not reach the mail server: {exc.__class__.__name__}: {exc}") from exc
+    return message_id(reminder)

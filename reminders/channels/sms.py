@@ -1,0 +1,133 @@
+"""SMS backends. SMS_BACKEND names one by dotted path; each sends one text and returns the provider's id.
+
+- ConsoleSMSBackend: prints the text (the development default).
+- FileSMSBackend: appends one JSON line per text to SMS_FILE_PATH.
+- LocMemSMSBackend: keeps texts in `outbox`, for tests.
+- HTTPSMSBackend: a Twilio-style REST provider (SMS_HTTP_BASE_URL, SMS_HTTP_ACCOUNT_SID, SMS_HTTP_AUTH_TOKEN,
+  SMS_FROM), with the signature check for its webhooks.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import sys
+import threading
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+from functools import lru_cache
+from pathlib import Path
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from . import PermanentSendError, TransientSendError
+
+
+class BaseSMSBackend:
+    def send(self, to: str, body: str, *, reference: str = "") -> str:
+        """Send `body` to the E.164 number `to`; return the provider's message id."""
+        raise NotImplementedError
+
+
+class ConsoleSMSBackend(BaseSMSBackend):
+    def send(self, to: str, body: str, *, reference: str = "") -> str:
+        sys.stdout.write(f"--- SMS to {to} ---\n{body}\n")
+        sys.stdout.flush()
+        return f"console-{uuid.uuid4().hex[:12]}"
+
+
+class FileSMSBackend(BaseSMSBackend):
+    _lock = threading.Lock()
+
+    def send(self, to: str, body: str, *, reference: str = "") -> str:
+        message_id = f"file-{uuid.uuid4().hex[:12]}"
+        path = Path(settings.SMS_FILE_PATH)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        line = json.dumps(
+            {"id": message_id, "to": to, "body": body, "reference": reference, "at": timezone.now().isoformat()}
+        )
+        with self._lock, path.open("a", encoding="utf-8") as f:
+            f.write(line + "\n")
+        return message_id
+
+
+class LocMemSMSBackend(BaseSMSBackend):
+    outbox: list[dict] = []
+
+    def send(self, to: str, body: str, *, reference: str = "") -> str:
+        message_id = f"locmem-{len(self.outbox) + 1}"
+        self.outbox.append({"id": message_id, "to": to, "body": body, "reference": reference})
+        return message_id
+
+
+class HTTPSMSBackend(BaseSMSBackend):
+    """POST {base}/Accounts/{sid}/Messages.json with To, From, Body and a StatusCallback, as Twilio does."""
+
+    def send(self, to: str, body: str, *, reference: str = "") -> str:
+        sid, token = settings.SMS_HTTP_ACCOUNT_SID, settings.SMS_HTTP_AUTH_TOKEN
+        if not (sid and token and settings.SMS_FROM):
+            raise PermanentSendError("SMS is not configured: set SMS_HTTP_ACCOUNT_SID, SMS_HTTP_AUTH_TOKEN, SMS_FROM.")
+        url = f"{settings.SMS_HTTP_BASE_URL.rstrip('/')}/Accounts/{sid}/Messages.json"
+        form = {"To": to, "From": settings.SMS_FROM, "Body": body, "StatusCallback": f"{settings.SITE_URL}/sms/status/"}
+        request = urllib.request.Request(
+            url,
+            data=urllib.parse.urlencode(form).encode(),
+            headers={
+                "Authorization": "Basic " + base64.b64encode(f"{sid}:{token}".encode()).decode(),
+                "Content-Type": "application/x-www-form-urlencoded",
+                "Accept": "application/json",
+            },
+            method="POST",
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=settings.SMS_HTTP_TIMEOUT) as response:
+                payload = json.loads(response.read() or b"{}")
+        except urllib.error.HTTPError as exc:
+            detail = _error_detail(exc)
+            if exc.code == 429 or exc.code >= 500:
+                raise TransientSendError(f"The SMS provider answered {exc.code}: {detail}") from exc
+            raise PermanentSendError(f"The SMS provider refused the text ({exc.code}): {detail}") from exc
+        except (urllib.error.URLError, TimeoutError, OSError) as exc:
+            raise TransientSendError(f"Could not reach the SMS provider: {exc}") from exc
+        except ValueError as exc:
+            raise TransientSendError("The SMS provider's answer was not JSON.") from exc
+        message_id = payload.get("sid")
+        if not message_id:
+            raise TransientSendError("The SMS provider's answer had no message id.")
+        return message_id
+
+
+def _error_detail(exc: urllib.error.HTTPError) -> str:
+    try:
+        payload = json.loads(exc.read() or b"{}")
+    except ValueError:
+        return exc.reason or "no detail"
+    return str(payload.get("message") or payload.get("detail") or exc.reason)
+
+
+def webhook_signature(url: str, params: dict[str, str], token: str) -> str:
+    """Twilio's scheme: HMAC-SHA1 over the full URL followed by each POST parameter name and value, sorted."""
+    data = url + "".join(f"{key}{params[key]}" for key in sorted(params))
+    return base64.b64encode(hmac.new(token.encode(), data.encode(), hashlib.sha1).digest()).decode()
+
+
+def valid_webhook_signature(url: str, params: dict[str, str], signature: str) -> bool:
+    token = settings.SMS_HTTP_AUTH_TOKEN
+    if not token:
+        return settings.DEBUG  # only a development machine accepts unsigned webhooks
+    return hmac.compare_digest(webhook_signature(url, params, token), signature or "")
+
+
+@lru_cache(maxsize=4)
+def _backend_class(path: str) -> type[BaseSMSBackend]:
+    return import_string(path)
+
+
+def get_backend() -> BaseSMSBackend:
+    return _backend_class(settings.SMS_BACKEND)()
