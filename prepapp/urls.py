@@ -7,5 +7,6 @@ admin.site.index_title = "Clinic administration"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("", include("reminders.urls")),
     path("", include("procedures.urls")),
 ]

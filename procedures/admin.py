@@ -10,6 +10,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
+from reminders.models import Reminder
 from reminders.stages import Stage
 
 from . import services
@@ -146,6 +147,24 @@ class ProcedureResultInline(ResultDisplayMixin, admin.StackedInline):
     verbose_name = "result"
 
 
+class ReminderInline(admin.TabularInline):
+    """The appointment's reminder timeline, read-only: reminders change through their own actions."""
+
+    model = Reminder
+    fields = ("stage", "channel", "send_at", "status", "attempts", "sent_at", "last_error")
+    readonly_fields = fields
+    ordering = ("send_at", "id")
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 class ResultsPendingFilter(admin.SimpleListFilter):
     """The radiologists' worklist: appointments that happened, or are happening, with no result logged yet."""
 
@@ -210,7 +229,7 @@ class AppointmentAdminForm(forms.ModelForm):
 @admin.register(Appointment)
 class AppointmentAdmin(SimpleHistoryAdmin):
     form = AppointmentAdminForm
-    inlines = [ProcedureResultInline]
+    inlines = [ProcedureResultInline, ReminderInline]
     date_hierarchy = "scheduled_start"
     list_display = (
         "scheduled_start",

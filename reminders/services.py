@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 
 OPEN = Q(status=Reminder.Status.PENDING) | Q(status=Reminder.Status.SENDING, claim_token__isnull=True)
 LAST_DISPATCH_CACHE_KEY = "reminders:last-dispatch"
+TOO_LATE = "Too close to the appointment for this stage: its content went with the booking or move notice."
 
 
 def allowed_channels(patient: Patient) -> set[str]:
@@ -108,9 +109,7 @@ def _timed_rows(appointment, rules, channels, *, now, existing: set) -> list[Rem
                     for_start=start,
                     send_at=allowed_time(due, channel),
                     status=Reminder.Status.SKIPPED if late else Reminder.Status.PENDING,
-                    last_error="Booked too late for this stage: its content went with the booking notice."
-                    if late
-                    else "",
+                    last_error=TOO_LATE if late else "",
                     content_stages=[rule.stage],
                 )
             )
@@ -184,7 +183,7 @@ def reschedule_reminders(appointment: Appointment, *, old_start: datetime, now: 
     taken = set(appointment.reminders.filter(for_start=start, occasion="").values_list("rule_id", "channel"))
     folded = _folded_stages(start, [r for r in rules.values() if r.is_active], now)
     moved = f"The appointment moved to {_local(start)}."
-    confirmation_moved = False
+    announced_by_confirmation: set[str] = set()
     for reminder in appointment.reminders.filter(OPEN).exclude(for_start=start):
         rule = rules[reminder.rule_id]
         key = (rule.pk, reminder.channel)
@@ -193,7 +192,7 @@ def reschedule_reminders(appointment: Appointment, *, old_start: datetime, now: 
         elif rule.is_event:
             # The patient never heard of the old time: the confirmation simply announces the new one.
             _move(reminder, start, allowed_time(now, reminder.channel), [Stage.BOOKING_CONFIRMATION, *folded])
-            confirmation_moved = True
+            announced_by_confirmation.add(reminder.channel)
             taken.add(key)
         elif send_time(start, rule.offset) > _fold_horizon(now):
             _move(reminder, start, allowed_time(send_time(start, rule.offset), reminder.channel), [rule.stage])
@@ -203,12 +202,13 @@ def reschedule_reminders(appointment: Appointment, *, old_start: datetime, now: 
             _close(reminder, Reminder.Status.CANCELLED, moved)
     _schedule(appointment, now)
     notice = next((r for r in rules.values() if r.stage == Stage.RESCHEDULED and r.is_active), None)
-    if notice and not confirmation_moved:
+    if notice:
+        # On a channel whose confirmation had not gone yet, that confirmation now carries the new time.
         _save_new(
             _event_rows(
                 appointment,
                 notice,
-                allowed_channels(appointment.patient),
+                allowed_channels(appointment.patient) - announced_by_confirmation,
                 now=now,
                 content_stages=[Stage.RESCHEDULED, *folded],
                 occasion=appointment.status_changed_at.isoformat(),

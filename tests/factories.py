@@ -122,3 +122,9 @@ class ProcedureResultFactory(factory.django.DjangoModelFactory):
     findings = factory.LazyFunction(lambda: [ProcedureResult.Finding.FILLING_DEFECT])
     birads = ProcedureResult.BiRads.B4A
     recommendation = ProcedureResult.Recommendation.SURGICAL_REFERRAL
+
+
+def reminder_rule(stage: str):
+    from reminders.models import ReminderRule
+
+    return ReminderRule.objects.get(procedure_type__code="DUCTOGRAM", stage=stage)

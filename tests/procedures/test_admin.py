@@ -93,6 +93,15 @@ def test_the_appointment_and_result_changelists_run_the_same_queries_for_3_or_40
     assert many == few
 
 
+# The appointment page's read-only reminder timeline is an inline too; its management form must come back.
+NO_REMINDER_FORMS = {
+    "reminders-TOTAL_FORMS": "0",
+    "reminders-INITIAL_FORMS": "0",
+    "reminders-MIN_NUM_FORMS": "0",
+    "reminders-MAX_NUM_FORMS": "0",
+}
+
+
 def _result_inline_post(appointment, **result):
     """The appointment change form as the admin renders it, with the result inline filled in."""
     data = {
@@ -108,6 +117,7 @@ def _result_inline_post(appointment, **result):
         "result-0-outcome": "performed",
         "result-0-complications": "none",
         "result-0-views": "CC, ML",
+        **NO_REMINDER_FORMS,
     }
     data.update({f"result-0-{k}": v for k, v in result.items()})
     return data
@@ -223,6 +233,7 @@ def _booking_post(patient, room, start, **extra):
         "result-INITIAL_FORMS": "0",
         "result-MIN_NUM_FORMS": "0",
         "result-MAX_NUM_FORMS": "1",
+        **NO_REMINDER_FORMS,
     }
     data.update(extra)
     return data
@@ -262,6 +273,7 @@ def test_an_existing_appointments_time_and_status_cannot_be_edited_in_the_admin(
         "result-INITIAL_FORMS": "0",
         "result-MIN_NUM_FORMS": "0",
         "result-MAX_NUM_FORMS": "1",
+        **NO_REMINDER_FORMS,
     }
     response = client.post(_admin_url(Appointment, "change", appointment.pk), data)
     assert response.status_code == 302

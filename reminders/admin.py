@@ -1,0 +1,158 @@
+"""Reminders in the admin: the rules staff may tune, the outbox with what was sent, and a preview per appointment."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+
+from procedures.models import Appointment
+
+from . import services
+from .models import Channel, Reminder, ReminderRule, offset_label
+
+
+class ReminderRuleForm(forms.ModelForm):
+    channels = forms.MultipleChoiceField(choices=Channel.choices, widget=forms.CheckboxSelectMultiple)
+
+    class Meta:
+        model = ReminderRule
+        fields = ("procedure_type", "stage", "offset", "channels", "is_active")
+
+
+@admin.register(ReminderRule)
+class ReminderRuleAdmin(admin.ModelAdmin):
+    form = ReminderRuleForm
+    list_display = ("stage", "when", "channel_list", "is_active", "procedure_type")
+    list_filter = ("procedure_type", "is_active")
+    list_select_related = ("procedure_type",)
+
+    @admin.display(description="When")
+    def when(self, obj: ReminderRule) -> str:
+        return offset_label(obj.offset)
+
+    @admin.display(description="Channels")
+    def channel_list(self, obj: ReminderRule) -> str:
+        return ", ".join(obj.channels)
+
+
+@admin.register(Reminder)
+class ReminderAdmin(admin.ModelAdmin):
+    list_display = (
+        "send_at",
+        "patient",
+        "stage",
+        "channel",
+        "status",
+        "attempts",
+        "sent_at",
+        "short_error",
+    )
+    list_filter = ("status", "stage", "channel")
+    search_fields = ("appointment__patient__mrn", "appointment__patient__family_name", "recipient")
+    date_hierarchy = "send_at"
+    list_select_related = ("appointment__patient",)
+    actions = ["send_selected_now", "retry_selected_failed"]
+    readonly_fields = (
+        "appointment_link",
+        "stage",
+        "channel",
+        "for_start",
+        "send_at",
+        "status",
+        "attempts",
+        "last_error",
+        "sent_at",
+        "recipient",
+        "subject",
+        "body",
+        "provider_message_id",
+        "delivery_status",
+        "content_stages",
+        "lease_until",
+        "created_at",
+        "updated_at",
+    )
+    fieldsets = (
+        (None, {"fields": ("appointment_link", "stage", "channel", "for_start", "send_at", "status")}),
+        (
+            "Delivery",
+            {
+                "fields": (
+                    "attempts",
+                    "last_error",
+                    "sent_at",
+                    "recipient",
+                    "provider_message_id",
+                    "delivery_status",
+                    "lease_until",
+                )
+            },
+        ),
+        ("As sent", {"fields": ("subject", "body", "content_stages")}),
+        ("Record", {"fields": ("created_at", "updated_at")}),
+    )
+
+    def has_add_permission(self, request):
+        return False  # reminders come from bookings, not by hand
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    @admin.display(description="Patient", ordering="appointment__patient__family_name")
+    def patient(self, obj: Reminder) -> str:
+        return obj.appointment.patient.full_name
+
+    @admin.display(description="Last error")
+    def short_error(self, obj: Reminder) -> str:
+        return (obj.last_error[:80] + "…") if len(obj.last_error) > 80 else obj.last_error
+
+    @admin.display(description="Appointment")
+    def appointment_link(self, obj: Reminder):
+        url = reverse("admin:procedures_appointment_change", args=[obj.appointment_id])
+        preview = reverse("admin:reminders_reminder_preview", args=[obj.appointment_id])
+        return format_html('<a href="{}">{}</a> · <a href="{}">preview every stage</a>', url, obj.appointment, preview)
+
+    @admin.action(description="Send the selected pending reminders now", permissions=["change"])
+    def send_selected_now(self, request, queryset):
+        count = services.send_now(queryset)
+        skipped = queryset.count() - count
+        self.message_user(request, f"{count} reminder(s) queued to send now.", messages.SUCCESS)
+        if skipped:
+            self.message_user(request, f"{skipped} were not pending and were left alone.", messages.WARNING)
+
+    @admin.action(description="Retry the selected failed reminders", permissions=["change"])
+    def retry_selected_failed(self, request, queryset):
+        count = services.retry_failed(queryset)
+        skipped = queryset.count() - count
+        self.message_user(request, f"{count} failed reminder(s) will be tried again.", messages.SUCCESS)
+        if skipped:
+            self.message_user(request, f"{skipped} had not failed and were left alone.", messages.WARNING)
+
+    def get_urls(self):
+        return [
+            path(
+                "preview/<int:appointment_id>/",
+                self.admin_site.admin_view(self.preview_view),
+                name="reminders_reminder_preview",
+            ),
+            *super().get_urls(),
+        ]
+
+    def preview_view(self, request, appointment_id: int):
+        if not self.has_view_permission(request):
+            from django.core.exceptions import PermissionDenied
+
+            raise PermissionDenied
+        appointment = get_object_or_404(
+            Appointment.objects.select_related("patient", "procedure_type", "room"), pk=appointment_id
+        )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"What the reminders will say: {appointment}",
+            "appointment": appointment,
+            "previews": services.preview(appointment),
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/reminders/preview.html", context)

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+app_name = "reminders"
+
+urlpatterns = [
+    path("sms/status/", views.sms_status, name="sms-status"),
+    path("sms/inbound/", views.sms_inbound, name="sms-inbound"),
+]
