@@ -1,5 +1,7 @@
 """Settings, all from the environment (see README). Defaults run on one machine; production must say more."""
 
+import os
+import tempfile
 from pathlib import Path
 
 import environ
@@ -83,6 +85,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
         }
     )
+    # Tests use a file, not memory, so a Celery worker in another process can share the test database.
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(Path(tempfile.gettempdir()) / f"ductogram-test-{os.getpid()}.sqlite3")
+    }
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -156,7 +162,7 @@ REMINDER_RETRY_BASE_SECONDS = env.int("REMINDER_RETRY_BASE_SECONDS", default=60)
 # A claimed or in-flight reminder is reclaimed after its lease; it must outlast the task's hard time limit.
 REMINDER_LEASE_SECONDS = env.int("REMINDER_LEASE_SECONDS", default=300)
 REMINDER_DISPATCH_SECONDS = env.float("REMINDER_DISPATCH_SECONDS", default=30.0)
-# No texts in these clinic hours: a text due then waits for the end of the quiet time.
+# No texts in these clinic hours: a text due then waits for the end of the quiet time. Empty: no quiet hours.
 SMS_QUIET_HOURS = env("SMS_QUIET_HOURS", default="21:00-08:00")
 # Timed stages due within this long of a booking are folded into its confirmation instead of sent separately.
 REMINDER_FOLD_MINUTES = env.int("REMINDER_FOLD_MINUTES", default=60)
@@ -179,6 +185,8 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A lost broker connection must not kill a send half-way: the outbox row, not the broker, says what is left.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=120)
 CELERY_TASK_SOFT_TIME_LIMIT = max(1, CELERY_TASK_TIME_LIMIT - 30)
 if REMINDER_LEASE_SECONDS <= CELERY_TASK_TIME_LIMIT:

@@ -21,7 +21,9 @@ def send_time(start: datetime, offset: timedelta) -> datetime:
 
 
 @lru_cache(maxsize=4)
-def _quiet_span(spec: str) -> tuple[time, time]:
+def _quiet_span(spec: str) -> tuple[time, time] | None:
+    if not spec.strip():
+        return None  # no quiet hours at all
     try:
         begins, ends = (time.fromisoformat(part.strip()) for part in spec.split("-"))
     except ValueError as exc:
@@ -31,7 +33,10 @@ def _quiet_span(spec: str) -> tuple[time, time]:
 
 def quiet_until(moment: datetime) -> datetime | None:
     """If `moment` falls in the quiet hours (clinic time), the instant they end; otherwise None."""
-    begins, ends = _quiet_span(settings.SMS_QUIET_HOURS)
+    span = _quiet_span(settings.SMS_QUIET_HOURS)
+    if span is None:
+        return None
+    begins, ends = span
     local = timezone.localtime(moment)
     now = local.time()
     tz = timezone.get_default_timezone()

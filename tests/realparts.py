@@ -1,0 +1,236 @@
+"""Real parts for the integration tests and benchmarks: a redis-server of our own, an SMTP sink, Celery workers.
+
+Nothing here is a mock: the worker is `celery worker` in a subprocess talking to a real Redis on a free port and
+to the same database as the test, and it delivers over SMTP to an aiosmtpd server in this process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections import Counter
+from email import policy
+from pathlib import Path
+
+from aiosmtpd.controller import Controller
+
+PROJECT = Path(__file__).resolve().parent.parent
+CELERY = PROJECT / ".venv" / "bin" / "celery"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(predicate, timeout: float, interval: float = 0.05, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"Timed out after {timeout}s waiting for {what}")
+
+
+class RedisServer:
+    """A throwaway redis-server on a free port, keeping nothing on disk, that a test may stop and start again."""
+
+    def __init__(self, workdir: Path):
+        binary = shutil.which("redis-server")
+        if not binary:
+            raise RuntimeError("redis-server is not installed: run `apt-get install redis-server`.")
+        self.binary, self.workdir, self.port = binary, workdir, free_port()
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [
+                self.binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.workdir),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        wait_for(self._answers, 10, what=f"redis-server on port {self.port}")
+
+    def _answers(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as s:
+                s.sendall(b"PING\r\n")
+                return s.recv(16).startswith(b"+PONG")
+        except OSError:
+            return False
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(10)
+
+    def restart(self) -> None:
+        """Everything in the broker (queued and unacknowledged tasks) is lost, as after a crash without AOF."""
+        self.stop()
+        self.start()
+
+
+class _Handler:
+    def __init__(self, sink: SMTPSink):
+        self.sink = sink
+
+    async def handle_DATA(self, server, session, envelope):
+        sink = self.sink
+        if sink.delay:
+            await asyncio.sleep(sink.delay)
+        if sink.hold_after is not None and len(sink.messages) >= sink.hold_after:
+            # Hold this message unanswered: the sender is stuck mid-send, as when a worker is killed in a send.
+            sink.holding.set()
+            while not sink.released.is_set():
+                await asyncio.sleep(0.02)
+            return "451 4.3.0 Try again later"
+        message = email.message_from_bytes(envelope.content, policy=policy.default)
+        with sink.lock:
+            sink.messages.append(message)
+            sink.arrived_at.append(time.monotonic())
+        return "250 OK"
+
+
+class SMTPSink:
+    """An SMTP server in this process that keeps every message it accepts."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.messages: list = []
+        self.arrived_at: list[float] = []
+        self.lock = threading.Lock()
+        self.delay = 0.0
+        self.hold_after: int | None = None
+        self.holding = threading.Event()
+        self.released = threading.Event()
+        self.controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port)
+
+    def start(self) -> None:
+        self.controller.start()
+
+    def stop(self) -> None:
+        self.released.set()
+        self.controller.stop()
+
+    @property
+    def url(self) -> str:
+        return f"smtp://127.0.0.1:{self.port}"
+
+    def reminder_ids(self) -> Counter:
+        with self.lock:
+            return Counter(int(m["X-Reminder-ID"]) for m in self.messages)
+
+
+def database_url(settings_dict: dict) -> str:
+    """The URL of the database the test is using, so a worker subprocess sees the same rows."""
+    name = settings_dict["NAME"]
+    if settings_dict["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{name}"
+    user = settings_dict.get("USER") or "postgres"
+    password = f":{settings_dict['PASSWORD']}" if settings_dict.get("PASSWORD") else ""
+    host = settings_dict.get("HOST") or "127.0.0.1"
+    port = settings_dict.get("PORT") or 5432
+    return f"postgres://{user}{password}@{host}:{port}/{name}"
+
+
+class Worker:
+    """`celery -A prepapp worker` in its own process group, so SIGKILL takes the pool children with it."""
+
+    def __init__(self, env: dict[str, str], concurrency: int = 1, log_path: Path | None = None):
+        self.env, self.concurrency = env, concurrency
+        self.log_path = log_path or Path(f"/tmp/worker-{uuid.uuid4().hex[:8]}.log")
+        self.process: subprocess.Popen | None = None
+
+    def start(self, timeout: float = 60) -> None:
+        self.log = self.log_path.open("w")
+        self.process = subprocess.Popen(
+            [
+                str(CELERY),
+                "-A",
+                "prepapp",
+                "worker",
+                "-l",
+                "info",
+                "-c",
+                str(self.concurrency),
+                "-P",
+                "prefork",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "-n",
+                f"test-{uuid.uuid4().hex[:6]}@%h",
+            ],
+            cwd=PROJECT,
+            env=self.env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        wait_for(self._ready, timeout, interval=0.1, what=f"the Celery worker to be ready (log: {self.log_path})")
+
+    def _ready(self) -> bool:
+        if self.process.poll() is not None:
+            raise AssertionError(f"The worker exited: {self.log_path.read_text()[-3000:]}")
+        return " ready." in self.log_path.read_text()
+
+    def kill(self) -> None:
+        """SIGKILL: no cleanup, no acknowledgements, exactly as a crashed machine."""
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(10)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        if getattr(self, "log", None):
+            self.log.close()
+
+
+def worker_env(*, database: str, redis_url: str, smtp_url: str, tmp: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "DJANGO_SETTINGS"))}
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "prepapp.settings",
+            "DATABASE_URL": database,
+            "REDIS_URL": redis_url,
+            "EMAIL_URL": smtp_url,
+            "SMS_BACKEND": "reminders.channels.sms.FileSMSBackend",
+            "SMS_FILE_PATH": str(tmp / "sms.jsonl"),
+            "PYTHONUNBUFFERED": "1",
+            "PATH": f"{PROJECT / '.venv' / 'bin'}:{os.environ.get('PATH', '')}",
+            "PYTHON": sys.executable,
+        }
+    )
+    env.update(extra)
+    return env

@@ -1,0 +1,232 @@
+"""The reminder path on real parts: a Celery worker subprocess, a redis-server of the test's own, an SMTP sink.
+
+These are the failures peers' trackers keep reporting: a worker killed mid-batch, the broker restarted with tasks
+in it. The outbox in the database must make both lose nothing and send nothing twice.
+"""
+
+import json
+import time
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.db.models import Count
+from django.utils import timezone
+
+from procedures import services as booking
+from procedures.models import Appointment, Patient
+from reminders import services
+from reminders.models import Reminder
+from reminders.stages import Stage
+from tests.conftest import use_broker
+from tests.factories import (
+    AppointmentFactory,
+    PatientFactory,
+    ProcedureTypeFactory,
+    RoomFactory,
+    next_clinic_day,
+    reminder_rule,
+)
+from tests.realparts import RedisServer, SMTPSink, Worker, database_url, wait_for, worker_env
+
+# serialized_rollback: the flush after each transactional test must not take the migrations' rows (FAQ, rules).
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+# Short leases so a dead worker's rows come back within the test; the task's hard limit stays below the lease.
+LEASE_SECONDS = 4
+TASK_TIME_LIMIT = 3
+
+
+@pytest.fixture
+def redis_server(tmp_path):
+    server = RedisServer(tmp_path)
+    server.start()
+    use_broker(server.url)
+    yield server
+    use_broker("memory://localhost/")
+    server.stop()
+
+
+@pytest.fixture
+def smtp_sink():
+    sink = SMTPSink()
+    sink.start()
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture
+def make_worker(redis_server, smtp_sink, tmp_path, settings):
+    settings.REMINDER_LEASE_SECONDS = LEASE_SECONDS
+    settings.SMS_QUIET_HOURS = ""
+    settings.EMAIL_URL = smtp_sink.url
+    env = worker_env(
+        database=database_url(connection.settings_dict),
+        redis_url=redis_server.url,
+        smtp_url=smtp_sink.url,
+        tmp=tmp_path,
+        REMINDER_LEASE_SECONDS=str(LEASE_SECONDS),
+        CELERY_TASK_TIME_LIMIT=str(TASK_TIME_LIMIT),
+        # The tests run at any hour; quiet hours have their own unit tests.
+        SMS_QUIET_HOURS="",
+    )
+    started: list[Worker] = []
+
+    def make(concurrency: int = 1) -> Worker:
+        worker = Worker(env, concurrency=concurrency, log_path=tmp_path / f"worker-{len(started)}.log")
+        worker.start()
+        started.append(worker)
+        return worker
+
+    yield make
+    for worker in started:
+        worker.stop()
+
+
+def _due_email_reminders(count: int) -> list[int]:
+    """`count` appointments next week, each with a booking confirmation by email due now."""
+    procedure, room = ProcedureTypeFactory(), RoomFactory()
+    rule = reminder_rule(Stage.BOOKING_CONFIRMATION)
+    now = timezone.now()
+    patients = Patient.objects.bulk_create(
+        PatientFactory.build(mrn=f"BATCH{i:05d}", preferred_channel=Patient.Channel.EMAIL) for i in range(count)
+    )
+    start = next_clinic_day(days_ahead=8)
+    appointments = Appointment.objects.bulk_create(
+        AppointmentFactory.build(
+            patient=p, procedure_type=procedure, room=room, scheduled_start=start + timedelta(minutes=45 * i)
+        )
+        for i, p in enumerate(patients)
+    )
+    reminders = Reminder.objects.bulk_create(
+        Reminder(
+            appointment=a,
+            rule=rule,
+            stage=rule.stage,
+            channel="email",
+            for_start=a.scheduled_start,
+            send_at=now,
+            content_stages=[rule.stage],
+        )
+        for a in appointments
+    )
+    return [r.pk for r in reminders]
+
+
+def _dispatch_until_all_sent(ids: list[int], timeout: float) -> None:
+    """What beat does every 30 seconds, faster: claim due rows and rows whose lease ran out."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        services.dispatch_due()
+        if Reminder.objects.filter(pk__in=ids, status=Reminder.Status.SENT).count() == len(ids):
+            return
+        time.sleep(0.5)
+    counts = dict(Reminder.objects.filter(pk__in=ids).values_list("status").annotate(n=Count("id")))
+    raise AssertionError(f"Not all reminders were sent in {timeout}s: {counts}")
+
+
+def test_a_booking_gives_the_patient_a_confirmation_email_with_the_faq_within_seconds(make_worker, smtp_sink):
+    make_worker(concurrency=1)
+    patient = PatientFactory(preferred_channel=Patient.Channel.BOTH)
+    started = time.monotonic()
+    appointment = booking.book_appointment(
+        patient=patient,
+        procedure_type=ProcedureTypeFactory(),
+        room=RoomFactory(),
+        scheduled_start=next_clinic_day(days_ahead=10),
+        laterality="left",
+        discharge="bloody",
+    )
+    wait_for(lambda: smtp_sink.messages, timeout=15, what="the confirmation email")
+    elapsed = time.monotonic() - started
+    message = smtp_sink.messages[0]
+    text = message.get_body(("plain",)).get_content()
+    assert message["To"] == patient.email
+    assert "ductogram" not in message["Subject"].lower()
+    assert "What is a ductogram?" in text
+    assert "Should I squeeze out the discharge before the test?" in text
+    assert elapsed < 5, f"booking to SMTP took {elapsed:.2f}s"
+    reminder = Reminder.objects.get(appointment=appointment, stage=Stage.BOOKING_CONFIRMATION, channel="email")
+    wait_for(lambda: Reminder.objects.get(pk=reminder.pk).status == Reminder.Status.SENT, 5, what="sent status")
+    # The text confirmation went through the same worker to the SMS backend.
+    wait_for(
+        lambda: Reminder.objects.filter(
+            appointment=appointment, channel="sms", stage=Stage.BOOKING_CONFIRMATION, status=Reminder.Status.SENT
+        ).exists(),
+        10,
+        what="the SMS confirmation",
+    )
+
+
+def test_a_worker_killed_mid_batch_loses_no_reminder_and_sends_none_twice(make_worker, smtp_sink, settings):
+    ids = _due_email_reminders(200)
+    smtp_sink.hold_after = 60  # the 61st message is held unanswered: the worker is stuck in the middle of it
+    first = make_worker(concurrency=1)
+    assert services.dispatch_due() == 200
+    assert smtp_sink.holding.wait(60), "the worker never reached the 61st message"
+    first.kill()
+    smtp_sink.released.set()
+    smtp_sink.hold_after = None
+    assert len(smtp_sink.messages) == 60
+    in_flight = Reminder.objects.filter(pk__in=ids, status=Reminder.Status.SENDING, claim_token__isnull=False)
+    assert in_flight.count() == 1, "the worker died holding exactly one reminder mid-send"
+
+    make_worker(concurrency=2)
+    _dispatch_until_all_sent(ids, timeout=90)
+
+    delivered = smtp_sink.reminder_ids()
+    assert set(delivered) == set(ids), "every reminder reached the mail server"
+    assert max(delivered.values()) == 1, f"sent twice: {[i for i, n in delivered.items() if n > 1]}"
+    assert Reminder.objects.filter(pk__in=ids, status=Reminder.Status.SENT).count() == 200
+
+
+def test_a_redis_restart_mid_batch_loses_no_reminder_and_sends_none_twice(make_worker, smtp_sink, redis_server):
+    ids = _due_email_reminders(200)
+    smtp_sink.delay = 0.01
+    make_worker(concurrency=2)
+    assert services.dispatch_due() == 200
+    wait_for(lambda: len(smtp_sink.messages) >= 40, 60, what="the first 40 messages")
+    redis_server.restart()  # every queued task is gone with it
+
+    _dispatch_until_all_sent(ids, timeout=90)
+
+    delivered = smtp_sink.reminder_ids()
+    assert set(delivered) == set(ids)
+    assert max(delivered.values()) == 1, f"sent twice: {[i for i, n in delivered.items() if n > 1]}"
+
+
+def test_the_worker_sends_texts_to_the_sms_backend_and_never_after_the_appointment_began(
+    make_worker, smtp_sink, tmp_path
+):
+    patient = PatientFactory(preferred_channel=Patient.Channel.SMS)
+    appointment = AppointmentFactory(patient=patient, scheduled_start=next_clinic_day(days_ahead=3))
+    rule = reminder_rule(Stage.DAY_BEFORE)
+    now = timezone.now()
+    due = Reminder.objects.create(
+        appointment=appointment,
+        rule=rule,
+        stage=rule.stage,
+        channel="sms",
+        for_start=appointment.scheduled_start,
+        send_at=now,
+        content_stages=[rule.stage],
+    )
+    begun = AppointmentFactory(
+        patient=PatientFactory(preferred_channel=Patient.Channel.SMS), scheduled_start=now - timedelta(minutes=5)
+    )
+    late = Reminder.objects.create(
+        appointment=begun,
+        rule=rule,
+        stage=rule.stage,
+        channel="sms",
+        for_start=begun.scheduled_start,
+        send_at=now - timedelta(hours=1),
+        content_stages=[rule.stage],
+    )
+    make_worker(concurrency=1)
+    services.dispatch_due()
+    wait_for(lambda: Reminder.objects.get(pk=due.pk).status == Reminder.Status.SENT, 15, what="the text to go")
+    texts = [json.loads(line) for line in (tmp_path / "sms.jsonl").read_text().splitlines()]
+    assert [t["to"] for t in texts] == [patient.mobile.as_e164]
+    assert "ductogram" not in texts[0]["body"].lower()
+    assert Reminder.objects.get(pk=late.pk).status == Reminder.Status.SKIPPED
