@@ -26,6 +26,10 @@ def parse_opening_hours(spec: str) -> dict[int, tuple[time, time]]:
             ) from exc
         if opens >= closes:
             raise ImproperlyConfigured(f"CLINIC_OPENING_HOURS: {part!r} closes before it opens.")
+        if start > end:
+            raise ImproperlyConfigured(
+                f"CLINIC_OPENING_HOURS: {part!r} names its days backwards; write the earlier day first."
+            )
         for weekday in range(start, end + 1):
             hours[weekday] = (opens, closes)
     return hours

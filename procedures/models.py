@@ -353,6 +353,8 @@ class ProcedureResult(models.Model):
 
     def clean(self):
         super().clean()
+        if not isinstance(self.findings or [], list) or not all(isinstance(f, str) for f in self.findings or []):
+            raise ValidationError({"findings": 'Findings must be a list of finding codes, like ["normal"].'})
         unknown = set(self.findings or []) - set(self.Finding.values)
         if unknown:
             raise ValidationError({"findings": f"Unknown finding(s): {', '.join(sorted(unknown))}."})
@@ -396,6 +398,8 @@ class FaqEntry(models.Model):
 
     def clean(self):
         super().clean()
+        if not isinstance(self.stages or [], list) or not all(isinstance(s, str) for s in self.stages or []):
+            raise ValidationError({"stages": 'Stages must be a list of reminder stages, like ["week_before"].'})
         unknown = set(self.stages or []) - set(Stage.values)
         if unknown:
             raise ValidationError({"stages": f"Unknown stage(s): {', '.join(sorted(unknown))}."})

@@ -133,6 +133,13 @@ def _refused_by_constraint(*, room: Room, radiologist, start: datetime, duration
     return BookingError(f"{room.name} was just booked by someone else at that time; choose another time.")
 
 
+def _state(appointment: Appointment) -> str:
+    """The status as it reads after "This appointment is ...": "cancelled", "marked as did not attend"."""
+    if appointment.status == Appointment.Status.NO_SHOW:
+        return "marked as did not attend"
+    return appointment.get_status_display().lower()
+
+
 def _set_status(appointment: Appointment, status: str, *, by) -> None:
     appointment.status = status
     appointment.status_changed_at = timezone.now()
@@ -159,7 +166,7 @@ def book_appointment(
     unknown = set(details) - BOOKING_DETAILS
     if unknown:
         raise TypeError(f"book_appointment() got unexpected details: {', '.join(sorted(unknown))}")
-    duration = expected_duration or procedure_type.default_duration
+    duration = procedure_type.default_duration if expected_duration is None else expected_duration
     appointment = Appointment(
         patient=patient,
         procedure_type=procedure_type,
@@ -204,11 +211,9 @@ def reschedule_appointment(
         with transaction.atomic():
             current = _locked(appointment)
             if current.status not in (Appointment.Status.BOOKED, Appointment.Status.CONFIRMED):
-                raise BookingError(
-                    f"This appointment is {current.get_status_display().lower()} and can no longer be moved."
-                )
+                raise BookingError(f"This appointment is {_state(current)} and can no longer be moved.")
             room = room or current.room
-            duration = expected_duration or current.expected_duration
+            duration = current.expected_duration if expected_duration is None else expected_duration
             _check_slot(
                 procedure_type=current.procedure_type,
                 room=room,
@@ -243,7 +248,7 @@ def cancel_appointment(appointment: Appointment, *, reason: str, by: AbstractBas
         raise BookingError("Give a reason for cancelling.")
     current = _locked(appointment)
     if not current.can_become(Appointment.Status.CANCELLED):
-        raise BookingError(f"This appointment is already {current.get_status_display().lower()}.")
+        raise BookingError(f"This appointment is already {_state(current)}.")
     current.cancellation_reason = reason.strip()
     _set_status(current, Appointment.Status.CANCELLED, by=by)
     current.save()
@@ -255,7 +260,7 @@ def cancel_appointment(appointment: Appointment, *, reason: str, by: AbstractBas
 def mark_no_show(appointment: Appointment, *, by: AbstractBaseUser | None = None) -> Appointment:
     current = _locked(appointment)
     if not current.can_become(Appointment.Status.NO_SHOW):
-        raise BookingError(f"This appointment is already {current.get_status_display().lower()}.")
+        raise BookingError(f"This appointment is already {_state(current)}.")
     if current.scheduled_start > timezone.now():
         raise BookingError("A patient can only miss an appointment once its time has come.")
     _set_status(current, Appointment.Status.NO_SHOW, by=by)
@@ -271,7 +276,7 @@ def confirm_attendance(appointment: Appointment, *, by: AbstractBaseUser | None 
     if current.status == Appointment.Status.CONFIRMED:
         return current
     if not current.can_become(Appointment.Status.CONFIRMED):
-        raise BookingError(f"This appointment is {current.get_status_display().lower()}.")
+        raise BookingError(f"This appointment is {_state(current)}.")
     _set_status(current, Appointment.Status.CONFIRMED, by=by)
     current.save()
     return current
@@ -281,7 +286,7 @@ def confirm_attendance(appointment: Appointment, *, by: AbstractBaseUser | None 
 def check_in(appointment: Appointment, *, by: AbstractBaseUser | None = None) -> Appointment:
     current = _locked(appointment)
     if not current.can_become(Appointment.Status.CHECKED_IN):
-        raise BookingError(f"This appointment is {current.get_status_display().lower()}; it cannot be checked in.")
+        raise BookingError(f"This appointment is {_state(current)}; it cannot be checked in.")
     _set_status(current, Appointment.Status.CHECKED_IN, by=by)
     current.save()
     reminders.close_for_appointment(current, "The patient has checked in.")
@@ -295,7 +300,7 @@ def complete_appointment(appointment: Appointment, *, by: AbstractBaseUser | Non
     if current.status == Appointment.Status.COMPLETED:
         return current
     if not current.is_open:
-        raise BookingError(f"This appointment is {current.get_status_display().lower()}; it cannot be completed.")
+        raise BookingError(f"This appointment is {_state(current)}; it cannot be completed.")
     _set_status(current, Appointment.Status.COMPLETED, by=by)
     current.save()
     reminders.close_for_appointment(current, "The appointment has taken place.")
