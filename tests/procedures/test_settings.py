@@ -1,0 +1,234 @@
+"""Settings read from the environment: production refuses to start unsafe, time is the clinic's, SQLite is set up for
+web, worker and beat sharing one file, and the opening hours are read or refused with a helpful sentence.
+
+Settings are read once per process, so the environment-dependent ones are checked in a fresh `python` each time,
+with an explicit environment and a throwaway SQLite file."""
+
+import json
+import os
+import secrets
+import sqlite3
+import subprocess
+import sys
+from contextlib import closing
+from datetime import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+from procedures.hours import describe_opening_hours, opening_hours, parse_opening_hours
+
+BASE_DIR = Path(settings.BASE_DIR)
+REFUSAL = "DEBUG is off, so SECRET_KEY must be set to a long random value (50+ characters)"
+
+
+@pytest.fixture
+def clean_env(tmp_path):
+    """The environment of a fresh process: no SECRET_KEY, development DEBUG, a database of its own."""
+    env = os.environ.copy()
+    for name in ("SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "CLINIC_TIME_ZONE", "DJANGO_SETTINGS_MODULE"):
+        env.pop(name, None)
+    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'x.sqlite3'}"
+    return env
+
+
+def run_manage(env, *args) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, str(BASE_DIR / "manage.py"), *args],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def run_python(env, code: str) -> subprocess.CompletedProcess:
+    """Run `code` after django.setup() in a fresh process."""
+    env = env | {"DJANGO_SETTINGS_MODULE": "prepapp.settings"}
+    return subprocess.run(
+        [sys.executable, "-c", f"import django\ndjango.setup()\n{code}"],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def _dotenv_sets(name: str) -> bool:
+    dotenv = BASE_DIR / ".env"
+    return dotenv.exists() and any(line.strip().startswith(f"{name}=") for line in dotenv.read_text().splitlines())
+
+
+# Production refuses to start without a real SECRET_KEY
+
+
+def test_production_without_a_secret_key_refuses_to_start_and_says_why(clean_env):
+    if _dotenv_sets("SECRET_KEY"):
+        pytest.skip(".env sets SECRET_KEY, so this process cannot be started without one")
+    done = run_manage(clean_env | {"DEBUG": "False"}, "check")
+    assert done.returncode != 0
+    assert "django.core.exceptions.ImproperlyConfigured" in done.stderr
+    assert REFUSAL in done.stderr
+    assert "secrets.token_urlsafe(64)" in done.stderr
+
+
+@pytest.mark.parametrize(
+    "secret_key",
+    [
+        pytest.param("", id="empty"),
+        pytest.param("s" * 49, id="too-short"),
+        pytest.param("django-insecure-dev-only-key-never-use-in-production", id="the-development-key"),
+    ],
+)
+def test_production_with_a_weak_secret_key_refuses_to_start(clean_env, secret_key):
+    done = run_python(clean_env | {"DEBUG": "False", "SECRET_KEY": secret_key}, "print('started')")
+    assert done.returncode != 0
+    assert "started" not in done.stdout
+    assert REFUSAL in done.stderr
+
+
+def test_development_starts_without_a_secret_key(clean_env):
+    if _dotenv_sets("SECRET_KEY"):
+        pytest.skip(".env sets SECRET_KEY")
+    done = run_python(clean_env, "from django.conf import settings; print(settings.DEBUG, len(settings.SECRET_KEY))")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split()[0] == "True"
+
+
+def test_production_with_a_long_secret_key_passes_the_deployment_checks(clean_env):
+    env = clean_env | {"DEBUG": "False", "SECRET_KEY": secrets.token_urlsafe(48), "ALLOWED_HOSTS": "clinic.example"}
+    assert len(env["SECRET_KEY"]) == 64
+    done = run_manage(env, "check", "--deploy", "--fail-level", "WARNING")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "System check identified no issues" in done.stdout
+
+
+# Time
+
+
+def test_times_are_stored_in_utc_and_shown_in_the_clinics_zone():
+    assert settings.USE_TZ is True
+    assert settings.TIME_ZONE == settings.CLINIC_TIME_ZONE
+    assert settings.CELERY_TIMEZONE == "UTC"
+
+
+def test_the_clinic_time_zone_comes_from_the_environment_and_is_the_django_time_zone(clean_env):
+    done = run_python(
+        clean_env | {"CLINIC_TIME_ZONE": "America/New_York"},
+        "from django.conf import settings; print(settings.TIME_ZONE, settings.CLINIC_TIME_ZONE)",
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["America/New_York", "America/New_York"]
+
+
+def test_the_clinic_time_zone_defaults_to_london(clean_env):
+    done = run_python(clean_env, "from django.conf import settings; print(settings.TIME_ZONE)")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "Europe/London"
+
+
+# Databases
+
+
+def test_a_sqlite_database_file_runs_in_wal_mode_with_immediate_transactions(clean_env, tmp_path):
+    code = """
+import json
+from django.db import connection
+with connection.cursor() as cursor:
+    pragmas = {}
+    for name in ("journal_mode", "synchronous", "foreign_keys", "busy_timeout"):
+        cursor.execute(f"PRAGMA {name}")
+        pragmas[name] = cursor.fetchone()[0]
+pragmas["transaction_mode"] = connection.transaction_mode
+print(json.dumps(pragmas))
+"""
+    done = run_python(clean_env, code)
+    assert done.returncode == 0, done.stderr
+    pragmas = json.loads(done.stdout.strip().splitlines()[-1])
+    assert pragmas["journal_mode"] == "wal"
+    assert pragmas["synchronous"] == 1  # NORMAL
+    assert pragmas["foreign_keys"] == 1
+    assert pragmas["busy_timeout"] == 30_000
+    assert pragmas["transaction_mode"] == "IMMEDIATE"
+    # WAL is a property of the file: any later process (worker, beat) opening it is in WAL mode too.
+    with closing(sqlite3.connect(tmp_path / "x.sqlite3")) as other:
+        assert other.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_postgresql_gets_persistent_checked_connections_and_no_sqlite_options(clean_env):
+    code = """
+import json
+from django.conf import settings
+db = settings.DATABASES["default"]
+print(json.dumps({k: db.get(k) for k in ("ENGINE", "NAME", "CONN_MAX_AGE", "CONN_HEALTH_CHECKS", "OPTIONS")}))
+"""
+    done = run_python(clean_env | {"DATABASE_URL": "postgres://clinic@db.example:5432/ductogram"}, code)
+    assert done.returncode == 0, done.stderr
+    db = json.loads(done.stdout.strip().splitlines()[-1])
+    assert db["ENGINE"] == "django.db.backends.postgresql"
+    assert db["NAME"] == "ductogram"
+    assert db["CONN_MAX_AGE"] == 60
+    assert db["CONN_HEALTH_CHECKS"] is True
+    assert "init_command" not in (db["OPTIONS"] or {})
+
+
+# Opening hours
+
+
+def test_the_default_opening_hours_are_weekdays_eight_to_six():
+    hours = parse_opening_hours("Mon-Fri 08:00-18:00")
+    assert hours == {day: (time(8), time(18)) for day in range(5)}
+
+
+def test_opening_hours_can_add_a_saturday_morning():
+    hours = parse_opening_hours("Mon-Fri 08:00-18:00; Sat 09:00-12:00")
+    assert hours[5] == (time(9), time(12))
+    assert hours[0] == hours[4] == (time(8), time(18))
+    assert 6 not in hours
+
+
+def test_opening_hours_accept_full_day_names_capitals_and_a_trailing_semicolon():
+    hours = parse_opening_hours(" MONDAY-wednesday 07:30-19:00 ; Thursday 08:00-13:00; ")
+    assert hours == {
+        0: (time(7, 30), time(19)),
+        1: (time(7, 30), time(19)),
+        2: (time(7, 30), time(19)),
+        3: (time(8), time(13)),
+    }
+
+
+@pytest.mark.parametrize(
+    "spec, message",
+    [
+        ("Mon-Fri 8-18", "CLINIC_OPENING_HOURS: cannot read 'Mon-Fri 8-18'; write it like 'Mon-Fri 08:00-18:00'."),
+        ("Mon-Fri", "CLINIC_OPENING_HOURS: cannot read 'Mon-Fri'; write it like 'Mon-Fri 08:00-18:00'."),
+        (
+            "Funday 08:00-18:00",
+            "CLINIC_OPENING_HOURS: cannot read 'Funday 08:00-18:00'; write it like 'Mon-Fri 08:00-18:00'.",
+        ),
+        (
+            "Mon - Fri 08:00-18:00",
+            "CLINIC_OPENING_HOURS: cannot read 'Mon - Fri 08:00-18:00'; write it like 'Mon-Fri 08:00-18:00'.",
+        ),
+        ("Mon-Fri 18:00-08:00", "CLINIC_OPENING_HOURS: 'Mon-Fri 18:00-08:00' closes before it opens."),
+        ("Sat 09:00-09:00", "CLINIC_OPENING_HOURS: 'Sat 09:00-09:00' closes before it opens."),
+        (
+            "Fri-Mon 08:00-18:00",
+            "CLINIC_OPENING_HOURS: 'Fri-Mon 08:00-18:00' names its days backwards; write the earlier day first.",
+        ),
+    ],
+)
+def test_opening_hours_that_cannot_be_read_are_refused_with_a_helpful_sentence(spec, message):
+    with pytest.raises(ImproperlyConfigured) as exc:
+        parse_opening_hours(spec)
+    assert str(exc.value) == message
+
+
+def test_the_clinic_uses_the_opening_hours_it_is_configured_with(settings):
+    settings.CLINIC_OPENING_HOURS = "Tue 10:00-14:00"
+    assert opening_hours() == {1: (time(10), time(14))}
+    assert describe_opening_hours() == "Tue 10:00-14:00"
