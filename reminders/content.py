@@ -92,12 +92,14 @@ def _when(moment: datetime) -> dict[str, str]:
     }
 
 
-def _context(appointment: Appointment, reminder_stage: str, for_start: datetime, content_stages: list[str]) -> dict:
+def _context(
+    appointment: Appointment, reminder_stage: str, for_start: datetime, content_stages: list[str], *, with_faq: bool
+) -> dict:
     procedure = appointment.procedure_type
     arrival = for_start - timedelta(minutes=procedure.arrival_lead)
     when = _when(for_start)
     full = settings.REMINDER_EMAIL_CONTENT == "full"
-    faq = faq_for(procedure.pk, content_stages) if full and content_stages else []
+    faq = faq_for(procedure.pk, content_stages) if with_faq and full and content_stages else []
     return {
         "stage": reminder_stage,
         "Stage": Stage,
@@ -183,7 +185,7 @@ def render(reminder: Reminder) -> Message:
 def render_for(
     appointment: Appointment, stage: str, channel: str, for_start: datetime, content_stages: list[str]
 ) -> Message:
-    ctx = _context(appointment, stage, for_start, content_stages)
+    ctx = _context(appointment, stage, for_start, content_stages, with_faq=channel == Channel.EMAIL)
     if channel == Channel.SMS:
         return Message(subject="", text=render_sms(ctx))
     subject = email_subject(stage, ctx)

@@ -463,6 +463,8 @@ def send_reminder(reminder_id: int, *, now: datetime | None = None) -> Reminder 
     if not claimed:
         return _reloaded(reminder)
     attempts = reminder.attempts + 1
+    reminder.status, reminder.attempts, reminder.recipient = Reminder.Status.SENDING, attempts, to
+    reminder.subject, reminder.body, reminder.body_html = message.subject, message.text, message.html
     try:
         provider_id = _deliver(reminder, message, to)
     except PermanentSendError as exc:
@@ -485,15 +487,19 @@ def send_reminder(reminder_id: int, *, now: datetime | None = None) -> Reminder 
             provider_message_id=provider_id[:100],
             last_error="",
         )
-    return _reloaded(reminder)
+    return reminder
 
 
 def _finish(reminder: Reminder, token: uuid.UUID, **fields) -> None:
-    done = Reminder.objects.filter(pk=reminder.pk, claim_token=token).update(
-        claim_token=None, lease_until=None, **fields
-    )
+    """Record the attempt's outcome, only if the row is still this attempt's (its claim token unchanged)."""
+    fields.update(claim_token=None, lease_until=None)
+    done = Reminder.objects.filter(pk=reminder.pk, claim_token=token).update(**fields)
     if not done:
         log.error("Reminder %s changed hands while it was being sent; recorded nothing for this attempt.", reminder.pk)
+        _reloaded(reminder)
+        return
+    for name, value in fields.items():
+        setattr(reminder, name, value)
 
 
 def _reloaded(reminder: Reminder) -> Reminder:
