@@ -131,9 +131,10 @@ class Appointment(models.Model):
     OPEN_STATUSES = (Status.BOOKED, Status.CONFIRMED, Status.CHECKED_IN)
     # A cancelled or missed appointment frees its room; every other one occupies it.
     LIVE_STATUSES = (Status.BOOKED, Status.CONFIRMED, Status.CHECKED_IN, Status.COMPLETED)
+    # Logging a result for an appointment nobody checked in completes it: the patient evidently came.
     TRANSITIONS = {
-        Status.BOOKED: {Status.CONFIRMED, Status.CHECKED_IN, Status.CANCELLED, Status.NO_SHOW},
-        Status.CONFIRMED: {Status.CHECKED_IN, Status.CANCELLED, Status.NO_SHOW},
+        Status.BOOKED: {Status.CONFIRMED, Status.CHECKED_IN, Status.COMPLETED, Status.CANCELLED, Status.NO_SHOW},
+        Status.CONFIRMED: {Status.CHECKED_IN, Status.COMPLETED, Status.CANCELLED, Status.NO_SHOW},
         Status.CHECKED_IN: {Status.COMPLETED, Status.CANCELLED, Status.NO_SHOW},
         Status.COMPLETED: set(),
         Status.CANCELLED: set(),
@@ -214,7 +215,7 @@ class Appointment(models.Model):
         super().clean()
         if self.expected_duration and self.procedure_type_id:
             pt = self.procedure_type
-            if not (pt.min_duration <= self.expected_duration <= pt.max_duration) and not self.duration_reason:
+            if not (pt.min_duration <= self.expected_duration <= pt.max_duration) and not self.duration_reason.strip():
                 raise ValidationError(
                     {
                         "duration_reason": (

@@ -299,7 +299,7 @@ def complete_appointment(appointment: Appointment, *, by: AbstractBaseUser | Non
     current = _locked(appointment)
     if current.status == Appointment.Status.COMPLETED:
         return current
-    if not current.is_open:
+    if not current.can_become(Appointment.Status.COMPLETED):
         raise BookingError(f"This appointment is {_state(current)}; it cannot be completed.")
     _set_status(current, Appointment.Status.COMPLETED, by=by)
     current.save()
