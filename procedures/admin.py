@@ -10,6 +10,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
+from reminders import services as reminders
 from reminders.models import Reminder
 from reminders.stages import Stage
 
@@ -32,6 +33,11 @@ class PatientAdmin(SimpleHistoryAdmin):
         ("Reminders", {"fields": ("email", "mobile", "preferred_channel", "reminders_opt_out_at")}),
         ("Record", {"fields": ("created_at",)}),
     )
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and {"email", "mobile", "preferred_channel"} & set(form.changed_data):
+            reminders.patient_details_changed(obj)
 
     @admin.display(boolean=True, description="Opted out", ordering="reminders_opt_out_at")
     def reminders_opted_out(self, obj: Patient) -> bool:

@@ -246,6 +246,21 @@ def cancel_reminders(appointment: Appointment, *, now: datetime | None = None) -
     return count
 
 
+def patient_details_changed(patient: Patient, *, now: datetime | None = None) -> int:
+    """A new email or mobile (or a changed preference) reaches the patient's coming appointments too."""
+    now = now or timezone.now()
+    coming = Appointment.objects.filter(
+        patient=patient,
+        status__in=[Appointment.Status.BOOKED, Appointment.Status.CONFIRMED],
+        scheduled_start__gt=now,
+    ).select_related("patient")
+    count = 0
+    for appointment in coming:
+        schedule_reminders(appointment, now=now)
+        count += 1
+    return count
+
+
 def close_for_appointment(appointment: Appointment, reason: str) -> int:
     """An appointment that ended another way (no-show, checked in): its open reminders will not be needed."""
     return Reminder.objects.filter(OPEN, appointment=appointment).update(

@@ -363,3 +363,35 @@ def test_the_room_list_filters_inactive_rooms(client, superuser):
     client.force_login(superuser)
     page = client.get(_admin_url(Room, "changelist"), {"is_active__exact": "0"})
     assert [r.name for r in page.context["cl"].result_list] == ["Old Room"]
+
+
+def test_adding_a_mobile_in_the_admin_brings_texts_for_the_coming_appointment(client, superuser):
+    from procedures import services as booking
+    from reminders.models import Reminder
+
+    patient = PatientFactory(mobile="", preferred_channel=Patient.Channel.BOTH)
+    booking.book_appointment(
+        patient=patient,
+        procedure_type=ProcedureType.objects.get(code="DUCTOGRAM"),
+        room=RoomFactory(),
+        scheduled_start=next_clinic_day(days_ahead=10),
+        laterality="left",
+        discharge="clear",
+    )
+    assert not Reminder.objects.filter(channel="sms").exists()
+    client.force_login(superuser)
+    response = client.post(
+        _admin_url(Patient, "change", patient.pk),
+        {
+            "mrn": patient.mrn,
+            "given_name": patient.given_name,
+            "family_name": patient.family_name,
+            "date_of_birth": patient.date_of_birth.isoformat(),
+            "email": patient.email,
+            "mobile": "+447911123456",
+            "preferred_channel": "both",
+        },
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    texts = Reminder.objects.filter(channel="sms").values_list("stage", flat=True)
+    assert set(texts) == {"booking_confirmation", "two_days_before", "day_before"}
