@@ -434,12 +434,11 @@ def send_reminder(reminder_id: int, *, now: datetime | None = None) -> Reminder 
     nothing. Transient failures go back to pending with exponential backoff (the dispatch picks them up again),
     up to REMINDER_MAX_ATTEMPTS; permanent ones fail at once."""
     now = now or timezone.now()
-    reminder = (
-        Reminder.objects.select_related("appointment__patient", "appointment__procedure_type", "appointment__room")
-        .filter(pk=reminder_id)
-        .first()
-    )
-    if reminder is None:
+    try:
+        reminder = Reminder.objects.select_related(
+            "appointment__patient", "appointment__procedure_type", "appointment__room"
+        ).get(pk=reminder_id)
+    except Reminder.DoesNotExist:
         return None
     sendable = reminder.status == Reminder.Status.SENDING and reminder.claim_token is None
     sendable |= reminder.status == Reminder.Status.PENDING and reminder.send_at <= now
