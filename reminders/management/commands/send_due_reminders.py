@@ -17,7 +17,11 @@ class Command(BaseCommand):
 
         def send_here(ids: list[int]) -> None:
             for reminder_id in ids:
-                reminder = services.send_reminder(reminder_id)
+                try:
+                    reminder = services.send_reminder(reminder_id)
+                except Exception as exc:  # noqa: BLE001 - one bad row must not stop the batch; its lease brings it back
+                    self.stderr.write(f"Reminder {reminder_id} could not be sent: {exc.__class__.__name__}: {exc}")
+                    continue
                 if reminder is not None and reminder.status == reminder.Status.SENT:
                     sent.append(reminder_id)
 
