@@ -1,5 +1,8 @@
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
+
+from procedures.forms import StaffLoginForm
 
 admin.site.site_header = "Ductogram preparation tracker"
 admin.site.site_title = "Ductogram admin"
@@ -7,6 +10,13 @@ admin.site.index_title = "Clinic administration"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # Staff sign-in (django-axes locks out repeated failures); passwords are changed in the admin.
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(authentication_form=StaffLoginForm, redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("reminders.urls")),
     path("", include("procedures.urls")),
 ]

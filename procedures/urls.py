@@ -1,11 +1,20 @@
 from django.urls import path
-from django.views.generic import RedirectView
 
 from . import views
 
 app_name = "procedures"
 
 urlpatterns = [
-    path("", RedirectView.as_view(url="/admin/", permanent=False), name="home"),
+    path("", views.day_view, name="home"),
+    path("schedule/", views.day_view, name="day"),
+    path("schedule/week/", views.week_view, name="week"),
+    path("schedule/print/", views.day_print, name="day-print"),
+    path("appointments/new/", views.book, name="book"),
+    path("appointments/<int:pk>/", views.appointment_detail, name="appointment"),
+    path("appointments/<int:pk>/reschedule/", views.reschedule, name="reschedule"),
+    path("appointments/<int:pk>/cancel/", views.cancel, name="cancel"),
+    path("appointments/<int:pk>/check-in/", views.check_in, name="check-in"),
+    path("appointments/<int:pk>/no-show/", views.mark_no_show, name="no-show"),
+    path("appointments/<int:pk>/confirm/", views.confirm_attendance, name="confirm"),
     path("healthz", views.healthz, name="healthz"),
 ]

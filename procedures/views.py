@@ -1,13 +1,30 @@
-from datetime import datetime, timedelta
+"""Staff pages (the schedule, booking, the appointment page and its actions) and the health check.
+
+Views read requests and render pages; every change of state goes through `procedures.services`.
+"""
+
+from datetime import date, datetime, timedelta
+from functools import wraps
 
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
 from django.core.cache import cache
-from django.db import connection
-from django.http import JsonResponse
+from django.core.exceptions import PermissionDenied
+from django.db import connection, transaction
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
 
 from reminders.services import LAST_DISPATCH_CACHE_KEY
+
+from . import schedule, services
+from .forms import BookingForm, CancelForm, NewPatientForm, RescheduleForm, parse_start, start_initial
+from .hours import hours_on
+from .models import MAX_BOOKABLE_MINUTES, Appointment, Patient, ProcedureResult, ProcedureType, Room
 
 
 def _beat_check() -> str:
@@ -44,3 +61,401 @@ def healthz(request):
     checks["beat"] = _beat_check()
     healthy = all(v == "ok" for v in checks.values())
     return JsonResponse({"status": "ok" if healthy else "error", "checks": checks}, status=200 if healthy else 503)
+
+
+# --- The staff UI ---------------------------------------------------------------------------------------------------
+#
+# Who may do what (the groups come from migration 0004; a superuser may do everything):
+#   every page: a signed-in, active staff account that can view appointments (Schedulers, Radiologists);
+#   booking: add_appointment (Schedulers), and add_patient to register a new patient while booking;
+#   rescheduling and cancelling: add_appointment and change_appointment, since they rewrite the timetable
+#   (Schedulers; radiologists ask a scheduler);
+#   check in, did not attend, confirm: change_appointment (Schedulers and Radiologists, at the front desk);
+#   a logged result: view_procedureresult (Radiologists; schedulers never see reports).
+
+VIEW = "procedures.view_appointment"
+BOOK = ("procedures.add_appointment",)
+MOVE = ("procedures.add_appointment", "procedures.change_appointment")
+ATTEND = ("procedures.change_appointment",)
+SLOTS_OFFERED = 6
+SLOT_SEARCH_DAYS = 14
+
+
+def staff_required(*perms: str):
+    """Anonymous visitors go to the login page; a signed-in account without the role or permission gets 403."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args, **kwargs):
+            user = request.user
+            if not user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not (user.is_active and user.is_staff and user.has_perms((VIEW, *perms))):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def _name(user) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+def _when(moment: datetime) -> str:
+    return f"{timezone.localtime(moment):%a %d %b %Y %H:%M}"
+
+
+def _span(appointment: Appointment) -> str:
+    return f"{_when(appointment.scheduled_start)}-{timezone.localtime(appointment.expected_end):%H:%M}"
+
+
+def _ductogram() -> ProcedureType:
+    return ProcedureType.objects.get(code="DUCTOGRAM")
+
+
+def _reminders_warning(patient: Patient) -> str | None:
+    if patient.can_receive_reminders:
+        return None
+    if patient.reminders_opt_out_at or patient.preferred_channel == Patient.Channel.NONE:
+        why = "has asked for no reminders"
+    else:
+        why = "has no email address or mobile number for the reminders they chose"
+    return (
+        f"{patient.full_name} {why}: no reminders will go. Give the time and the preparation "
+        "(no deodorant, do not express the discharge) yourself."
+    )
+
+
+def _nav(url_name: str, previous: date, following: date) -> dict[str, str]:
+    url = reverse(url_name)
+    return {
+        "form_action": url,
+        "today_url": url,
+        "previous_url": f"{url}?date={previous.isoformat()}",
+        "next_url": f"{url}?date={following.isoformat()}",
+    }
+
+
+@require_GET
+@staff_required()
+def day_view(request: HttpRequest) -> HttpResponse:
+    """One clinic day, rooms by time, in a fixed number of queries however busy the day."""
+    requested = request.GET.get("date")
+    day = schedule.parse_day(requested)
+    if requested and day is None:
+        messages.warning(request, f"'{requested}' is not a date (use YYYY-MM-DD); showing today.")
+    day = day or timezone.localdate()
+    today = timezone.localdate()
+    return render(
+        request,
+        "procedures/day.html",
+        {
+            "schedule": schedule.day_schedule(day),
+            "day": day,
+            "today": today,
+            "can_book": request.user.has_perms(BOOK),
+            **_nav("procedures:day", schedule.step_clinic_day(day, -1), schedule.step_clinic_day(day, 1)),
+        },
+    )
+
+
+@require_GET
+@staff_required()
+def week_view(request: HttpRequest) -> HttpResponse:
+    day = schedule.parse_day(request.GET.get("date")) or timezone.localdate()
+    monday = schedule.week_start(day)
+    return render(
+        request,
+        "procedures/week.html",
+        {
+            "days": schedule.week_schedule(day),
+            "monday": monday,
+            "sunday": monday + timedelta(days=6),
+            "today": timezone.localdate(),
+            "day": day,
+            **_nav("procedures:week", monday - timedelta(days=7), monday + timedelta(days=7)),
+        },
+    )
+
+
+@require_GET
+@staff_required()
+def day_print(request: HttpRequest) -> HttpResponse:
+    """The list the nurses print each morning: every live booking of the day, by room, then time."""
+    day = schedule.parse_day(request.GET.get("date")) or timezone.localdate()
+    start, end = schedule.day_bounds(day)
+    appointments = [a for a in schedule.appointments_between(start, end) if a.is_live]
+    appointments.sort(key=lambda a: (a.room.name, a.scheduled_start))
+    return render(request, "procedures/day_print.html", {"day": day, "appointments": appointments})
+
+
+def next_free_slots(
+    *,
+    room: Room,
+    after: datetime,
+    duration: int,
+    radiologist=None,
+    exclude_id: int | None = None,
+    count: int = SLOTS_OFFERED,
+) -> list[datetime]:
+    """The first free starts in `room` from `after` on, across the following clinic days if need be.
+
+    `free_slots` knows only the room; when a radiologist is chosen, their other bookings rule slots out too, so
+    every slot offered can be taken. A bounded number of queries: one per clinic day looked at, plus one.
+    """
+    after = max(after, timezone.now())
+    first_day = timezone.localtime(after).date()
+    last_day = first_day + timedelta(days=SLOT_SEARCH_DAYS)
+    theirs: list[tuple[datetime, datetime]] = []
+    if radiologist is not None:
+        window_start, _ = schedule.day_bounds(first_day)
+        _, window_end = schedule.day_bounds(last_day)
+        busy = Appointment.objects.filter(
+            radiologist=radiologist,
+            status__in=Appointment.LIVE_STATUSES,
+            scheduled_start__lt=window_end,
+            scheduled_start__gt=window_start - timedelta(minutes=MAX_BOOKABLE_MINUTES),
+        ).exclude(pk=exclude_id)
+        theirs = [(a.scheduled_start, a.expected_end) for a in busy.only("scheduled_start", "expected_duration")]
+    length = timedelta(minutes=duration)
+    found: list[datetime] = []
+    day = first_day
+    while day <= last_day and len(found) < count:
+        if hours_on(day) is not None:
+            for slot in services.free_slots(room=room, day=day, duration=duration):
+                if slot >= after and all(slot + length <= s or slot >= e for s, e in theirs):
+                    found.append(slot)
+        day += timedelta(days=1)
+    return found[:count]
+
+
+def _take_slot(request: HttpRequest):
+    """A slot button resubmits the whole form; its value replaces the date and time typed."""
+    data = request.POST.copy()
+    slot = parse_start(data.get("take_slot"))
+    if slot is not None:
+        data.update(start_initial(slot))
+    return data
+
+
+@staff_required(*BOOK)
+def book(request: HttpRequest) -> HttpResponse:
+    """Book a ductogram; on a refusal the form keeps everything, says why, and offers the next free slots."""
+    ductogram = _ductogram()
+    can_register = request.user.has_perm("procedures.add_patient")
+    conflict, offered = None, []
+    if request.method == "POST":
+        data = _take_slot(request)
+        if data.get("action") == "search":
+            form = BookingForm(initial=data.dict(), procedure_type=ductogram)
+            patient_form = NewPatientForm(initial=_unprefixed(data, "new"), prefix="new")
+        else:
+            form = BookingForm(data, procedure_type=ductogram)
+            patient_form = NewPatientForm(data, prefix="new")
+            if not form.is_new_patient:
+                patient_form = NewPatientForm(initial=_unprefixed(data, "new"), prefix="new")
+            forms_valid = form.is_valid() and (not form.is_new_patient or patient_form.is_valid())
+            if form.is_new_patient and not can_register:
+                form.add_error("patient_source", "Your account cannot register patients; ask a scheduler.")
+                forms_valid = False
+            if forms_valid:
+                try:
+                    appointment = _book(request, form, patient_form, ductogram)
+                except services.BookingError as exc:
+                    conflict = str(exc)
+                    offered = _offer(form.cleaned_data)
+                else:
+                    return redirect("procedures:appointment", pk=appointment.pk)
+    else:
+        initial = {"patient_query": request.GET.get("q", "")}
+        if request.GET.get("patient", "").isdigit():
+            initial["patient"] = request.GET["patient"]
+        if request.GET.get("room", "").isdigit():
+            initial["room"] = request.GET["room"]
+        start = parse_start(request.GET.get("start"))
+        if start is not None:
+            initial.update(start_initial(start))
+        form = BookingForm(initial=initial, procedure_type=ductogram)
+        patient_form = NewPatientForm(prefix="new")
+    return render(
+        request,
+        "procedures/book.html",
+        {
+            "form": form,
+            "patient_form": patient_form,
+            "can_register": can_register,
+            "conflict": conflict,
+            "offered": offered,
+        },
+    )
+
+
+def _unprefixed(data, prefix: str) -> dict[str, str]:
+    return {key.removeprefix(f"{prefix}-"): value for key, value in data.items() if key.startswith(f"{prefix}-")}
+
+
+def _offer(cleaned: dict) -> list[datetime]:
+    room, start = cleaned.get("room"), cleaned.get("start")
+    if room is None or start is None:
+        return []
+    return next_free_slots(
+        room=room,
+        after=start,
+        duration=cleaned["expected_duration"],
+        radiologist=cleaned.get("radiologist"),
+        exclude_id=cleaned.get("exclude_id"),
+    )
+
+
+def _book(request: HttpRequest, form: BookingForm, patient_form: NewPatientForm, ductogram) -> Appointment:
+    """The new patient and the booking commit together, or not at all."""
+    data = form.cleaned_data
+    with transaction.atomic():
+        if form.is_new_patient:
+            patient = patient_form.save(commit=False)
+            patient._history_user = request.user
+            patient.save()
+        else:
+            patient = data["patient"]
+        appointment = services.book_appointment(
+            patient=patient,
+            procedure_type=ductogram,
+            room=data["room"],
+            scheduled_start=data["start"],
+            expected_duration=data["expected_duration"],
+            radiologist=data.get("radiologist"),
+            booked_by=request.user,
+            laterality=data["laterality"],
+            discharge=data["discharge"],
+            referrer=data.get("referrer", ""),
+            notes=data.get("notes", ""),
+            duration_reason=data.get("duration_reason", "").strip(),
+        )
+    messages.success(
+        request, f"Booked {patient.full_name} ({patient.mrn}) in {appointment.room}, {_span(appointment)}."
+    )
+    warning = _reminders_warning(patient)
+    if warning:
+        messages.warning(request, warning)
+    return appointment
+
+
+def _appointment(pk: int) -> Appointment:
+    return get_object_or_404(
+        Appointment.objects.select_related("patient", "room", "radiologist", "procedure_type", "created_by"), pk=pk
+    )
+
+
+@require_GET
+@staff_required()
+def appointment_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """Everything about one appointment: details, reminders, result (for those who may read it), history."""
+    appointment = _appointment(pk)
+    can_see_result = request.user.has_perm("procedures.view_procedureresult")
+    result = None
+    if can_see_result:
+        result = ProcedureResult.objects.filter(appointment=appointment).select_related("performed_by").first()
+    labels = dict(ProcedureResult.Finding.choices)
+    history = appointment.history.select_related("history_user", "room").order_by("-history_date", "-history_id")
+    return render(
+        request,
+        "procedures/appointment_detail.html",
+        {
+            "appointment": appointment,
+            "reminders": appointment.reminders.select_related("rule").order_by("send_at", "pk"),
+            "can_see_result": can_see_result,
+            "result": result,
+            "result_findings": [labels.get(f, f) for f in (result.findings if result else [])],
+            "history": history,
+            "reminders_warning": _reminders_warning(appointment.patient) if appointment.is_open else None,
+            "can_move": request.user.has_perms(MOVE) and appointment.can_become(Appointment.Status.CANCELLED),
+            "can_reschedule": request.user.has_perms(MOVE)
+            and appointment.status in (Appointment.Status.BOOKED, Appointment.Status.CONFIRMED),
+            "can_attend": request.user.has_perms(ATTEND),
+        },
+    )
+
+
+@staff_required(*MOVE)
+def reschedule(request: HttpRequest, pk: int) -> HttpResponse:
+    """A new time or room, checked like a booking; a refusal keeps the form and offers the next free slots."""
+    appointment = _appointment(pk)
+    conflict, offered = None, []
+    if request.method == "POST":
+        form = RescheduleForm(_take_slot(request), appointment=appointment)
+        if form.is_valid():
+            data = form.cleaned_data
+            old = _span(appointment)
+            try:
+                moved = services.reschedule_appointment(
+                    appointment,
+                    new_start=data["start"],
+                    room=data["room"],
+                    expected_duration=data["expected_duration"],
+                    by=request.user,
+                )
+            except services.BookingError as exc:
+                conflict = str(exc)
+                offered = _offer({**data, "radiologist": appointment.radiologist, "exclude_id": appointment.pk})
+            else:
+                messages.success(
+                    request, f"Moved {moved.patient.full_name} from {old} to {_span(moved)} in {moved.room}."
+                )
+                warning = _reminders_warning(moved.patient)
+                if warning:
+                    messages.warning(request, warning)
+                return redirect("procedures:appointment", pk=moved.pk)
+    else:
+        form = RescheduleForm(
+            initial={"room": appointment.room_id, **start_initial(appointment.scheduled_start)},
+            appointment=appointment,
+        )
+    return render(
+        request,
+        "procedures/reschedule.html",
+        {"appointment": appointment, "form": form, "conflict": conflict, "offered": offered},
+    )
+
+
+@staff_required(*MOVE)
+def cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    appointment = _appointment(pk)
+    form = CancelForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.cancel_appointment(appointment, reason=form.cleaned_data["reason"], by=request.user)
+        except services.BookingError as exc:
+            messages.error(request, str(exc))
+        else:
+            told = (
+                "A cancellation notice goes to the patient."
+                if appointment.patient.can_receive_reminders
+                else "No notice can reach the patient: tell them yourself."
+            )
+            messages.success(request, f"Cancelled {appointment.patient.full_name}'s {_span(appointment)}. {told}")
+        return redirect("procedures:appointment", pk=appointment.pk)
+    return render(request, "procedures/cancel.html", {"appointment": appointment, "form": form})
+
+
+def _status_action(operation, done: str):
+    @require_POST
+    @staff_required(*ATTEND)
+    def action(request: HttpRequest, pk: int) -> HttpResponse:
+        appointment = _appointment(pk)
+        try:
+            operation(appointment, by=request.user)
+        except services.BookingError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, done.format(name=appointment.patient.full_name))
+        return redirect("procedures:appointment", pk=appointment.pk)
+
+    action.__doc__ = f"POST only: {done.format(name='the patient')}"
+    return action
+
+
+check_in = _status_action(services.check_in, "Checked in {name}.")
+mark_no_show = _status_action(services.mark_no_show, "Marked {name} as did not attend.")
+confirm_attendance = _status_action(services.confirm_attendance, "{name} has confirmed they will come.")

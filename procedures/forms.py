@@ -1,0 +1,239 @@
+"""Staff forms: signing in, booking (with finding or creating the patient), rescheduling, cancelling.
+
+Forms collect and tidy what staff type; the booking rules themselves live in `procedures.services`, whose
+`BookingError` sentence the views show. The checks here are the ones a field can point at (a missing reason next
+to the duration, a wall-clock time the clocks skip), so the scheduler sees the message where the problem is.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import AuthenticationForm
+from django.db.models import Q
+from django.utils import timezone
+
+from .models import MAX_BOOKABLE_MINUTES, Appointment, Patient, ProcedureType, Room
+from .schedule import clinic_datetime
+
+PATIENT_SEARCH_LIMIT = 20
+
+
+class StaffLoginForm(AuthenticationForm):
+    """Only staff accounts may sign in here; patients never have accounts, but a stray one must not get in."""
+
+    def confirm_login_allowed(self, user):
+        super().confirm_login_allowed(user)
+        if not user.is_staff:
+            raise forms.ValidationError("This account is not a clinic staff account.", code="not_staff")
+
+
+def parse_start(value: str | None) -> datetime | None:
+    """A start from a link or a slot button: ISO 8601, aware (any zone) or naive (clinic time)."""
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip().replace(" ", "+"))
+    except ValueError:
+        return None
+    if timezone.is_naive(moment):
+        try:
+            return clinic_datetime(moment.date(), moment.time())
+        except ValueError:
+            return None
+    return moment
+
+
+def start_initial(moment: datetime) -> dict[str, str]:
+    """The date and time fields' values for an instant, in clinic time."""
+    local = timezone.localtime(moment)
+    return {"start_date": local.date().isoformat(), "start_time": local.strftime("%H:%M")}
+
+
+def search_patients(query: str, *, limit: int = PATIENT_SEARCH_LIMIT) -> list[int]:
+    """Ids of patients whose MRN is the query, or whose names contain every word of it; one query."""
+    words = query.split()
+    if not words:
+        return []
+    by_name = Q()
+    for word in words:
+        by_name &= Q(given_name__icontains=word) | Q(family_name__icontains=word)
+    matches = Patient.objects.filter(Q(mrn__istartswith=query.strip()) | by_name)
+    return list(matches.order_by("family_name", "given_name").values_list("pk", flat=True)[:limit])
+
+
+class PatientChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Patient) -> str:
+        label = f"{obj.family_name.upper()}, {obj.given_name} · MRN {obj.mrn} · born {obj.date_of_birth:%d %b %Y}"
+        if not obj.can_receive_reminders:
+            label += " · no reminders can reach this patient"
+        return label
+
+
+class SlotForm(forms.Form):
+    """Where and when: shared by booking and rescheduling, so both read and check a start the same way."""
+
+    room = forms.ModelChoiceField(queryset=Room.objects.filter(is_active=True), empty_label=None)
+    start_date = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}))
+    start_time = forms.TimeField(
+        label="Start (clinic time)", widget=forms.TimeInput(attrs={"type": "time", "step": 300}, format="%H:%M")
+    )
+    expected_duration = forms.IntegerField(
+        label="Expected duration (minutes)", min_value=1, max_value=MAX_BOOKABLE_MINUTES
+    )
+
+    def __init__(self, *args, procedure_type: ProcedureType, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.procedure_type = procedure_type
+        self.fields["expected_duration"].initial = procedure_type.default_duration
+        self.fields["expected_duration"].help_text = (
+            f"Usually {procedure_type.default_duration}; {procedure_type.min_duration}-"
+            f"{procedure_type.max_duration} minutes without a reason."
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        day, at = cleaned.get("start_date"), cleaned.get("start_time")
+        if isinstance(day, date) and isinstance(at, time):
+            try:
+                cleaned["start"] = clinic_datetime(day, at)
+            except ValueError as exc:
+                self.add_error("start_time", str(exc))
+        return cleaned
+
+    def duration_in_bounds(self, minutes: int | None) -> bool:
+        pt = self.procedure_type
+        return minutes is None or pt.min_duration <= minutes <= pt.max_duration
+
+
+class BookingForm(SlotForm):
+    """A new ductogram: an existing patient found by MRN or name, or a new one (see NewPatientForm)."""
+
+    EXISTING, NEW = "existing", "new"
+
+    patient_source = forms.ChoiceField(
+        label="Patient",
+        choices=[(EXISTING, "Find an existing patient"), (NEW, "Register a new patient")],
+        widget=forms.RadioSelect,
+        initial=EXISTING,
+    )
+    patient_query = forms.CharField(
+        label="MRN or name", required=False, max_length=100, widget=forms.TextInput(attrs={"autocomplete": "off"})
+    )
+    patient = PatientChoiceField(
+        queryset=Patient.objects.none(), required=False, widget=forms.RadioSelect, empty_label=None
+    )
+    radiologist = forms.ModelChoiceField(
+        queryset=get_user_model().objects.none(), required=False, empty_label="Not assigned yet"
+    )
+    duration_reason = forms.CharField(label="Reason for a longer or shorter booking", required=False, max_length=200)
+    laterality = forms.ChoiceField(label="Side", choices=Appointment.Laterality.choices, widget=forms.RadioSelect)
+    discharge = forms.ChoiceField(label="Discharge type", choices=Appointment.Discharge.choices)
+    referrer = forms.CharField(required=False, max_length=200)
+    notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    field_order = [
+        "patient_source",
+        "patient_query",
+        "patient",
+        "room",
+        "radiologist",
+        "start_date",
+        "start_time",
+        "expected_duration",
+        "duration_reason",
+        "laterality",
+        "discharge",
+        "referrer",
+        "notes",
+    ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        user_model = get_user_model()
+        self.fields["radiologist"].queryset = user_model.objects.filter(
+            groups__name="Radiologists", is_active=True
+        ).order_by("last_name", "first_name")
+        self.fields["radiologist"].label_from_instance = lambda u: u.get_full_name() or u.get_username()
+        query = self._value("patient_query") or ""
+        self.found_ids = search_patients(query)
+        self.searched = bool(query.strip())
+        ids = set(self.found_ids)
+        selected = self._value("patient")
+        if selected and str(selected).isdigit():
+            ids.add(int(selected))
+        self.patient_choice_ids = ids
+        self.fields["patient"].queryset = Patient.objects.filter(pk__in=ids).order_by("family_name", "given_name")
+
+    def _value(self, name: str):
+        if self.is_bound:
+            return self.data.get(self.add_prefix(name))
+        return self.initial.get(name)
+
+    @property
+    def is_new_patient(self) -> bool:
+        return self._value("patient_source") == self.NEW
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("patient_source") == self.EXISTING and not cleaned.get("patient"):
+            self.add_error("patient", "Find the patient by MRN or name and choose them, or register a new patient.")
+        minutes = cleaned.get("expected_duration")
+        if not self.duration_in_bounds(minutes) and not (cleaned.get("duration_reason") or "").strip():
+            pt = self.procedure_type
+            self.add_error(
+                "duration_reason",
+                f"A {pt.name.lower()} is booked for {pt.min_duration}-{pt.max_duration} minutes; "
+                f"say why this one needs {minutes}.",
+            )
+        return cleaned
+
+
+class NewPatientForm(forms.ModelForm):
+    """A patient registered while booking; saved in the booking's transaction, so a refused booking leaves none."""
+
+    # Only filled in when "Register a new patient" is chosen, so browsers must not insist on these fields.
+    use_required_attribute = False
+
+    class Meta:
+        model = Patient
+        fields = ("mrn", "given_name", "family_name", "date_of_birth", "email", "mobile", "preferred_channel")
+        widgets = {"date_of_birth": forms.DateInput(attrs={"type": "date"})}
+        help_texts = {"preferred_channel": "How the patient would like reminders."}
+
+
+class RescheduleForm(SlotForm):
+    """A new time (and perhaps room) for an open appointment; the radiologist and details stay as booked."""
+
+    def __init__(self, *args, appointment: Appointment, **kwargs):
+        self.appointment = appointment
+        super().__init__(*args, procedure_type=appointment.procedure_type, **kwargs)
+        self.fields["expected_duration"].initial = appointment.expected_duration
+
+    def clean(self):
+        cleaned = super().clean()
+        minutes = cleaned.get("expected_duration")
+        if not self.duration_in_bounds(minutes) and not self.appointment.duration_reason:
+            pt = self.procedure_type
+            self.add_error(
+                "expected_duration",
+                f"A {pt.name.lower()} is booked for {pt.min_duration}-{pt.max_duration} minutes; this booking "
+                "has no reason on file for another length, so cancel and book again with one.",
+            )
+        return cleaned
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason for cancelling",
+        max_length=200,
+        help_text="Kept with the appointment's history, e.g. 'Patient unwell, will phone to rebook'.",
+    )
+
+    def clean_reason(self) -> str:
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise forms.ValidationError("Give a reason for cancelling.")
+        return reason

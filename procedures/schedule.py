@@ -1,0 +1,235 @@
+"""The schedule as staff see it: a clinic day laid out as rooms by time, and a week of days.
+
+Everything here reads; nothing changes state. Times are stored in UTC and shown in the clinic's zone, so a day is
+local midnight to local midnight (23 or 25 hours when the clocks change) and grid positions are measured in real
+elapsed minutes, computed in UTC: subtracting two datetimes that share a zone would ignore a change of offset.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from . import hours
+from .models import Appointment, Room
+
+ROW_MINUTES = 5  # the grid's resolution: a booking's block is as long as its duration, to the nearest 5 minutes
+SLOT_MINUTES = 15  # the free cells staff click to book, and the time labels down the side
+
+
+def clinic_datetime(day: date, at: time) -> datetime:
+    """An aware instant for a wall-clock time in the clinic, refusing times the clocks skip or repeat."""
+    tz = timezone.get_default_timezone()
+    first = datetime.combine(day, at, tzinfo=tz)
+    if first.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != first.replace(tzinfo=None):
+        raise ValueError(f"{at:%H:%M} does not exist on {day:%a %d %b} (the clocks go forward); choose another time.")
+    if first.utcoffset() != first.replace(fold=1).utcoffset():
+        raise ValueError(f"{at:%H:%M} happens twice on {day:%a %d %b} (the clocks go back); choose another time.")
+    return first
+
+
+def day_bounds(day: date) -> tuple[datetime, datetime]:
+    """Local midnight to the next local midnight, as aware instants (normalised, for zones that change at 00:00)."""
+    tz = timezone.get_default_timezone()
+    start, end = (datetime.combine(d, time.min, tzinfo=tz) for d in (day, day + timedelta(days=1)))
+    return start.astimezone(UTC).astimezone(tz), end.astimezone(UTC).astimezone(tz)
+
+
+def parse_day(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def step_clinic_day(day: date, step: int) -> date:
+    """The next (step=1) or previous (step=-1) day the clinic is open; the adjacent day if it never opens."""
+    candidate = day
+    for _ in range(7):
+        candidate += timedelta(days=step)
+        if hours.hours_on(candidate) is not None:
+            return candidate
+    return day + timedelta(days=step)
+
+
+def week_start(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def appointments_between(start: datetime, end: datetime) -> QuerySet[Appointment]:
+    """Appointments starting in [start, end), with everything a schedule shows, in one query."""
+    return (
+        Appointment.objects.filter(scheduled_start__gte=start, scheduled_start__lt=end)
+        .select_related("patient", "room", "radiologist", "procedure_type")
+        .order_by("scheduled_start", "room__name")
+    )
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.astimezone(UTC)
+
+
+def _minutes_between(earlier: datetime, later: datetime) -> float:
+    return (_utc(later) - _utc(earlier)).total_seconds() / 60
+
+
+@dataclass
+class Block:
+    appointment: Appointment
+    column: int
+    row: int
+    span: int
+
+
+@dataclass
+class FreeCell:
+    room: Room
+    start: datetime
+    column: int
+    row: int
+    span: int
+
+
+@dataclass
+class TimeLabel:
+    moment: datetime
+    row: int
+    span: int
+
+
+@dataclass
+class DaySchedule:
+    day: date
+    rooms: list[Room]
+    opening: tuple[datetime, datetime] | None
+    live: list[Appointment]
+    off_grid: list[Appointment]  # cancelled or did not attend: listed, not drawn, as they no longer hold the room
+    grid_start: datetime | None = None
+    row_count: int = 0
+    blocks: list[Block] = field(default_factory=list)
+    free_cells: list[FreeCell] = field(default_factory=list)
+    labels: list[TimeLabel] = field(default_factory=list)
+
+    @property
+    def is_open(self) -> bool:
+        return self.opening is not None
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.live and not self.off_grid
+
+
+def _grid_span(opening, live: list[Appointment]) -> tuple[datetime, datetime] | None:
+    """Clinic hours, widened to show any booking outside them (one made before the hours changed, say)."""
+    starts = [a.scheduled_start for a in live]
+    ends = [a.expected_end for a in live]
+    if opening is not None:
+        starts.append(opening[0])
+        ends.append(opening[1])
+    if not starts:
+        return None
+    first, last = _utc(min(starts)), _utc(max(ends))
+    # Round outwards to whole label slots, counted from the clinic's local hour.
+    local_first = timezone.localtime(first)
+    first -= timedelta(minutes=local_first.minute % SLOT_MINUTES, seconds=local_first.second)
+    rows = math.ceil(_minutes_between(first, last) / SLOT_MINUTES) * SLOT_MINUTES
+    return first, first + timedelta(minutes=rows)
+
+
+def build_day(day: date, *, rooms: list[Room], appointments: list[Appointment], now: datetime | None = None):
+    """Lay a day out: a column per room, a row per ROW_MINUTES, a block per live booking, a cell per free slot."""
+    now = now or timezone.now()
+    opening = hours.hours_on(day)
+    live = [a for a in appointments if a.is_live]
+    off_grid = [a for a in appointments if not a.is_live]
+    # Active rooms, and any other room that has a booking this day.
+    shown = {r.pk: r for r in rooms}
+    for a in live:
+        shown.setdefault(a.room_id, a.room)
+    ordered_rooms = sorted(shown.values(), key=lambda r: r.name)
+    schedule = DaySchedule(day=day, rooms=ordered_rooms, opening=opening, live=live, off_grid=off_grid)
+    span = _grid_span(opening, live)
+    if span is None or not ordered_rooms:
+        return schedule
+    grid_start, grid_end = span
+    schedule.grid_start = grid_start
+    schedule.row_count = round(_minutes_between(grid_start, grid_end) / ROW_MINUTES)
+    column_of = {room.pk: index + 2 for index, room in enumerate(ordered_rooms)}  # column 1 holds the times
+
+    def row_of(moment: datetime) -> int:
+        return int(_minutes_between(grid_start, moment) // ROW_MINUTES) + 1
+
+    per_slot = SLOT_MINUTES // ROW_MINUTES
+    moment = grid_start
+    while moment < grid_end:
+        schedule.labels.append(TimeLabel(moment=moment, row=row_of(moment), span=per_slot))
+        moment += timedelta(minutes=SLOT_MINUTES)
+
+    busy: dict[int, list[tuple[datetime, datetime]]] = {}
+    for a in live:
+        first = row_of(a.scheduled_start)
+        span_rows = max(1, math.ceil(a.expected_duration / ROW_MINUTES))
+        span_rows = min(span_rows, schedule.row_count - first + 1)
+        schedule.blocks.append(Block(appointment=a, column=column_of[a.room_id], row=first, span=span_rows))
+        busy.setdefault(a.room_id, []).append((_utc(a.scheduled_start), _utc(a.expected_end)))
+
+    if opening is not None:
+        opens, closes = _utc(opening[0]), _utc(opening[1])
+        for room in ordered_rooms:
+            if not room.is_active:
+                continue
+            start = opens
+            while start + timedelta(minutes=SLOT_MINUTES) <= closes:
+                end = start + timedelta(minutes=SLOT_MINUTES)
+                taken = any(s < end and start < e for s, e in busy.get(room.pk, []))
+                if start > now and not taken:
+                    schedule.free_cells.append(
+                        FreeCell(room=room, start=start, column=column_of[room.pk], row=row_of(start), span=per_slot)
+                    )
+                start = end
+    return schedule
+
+
+def day_schedule(day: date, *, now: datetime | None = None) -> DaySchedule:
+    """The day's schedule in two queries, however many bookings it holds."""
+    start, end = day_bounds(day)
+    appointments = list(appointments_between(start, end))
+    rooms = list(Room.objects.filter(is_active=True))
+    return build_day(day, rooms=rooms, appointments=appointments, now=now)
+
+
+@dataclass
+class WeekDay:
+    day: date
+    opening: tuple[datetime, datetime] | None
+    appointments: list[Appointment]
+
+    @property
+    def live(self) -> list[Appointment]:
+        return [a for a in self.appointments if a.is_live]
+
+    @property
+    def cancelled_count(self) -> int:
+        return sum(1 for a in self.appointments if not a.is_live)
+
+
+def week_schedule(day: date) -> list[WeekDay]:
+    """Monday to Sunday around `day` in one query; weekend days appear only if the clinic opens or has bookings."""
+    monday = week_start(day)
+    start, _ = day_bounds(monday)
+    _, end = day_bounds(monday + timedelta(days=6))
+    by_day: dict[date, list[Appointment]] = {}
+    for a in appointments_between(start, end):
+        by_day.setdefault(timezone.localtime(a.scheduled_start).date(), []).append(a)
+    days = []
+    for offset in range(7):
+        current = monday + timedelta(days=offset)
+        opening = hours.hours_on(current)
+        if opening is None and current.weekday() >= 5 and not by_day.get(current):
+            continue
+        days.append(WeekDay(day=current, opening=opening, appointments=by_day.get(current, [])))
+    return days
