@@ -200,6 +200,7 @@ def reschedule_reminders(appointment: Appointment, *, old_start: datetime, now: 
         else:
             # Too late for this stage at the new time; _schedule records it as skipped for the new time.
             _close(reminder, Reminder.Status.CANCELLED, moved)
+    _reopen_cancelled_by_a_move(appointment, rules, now)
     _schedule(appointment, now)
     notice = next((r for r in rules.values() if r.stage == Stage.RESCHEDULED and r.is_active), None)
     if notice:
@@ -215,6 +216,25 @@ def reschedule_reminders(appointment: Appointment, *, old_start: datetime, now: 
             )
         )
     _queue_due_on_commit(appointment, now)
+
+
+def _reopen_cancelled_by_a_move(appointment: Appointment, rules: dict[int, ReminderRule], now: datetime) -> None:
+    """An appointment moved back to a time it had before finds that time's timed rows cancelled by the move away
+    (and the unique constraint keeps _schedule from making new ones): those whose time is still ahead reopen."""
+    start, horizon = appointment.scheduled_start, _fold_horizon(now)
+    channels = allowed_channels(appointment.patient)
+    for reminder in appointment.reminders.filter(
+        for_start=start, occasion="", status=Reminder.Status.CANCELLED, channel__in=channels
+    ):
+        rule = rules[reminder.rule_id]
+        if rule.is_event or not rule.is_active or send_time(start, rule.offset) <= horizon:
+            continue
+        Reminder.objects.filter(pk=reminder.pk, status=Reminder.Status.CANCELLED).update(
+            status=Reminder.Status.PENDING,
+            send_at=allowed_time(send_time(start, rule.offset), reminder.channel),
+            content_stages=[rule.stage],
+            last_error="",
+        )
 
 
 def cancel_reminders(appointment: Appointment, *, now: datetime | None = None) -> int:
