@@ -1,50 +1,60 @@
-# The two commands: `make run` starts the whole service on this machine; `make test` runs the whole suite.
-# Everything lives in .venv; it is (re)installed when pyproject.toml changes.
+# The two commands: `make run` starts the service on this machine, `make test` runs the suite and lint.
+# Everything Python lives in ./.venv; runtime files (Celery beat's schedule, a local Redis) under ./var/.
+# SQLite and a local Redis unless DATABASE_URL / REDIS_URL (environment or ./.env) say otherwise.
 
 PYTHON ?= python3
 VENV := .venv
-PY := $(VENV)/bin/python
-INSTALLED := $(VENV)/.installed
+BIN := $(VENV)/bin
+MANAGE := $(BIN)/python manage.py
+# Extra pytest arguments: make test ARGS="tests/procedures -x"
+ARGS ?=
 
-.PHONY: run test lint format redis migrate demo clean
+.DEFAULT_GOAL := help
+.PHONY: help run test lint format
 
-run: $(INSTALLED) redis migrate demo
-	@mkdir -p var
-	$(VENV)/bin/honcho start -f Procfile
+help:
+	@echo "make run     set up .venv, migrate, load demo data, start web (127.0.0.1:8000), Celery worker and beat"
+	@echo "make test    the whole pytest suite, then lint (ARGS=... passes arguments to pytest)"
+	@echo "make lint    ruff check and ruff format --check"
+	@echo "make format  let ruff fix what it can and reformat"
 
-test: $(INSTALLED) redis lint
-	$(VENV)/bin/pytest
-
-lint: $(INSTALLED)
-	$(VENV)/bin/ruff check .
-	$(VENV)/bin/ruff format --check .
-
-format: $(INSTALLED)
-	$(VENV)/bin/ruff format .
-	$(VENV)/bin/ruff check --fix .
-
-# Redis is the Celery broker: start a local one if nothing answers at REDIS_URL (or say how to install it).
-redis: $(INSTALLED)
-	@scripts/ensure-redis
-
-migrate: $(INSTALLED)
-	$(PY) manage.py migrate --noinput
-
-demo: $(INSTALLED)
-	$(PY) manage.py seed_demo
-
-$(PY):
+# Check the version before making a venv that could not run the project (pyproject.toml needs 3.11+). A failed
+# `venv` leaves a half-made .venv behind that would look finished to make next time, so remove it.
+$(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || { \
-		echo "Python 3.11 or newer is needed as '$(PYTHON)': install it (sudo apt-get install python3), or run make PYTHON=python3.12."; \
+		echo "This project needs Python 3.11 or newer as $(PYTHON) (found: $$($(PYTHON) --version 2>/dev/null || echo none)):" \
+			"install one, or name it, e.g. make PYTHON=python3.12 run." >&2; exit 1; }
+	@$(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); \
+		echo "Could not create $(VENV): on Debian/Ubuntu run \`sudo apt-get install python3-venv\` and try again." >&2; \
 		exit 1; }
-	@$(PYTHON) -m venv $(VENV) || { \
-		echo "Could not create .venv: install Python's venv module (sudo apt-get install python3-venv) and try again."; \
-		rm -rf $(VENV); exit 1; }
 
-$(INSTALLED): pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+# Install (editable, so the code is used in place) only when pyproject.toml has changed since the last install.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	@echo "Installing the dependencies from pyproject.toml into $(VENV) ..."
+	$(BIN)/pip install --quiet -e '.[dev]'
 	@touch $@
 
-clean:
-	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache *.egg-info
+# seed_demo is idempotent, so it runs every time and prints the demo logins. No collectstatic: with DEBUG on,
+# whitenoise serves static files straight from the apps. honcho runs the Procfile (web, worker, beat) with
+# unbuffered output, so the three logs interleave as they happen; Ctrl-C stops all three. Beat keeps its schedule
+# file in var/. WEB_ADDR=0.0.0.0:8000 serves beyond this machine.
+run: $(VENV)/.installed
+	@scripts/ensure-redis
+	$(MANAGE) migrate --noinput
+	$(MANAGE) seed_demo
+	@mkdir -p var
+	@echo "Starting web, worker and beat: open http://$${WEB_ADDR:-127.0.0.1:8000}/ and log in with a login above."
+	PYTHONUNBUFFERED=1 $(BIN)/honcho start
+
+# The reminder tests need a real Redis, hence the check first. Lint runs after pytest even when tests fail, so one
+# run reports both; the exit status is a failure if either failed.
+test: $(VENV)/.installed
+	@scripts/ensure-redis
+	@status=0; $(BIN)/pytest $(ARGS) || status=$$?; $(MAKE) --no-print-directory lint || status=1; exit $$status
+
+lint: $(VENV)/.installed
+	@status=0; $(BIN)/ruff check . || status=1; $(BIN)/ruff format --check . || status=1; exit $$status
+
+format: $(VENV)/.installed
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
