@@ -131,6 +131,8 @@ def _reminders_warning(patient: Patient) -> str | None:
 def _nav(url_name: str, previous: date, following: date) -> dict[str, str]:
     url = reverse(url_name)
     return {
+        # Schedules link to hundreds of appointments: one reverse(), not one per booking.
+        "appointment_url_prefix": reverse("procedures:appointment", args=[0]).removesuffix("0/"),
         "form_action": url,
         "today_url": url,
         "previous_url": f"{url}?date={previous.isoformat()}",

@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from django.db import connections
 from django.utils import timezone
 
 from procedures.models import Appointment, Patient
@@ -53,6 +54,9 @@ def browser_page(monkeypatch):
         yield page
         context.close()
         browser.close()
+        # The test's own queries ran while Playwright's event loop was current, so Django kept their connection
+        # apart from the thread's; close it here, or PostgreSQL cannot drop the test database at the end.
+        connections.close_all()
 
 
 def clinic_day(days_ahead: int = 7) -> date:
