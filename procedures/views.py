@@ -250,7 +250,7 @@ def book(request: HttpRequest) -> HttpResponse:
     conflict, offered = None, []
     if request.method == "POST":
         data = _take_slot(request)
-        if data.get("action") == "search":
+        if data.get("action") == "search" or _searching(data):
             form = BookingForm(initial=data.dict(), procedure_type=ductogram)
             patient_form = NewPatientForm(initial=_unprefixed(data, "new"), prefix="new")
         else:
@@ -291,6 +291,16 @@ def book(request: HttpRequest) -> HttpResponse:
             "conflict": conflict,
             "offered": offered,
         },
+    )
+
+
+def _searching(data) -> bool:
+    """Enter pressed in the search box (no patient chosen yet, a name or MRN typed) means find, not book."""
+    return (
+        data.get("patient_source", BookingForm.EXISTING) == BookingForm.EXISTING
+        and not data.get("patient")
+        and bool(data.get("patient_query", "").strip())
+        and not data.get("take_slot")
     )
 
 
@@ -376,6 +386,7 @@ def appointment_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_reschedule": request.user.has_perms(MOVE)
             and appointment.status in (Appointment.Status.BOOKED, Appointment.Status.CONFIRMED),
             "can_attend": request.user.has_perms(ATTEND),
+            "has_started": appointment.scheduled_start <= timezone.now(),
         },
     )
 

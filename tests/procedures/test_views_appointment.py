@@ -217,9 +217,11 @@ def test_a_radiologist_checks_a_patient_in_at_the_front_desk(as_radiologist, boo
 
 
 def test_a_patient_who_did_not_come_is_marked_once_the_time_has_come(as_scheduler, booked, frozen_now):
+    assert "Did not attend</button>" not in as_scheduler.get(url("appointment", booked)).content.decode()
     response = as_scheduler.post(url("no-show", booked), follow=True)
     assert messages_of(response) == ["A patient can only miss an appointment once its time has come."]
     frozen_now.move_to(at(THURSDAY, "11:00"))
+    assert "Did not attend</button>" in as_scheduler.get(url("appointment", booked)).content.decode()
     response = as_scheduler.post(url("no-show", booked), follow=True)
     booked.refresh_from_db()
     assert booked.status == Appointment.Status.NO_SHOW

@@ -96,6 +96,15 @@ def test_a_patient_is_found_by_mrn_or_by_name_without_losing_what_was_typed(as_s
     assert Appointment.objects.count() == 0
 
 
+def test_enter_in_the_search_box_finds_rather_than_books(as_scheduler, room1):
+    wanted = PatientFactory(given_name="Priya", family_name="Shah")
+    page = as_scheduler.post(BOOK_URL, booking(action="book", patient_query="Shah", room=room1.pk))
+    assert page.status_code == 200
+    assert list(page.context["form"].fields["patient"].queryset) == [wanted]
+    assert not page.context["form"].errors
+    assert Appointment.objects.count() == 0
+
+
 def test_a_search_that_finds_nobody_says_so(as_scheduler, room1):
     page = as_scheduler.post(BOOK_URL, booking(action="search", patient_query="Nobody"))
     assert "No patient has that MRN or name." in page.content.decode()
