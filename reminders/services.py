@@ -481,7 +481,8 @@ def send_reminder(reminder_id: int, *, now: datetime | None = None) -> Reminder 
     to = _recipient(reminder)
     token = uuid.uuid4()
     claimed = (
-        Reminder.objects.filter(OPEN, pk=reminder.pk)
+        # for_start too: a reschedule that committed since the row was read moved it, and the message is stale.
+        Reminder.objects.filter(OPEN, pk=reminder.pk, for_start=reminder.for_start)
         .filter(Q(status=Reminder.Status.SENDING) | Q(send_at__lte=now))
         .update(
             status=Reminder.Status.SENDING,
