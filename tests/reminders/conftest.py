@@ -48,6 +48,15 @@ def book(ductogram, room):
 
 
 @pytest.fixture
+def own_cache(settings):
+    """dispatch_due records its last run in the cache: keep it off the machine's shared Redis."""
+    from django.core.cache import cache
+
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    cache.clear()
+
+
+@pytest.fixture
 def sms_outbox(settings):
     """Texts go to LocMemSMSBackend.outbox, emptied before and after the test."""
     settings.SMS_BACKEND = "reminders.channels.sms.LocMemSMSBackend"
