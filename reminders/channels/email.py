@@ -27,7 +27,8 @@ def send_email(reminder, message: Message, to: str) -> str:
         email.attach_alternative(message.html, "text/html")
     if message.ics:
         method = "CANCEL" if b"METHOD:CANCEL" in message.ics else "REQUEST"
-        email.attach("appointment.ics", message.ics, f"text/calendar; method={method}; charset=utf-8")
+        # No charset here: Django adds its own to a text/* part, and a second one makes the header ambiguous.
+        email.attach("appointment.ics", message.ics, f"text/calendar; method={method}")
     try:
         email.send(fail_silently=False)
     except smtplib.SMTPRecipientsRefused as exc:
