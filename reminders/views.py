@@ -3,12 +3,16 @@
 import logging
 import re
 
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from phonenumber_field.phonenumber import PhoneNumber
 
 from procedures.models import Patient
+from procedures.views import staff_required
 
 from . import services
 from .channels.sms import valid_webhook_signature
@@ -71,3 +75,27 @@ def sms_inbound(request: HttpRequest) -> HttpResponse:
             services.opt_out(patient)
         log.info("STOP reply from a number matching %d patient(s).", len(patients))
     return HttpResponse(EMPTY_TWIML, content_type="text/xml")
+
+
+@require_POST
+@staff_required("reminders.change_reminder")
+def send_now(request: HttpRequest, pk: int) -> HttpResponse:
+    """From the appointment page: a pending reminder goes now instead of at its time."""
+    reminder = get_object_or_404(Reminder, pk=pk)
+    if services.send_now([reminder]):
+        messages.success(request, f"The {reminder.get_stage_display().lower()} {reminder.channel} is being sent now.")
+    else:
+        messages.warning(request, f"That reminder is {reminder.get_status_display().lower()}, not pending: left alone.")
+    return redirect(reverse("procedures:appointment", args=[reminder.appointment_id]) + "#reminders")
+
+
+@require_POST
+@staff_required("reminders.change_reminder")
+def retry(request: HttpRequest, pk: int) -> HttpResponse:
+    """From the appointment page: after the fault is fixed, a failed reminder tries again."""
+    reminder = get_object_or_404(Reminder, pk=pk)
+    if services.retry_failed([reminder]):
+        messages.success(request, f"The {reminder.get_stage_display().lower()} {reminder.channel} will be tried again.")
+    else:
+        messages.warning(request, f"That reminder is {reminder.get_status_display().lower()}, not failed: left alone.")
+    return redirect(reverse("procedures:appointment", args=[reminder.appointment_id]) + "#reminders")
