@@ -3,6 +3,7 @@
 import logging
 import re
 
+import phonenumbers
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import get_object_or_404, redirect
@@ -70,7 +71,9 @@ def sms_inbound(request: HttpRequest) -> HttpResponse:
             number = PhoneNumber.from_string(sender)
         except Exception:  # noqa: BLE001 - an unreadable number matches nobody
             number = None
-        patients = Patient.objects.filter(mobile=number) if number and number.is_valid() else Patient.objects.none()
+        # Possible, not valid: a number we text (a range the metadata lags behind) must be able to stop us.
+        possible = number is not None and phonenumbers.is_possible_number(number)
+        patients = Patient.objects.filter(mobile=number) if possible else Patient.objects.none()
         for patient in patients:
             services.opt_out(patient)
         log.info("STOP reply from a number matching %d patient(s).", len(patients))
