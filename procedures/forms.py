@@ -207,20 +207,29 @@ class NewPatientForm(forms.ModelForm):
 class RescheduleForm(SlotForm):
     """A new time (and perhaps room) for an open appointment; the radiologist and details stay as booked."""
 
+    duration_reason = forms.CharField(
+        label="Reason for another length",
+        max_length=200,
+        required=False,
+        help_text="Only needed outside the usual range, e.g. 'bilateral, two ducts'.",
+    )
+
     def __init__(self, *args, appointment: Appointment, **kwargs):
         self.appointment = appointment
         super().__init__(*args, procedure_type=appointment.procedure_type, **kwargs)
         self.fields["expected_duration"].initial = appointment.expected_duration
+        self.fields["duration_reason"].initial = appointment.duration_reason
 
     def clean(self):
         cleaned = super().clean()
         minutes = cleaned.get("expected_duration")
-        if not self.duration_in_bounds(minutes) and not self.appointment.duration_reason:
+        reason = (cleaned.get("duration_reason") or "").strip()
+        if not self.duration_in_bounds(minutes) and not reason:
             pt = self.procedure_type
             self.add_error(
-                "expected_duration",
-                f"A {pt.name.lower()} is booked for {pt.min_duration}-{pt.max_duration} minutes; this booking "
-                "has no reason on file for another length, so cancel and book again with one.",
+                "duration_reason",
+                f"A {pt.name.lower()} is booked for {pt.min_duration}-{pt.max_duration} minutes; "
+                f"give a reason to book {minutes}.",
             )
         return cleaned
 

@@ -218,9 +218,12 @@ def reschedule_appointment(
     new_start: datetime,
     room: Room | None = None,
     expected_duration: int | None = None,
+    duration_reason: str | None = None,
     by: AbstractBaseUser | None = None,
 ) -> Appointment:
-    """Move an open appointment. A patient's confirmation was for the old time, so it goes back to booked."""
+    """Move an open appointment. A patient's confirmation was for the old time, so it goes back to booked.
+
+    `duration_reason` replaces the reason on file for a length outside the usual range; None keeps it."""
     try:
         with transaction.atomic():
             current = _locked(appointment)
@@ -228,6 +231,7 @@ def reschedule_appointment(
                 raise BookingError(f"This appointment is {_state(current)} and can no longer be moved.")
             room = room or current.room
             duration = current.expected_duration if expected_duration is None else expected_duration
+            reason = current.duration_reason if duration_reason is None else duration_reason.strip()
             _queue_for(room, current.radiologist)
             _check_slot(
                 procedure_type=current.procedure_type,
@@ -235,13 +239,14 @@ def reschedule_appointment(
                 radiologist=current.radiologist,
                 start=new_start,
                 duration=duration,
-                duration_reason=current.duration_reason,
+                duration_reason=reason,
                 exclude_id=current.pk,
             )
             old_start = current.scheduled_start
             current.scheduled_start = new_start
             current.room = room
             current.expected_duration = duration
+            current.duration_reason = reason
             _set_status(current, Appointment.Status.BOOKED, by=by)
             with transaction.atomic():
                 current.save()
@@ -322,8 +327,10 @@ def complete_appointment(appointment: Appointment, *, by: AbstractBaseUser | Non
     return current
 
 
-def free_slots(*, room: Room, day: date, duration: int) -> list[datetime]:
-    """Aware starts on `day`, every SLOT_STEP_MINUTES inside clinic hours, where `duration` fits in the room."""
+def free_slots(*, room: Room, day: date, duration: int, exclude_id: int | None = None) -> list[datetime]:
+    """Aware starts on `day`, every SLOT_STEP_MINUTES inside clinic hours, where `duration` fits in the room.
+
+    `exclude_id` leaves one appointment out, so moving a booking may offer times overlapping its own slot."""
     opening = hours.hours_on(day)
     if opening is None or not room.is_active:
         return []
@@ -335,7 +342,9 @@ def free_slots(*, room: Room, day: date, duration: int) -> list[datetime]:
             status__in=Appointment.LIVE_STATUSES,
             scheduled_start__lt=closes,
             scheduled_start__gt=opens - timedelta(minutes=MAX_BOOKABLE_MINUTES),
-        ).only("scheduled_start", "expected_duration")
+        )
+        .exclude(pk=exclude_id)
+        .only("scheduled_start", "expected_duration")
     ]
     now = timezone.now()
     length = timedelta(minutes=duration)

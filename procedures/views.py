@@ -226,7 +226,7 @@ def next_free_slots(
     day = first_day
     while day <= last_day and len(found) < count:
         if hours_on(day) is not None:
-            for slot in services.free_slots(room=room, day=day, duration=duration):
+            for slot in services.free_slots(room=room, day=day, duration=duration, exclude_id=exclude_id):
                 if slot >= after and all(slot + length <= s or slot >= e for s, e in theirs):
                     found.append(slot)
         day += timedelta(days=1)
@@ -407,6 +407,7 @@ def reschedule(request: HttpRequest, pk: int) -> HttpResponse:
                     new_start=data["start"],
                     room=data["room"],
                     expected_duration=data["expected_duration"],
+                    duration_reason=data.get("duration_reason"),
                     by=request.user,
                 )
             except services.BookingError as exc:

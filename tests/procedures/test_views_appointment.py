@@ -174,12 +174,24 @@ def test_a_reschedule_into_a_taken_slot_keeps_the_form_and_offers_free_times(as_
     assert booked.scheduled_start == at(THURSDAY, "14:45")
 
 
-def test_a_longer_reschedule_without_a_reason_on_file_is_refused_at_the_duration(as_scheduler, booked, room1):
-    page = as_scheduler.post(
-        url("reschedule", booked),
-        {"room": room1.pk, "start_date": "2030-06-06", "start_time": "10:00", "expected_duration": "90"},
+def test_a_longer_reschedule_asks_for_a_reason_and_takes_one(as_scheduler, booked, room1):
+    move = {"room": room1.pk, "start_date": "2030-06-06", "start_time": "10:00", "expected_duration": "90"}
+    page = as_scheduler.post(url("reschedule", booked), move)
+    assert "give a reason to book 90" in page.context["form"].errors["duration_reason"][0]
+    booked.refresh_from_db()
+    assert booked.expected_duration == 45
+
+    as_scheduler.post(url("reschedule", booked), {**move, "duration_reason": "Two ducts to cannulate"})
+    booked.refresh_from_db()
+    assert (booked.expected_duration, booked.duration_reason) == (90, "Two ducts to cannulate")
+
+
+def test_moving_a_booking_by_a_quarter_hour_is_offered_even_though_it_overlaps_its_own_slot(booked, room1):
+    slots = services.free_slots(room=room1, day=booked.scheduled_start.date(), duration=45, exclude_id=booked.pk)
+    assert booked.scheduled_start + timedelta(minutes=15) in slots
+    assert booked.scheduled_start + timedelta(minutes=15) not in services.free_slots(
+        room=room1, day=booked.scheduled_start.date(), duration=45
     )
-    assert "cancel and book again with one" in page.context["form"].errors["expected_duration"][0]
 
 
 def test_cancelling_needs_a_reason(as_scheduler, booked):
