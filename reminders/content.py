@@ -134,9 +134,10 @@ def email_subject(stage: str, ctx: dict) -> str:
 
 
 def render_sms(ctx: dict) -> str:
-    """The text, shortened if it must be; refused rather than sent if it would leak or split."""
-    for short in (False, True):
-        text = render_to_string("reminders/sms.txt", {**ctx, "short": short}).strip()
+    """The text, shortened if it must be (no arrival time, then the fewest words); refused rather than sent if
+    it would leak or split into two messages."""
+    for level in (0, 1, 2):
+        text = render_to_string("reminders/sms.txt", {**ctx, "level": level}).strip()
         text = re.sub(r"\s+", " ", text)
         length = gsm7_length(text)
         if length is not None and length <= SMS_MAX_LENGTH:
