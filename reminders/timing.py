@@ -1,6 +1,6 @@
 """When a reminder goes: offsets in the clinic's wall-clock time, and the quiet hours for texts."""
 
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from functools import lru_cache
 
 from django.conf import settings
@@ -14,7 +14,8 @@ def send_time(start: datetime, offset: timedelta) -> datetime:
     """`offset` before `start`. Whole days count on the clinic's calendar, so "7 days before a 10:00
     appointment" is 10:00 a week earlier even across a clock change (168 hours would be 09:00 or 11:00)."""
     if offset % timedelta(days=1):
-        return start - offset
+        # Elapsed time: in UTC, since arithmetic on a London-aware datetime would count wall-clock hours instead.
+        return start.astimezone(UTC) - offset
     local = timezone.localtime(start)
     wall = datetime.combine(local.date() - timedelta(days=offset.days), local.time())
     return timezone.make_aware(wall, timezone.get_default_timezone())
