@@ -307,12 +307,13 @@ def test_quiet_hours_can_be_switched_off(book, frozen_now, settings):
 # Send times across the clock changes: whole days count on the clinic's calendar, so 10:00 stays 10:00
 
 
-def test_send_times_across_the_clocks_going_forward_in_march(book, frozen_now):
+@pytest.mark.parametrize("zone", [LONDON, UTC], ids=["start-in-london-time", "start-in-utc"])
+def test_send_times_across_the_clocks_going_forward_in_march(book, frozen_now, zone):
     frozen_now.move_to(at(date(2027, 3, 1), "12:00"))
     start = at(date(2027, 3, 29), "10:00")  # Monday after the last Sunday of March (28th): BST, 09:00 UTC
     assert start == datetime(2027, 3, 29, 9, 0, tzinfo=UTC)
 
-    appointment = book(start)
+    appointment = book(start.astimezone(zone))  # however the caller spelled it
 
     assert the(appointment, WEEK, "email").send_at == datetime(2027, 3, 22, 10, 0, tzinfo=UTC)  # 10:00 GMT
     assert the(appointment, TWO_DAYS, "sms").send_at == datetime(2027, 3, 27, 10, 0, tzinfo=UTC)  # Sat 10:00 GMT
@@ -322,12 +323,13 @@ def test_send_times_across_the_clocks_going_forward_in_march(book, frozen_now):
         assert local(reminder.send_at).hour == 10, reminder
 
 
-def test_send_times_across_the_clocks_going_back_in_october(book, frozen_now):
+@pytest.mark.parametrize("zone", [LONDON, UTC], ids=["start-in-london-time", "start-in-utc"])
+def test_send_times_across_the_clocks_going_back_in_october(book, frozen_now, zone):
     frozen_now.move_to(at(date(2027, 10, 1), "12:00"))
     start = at(date(2027, 11, 1), "10:00")  # Monday after the last Sunday of October (31st): GMT, 10:00 UTC
     assert start == datetime(2027, 11, 1, 10, 0, tzinfo=UTC)
 
-    appointment = book(start)
+    appointment = book(start.astimezone(zone))  # however the caller spelled it
 
     assert the(appointment, WEEK, "email").send_at == datetime(2027, 10, 25, 9, 0, tzinfo=UTC)  # 10:00 BST
     assert the(appointment, TWO_DAYS, "sms").send_at == datetime(2027, 10, 30, 9, 0, tzinfo=UTC)  # Sat 10:00 BST
@@ -336,16 +338,32 @@ def test_send_times_across_the_clocks_going_back_in_october(book, frozen_now):
         assert local(reminder.send_at).hour == 10, reminder
 
 
-def test_an_offset_in_hours_is_elapsed_time_across_the_clock_change(book, frozen_now):
+@pytest.mark.parametrize("zone", [LONDON, UTC], ids=["start-in-london-time", "start-in-utc"])
+def test_an_offset_in_hours_is_elapsed_time_across_the_clock_change(book, frozen_now, zone):
     frozen_now.move_to(at(date(2027, 3, 1), "12:00"))
     rule = reminder_rule(DAY)
-    rule.offset = timedelta(hours=36)
+    rule.offset = timedelta(hours=44)
     rule.save()
 
-    appointment = book(at(date(2027, 3, 29), "10:00"))
+    appointment = book(at(date(2027, 3, 29), "17:00").astimezone(zone))  # 16:00 UTC, BST
 
-    # 36 real hours before 09:00 UTC Monday is 21:00 UTC Saturday (21:00 GMT): inside quiet hours, so 08:00 BST Sunday.
-    assert the(appointment, DAY, "sms").send_at == datetime(2027, 3, 28, 7, 0, tzinfo=UTC)
+    # 44 real hours before 16:00 UTC Monday is 20:00 UTC Saturday, 20:00 GMT: before the quiet hours. (Counting on
+    # the wall clock instead would give 21:00 GMT, quiet, and the text would wait for Sunday 08:00.)
+    assert the(appointment, DAY, "sms").send_at == datetime(2027, 3, 27, 20, 0, tzinfo=UTC)
+
+
+def test_an_offset_in_hours_gives_the_same_time_whichever_way_the_appointment_was_loaded(book, frozen_now):
+    frozen_now.move_to(at(date(2027, 3, 1), "12:00"))
+    rule = reminder_rule(DAY)
+    rule.offset = timedelta(hours=44)
+    rule.save()
+    patient = PatientFactory(mobile="")
+    appointment = book(at(date(2027, 3, 29), "17:00"), patient=patient)
+    Patient.objects.filter(pk=patient.pk).update(mobile="+447911123456")
+
+    services.patient_details_changed(Patient.objects.get(pk=patient.pk))  # loads the appointment from the database
+
+    assert the(appointment, DAY, "sms").send_at == datetime(2027, 3, 27, 20, 0, tzinfo=UTC)
 
 
 # Rescheduling
