@@ -478,6 +478,10 @@ def send_reminder(reminder_id: int, *, now: datetime | None = None) -> Reminder 
     except content.ContentError as exc:
         _close(reminder, Reminder.Status.FAILED, str(exc))
         return _reloaded(reminder)
+    except Exception as exc:  # noqa: BLE001 - a message we cannot build would otherwise be reclaimed forever
+        log.exception("Could not build reminder %s", reminder.pk)
+        _close(reminder, Reminder.Status.FAILED, f"Could not build the message: {exc.__class__.__name__}: {exc}")
+        return _reloaded(reminder)
     to = _recipient(reminder)
     token = uuid.uuid4()
     claimed = (

@@ -25,7 +25,8 @@ log = logging.getLogger(__name__)
 # ("stop texting me", "please unsubscribe me"). "I can't stop worrying" is not an opt-out.
 STOP_KEYWORDS = {"stop", "stopall", "unsubscribe", "end", "quit", "optout", "opt out"}
 STOP_PHRASE = re.compile(
-    r"\bunsubscribe\b|\b(stop|no more)\b.*\b(text|texts|texting|messages?|messaging|reminders?|sms|contacting)\b",
+    r"\bunsubscribe\b|\b(stop|no more)\W+(?:\w+\W+)?(text|texts|texting|messages?|messaging|reminders?|sms|"
+    r"contacting|sending)\b",
     re.IGNORECASE,
 )
 

@@ -190,6 +190,22 @@ def test_sending_twice_sends_once(book, mailoutbox, sms_outbox, frozen_now):
     assert reload(email).attempts == reload(text).attempts == 1
 
 
+def test_a_message_that_cannot_be_built_fails_visibly_instead_of_coming_back_forever(
+    book, mailoutbox, settings, tmp_path
+):
+    appointment = book(FAR)
+    reminder = the(appointment, CONF, "email")
+    # A deployment that lost the message templates: every render raises TemplateDoesNotExist.
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [tmp_path], "APP_DIRS": False}]
+
+    services.send_reminder(reminder.pk)
+
+    reminder = reload(reminder)
+    assert reminder.status == Reminder.Status.FAILED
+    assert reminder.last_error.startswith("Could not build the message: TemplateDoesNotExist")
+    assert mailoutbox == []
+
+
 def test_a_reminder_whose_time_has_not_come_is_not_sent(book, mailoutbox):
     appointment = book(FAR)
     week_before = the(appointment, WEEK, "email")

@@ -354,7 +354,15 @@ def test_a_stop_reply_opts_the_patient_out_and_cancels_what_is_pending(webhook, 
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("reply", ["I can't stop worrying", "Yes I'll be there", "Can I stop my tablets before?"])
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "I can't stop worrying",
+        "Yes I'll be there",
+        "Can I stop my tablets before?",
+        "I can't stop worrying about the text you sent",
+    ],
+)
 def test_a_reply_that_is_not_an_opt_out_changes_nothing(webhook, patient, book, reply):
     with time_machine.travel(NOW, tick=False):
         appointment = book(FAR, patient=patient)
