@@ -185,6 +185,10 @@ SMS_QUIET_HOURS = env("SMS_QUIET_HOURS", default="21:00-08:00")
 # Timed stages due within this long of a booking are folded into its confirmation instead of sent separately.
 REMINDER_FOLD_MINUTES = env.int("REMINDER_FOLD_MINUTES", default=60)
 
+# The patient's page: requests per client address per window, against guessing links.
+PATIENT_PAGE_RATE_LIMIT = env.int("PATIENT_PAGE_RATE_LIMIT", default=60)
+PATIENT_PAGE_RATE_WINDOW = env.int("PATIENT_PAGE_RATE_WINDOW", default=600)
+
 # Redis: the Celery broker, and the cache.
 REDIS_URL = env("REDIS_URL", default="redis://localhost:6379/0")
 CACHES = {

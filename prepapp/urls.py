@@ -17,6 +17,8 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # The patient's page behind the private link in every reminder.
+    path("p/", include("procedures.patient_urls")),
     path("", include("reminders.urls")),
     path("", include("procedures.urls")),
 ]

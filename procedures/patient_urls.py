@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import patient_views
+
+app_name = "patient"
+
+urlpatterns = [
+    path("<str:token>/", patient_views.page, name="page"),
+    path("<str:token>/confirm/", patient_views.confirm, name="confirm"),
+    path("<str:token>/stop/", patient_views.stop, name="stop"),
+]
