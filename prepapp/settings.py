@@ -188,6 +188,8 @@ REMINDER_FOLD_MINUTES = env.int("REMINDER_FOLD_MINUTES", default=60)
 # The patient's page: requests per client address per window, against guessing links.
 PATIENT_PAGE_RATE_LIMIT = env.int("PATIENT_PAGE_RATE_LIMIT", default=60)
 PATIENT_PAGE_RATE_WINDOW = env.int("PATIENT_PAGE_RATE_WINDOW", default=600)
+# The client's address is REMOTE_ADDR; behind N proxies that each append to X-Forwarded-For, set N here.
+PATIENT_PAGE_TRUSTED_PROXIES = env.int("PATIENT_PAGE_TRUSTED_PROXIES", default=0)
 
 # Redis: the Celery broker, and the cache.
 REDIS_URL = env("REDIS_URL", default="redis://localhost:6379/0")

@@ -2,6 +2,8 @@
 
 No login: the signed token is the key. Every way a link can be wrong (tampered, unknown, for a cancelled
 appointment, or its day over) gives the same 404, so a link reveals nothing about whether an appointment exists.
+Every page and every tap is rate limited per client address, and nothing here names the patient beyond their given
+name: no MRN, no date of birth, no family name. Everything works without JavaScript: forms post and redirect back.
 """
 
 from collections import OrderedDict
@@ -12,24 +14,38 @@ from django.contrib import messages
 from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
 
 from reminders import services as reminders
 
-from . import services
+from . import patient_services, services
 from .links import appointment_id_from_token
-from .models import Appointment, FaqEntry
+from .models import Appointment, FaqEntry, PatientRequest, PreparationRead, SafetyAnswers
+from .patient_forms import ChangeRequestForm, PreparationReadForm, SafetyQuestionsForm
+
+
+def client_address(request: HttpRequest) -> str:
+    """The client's address: REMOTE_ADDR, or behind PATIENT_PAGE_TRUSTED_PROXIES proxies the address the nearest
+    of them put in X-Forwarded-For (the entries further left are the client's to write, so are not trusted)."""
+    proxies = getattr(settings, "PATIENT_PAGE_TRUSTED_PROXIES", 0)
+    if proxies:
+        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+        if len(forwarded) >= proxies:
+            return forwarded[-proxies]
+    return request.META.get("REMOTE_ADDR", "?")
 
 
 def rate_limited(view):
     """A fixed window per client address (PATIENT_PAGE_RATE_LIMIT requests per PATIENT_PAGE_RATE_WINDOW seconds),
-    so tokens cannot be guessed by brute force. Behind a proxy, the proxy must pass the client's REMOTE_ADDR."""
+    so tokens cannot be guessed by brute force. Behind a proxy, see PATIENT_PAGE_TRUSTED_PROXIES."""
 
     @wraps(view)
     def wrapped(request: HttpRequest, *args, **kwargs):
         window = settings.PATIENT_PAGE_RATE_WINDOW
-        key = f"patient-page:{request.META.get('REMOTE_ADDR', '?')}:{int(timezone.now().timestamp()) // window}"
+        key = f"patient-page:{client_address(request)}:{int(timezone.now().timestamp()) // window}"
         try:
             cache.add(key, 0, timeout=window)
             hits = cache.incr(key)
@@ -44,6 +60,15 @@ def rate_limited(view):
         return view(request, *args, **kwargs)
 
     return wrapped
+
+
+def patient_view(*methods: str):
+    """Rate limited, never cached (a shared phone's back button must not show someone's page), given methods."""
+
+    def decorator(view):
+        return rate_limited(never_cache(require_http_methods(list(methods))(view)))
+
+    return decorator
 
 
 def appointment_for(token: str) -> Appointment:
@@ -63,19 +88,50 @@ def appointment_for(token: str) -> Appointment:
     return appointment
 
 
-def _faq_by_topic(appointment: Appointment) -> "OrderedDict[str, list[FaqEntry]]":
+def _faq_by_topic(entries: list[FaqEntry]) -> "OrderedDict[str, list[FaqEntry]]":
     labels = dict(FaqEntry.Topic.choices)
     grouped: OrderedDict[str, list[FaqEntry]] = OrderedDict((label, []) for label in labels.values())
-    for entry in FaqEntry.objects.filter(procedure_type=appointment.procedure_type, is_active=True):
+    for entry in entries:
         grouped[labels[entry.topic]].append(entry)
     return OrderedDict((topic, entries) for topic, entries in grouped.items() if entries)
 
 
-@rate_limited
-@require_http_methods(["GET", "HEAD"])
-def page(request: HttpRequest, token: str) -> HttpResponse:
-    appointment = appointment_for(token)
-    preparation = [line.lstrip("-• ").strip() for line in appointment.procedure_type.preparation.splitlines()]
+def _can_act(appointment: Appointment) -> bool:
+    """Whether the patient may still confirm, answer, ask for a change: an open appointment not yet begun."""
+    return (
+        appointment.status in (Appointment.Status.BOOKED, Appointment.Status.CONFIRMED)
+        and appointment.scheduled_start > timezone.now()
+    )
+
+
+def _answers_shown(answers: SafetyAnswers | None) -> list[tuple[str, str]]:
+    """The patient's latest answers, as question and answer in the page's words."""
+    if answers is None:
+        return []
+    form = SafetyQuestionsForm()
+    shown = []
+    for name in SafetyQuestionsForm.QUESTIONS:
+        field = form.fields[name]
+        shown.append((field.label, dict(field.choices)[getattr(answers, name)]))
+    return shown
+
+
+def _render_page(
+    request: HttpRequest,
+    token: str,
+    appointment: Appointment,
+    *,
+    safety_form: SafetyQuestionsForm | None = None,
+    change_form: ChangeRequestForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    procedure = appointment.procedure_type
+    entries = patient_services.faq_entries(procedure)
+    content = patient_services.preparation_content(procedure, entries)
+    digest = patient_services.content_hash(content)
+    latest_answers = SafetyAnswers.objects.filter(appointment=appointment).first()
+    reads = list(PreparationRead.objects.filter(appointment=appointment).order_by("-read_at")[:1])
+    waiting = PatientRequest.objects.filter(appointment=appointment, status=PatientRequest.Status.OPEN).first()
     return render(
         request,
         "patient/page.html",
@@ -85,29 +141,114 @@ def page(request: HttpRequest, token: str) -> HttpResponse:
             "given_name": appointment.patient.given_name,
             "start": timezone.localtime(appointment.scheduled_start),
             "arrival": timezone.localtime(appointment.arrival_time),
-            "preparation": [line for line in preparation if line],
-            "faq": _faq_by_topic(appointment),
+            "preparation": content["preparation"],
+            "faq": _faq_by_topic(entries),
             "confirmed": appointment.status == Appointment.Status.CONFIRMED,
+            "can_act": _can_act(appointment),
             "opted_out": appointment.patient.reminders_opt_out_at is not None,
+            "safety_form": safety_form or SafetyQuestionsForm(initial=SafetyQuestionsForm.initial_from(latest_answers)),
+            "latest_answers": latest_answers,
+            "answers_shown": _answers_shown(latest_answers),
+            "read_form": PreparationReadForm(initial={"content_hash": digest}),
+            "last_read": reads[0] if reads else None,
+            "read_is_current": bool(reads) and reads[0].content_hash == digest,
+            "change_form": change_form or ChangeRequestForm(),
+            "waiting_request": waiting,
         },
+        status=status,
     )
 
 
-@rate_limited
-@require_POST
+def _back(token: str, anchor: str) -> HttpResponse:
+    """Back to the page, at the section the patient was in ("top": messages meant for the top of the page)."""
+    url = reverse("patient:page", args=[token])
+    return redirect(url if anchor == "top" else f"{url}#{anchor}")
+
+
+@patient_view("GET", "HEAD")
+def page(request: HttpRequest, token: str) -> HttpResponse:
+    return _render_page(request, token, appointment_for(token))
+
+
+@patient_view("POST")
 def confirm(request: HttpRequest, token: str) -> HttpResponse:
     appointment = appointment_for(token)
+    if not _can_act(appointment):
+        messages.info(request, "Your appointment is already under way, so there is nothing to confirm.", "coming")
+        return _back(token, "coming")
     try:
         services.confirm_attendance(appointment)
     except services.BookingError:
-        messages.info(request, "Your appointment is already under way, so there is nothing to confirm.")
+        messages.info(request, "Your appointment is already under way, so there is nothing to confirm.", "coming")
     else:
-        messages.success(request, "Thank you: we have recorded that you are coming.")
-    return redirect("patient:page", token=token)
+        messages.success(request, "Thank you: we have recorded that you are coming.", "coming")
+    return _back(token, "coming")
 
 
-@rate_limited
-@require_http_methods(["GET", "HEAD", "POST"])
+@patient_view("POST")
+def safety(request: HttpRequest, token: str) -> HttpResponse:
+    """The safety questions: kept with the time; answers that may stop the exam put the patient on the call list."""
+    appointment = appointment_for(token)
+    form = SafetyQuestionsForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Please answer every question below.", "safety")
+        return _render_page(request, token, appointment, safety_form=form, status=400)
+    try:
+        answers, _ = patient_services.answer_safety_questions(appointment, **form.cleaned_data)
+    except patient_services.PatientActionError as exc:
+        messages.info(request, str(exc))
+        return _back(token, "top")
+    if answers.needs_call:
+        messages.warning(
+            request,
+            "Thank you. From your answers, the test may need to move to another day: we will call you before "
+            f"your appointment. If you would rather call us, the number is {settings.CLINIC_PHONE}.",
+            "safety",
+        )
+    else:
+        messages.success(request, "Thank you: we have your answers.", "safety")
+    return _back(token, "safety")
+
+
+@patient_view("POST")
+def read(request: HttpRequest, token: str) -> HttpResponse:
+    """ "I have read the preparation": one tap records when, and exactly the content the page showed."""
+    appointment = appointment_for(token)
+    form = PreparationReadForm(request.POST)
+    seen = form.cleaned_data["content_hash"] if form.is_valid() else ""
+    try:
+        patient_services.record_preparation_read(appointment, seen_hash=seen)
+    except patient_services.StaleContent as exc:
+        messages.warning(request, str(exc), "prepare")
+    except patient_services.PatientActionError as exc:
+        messages.info(request, str(exc))
+        return _back(token, "top")
+    else:
+        messages.success(request, "Thank you for reading how to get ready.", "prepare")
+    return _back(token, "prepare")
+
+
+@patient_view("POST")
+def change(request: HttpRequest, token: str) -> HttpResponse:
+    """Ask to reschedule or cancel: staff see it, with the patient's words, and get in touch."""
+    appointment = appointment_for(token)
+    form = ChangeRequestForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Please choose whether to change the time or cancel.", "change")
+        return _render_page(request, token, appointment, change_form=form, status=400)
+    try:
+        _, new = patient_services.request_change(appointment, **form.cleaned_data)
+    except patient_services.PatientActionError as exc:
+        messages.info(request, str(exc))
+        return _back(token, "top")
+    if new:
+        messages.success(request, "Thank you: we have your request and will contact you soon.", "change")
+    else:
+        messages.info(request, "We already have a request from you and will contact you soon.", "change")
+    return _back(token, "change")
+
+
+@patient_view("GET", "HEAD", "POST")
 def stop(request: HttpRequest, token: str) -> HttpResponse:
     """A confirmation step first: a link preview or a mistaken tap must not opt anyone out."""
     appointment = appointment_for(token)

@@ -1,0 +1,177 @@
+"""What a patient can do from their private page, and what staff do about it.
+
+Like `procedures.services`, these are the only code that writes these rows; each runs in one transaction, under
+the appointment's row lock, so a patient's tap and a member of staff cancelling at the same moment cannot cross.
+The appointment's status still moves only through `procedures.services` (confirm, cancel).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import timedelta
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from . import services
+from .models import (
+    Appointment,
+    FaqEntry,
+    PatientCall,
+    PatientRequest,
+    PreparationRead,
+    SafetyAnswers,
+)
+
+SAFETY_FIELDS = ("discharge_present", "pregnant", "contrast_allergy", "infection", "blood_thinners")
+# The same answers sent again this soon (a double tap, a reloaded form) are the same submission, not a new one.
+SAME_ANSWERS_WINDOW = timedelta(minutes=10)
+
+
+class PatientActionError(Exception):
+    """The patient cannot do this any more (the appointment has begun, or is over); the message says so plainly."""
+
+
+# --- What the page shows, as a record --------------------------------------------------------------------------------
+
+
+def preparation_lines(procedure_type) -> list[str]:
+    """The procedure type's preparation text as a list, one item per line ("- " bullets or not)."""
+    lines = (line.strip().lstrip("-•*").strip() for line in procedure_type.preparation.splitlines())
+    return [line for line in lines if line]
+
+
+def faq_entries(procedure_type) -> list[FaqEntry]:
+    return list(FaqEntry.objects.filter(procedure_type=procedure_type, is_active=True).order_by("order", "id"))
+
+
+def preparation_content(procedure_type, entries: list[FaqEntry] | None = None) -> dict:
+    """Exactly what the page shows under "Getting ready" and "Your questions answered": kept with a read."""
+    entries = faq_entries(procedure_type) if entries is None else entries
+    return {
+        "preparation": preparation_lines(procedure_type),
+        "faq": [{"id": e.pk, "topic": e.topic, "question": e.question, "answer": e.answer} for e in entries],
+    }
+
+
+def content_hash(content: dict) -> str:
+    return hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+# --- The patient's actions ------------------------------------------------------------------------------------------
+
+
+def _open_for_patient(appointment: Appointment) -> Appointment:
+    """The appointment, locked, if the patient may still act on it; otherwise PatientActionError."""
+    current = Appointment.objects.select_for_update().select_related("procedure_type").get(pk=appointment.pk)
+    if current.status not in (Appointment.Status.BOOKED, Appointment.Status.CONFIRMED):
+        raise PatientActionError("Your appointment is already under way or over, so this can no longer be changed.")
+    if current.scheduled_start <= timezone.now():
+        raise PatientActionError("The time of your appointment has come, so this can no longer be changed here.")
+    return current
+
+
+class StaleContent(PatientActionError):
+    """The preparation or FAQ changed after the patient's page was drawn: they should read the new version."""
+
+
+@transaction.atomic
+def record_preparation_read(appointment: Appointment, *, seen_hash: str) -> tuple[PreparationRead, bool]:
+    """The patient read the preparation: record when and what they saw. Tapping twice records it once.
+
+    `seen_hash` is the hash of the content their page showed; if staff changed it since, nothing is recorded and
+    StaleContent asks them to read the new version. Returns (the read, whether it is new)."""
+    current = _open_for_patient(appointment)
+    content = preparation_content(current.procedure_type)
+    digest = content_hash(content)
+    if seen_hash != digest:
+        raise StaleContent("The preparation has just been updated. Please read it again below, then tap the button.")
+    existing = PreparationRead.objects.filter(appointment=current, content_hash=digest).first()
+    if existing:
+        return existing, False
+    try:
+        with transaction.atomic():
+            read = PreparationRead.objects.create(appointment=current, content=content, content_hash=digest)
+    except IntegrityError:  # the same tap arrived twice at once; the row lock makes this unlikely, not impossible
+        return PreparationRead.objects.get(appointment=current, content_hash=digest), False
+    return read, True
+
+
+@transaction.atomic
+def answer_safety_questions(
+    appointment: Appointment,
+    *,
+    discharge_present: str,
+    pregnant: str,
+    contrast_allergy: str,
+    infection: str,
+    blood_thinners: str,
+    note: str = "",
+) -> tuple[SafetyAnswers, bool]:
+    """Keep the patient's answers with the time; earlier answers stay on record. Returns (answers, whether new)."""
+    current = _open_for_patient(appointment)
+    answers = SafetyAnswers(
+        appointment=current,
+        discharge_present=discharge_present,
+        pregnant=pregnant,
+        contrast_allergy=contrast_allergy,
+        infection=infection,
+        blood_thinners=blood_thinners,
+        note=(note or "").strip()[:500],
+    )
+    answers.full_clean(exclude=["appointment"])
+    latest = SafetyAnswers.objects.filter(appointment=current).first()
+    if latest and latest.same_answers_as(answers) and timezone.now() - latest.answered_at < SAME_ANSWERS_WINDOW:
+        return latest, False
+    answers.save()
+    return answers, True
+
+
+@transaction.atomic
+def request_change(appointment: Appointment, *, kind: str, message: str = "") -> tuple[PatientRequest, bool]:
+    """The patient asks to move or cancel; staff see it on /requests/ and on the appointment. One open request per
+    appointment: asking again while one waits returns it unchanged. Returns (request, whether new)."""
+    if kind not in PatientRequest.Kind.values:
+        raise ValueError(f"Unknown request kind {kind!r}")
+    current = _open_for_patient(appointment)
+    waiting = PatientRequest.objects.filter(appointment=current, status=PatientRequest.Status.OPEN).first()
+    if waiting:
+        return waiting, False
+    request = PatientRequest(appointment=current, kind=kind, message=(message or "").strip()[:1000])
+    request.full_clean(exclude=["appointment"])
+    request.save()
+    return request, True
+
+
+# --- What staff do about it ------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def close_request(request: PatientRequest, *, by: AbstractBaseUser | None, note: str = "") -> PatientRequest:
+    """Staff have dealt with a request (moved the appointment, called the patient, ...). Closing twice is harmless."""
+    current = PatientRequest.objects.select_for_update().get(pk=request.pk)
+    if current.status == PatientRequest.Status.DONE:
+        return current
+    current.status = PatientRequest.Status.DONE
+    current.handled_by = by
+    current.handled_at = timezone.now()
+    current.handled_note = (note or "").strip()[:200]
+    current.save(update_fields=["status", "handled_by", "handled_at", "handled_note"])
+    return current
+
+
+@transaction.atomic
+def cancel_as_requested(request: PatientRequest, *, by: AbstractBaseUser | None, reason: str = "") -> PatientRequest:
+    """Cancel the appointment the patient asked to cancel (through the booking service) and close the request,
+    together or not at all. BookingError, as from cancel_appointment, if it cannot be cancelled."""
+    current = PatientRequest.objects.select_for_update().select_related("appointment").get(pk=request.pk)
+    reason = (reason or "").strip() or "The patient asked to cancel from their page."
+    services.cancel_appointment(current.appointment, reason=reason[:200], by=by)
+    return close_request(current, by=by, note="Cancelled the appointment.")
+
+
+def log_call(appointment: Appointment, *, by: AbstractBaseUser | None, note: str = "") -> PatientCall:
+    """Staff called the patient: this takes the appointment off the call list until the patient answers again."""
+    return PatientCall.objects.create(appointment=appointment, called_by=by, note=(note or "").strip()[:300])
