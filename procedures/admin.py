@@ -15,7 +15,18 @@ from reminders.models import Reminder
 from reminders.stages import Stage
 
 from . import services
-from .models import Appointment, FaqEntry, Patient, ProcedureResult, ProcedureType, Room
+from .models import (
+    Appointment,
+    FaqEntry,
+    Patient,
+    PatientCall,
+    PatientRequest,
+    PreparationRead,
+    ProcedureResult,
+    ProcedureType,
+    Room,
+    SafetyAnswers,
+)
 
 
 def _minutes(value) -> str:
@@ -389,3 +400,68 @@ class ProcedureResultAdmin(ResultDisplayMixin, SimpleHistoryAdmin):
     @admin.display(description="MRN", ordering="appointment__patient__mrn")
     def patient_mrn(self, obj: ProcedureResult) -> str:
         return obj.appointment.patient.mrn
+
+
+# --- What patients send from their private page. The patient is the author: answers and reads are read-only here;
+# staff close requests (and cancel) from /requests/, so the admin only shows them, and records calls like the UI.
+
+
+class PatientAuthoredAdmin(admin.ModelAdmin):
+    list_select_related = ("appointment__patient",)
+    search_fields = ("appointment__patient__mrn", "appointment__patient__family_name")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Patient", ordering="appointment__patient__family_name")
+    def patient(self, obj) -> str:
+        return obj.appointment.patient.full_name
+
+    @admin.display(description="Appointment", ordering="appointment__scheduled_start")
+    def appointment_start(self, obj) -> str:
+        return timezone.localtime(obj.appointment.scheduled_start).strftime("%d %b %Y %H:%M")
+
+
+@admin.register(SafetyAnswers)
+class SafetyAnswersAdmin(PatientAuthoredAdmin):
+    list_display = ("answered_at", "patient", "appointment_start", "flags", "needs_call")
+    list_filter = ("needs_call", "discharge_present", "pregnant", "contrast_allergy", "infection", "blood_thinners")
+    date_hierarchy = "answered_at"
+
+
+@admin.register(PreparationRead)
+class PreparationReadAdmin(PatientAuthoredAdmin):
+    list_display = ("read_at", "patient", "appointment_start", "content_hash")
+    date_hierarchy = "read_at"
+
+
+@admin.register(PatientRequest)
+class PatientRequestAdmin(PatientAuthoredAdmin):
+    list_display = ("created_at", "patient", "appointment_start", "kind", "status", "handled_by", "handled_at")
+    list_filter = ("status", "kind")
+    list_select_related = ("appointment__patient", "handled_by")
+    date_hierarchy = "created_at"
+
+
+@admin.register(PatientCall)
+class PatientCallAdmin(admin.ModelAdmin):
+    list_display = ("called_at", "patient", "called_by", "note")
+    list_select_related = ("appointment__patient", "called_by")
+    readonly_fields = ("called_at", "called_by")
+    autocomplete_fields = ("appointment",)
+    search_fields = ("appointment__patient__mrn", "appointment__patient__family_name", "note")
+
+    @admin.display(description="Patient", ordering="appointment__patient__family_name")
+    def patient(self, obj: PatientCall) -> str:
+        return obj.appointment.patient.full_name
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.called_by = request.user
+        super().save_model(request, obj, form, change)

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from . import hours
 from .models import Appointment, Room
+from .patient_flags import with_patient_flags
 
 ROW_MINUTES = 5  # the grid's resolution: a booking's block is as long as its duration, to the nearest 5 minutes
 SLOT_MINUTES = 15  # the free cells staff click to book, and the time labels down the side
@@ -61,8 +62,9 @@ def week_start(day: date) -> date:
 
 
 def appointments_between(start: datetime, end: datetime) -> QuerySet[Appointment]:
-    """Appointments starting in [start, end), with everything a schedule shows, in one query."""
-    return (
+    """Appointments starting in [start, end), with everything a schedule shows (the patient's flags too), in one
+    query."""
+    return with_patient_flags(
         Appointment.objects.filter(scheduled_start__gte=start, scheduled_start__lt=end)
         .select_related("patient", "room", "radiologist", "procedure_type")
         .order_by("scheduled_start", "room__name")

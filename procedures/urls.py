@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import request_views, views
 
 app_name = "procedures"
 
@@ -16,5 +16,11 @@ urlpatterns = [
     path("appointments/<int:pk>/check-in/", views.check_in, name="check-in"),
     path("appointments/<int:pk>/no-show/", views.mark_no_show, name="no-show"),
     path("appointments/<int:pk>/confirm/", views.confirm_attendance, name="confirm"),
+    # What patients send from their page (procedures/request_views.py).
+    path("appointments/<int:pk>/calls/", request_views.log_call, name="log-call"),
+    path("requests/", request_views.requests_list, name="requests"),
+    path("requests/<int:pk>/done/", request_views.request_done, name="request-done"),
+    path("requests/<int:pk>/cancel/", request_views.request_cancel, name="request-cancel"),
+    path("calls/", request_views.calls, name="calls"),
     path("healthz", views.healthz, name="healthz"),
 ]
