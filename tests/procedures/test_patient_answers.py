@@ -294,10 +294,10 @@ def test_no_patient_page_ever_shows_the_mrn_date_of_birth_or_family_name(client,
             assert secret not in body, (response.request["PATH_INFO"], secret)
 
 
-def test_patient_pages_are_never_cached_and_never_send_a_referrer(client, appointment):
+def test_patient_pages_are_never_cached_and_never_send_their_address_to_another_site(client, appointment):
     response = client.get(url(appointment))
     assert "no-store" in response["Cache-Control"]
-    assert '<meta name="referrer" content="no-referrer">' in text_of(response)
+    assert '<meta name="referrer" content="same-origin">' in text_of(response)
     assert '<html lang="en-GB">' in text_of(response)
     assert text_of(response).count("<h1>") == 1
 
