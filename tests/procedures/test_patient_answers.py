@@ -14,6 +14,8 @@ from procedures import patient_services
 from procedures import services as booking
 from procedures.links import patient_token
 from procedures.models import FaqEntry, PatientRequest, PreparationRead, ProcedureType, SafetyAnswers
+from reminders.content import render_for
+from reminders.stages import Stage
 from tests.factories import PatientFactory, ProcedureTypeFactory, RoomFactory, next_clinic_day
 
 pytestmark = pytest.mark.django_db
@@ -310,3 +312,16 @@ def test_behind_a_trusted_proxy_the_rate_limit_counts_the_forwarded_client_addre
     codes = [client.get(page, HTTP_X_FORWARDED_FOR=f"6.6.6.{n}, 203.0.113.9").status_code for n in range(3)]
     assert codes == [200, 200, 429]
     assert client.get(page, HTTP_X_FORWARDED_FOR="203.0.113.10").status_code == 200
+
+
+def test_once_confirmed_the_two_days_before_email_and_text_no_longer_ask_to_confirm(client, appointment):
+    def two_days_before(channel: str) -> str:
+        return render_for(appointment, Stage.TWO_DAYS_BEFORE, channel, appointment.scheduled_start, []).text
+
+    assert "Please let us know you are coming" in two_days_before("email")
+    assert "Please confirm" in two_days_before("sms")
+    client.post(url(appointment, "confirm"))
+    appointment.refresh_from_db()
+    assert "Please let us know you are coming" not in two_days_before("email")
+    assert "Please confirm" not in two_days_before("sms")
+    assert "Is the discharge still there?" in two_days_before("email")  # the question still goes
