@@ -9,12 +9,10 @@ screenshot to docs/patient-page.png for the README.
 
 import os
 import re
-import shutil
 from datetime import time
 from pathlib import Path
 
 import pytest
-from django.db import connections
 from django.utils import timezone
 
 from procedures.models import Appointment, PreparationRead, SafetyAnswers
@@ -22,42 +20,14 @@ from procedures.services import book_appointment
 from reminders.models import Channel, Reminder
 from reminders.services import send_reminder
 from reminders.stages import Stage
+from tests.e2e.conftest import PASSWORD, sync_api
 from tests.factories import PatientFactory, ProcedureTypeFactory, RoomFactory, SchedulerFactory, next_clinic_day
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PHONE = {"width": 390, "height": 844}
-PASSWORD = "correct-horse-battery"
 DOCS_SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "patient-page.png"
-
-sync_api = pytest.importorskip("playwright.sync_api", reason="needs the playwright package (pip install playwright)")
-if not shutil.which(CHROMIUM):
-    pytest.skip(f"needs Chromium at {CHROMIUM} (apt-get install chromium)", allow_module_level=True)
 
 # serialized_rollback: the flush after a transactional test must not take the migrations' rows (FAQ, rules, groups).
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-
-
-@pytest.fixture
-def browser(monkeypatch):
-    # Playwright's sync API runs an event loop in this thread; the ORM calls the test makes here are still sync.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-        # The test's queries ran while Playwright's loop was current, so Django kept their connection apart from
-        # the thread's; close it here, or PostgreSQL cannot drop the test database at the end.
-        connections.close_all()
 
 
 @pytest.fixture

@@ -8,55 +8,30 @@ the day view to docs/day-view.png for the README.
 
 import os
 import re
-import shutil
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from django.db import connections
 from django.utils import timezone
 
 from procedures.models import Appointment, Patient
+from tests.e2e.conftest import PASSWORD, sync_api
 from tests.factories import AppointmentFactory, PatientFactory, RadiologistFactory, RoomFactory, SchedulerFactory
 from tests.procedures.staff import at
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-PASSWORD = "correct-horse-battery"
 DOCS_SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "day-view.png"
-
-sync_api = pytest.importorskip("playwright.sync_api", reason="needs the playwright package (pip install playwright)")
-if not shutil.which(CHROMIUM):
-    pytest.skip(f"needs Chromium at {CHROMIUM} (apt-get install chromium)", allow_module_level=True)
 
 # serialized_rollback: the flush after a transactional test must not take the migrations' rows (groups, DUCTOGRAM).
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 @pytest.fixture
-def browser_page(monkeypatch):
-    # Playwright's sync API runs an event loop in this thread; the ORM calls the test makes here are still sync.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1360, "height": 900}, locale="en-GB")
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        yield page
-        context.close()
-        browser.close()
-        # The test's own queries ran while Playwright's event loop was current, so Django kept their connection
-        # apart from the thread's; close it here, or PostgreSQL cannot drop the test database at the end.
-        connections.close_all()
+def browser_page(browser):
+    context = browser.new_context(viewport={"width": 1360, "height": 900}, locale="en-GB")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
 
 
 def clinic_day(days_ahead: int = 7) -> date:
