@@ -173,10 +173,9 @@ def page(request: HttpRequest, token: str) -> HttpResponse:
 @patient_view("POST")
 def confirm(request: HttpRequest, token: str) -> HttpResponse:
     appointment = appointment_for(token)
-    if not _can_act(appointment):
-        messages.info(request, "Your appointment is already under way, so there is nothing to confirm.", "coming")
-        return _back(token, "coming")
     try:
+        if not _can_act(appointment):
+            raise services.BookingError("under way")
         services.confirm_attendance(appointment)
     except services.BookingError:
         messages.info(request, "Your appointment is already under way, so there is nothing to confirm.", "coming")
