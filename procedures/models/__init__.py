@@ -1,0 +1,20 @@
+"""The clinic's data, one module per subject; everything is importable from `procedures.models` as before."""
+
+from .clinic import MAX_BOOKABLE_MINUTES, Appointment, Patient, ProcedureType, Room
+from .faq import FaqEntry
+from .patient_answers import PatientCall, PatientRequest, PreparationRead, SafetyAnswers
+from .results import ProcedureResult
+
+__all__ = [
+    "MAX_BOOKABLE_MINUTES",
+    "Appointment",
+    "FaqEntry",
+    "Patient",
+    "PatientCall",
+    "PatientRequest",
+    "PreparationRead",
+    "ProcedureResult",
+    "ProcedureType",
+    "Room",
+    "SafetyAnswers",
+]

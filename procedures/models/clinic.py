@@ -1,0 +1,223 @@
+"""The clinic's core data: patients, procedure types, rooms and appointments, with the words for their states.
+
+Invariants that the database can hold live in constraints here; rules that need the clock or other rows live in
+`procedures.services`, which is the only code that moves an appointment's status.
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from phonenumber_field.modelfields import PhoneNumberField
+from simple_history.models import HistoricalRecords
+
+# Longest booking the database accepts at all; the procedure type's bounds are the everyday limit.
+MAX_BOOKABLE_MINUTES = 240
+
+
+class Patient(models.Model):
+    class Channel(models.TextChoices):
+        EMAIL = "email", "Email"
+        SMS = "sms", "SMS"
+        BOTH = "both", "Email and SMS"
+        NONE = "none", "No reminders"
+
+    mrn = models.CharField("MRN", max_length=32, unique=True, help_text="The hospital number.")
+    given_name = models.CharField(max_length=100)
+    family_name = models.CharField(max_length=100)
+    date_of_birth = models.DateField()
+    email = models.EmailField(blank=True)
+    mobile = PhoneNumberField(blank=True, help_text="International format, e.g. +44 7700 900123.")
+    preferred_channel = models.CharField(max_length=8, choices=Channel.choices, default=Channel.BOTH)
+    reminders_opt_out_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the patient asked for no more reminders."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["family_name", "given_name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(mrn=""), name="patient_mrn_not_blank", violation_error_message="An MRN is required."
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.family_name.upper()}, {self.given_name} ({self.mrn})"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_name} {self.family_name}"
+
+    @property
+    def can_receive_reminders(self) -> bool:
+        """Whether any channel can reach this patient at all."""
+        if self.reminders_opt_out_at or self.preferred_channel == self.Channel.NONE:
+            return False
+        wants_email = self.preferred_channel in (self.Channel.EMAIL, self.Channel.BOTH)
+        wants_sms = self.preferred_channel in (self.Channel.SMS, self.Channel.BOTH)
+        return bool((wants_email and self.email) or (wants_sms and self.mobile))
+
+
+class ProcedureType(models.Model):
+    code = models.CharField(max_length=32, unique=True)
+    name = models.CharField(max_length=100)
+    default_duration = models.PositiveSmallIntegerField(help_text="Minutes.", default=45)
+    min_duration = models.PositiveSmallIntegerField(help_text="Minutes.", default=30)
+    max_duration = models.PositiveSmallIntegerField(help_text="Minutes.", default=60)
+    arrival_lead = models.PositiveSmallIntegerField(
+        help_text="Minutes before the start that the patient should arrive.", default=15
+    )
+    preparation = models.TextField(blank=True, help_text="Shown to patients before the appointment.")
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(min_duration__gt=0)
+                & Q(min_duration__lte=models.F("default_duration"))
+                & Q(default_duration__lte=models.F("max_duration"))
+                & Q(max_duration__lte=MAX_BOOKABLE_MINUTES),
+                name="proceduretype_durations_ordered",
+                violation_error_message=(
+                    f"Durations must satisfy 0 < minimum ≤ default ≤ maximum ≤ {MAX_BOOKABLE_MINUTES} minutes."
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Room(models.Model):
+    name = models.CharField(max_length=64, unique=True)
+    location = models.CharField(max_length=200, blank=True, help_text="Directions shown to patients.")
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Appointment(models.Model):
+    class Status(models.TextChoices):
+        BOOKED = "booked", "Booked"
+        CONFIRMED = "confirmed", "Confirmed"
+        CHECKED_IN = "checked_in", "Checked in"
+        COMPLETED = "completed", "Completed"
+        CANCELLED = "cancelled", "Cancelled"
+        NO_SHOW = "no_show", "Did not attend"
+
+    class Laterality(models.TextChoices):
+        LEFT = "left", "Left"
+        RIGHT = "right", "Right"
+
+    class Discharge(models.TextChoices):
+        BLOODY = "bloody", "Bloody"
+        CLEAR = "clear", "Clear"
+        SEROUS = "serous", "Serous"
+        MILKY = "milky", "Milky"
+        OTHER = "other", "Other"
+
+    OPEN_STATUSES = (Status.BOOKED, Status.CONFIRMED, Status.CHECKED_IN)
+    # A cancelled or missed appointment frees its room; every other one occupies it.
+    LIVE_STATUSES = (Status.BOOKED, Status.CONFIRMED, Status.CHECKED_IN, Status.COMPLETED)
+    # Logging a result for an appointment nobody checked in completes it: the patient evidently came.
+    TRANSITIONS = {
+        Status.BOOKED: {Status.CONFIRMED, Status.CHECKED_IN, Status.COMPLETED, Status.CANCELLED, Status.NO_SHOW},
+        Status.CONFIRMED: {Status.CHECKED_IN, Status.COMPLETED, Status.CANCELLED, Status.NO_SHOW},
+        Status.CHECKED_IN: {Status.COMPLETED, Status.CANCELLED, Status.NO_SHOW},
+        Status.COMPLETED: set(),
+        Status.CANCELLED: set(),
+        Status.NO_SHOW: set(),
+    }
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="appointments")
+    procedure_type = models.ForeignKey(ProcedureType, on_delete=models.PROTECT, related_name="appointments")
+    room = models.ForeignKey(Room, on_delete=models.PROTECT, related_name="appointments")
+    radiologist = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="ductograms",
+        limit_choices_to={"groups__name": "Radiologists"},
+    )
+    scheduled_start = models.DateTimeField(db_index=True)
+    expected_duration = models.PositiveSmallIntegerField(help_text="Minutes.")
+    duration_reason = models.CharField(
+        max_length=200, blank=True, help_text="Why the booking is longer or shorter than the usual range."
+    )
+    laterality = models.CharField(max_length=8, choices=Laterality.choices)
+    discharge = models.CharField("discharge type", max_length=8, choices=Discharge.choices)
+    referrer = models.CharField(max_length=200, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.BOOKED, db_index=True)
+    status_changed_at = models.DateTimeField(default=timezone.now)
+    cancellation_reason = models.CharField(max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    notes = models.TextField(blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["scheduled_start"]
+        indexes = [models.Index(fields=["room", "scheduled_start"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expected_duration__gt=0) & Q(expected_duration__lte=MAX_BOOKABLE_MINUTES),
+                name="appointment_duration_bookable",
+                violation_error_message=f"A booking lasts between 1 and {MAX_BOOKABLE_MINUTES} minutes.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="cancelled") | ~Q(cancellation_reason=""),
+                name="appointment_cancellation_has_reason",
+                violation_error_message="A cancelled appointment needs a reason.",
+            ),
+        ]
+        # On PostgreSQL, migration 0002 adds exclusion constraints: no two live appointments overlap in a room,
+        # or for a radiologist. They are raw SQL because the range must be built from immutable functions.
+
+    def __str__(self) -> str:
+        when = timezone.localtime(self.scheduled_start).strftime("%a %d %b %Y %H:%M") if self.scheduled_start else "?"
+        return f"{self.procedure_type} for {self.patient} on {when}"
+
+    @property
+    def expected_end(self):
+        return self.scheduled_start + timedelta(minutes=self.expected_duration)
+
+    @property
+    def arrival_time(self):
+        return self.scheduled_start - timedelta(minutes=self.procedure_type.arrival_lead)
+
+    @property
+    def is_live(self) -> bool:
+        return self.status in self.LIVE_STATUSES
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+    def can_become(self, status: str) -> bool:
+        return status in self.TRANSITIONS[self.Status(self.status)]
+
+    def clean(self):
+        super().clean()
+        if self.expected_duration and self.procedure_type_id:
+            pt = self.procedure_type
+            if not (pt.min_duration <= self.expected_duration <= pt.max_duration) and not self.duration_reason.strip():
+                raise ValidationError(
+                    {
+                        "duration_reason": (
+                            f"A {pt.name.lower()} usually takes {pt.min_duration}-{pt.max_duration} minutes; "
+                            f"give a reason for booking {self.expected_duration}."
+                        )
+                    }
+                )

@@ -1,0 +1,162 @@
+"""What the patient tells us from their private page (`/p/<token>/`), and staff's calls about it."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from .clinic import Appointment
+
+
+class PatientRequest(models.Model):
+    """A patient's request, from their page, to move or cancel: staff act on it with the booking services."""
+
+    class Kind(models.TextChoices):
+        RESCHEDULE = "reschedule", "Change the date or time"
+        CANCEL = "cancel", "Cancel"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Waiting for staff"
+        DONE = "done", "Dealt with"
+
+    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="patient_requests")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    message = models.TextField(blank=True, max_length=1000, help_text="The patient's own words.")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN, db_index=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    handled_at = models.DateTimeField(null=True, blank=True)
+    handled_note = models.CharField(max_length=200, blank=True, help_text="What staff did about it.")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # A second tap, or a second tab, cannot make two open requests for one appointment.
+            models.UniqueConstraint(
+                fields=["appointment"],
+                condition=Q(status="open"),
+                name="patientrequest_one_open_per_appointment",
+                violation_error_message="This appointment already has a request waiting for staff.",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="open") | Q(handled_at__isnull=False),
+                name="patientrequest_done_has_time",
+                violation_error_message="A request dealt with records when.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} request for {self.appointment}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.OPEN
+
+
+class SafetyAnswers(models.Model):
+    """One submission of the safety questions; a new row each time, so earlier answers stay on record.
+
+    The flags are derived once, when the row is made (rows are never edited), so the schedule can show them from
+    a single column. "Not sure" about pregnancy or an infection counts as a possible yes: staff had better call.
+    """
+
+    class Answer(models.TextChoices):
+        YES = "yes", "Yes"
+        NO = "no", "No"
+        UNSURE = "unsure", "Not sure"
+
+    # flag code: (the label staff see, whether it puts the appointment on the call list)
+    FLAGS = {
+        "no_discharge": ("Discharge stopped", True),
+        "discharge_unsure": ("Discharge: not sure", False),
+        "pregnant": ("Possibly pregnant", True),
+        "contrast_allergy": ("Contrast allergy", False),
+        "infection": ("Redness or infection", True),
+        "blood_thinners": ("Blood thinners", False),
+    }
+
+    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="safety_answers")
+    discharge_present = models.CharField("is the discharge still there", max_length=8, choices=Answer.choices)
+    pregnant = models.CharField("could be pregnant", max_length=8, choices=Answer.choices)
+    contrast_allergy = models.CharField("allergy to X-ray contrast (iodine)", max_length=8, choices=Answer.choices)
+    infection = models.CharField("breast redness or infection now", max_length=8, choices=Answer.choices)
+    blood_thinners = models.CharField("takes blood thinners", max_length=8, choices=Answer.choices)
+    note = models.TextField(blank=True, max_length=500, help_text="Anything else the patient wanted to tell us.")
+    answered_at = models.DateTimeField(default=timezone.now, db_index=True)
+    flags = models.CharField(
+        max_length=120, blank=True, editable=False, help_text="Derived from the answers: space-separated flag codes."
+    )
+    needs_call = models.BooleanField(default=False, editable=False)
+
+    class Meta:
+        ordering = ["-answered_at", "-id"]
+        verbose_name = "safety answers"
+        verbose_name_plural = "safety answers"
+
+    def __str__(self) -> str:
+        return f"Safety answers for {self.appointment} ({timezone.localtime(self.answered_at):%d %b %Y %H:%M})"
+
+    def save(self, *args, **kwargs):
+        codes = self.derive_flags()
+        self.flags = " ".join(codes)
+        self.needs_call = any(self.FLAGS[c][1] for c in codes)
+        super().save(*args, **kwargs)
+
+    def derive_flags(self) -> list[str]:
+        yes_or_unsure = (self.Answer.YES, self.Answer.UNSURE)
+        codes = []
+        if self.discharge_present == self.Answer.NO:
+            codes.append("no_discharge")
+        elif self.discharge_present == self.Answer.UNSURE:
+            codes.append("discharge_unsure")
+        if self.pregnant in yes_or_unsure:
+            codes.append("pregnant")
+        if self.contrast_allergy in yes_or_unsure:
+            codes.append("contrast_allergy")
+        if self.infection in yes_or_unsure:
+            codes.append("infection")
+        if self.blood_thinners in yes_or_unsure:
+            codes.append("blood_thinners")
+        return codes
+
+    def same_answers_as(self, other: "SafetyAnswers") -> bool:
+        fields = ("discharge_present", "pregnant", "contrast_allergy", "infection", "blood_thinners", "note")
+        return all(getattr(self, f) == getattr(other, f) for f in fields)
+
+
+class PreparationRead(models.Model):
+    """The patient tapped "I have read the preparation": when, and exactly what their page showed them."""
+
+    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="preparation_reads")
+    read_at = models.DateTimeField(default=timezone.now, db_index=True)
+    content = models.JSONField(help_text="The preparation text and the FAQ entries (question and answer) shown.")
+    content_hash = models.CharField(max_length=64, help_text="SHA-256 of the content, to compare versions.")
+
+    class Meta:
+        ordering = ["-read_at", "-id"]
+        constraints = [
+            # Tapping twice on one version records it once; a newer version read again is a new row.
+            models.UniqueConstraint(fields=["appointment", "content_hash"], name="preparationread_once_per_version"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Preparation read for {self.appointment} ({timezone.localtime(self.read_at):%d %b %Y %H:%M})"
+
+
+class PatientCall(models.Model):
+    """Staff called the patient (about their safety answers, unread preparation or a request)."""
+
+    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="patient_calls")
+    called_at = models.DateTimeField(default=timezone.now, db_index=True)
+    called_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    note = models.CharField(max_length=300, blank=True, help_text="What was agreed.")
+
+    class Meta:
+        ordering = ["-called_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Call about {self.appointment} ({timezone.localtime(self.called_at):%d %b %Y %H:%M})"
