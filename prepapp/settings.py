@@ -117,6 +117,8 @@ CLINIC_ADDRESS = env("CLINIC_ADDRESS", default="Level 2, Rose Wing, Riverside Ho
 CLINIC_PHONE = env("CLINIC_PHONE", default="+44 20 7946 0000")
 # Weekdays and hours in which ductograms are booked, clinic time: "Mon-Fri 08:00-18:00; Sat 09:00-12:00".
 CLINIC_OPENING_HOURS = env("CLINIC_OPENING_HOURS", default="Mon-Fri 08:00-18:00")
+# The step between the start times offered for booking, and the rows of the day grid's free cells.
+SLOT_STEP_MINUTES = env.int("SLOT_STEP_MINUTES", default=15)
 
 PHONENUMBER_DEFAULT_REGION = env("PHONENUMBER_DEFAULT_REGION", default="GB")
 

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from prepapp.health import healthz
 from procedures.forms import StaffLoginForm
 
 admin.site.site_header = "Ductogram preparation tracker"
@@ -10,6 +11,7 @@ admin.site.index_title = "Clinic administration"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("healthz", healthz, name="healthz"),
     # Staff sign-in (django-axes locks out repeated failures); passwords are changed in the admin.
     path(
         "accounts/login/",

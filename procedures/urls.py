@@ -22,5 +22,4 @@ urlpatterns = [
     path("requests/<int:pk>/done/", request_views.request_done, name="request-done"),
     path("requests/<int:pk>/cancel/", request_views.request_cancel, name="request-cancel"),
     path("calls/", request_views.calls, name="calls"),
-    path("healthz", views.healthz, name="healthz"),
 ]

@@ -1,106 +1,22 @@
-"""Staff pages (the schedule, booking, the appointment page and its actions) and the health check.
+"""Staff pages: the schedule, booking, the appointment page and its actions.
 
 Views read requests and render pages; every change of state goes through `procedures.services`.
 """
 
 from datetime import date, datetime, timedelta
-from functools import wraps
 
-from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
-from django.core.cache import cache
-from django.core.exceptions import PermissionDenied
-from django.db import connection, transaction
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from reminders.services import LAST_DISPATCH_CACHE_KEY
-
-from . import schedule, services
+from . import schedule, services, slots
+from .access import ATTEND, BOOK, MOVE, REGISTER_PATIENT, can_see_results, staff_required
 from .forms import BookingForm, CancelForm, NewPatientForm, RescheduleForm, parse_start, start_initial
-from .hours import hours_on
-from .models import MAX_BOOKABLE_MINUTES, Appointment, Patient, ProcedureResult, ProcedureType, Room
-
-
-def _beat_check() -> str:
-    """Beat records each dispatch; three missed dispatches in a row mean reminders are not going out."""
-    try:
-        last = cache.get(LAST_DISPATCH_CACHE_KEY)
-    except Exception as exc:  # noqa: BLE001
-        return f"error: {exc.__class__.__name__}"
-    if not last:
-        return "error: no dispatch recorded yet"
-    age = timezone.now() - datetime.fromisoformat(last)
-    if age > timedelta(seconds=3 * settings.REMINDER_DISPATCH_SECONDS + 30):
-        return f"error: last dispatch {int(age.total_seconds())} s ago"
-    return "ok"
-
-
-@never_cache
-def healthz(request):
-    """For a load balancer or a person: are the database and the broker reachable, and is beat dispatching?"""
-    checks: dict[str, str] = {}
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-        checks["database"] = "ok"
-    except Exception as exc:  # noqa: BLE001 - any failure is a failed check
-        checks["database"] = f"error: {exc.__class__.__name__}"
-    try:
-        import redis
-
-        redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=2).ping()
-        checks["redis"] = "ok"
-    except Exception as exc:  # noqa: BLE001
-        checks["redis"] = f"error: {exc.__class__.__name__}"
-    checks["beat"] = _beat_check()
-    healthy = all(v == "ok" for v in checks.values())
-    return JsonResponse({"status": "ok" if healthy else "error", "checks": checks}, status=200 if healthy else 503)
-
-
-# --- The staff UI ---------------------------------------------------------------------------------------------------
-#
-# Who may do what (the groups come from migration 0004; a superuser may do everything):
-#   every page: a signed-in, active staff account that can view appointments (Schedulers, Radiologists);
-#   booking: add_appointment (Schedulers), and add_patient to register a new patient while booking;
-#   rescheduling and cancelling: add_appointment and change_appointment, since they rewrite the timetable
-#   (Schedulers; radiologists ask a scheduler);
-#   check in, did not attend, confirm: change_appointment (Schedulers and Radiologists, at the front desk);
-#   a logged result: view_procedureresult (Radiologists; schedulers never see reports).
-
-VIEW = "procedures.view_appointment"
-BOOK = ("procedures.add_appointment",)
-MOVE = ("procedures.add_appointment", "procedures.change_appointment")
-ATTEND = ("procedures.change_appointment",)
-SLOTS_OFFERED = 6
-SLOT_SEARCH_DAYS = 14
-
-
-def staff_required(*perms: str):
-    """Anonymous visitors go to the login page; a signed-in account without the role or permission gets 403."""
-
-    def decorator(view):
-        @wraps(view)
-        def wrapped(request: HttpRequest, *args, **kwargs):
-            user = request.user
-            if not user.is_authenticated:
-                return redirect_to_login(request.get_full_path())
-            if not (user.is_active and user.is_staff and user.has_perms((VIEW, *perms))):
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        return wrapped
-
-    return decorator
-
-
-def _name(user) -> str:
-    return user.get_full_name() or user.get_username()
+from .models import Appointment, Patient, ProcedureResult, ProcedureType
 
 
 def _when(moment: datetime) -> str:
@@ -116,12 +32,9 @@ def _ductogram() -> ProcedureType:
 
 
 def _reminders_warning(patient: Patient) -> str | None:
-    if patient.can_receive_reminders:
+    why = patient.why_unreachable()
+    if not why:
         return None
-    if patient.reminders_opt_out_at or patient.preferred_channel == Patient.Channel.NONE:
-        why = "has asked for no reminders"
-    else:
-        why = "has no email address or mobile number for the reminders they chose"
     return (
         f"{patient.full_name} {why}: no reminders will go. Give the time and the preparation "
         "(no deodorant, do not express the discharge) yourself."
@@ -193,52 +106,16 @@ def day_print(request: HttpRequest) -> HttpResponse:
     return render(request, "procedures/day_print.html", {"day": day, "appointments": appointments})
 
 
-def next_free_slots(
-    *,
-    room: Room,
-    after: datetime,
-    duration: int,
-    radiologist=None,
-    exclude_id: int | None = None,
-    count: int = SLOTS_OFFERED,
-) -> list[datetime]:
-    """The first free starts in `room` from `after` on, across the following clinic days if need be.
-
-    `free_slots` knows only the room; when a radiologist is chosen, their other bookings rule slots out too, so
-    every slot offered can be taken. A bounded number of queries: one per clinic day looked at, plus one.
-    """
-    after = max(after, timezone.now())
-    first_day = timezone.localtime(after).date()
-    last_day = first_day + timedelta(days=SLOT_SEARCH_DAYS)
-    theirs: list[tuple[datetime, datetime]] = []
-    if radiologist is not None:
-        window_start, _ = schedule.day_bounds(first_day)
-        _, window_end = schedule.day_bounds(last_day)
-        busy = Appointment.objects.filter(
-            radiologist=radiologist,
-            status__in=Appointment.LIVE_STATUSES,
-            scheduled_start__lt=window_end,
-            scheduled_start__gt=window_start - timedelta(minutes=MAX_BOOKABLE_MINUTES),
-        ).exclude(pk=exclude_id)
-        theirs = [(a.scheduled_start, a.expected_end) for a in busy.only("scheduled_start", "expected_duration")]
-    length = timedelta(minutes=duration)
-    found: list[datetime] = []
-    day = first_day
-    while day <= last_day and len(found) < count:
-        if hours_on(day) is not None:
-            for slot in services.free_slots(room=room, day=day, duration=duration, exclude_id=exclude_id):
-                if slot >= after and all(slot + length <= s or slot >= e for s, e in theirs):
-                    found.append(slot)
-        day += timedelta(days=1)
-    return found[:count]
-
-
 def _take_slot(request: HttpRequest):
-    """A slot button resubmits the whole form; its value replaces the date and time typed."""
+    """A slot button resubmits the whole form; its value ("start", or "start@room" for another room) replaces the
+    date, time and room typed."""
     data = request.POST.copy()
-    slot = parse_start(data.get("take_slot"))
+    start, _, room = (data.get("take_slot") or "").strip().partition("@")
+    slot = parse_start(start)
     if slot is not None:
         data.update(start_initial(slot))
+        if room.isdecimal():
+            data["room"] = room
     return data
 
 
@@ -246,8 +123,8 @@ def _take_slot(request: HttpRequest):
 def book(request: HttpRequest) -> HttpResponse:
     """Book a ductogram; on a refusal the form keeps everything, says why, and offers the next free slots."""
     ductogram = _ductogram()
-    can_register = request.user.has_perm("procedures.add_patient")
-    conflict, offered = None, []
+    can_register = request.user.has_perm(REGISTER_PATIENT)
+    conflict, offered, elsewhere = None, [], []
     if request.method == "POST":
         data = _take_slot(request)
         if data.get("action") == "search" or _searching(data):
@@ -267,7 +144,7 @@ def book(request: HttpRequest) -> HttpResponse:
                     appointment = _book(request, form, patient_form, ductogram)
                 except services.BookingError as exc:
                     conflict = str(exc)
-                    offered = _offer(form.cleaned_data)
+                    offered, elsewhere = _offer(form.cleaned_data)
                 else:
                     return redirect("procedures:appointment", pk=appointment.pk)
     else:
@@ -290,6 +167,7 @@ def book(request: HttpRequest) -> HttpResponse:
             "can_register": can_register,
             "conflict": conflict,
             "offered": offered,
+            "offered_elsewhere": elsewhere,
         },
     )
 
@@ -308,11 +186,11 @@ def _unprefixed(data, prefix: str) -> dict[str, str]:
     return {key.removeprefix(f"{prefix}-"): value for key, value in data.items() if key.startswith(f"{prefix}-")}
 
 
-def _offer(cleaned: dict) -> list[datetime]:
+def _offer(cleaned: dict) -> tuple[list[datetime], list[slots.Offer]]:
     room, start = cleaned.get("room"), cleaned.get("start")
     if room is None or start is None:
-        return []
-    return next_free_slots(
+        return [], []
+    return slots.offered_slots(
         room=room,
         after=start,
         duration=cleaned["expected_duration"],
@@ -365,7 +243,7 @@ def _appointment(pk: int) -> Appointment:
 def appointment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Everything about one appointment: details, reminders, result (for those who may read it), history."""
     appointment = _appointment(pk)
-    can_see_result = request.user.has_perm("procedures.view_procedureresult")
+    can_see_result = can_see_results(request.user)
     result = None
     if can_see_result:
         result = ProcedureResult.objects.filter(appointment=appointment).select_related("performed_by").first()
@@ -383,8 +261,7 @@ def appointment_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "history": history,
             "reminders_warning": _reminders_warning(appointment.patient) if appointment.is_open else None,
             "can_move": request.user.has_perms(MOVE) and appointment.can_become(Appointment.Status.CANCELLED),
-            "can_reschedule": request.user.has_perms(MOVE)
-            and appointment.status in (Appointment.Status.BOOKED, Appointment.Status.CONFIRMED),
+            "can_reschedule": request.user.has_perms(MOVE) and appointment.has_upcoming_status,
             "can_attend": request.user.has_perms(ATTEND),
             "has_started": appointment.scheduled_start <= timezone.now(),
         },
@@ -395,7 +272,7 @@ def appointment_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def reschedule(request: HttpRequest, pk: int) -> HttpResponse:
     """A new time or room, checked like a booking; a refusal keeps the form and offers the next free slots."""
     appointment = _appointment(pk)
-    conflict, offered = None, []
+    conflict, offered, elsewhere = None, [], []
     if request.method == "POST":
         form = RescheduleForm(_take_slot(request), appointment=appointment)
         if form.is_valid():
@@ -412,7 +289,9 @@ def reschedule(request: HttpRequest, pk: int) -> HttpResponse:
                 )
             except services.BookingError as exc:
                 conflict = str(exc)
-                offered = _offer({**data, "radiologist": appointment.radiologist, "exclude_id": appointment.pk})
+                offered, elsewhere = _offer(
+                    {**data, "radiologist": appointment.radiologist, "exclude_id": appointment.pk}
+                )
             else:
                 messages.success(
                     request, f"Moved {moved.patient.full_name} from {old} to {_span(moved)} in {moved.room}."
@@ -429,7 +308,13 @@ def reschedule(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "procedures/reschedule.html",
-        {"appointment": appointment, "form": form, "conflict": conflict, "offered": offered},
+        {
+            "appointment": appointment,
+            "form": form,
+            "conflict": conflict,
+            "offered": offered,
+            "offered_elsewhere": elsewhere,
+        },
     )
 
 

@@ -13,12 +13,9 @@ from django.db.models import Q
 
 from procedures.models import Appointment, ProcedureType
 
-from .stages import EVENT_STAGES, Stage
+from .stages import EVENT_STAGES, Channel, Stage
 
-
-class Channel(models.TextChoices):
-    EMAIL = "email", "Email"
-    SMS = "sms", "SMS"
+__all__ = ["Channel", "Reminder", "ReminderQuerySet", "ReminderRule", "offset_label"]
 
 
 class ReminderRule(models.Model):
@@ -57,7 +54,17 @@ class ReminderRule(models.Model):
         return self.offset is None
 
 
+class ReminderQuerySet(models.QuerySet):
+    def still_to_go(self) -> "ReminderQuerySet":
+        """Rows a booking change may still close or move: pending, or claimed by dispatch but not yet taken by a
+        worker (no claim token). A row in flight or finished belongs to its send."""
+        return self.filter(Reminder.STILL_TO_GO)
+
+
 class Reminder(models.Model):
+    # Pending, or claimed by dispatch and not yet in a worker's hands.
+    STILL_TO_GO = Q(status="pending") | Q(status="sending", claim_token__isnull=True)
+
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
         SENDING = "sending", "Sending"
@@ -96,6 +103,8 @@ class Reminder(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = ReminderQuerySet.as_manager()
+
     class Meta:
         ordering = ["send_at", "id"]
         indexes = [models.Index(fields=["status", "send_at"], name="reminder_due")]
@@ -113,10 +122,6 @@ class Reminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_stage_display()} by {self.get_channel_display()} for appointment {self.appointment_id}"
-
-    @property
-    def is_open(self) -> bool:
-        return self.status in (self.Status.PENDING, self.Status.SENDING)
 
 
 def offset_label(offset: timedelta | None) -> str:

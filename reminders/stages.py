@@ -1,6 +1,7 @@
-"""The reminder stages: the moments a patient hears from the clinic.
+"""The reminders' vocabulary: the stages (the moments a patient hears from the clinic) and the channels.
 
-Kept free of models so that FAQ content (procedures) and reminder rules (reminders) share one vocabulary.
+Kept free of models so that procedures (FAQ content, a patient's reachable channels) and reminders (rules, the
+outbox) share one vocabulary without importing each other's models.
 """
 
 from django.db import models
@@ -22,3 +23,8 @@ CONTENT_STAGES = (Stage.BOOKING_CONFIRMATION, Stage.WEEK_BEFORE, Stage.TWO_DAYS_
 EVENT_STAGES = (Stage.BOOKING_CONFIRMATION, Stage.RESCHEDULED, Stage.CANCELLATION)
 # Event stages that announce a time and so carry what the timed stages they replace would have said.
 ANNOUNCING_STAGES = (Stage.BOOKING_CONFIRMATION, Stage.RESCHEDULED)
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", "Email"
+    SMS = "sms", "SMS"

@@ -12,8 +12,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from phonenumber_field.phonenumber import PhoneNumber
 
+from procedures.access import staff_required
 from procedures.models import Patient
-from procedures.views import staff_required
 
 from . import services
 from .channels.sms import valid_webhook_signature

@@ -14,6 +14,8 @@ from django.utils import timezone
 from phonenumber_field.modelfields import PhoneNumberField
 from simple_history.models import HistoricalRecords
 
+from reminders.stages import Channel as ReminderChannel
+
 # Longest booking the database accepts at all; the procedure type's bounds are the everyday limit.
 MAX_BOOKABLE_MINUTES = 240
 
@@ -53,14 +55,45 @@ class Patient(models.Model):
     def full_name(self) -> str:
         return f"{self.given_name} {self.family_name}"
 
+    # What each preference asks for; whether the patient can be reached there is a second question.
+    WANTED_CHANNELS = {
+        Channel.EMAIL: frozenset({ReminderChannel.EMAIL}),
+        Channel.SMS: frozenset({ReminderChannel.SMS}),
+        Channel.BOTH: frozenset({ReminderChannel.EMAIL, ReminderChannel.SMS}),
+        Channel.NONE: frozenset(),
+    }
+
+    def reminder_channels(self) -> frozenset[str]:
+        """The one answer to "how can reminders reach this patient": the channels they want and have an address
+        or mobile for; none once they opt out. Scheduling, sending and the staff pages all ask this."""
+        if self.reminders_opt_out_at:
+            return frozenset()
+        reachable = {ReminderChannel.EMAIL} if self.email else set()
+        if self.mobile:
+            reachable.add(ReminderChannel.SMS)
+        return frozenset(str(c) for c in self.WANTED_CHANNELS[self.preferred_channel] & reachable)
+
     @property
     def can_receive_reminders(self) -> bool:
-        """Whether any channel can reach this patient at all."""
-        if self.reminders_opt_out_at or self.preferred_channel == self.Channel.NONE:
-            return False
-        wants_email = self.preferred_channel in (self.Channel.EMAIL, self.Channel.BOTH)
-        wants_sms = self.preferred_channel in (self.Channel.SMS, self.Channel.BOTH)
-        return bool((wants_email and self.email) or (wants_sms and self.mobile))
+        return bool(self.reminder_channels())
+
+    def why_unreachable(self, channel: str | None = None) -> str:
+        """In staff's words, why `channel` (or, with None, every channel) cannot reach the patient; "" if it can."""
+        if channel is None:
+            if self.can_receive_reminders:
+                return ""
+            if self.reminders_opt_out_at or self.preferred_channel == self.Channel.NONE:
+                return "has asked for no reminders"
+            return "has no email address or mobile number for the reminders they chose"
+        if channel in self.reminder_channels():
+            return ""
+        if self.reminders_opt_out_at:
+            return "The patient opted out of reminders."
+        if channel == ReminderChannel.SMS and not self.mobile:
+            return "The patient has no mobile number."
+        if channel == ReminderChannel.EMAIL and not self.email:
+            return "The patient has no email address."
+        return f"The patient no longer wants reminders by {channel}."
 
 
 class ProcedureType(models.Model):
@@ -105,6 +138,15 @@ class Room(models.Model):
         return self.name
 
 
+class AppointmentQuerySet(models.QuerySet):
+    def upcoming(self, now=None) -> "AppointmentQuerySet":
+        """Booked or confirmed, and not yet begun: what reminders, the call list and the patient page act on."""
+        return self.filter(status__in=Appointment.UPCOMING, scheduled_start__gt=now or timezone.now())
+
+    def live(self) -> "AppointmentQuerySet":
+        return self.filter(status__in=Appointment.LIVE_STATUSES)
+
+
 class Appointment(models.Model):
     class Status(models.TextChoices):
         BOOKED = "booked", "Booked"
@@ -125,6 +167,9 @@ class Appointment(models.Model):
         MILKY = "milky", "Milky"
         OTHER = "other", "Other"
 
+    # Still to come: the patient may confirm, be reminded, ask for a change; staff may move it.
+    UPCOMING = (Status.BOOKED, Status.CONFIRMED)
+    # Open: not yet ended (completed, cancelled, did not attend), so it can still be cancelled or completed.
     OPEN_STATUSES = (Status.BOOKED, Status.CONFIRMED, Status.CHECKED_IN)
     # A cancelled or missed appointment frees its room; every other one occupies it.
     LIVE_STATUSES = (Status.BOOKED, Status.CONFIRMED, Status.CHECKED_IN, Status.COMPLETED)
@@ -167,6 +212,8 @@ class Appointment(models.Model):
     notes = models.TextField(blank=True)
     history = HistoricalRecords()
 
+    objects = AppointmentQuerySet.as_manager()
+
     class Meta:
         ordering = ["scheduled_start"]
         indexes = [models.Index(fields=["room", "scheduled_start"])]
@@ -204,6 +251,15 @@ class Appointment(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in self.OPEN_STATUSES
+
+    @property
+    def has_upcoming_status(self) -> bool:
+        """Booked or confirmed, whatever the clock says: the states in which it can still be moved."""
+        return self.status in self.UPCOMING
+
+    def is_upcoming(self, now=None) -> bool:
+        """Booked or confirmed and not yet begun (the row form of `Appointment.objects.upcoming()`)."""
+        return self.has_upcoming_status and self.scheduled_start > (now or timezone.now())
 
     def can_become(self, status: str) -> bool:
         return status in self.TRANSITIONS[self.Status(self.status)]

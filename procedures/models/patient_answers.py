@@ -8,6 +8,11 @@ from django.utils import timezone
 from .clinic import Appointment
 
 
+class PatientRequestQuerySet(models.QuerySet):
+    def awaiting_staff(self) -> "PatientRequestQuerySet":
+        return self.filter(status=PatientRequest.Status.OPEN)
+
+
 class PatientRequest(models.Model):
     """A patient's request, from their page, to move or cancel: staff act on it with the booking services."""
 
@@ -30,6 +35,8 @@ class PatientRequest(models.Model):
     handled_at = models.DateTimeField(null=True, blank=True)
     handled_note = models.CharField(max_length=200, blank=True, help_text="What staff did about it.")
 
+    objects = PatientRequestQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
@@ -51,7 +58,7 @@ class PatientRequest(models.Model):
         return f"{self.get_kind_display()} request for {self.appointment}"
 
     @property
-    def is_open(self) -> bool:
+    def is_awaiting_staff(self) -> bool:
         return self.status == self.Status.OPEN
 
 

@@ -1,0 +1,77 @@
+"""Who may do what: the staff roles, the permissions each action needs, and the decorator the staff pages use.
+
+The groups come from migration 0004; a superuser may do everything.
+- every staff page: a signed-in, active staff account that can view appointments (Schedulers, Radiologists);
+- booking: add_appointment (Schedulers), and add_patient to register a new patient while booking;
+- rescheduling and cancelling: add_appointment and change_appointment, since they rewrite the timetable
+  (Schedulers; radiologists ask a scheduler);
+- check in, did not attend, confirm, close a patient's request, log a call: change_appointment (Schedulers and
+  Radiologists, at the front desk);
+- a logged result: view_procedureresult (Radiologists; schedulers never see reports);
+- send a reminder now, retry a failed one: reminders.change_reminder.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
+
+SCHEDULERS = "Schedulers"
+RADIOLOGISTS = "Radiologists"
+
+VIEW = "procedures.view_appointment"
+BOOK = ("procedures.add_appointment",)
+REGISTER_PATIENT = "procedures.add_patient"
+MOVE = ("procedures.add_appointment", "procedures.change_appointment")
+ATTEND = ("procedures.change_appointment",)
+SEE_RESULTS = "procedures.view_procedureresult"
+HANDLE_REMINDERS = ("reminders.change_reminder",)
+
+
+def staff_required(*perms: str):
+    """Anonymous visitors go to the login page; a signed-in account without the role or permission gets 403."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args, **kwargs):
+            user = request.user
+            if not user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not (user.is_active and user.is_staff and user.has_perms((VIEW, *perms))):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def is_radiologist(user) -> bool:
+    return user.groups.filter(name=RADIOLOGISTS).exists()
+
+
+def radiologists():
+    """Active accounts that can be booked as the radiologist for a ductogram."""
+    return (
+        get_user_model().objects.filter(groups__name=RADIOLOGISTS, is_active=True).order_by("last_name", "first_name")
+    )
+
+
+def can_book(user) -> bool:
+    return user.has_perms(BOOK)
+
+
+def can_move(user) -> bool:
+    return user.has_perms(MOVE)
+
+
+def can_attend(user) -> bool:
+    return user.has_perms(ATTEND)
+
+
+def can_see_results(user) -> bool:
+    return user.has_perm(SEE_RESULTS)

@@ -1,0 +1,139 @@
+"""Free times: the one place that decides where a booking of a given length fits.
+
+Three things ask: `free_slots` (a room's free starts on a day), the times offered when a booking is refused, and
+the free cells of the day grid. All of them use `free_starts`, stepping by the one setting SLOT_STEP_MINUTES from
+the clinic's opening time, never offering a time already past, and treating every live appointment (booked,
+confirmed, checked in, completed) as holding its room and its radiologist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+
+from . import hours
+from .models import MAX_BOOKABLE_MINUTES, Appointment, Room
+
+Interval = tuple[datetime, datetime]
+
+# On a refusal: this many times in the room asked for, then this many in the other rooms, within this many days.
+SLOTS_OFFERED = 6
+OTHER_ROOM_SLOTS_OFFERED = 4
+SLOT_SEARCH_DAYS = 14
+
+
+def slot_step() -> timedelta:
+    return timedelta(minutes=settings.SLOT_STEP_MINUTES)
+
+
+def free_starts(
+    *, opens: datetime, closes: datetime, length: timedelta, busy: Iterable[Interval], now: datetime
+) -> list[datetime]:
+    """Starts from `opens`, every slot step, where `length` ends by `closes`, starts after `now` and overlaps no
+    busy interval. Computed in UTC, so a day with a clock change still steps in real minutes."""
+    busy = [(s.astimezone(UTC), e.astimezone(UTC)) for s, e in busy]
+    step = slot_step()
+    start, closes = opens.astimezone(UTC), closes.astimezone(UTC)
+    found = []
+    while start + length <= closes:
+        end = start + length
+        if start > now and all(end <= b_start or start >= b_end for b_start, b_end in busy):
+            found.append(timezone.localtime(start))
+        start += step
+    return found
+
+
+def _live_between(start: datetime, end: datetime, *, exclude_id: int | None = None, holders: Q | None = None):
+    """Live appointments overlapping [start, end); bounded by the longest booking so the (room, start) index serves."""
+    qs = Appointment.objects.live().filter(
+        scheduled_start__lt=end, scheduled_start__gt=start - timedelta(minutes=MAX_BOOKABLE_MINUTES)
+    )
+    if holders is not None:
+        qs = qs.filter(holders)
+    if exclude_id is not None:
+        qs = qs.exclude(pk=exclude_id)
+    return qs.only("scheduled_start", "expected_duration", "room_id", "radiologist_id")
+
+
+def free_slots(*, room: Room, day: date, duration: int, exclude_id: int | None = None) -> list[datetime]:
+    """Aware starts on `day` inside clinic hours where `duration` fits in `room`.
+
+    `exclude_id` leaves one appointment out, so moving a booking may offer times overlapping its own slot."""
+    opening = hours.hours_on(day)
+    if opening is None or not room.is_active:
+        return []
+    booked = _live_between(*opening, exclude_id=exclude_id, holders=Q(room=room))
+    return free_starts(
+        opens=opening[0],
+        closes=opening[1],
+        length=timedelta(minutes=duration),
+        busy=[(a.scheduled_start, a.expected_end) for a in booked],
+        now=timezone.now(),
+    )
+
+
+@dataclass(frozen=True)
+class Offer:
+    """A free time in another room than the one asked for."""
+
+    room: Room
+    start: datetime
+
+
+def offered_slots(
+    *,
+    room: Room,
+    after: datetime,
+    duration: int,
+    radiologist=None,
+    exclude_id: int | None = None,
+    count: int = SLOTS_OFFERED,
+    elsewhere: int = OTHER_ROOM_SLOTS_OFFERED,
+) -> tuple[list[datetime], list[Offer]]:
+    """What to offer when a booking is refused: the first free starts in `room` from `after` on, then the nearest
+    free starts in the other active rooms, across the following clinic days if need be.
+
+    When a radiologist is chosen, their other bookings rule times out too, so every time offered can be taken.
+    Two queries, however many days are searched.
+    """
+    after = max(after, timezone.now())
+    first_day = timezone.localtime(after).date()
+    days = [first_day + timedelta(days=n) for n in range(SLOT_SEARCH_DAYS + 1)]
+    openings = {day: span for day in days if (span := hours.hours_on(day)) is not None}
+    if not openings:
+        return [], []
+    rooms = [room, *Room.objects.filter(is_active=True).exclude(pk=room.pk)]
+    holders = Q(room__in=[r.pk for r in rooms])
+    if radiologist is not None:
+        holders |= Q(radiologist=radiologist)
+    window_start = min(span[0] for span in openings.values())
+    window_end = max(span[1] for span in openings.values())
+    busy_by_room: dict[int, list[Interval]] = {}
+    theirs: list[Interval] = []
+    for a in _live_between(window_start, window_end, exclude_id=exclude_id, holders=holders):
+        busy_by_room.setdefault(a.room_id, []).append((a.scheduled_start, a.expected_end))
+        if radiologist is not None and a.radiologist_id == radiologist.pk:
+            theirs.append((a.scheduled_start, a.expected_end))
+    length, now = timedelta(minutes=duration), timezone.now()
+
+    def free_in(r: Room, wanted: int) -> list[datetime]:
+        found: list[datetime] = []
+        if not r.is_active:
+            return found
+        busy = busy_by_room.get(r.pk, []) + theirs
+        for opens, closes in openings.values():
+            starts = free_starts(opens=opens, closes=closes, length=length, busy=busy, now=now)
+            found += [s for s in starts if s >= after]
+            if len(found) >= wanted:
+                break
+        return found[:wanted]
+
+    here = free_in(room, count)
+    others = [Offer(r, s) for r in rooms[1:] for s in free_in(r, elsewhere)]
+    others.sort(key=lambda offer: (abs(offer.start - after), offer.room.name))
+    return here, others[:elsewhere]
