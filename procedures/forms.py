@@ -15,6 +15,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.db.models import Q
 from django.utils import timezone
 
+from .access import radiologists
 from .models import MAX_BOOKABLE_MINUTES, Appointment, Patient, ProcedureType, Room
 from .schedule import clinic_datetime
 
@@ -152,10 +153,7 @@ class BookingForm(SlotForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        user_model = get_user_model()
-        self.fields["radiologist"].queryset = user_model.objects.filter(
-            groups__name="Radiologists", is_active=True
-        ).order_by("last_name", "first_name")
+        self.fields["radiologist"].queryset = radiologists()
         self.fields["radiologist"].label_from_instance = lambda u: u.get_full_name() or u.get_username()
         query = self._value("patient_query") or ""
         self.found_ids = search_patients(query)

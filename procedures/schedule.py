@@ -17,9 +17,10 @@ from django.utils import timezone
 from . import hours
 from .models import Appointment, Room
 from .patient_flags import with_patient_flags
+from .slots import free_starts, slot_step
 
 ROW_MINUTES = 5  # the grid's resolution: a booking's block is as long as its duration, to the nearest 5 minutes
-SLOT_MINUTES = 15  # the free cells staff click to book, and the time labels down the side
+# The free cells staff click to book, and the time labels down the side, are one slot step (SLOT_STEP_MINUTES) long.
 
 
 def clinic_datetime(day: date, at: time) -> datetime:
@@ -152,8 +153,9 @@ def _grid_span(opening, live: list[Appointment]) -> tuple[datetime, datetime] | 
     first, last = _utc(min(starts)), _utc(max(ends))
     # Round outwards to whole label slots, counted from the clinic's local hour.
     local_first = timezone.localtime(first)
-    first -= timedelta(minutes=local_first.minute % SLOT_MINUTES, seconds=local_first.second)
-    rows = math.ceil(_minutes_between(first, last) / SLOT_MINUTES) * SLOT_MINUTES
+    slot_minutes = slot_step() // timedelta(minutes=1)
+    first -= timedelta(minutes=local_first.minute % slot_minutes, seconds=local_first.second)
+    rows = math.ceil(_minutes_between(first, last) / slot_minutes) * slot_minutes
     return first, first + timedelta(minutes=rows)
 
 
@@ -180,12 +182,13 @@ def build_day(day: date, *, rooms: list[Room], appointments: list[Appointment], 
     def row_of(moment: datetime) -> int:
         return int(_minutes_between(grid_start, moment) // ROW_MINUTES) + 1
 
-    per_slot = SLOT_MINUTES // ROW_MINUTES
+    step = slot_step()
+    per_slot = max(1, step // timedelta(minutes=ROW_MINUTES))
     moment = grid_start
     while moment < grid_end:
         label = f"{timezone.localtime(moment):%H:%M}"
         schedule.labels.append(TimeLabel(moment=moment, row=row_of(moment), span=per_slot, label=label))
-        moment += timedelta(minutes=SLOT_MINUTES)
+        moment += step
 
     busy: dict[int, list[tuple[datetime, datetime]]] = {}
     for a in live:
@@ -193,31 +196,25 @@ def build_day(day: date, *, rooms: list[Room], appointments: list[Appointment], 
         span_rows = max(1, math.ceil(a.expected_duration / ROW_MINUTES))
         span_rows = min(span_rows, schedule.row_count - first + 1)
         schedule.blocks.append(Block(appointment=a, column=column_of[a.room_id], row=first, span=span_rows))
-        busy.setdefault(a.room_id, []).append((_utc(a.scheduled_start), _utc(a.expected_end)))
+        busy.setdefault(a.room_id, []).append((a.scheduled_start, a.expected_end))
 
     if opening is not None:
-        opens, closes = _utc(opening[0]), _utc(opening[1])
         for room in ordered_rooms:
             if not room.is_active:
                 continue
-            start = opens
-            while start + timedelta(minutes=SLOT_MINUTES) <= closes:
-                end = start + timedelta(minutes=SLOT_MINUTES)
-                taken = any(s < end and start < e for s, e in busy.get(room.pk, []))
-                if start > now and not taken:
-                    local = timezone.localtime(start)
-                    schedule.free_cells.append(
-                        FreeCell(
-                            room=room,
-                            start=start,
-                            column=column_of[room.pk],
-                            row=row_of(start),
-                            span=per_slot,
-                            label=f"{local:%H:%M}",
-                            param=f"{local:%Y-%m-%dT%H:%M}",
-                        )
+            starts = free_starts(opens=opening[0], closes=opening[1], length=step, busy=busy.get(room.pk, []), now=now)
+            for local in starts:
+                schedule.free_cells.append(
+                    FreeCell(
+                        room=room,
+                        start=local,
+                        column=column_of[room.pk],
+                        row=row_of(local),
+                        span=per_slot,
+                        label=f"{local:%H:%M}",
+                        param=f"{local:%Y-%m-%dT%H:%M}",
                     )
-                start = end
+                )
     return schedule
 
 
