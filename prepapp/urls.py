@@ -20,7 +20,7 @@ urlpatterns = [
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     # The patient's page behind the private link in every reminder.
-    path("p/", include("procedures.patient_urls")),
+    path("p/", include("procedures.patient_page.urls")),
     path("", include("reminders.urls")),
     path("", include("procedures.urls")),
 ]

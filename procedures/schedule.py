@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from . import hours
 from .models import Appointment, Room
-from .patient_flags import with_patient_flags
+from .patient_page.selectors import with_flag_badges
 from .slots import free_starts, slot_step
 
 ROW_MINUTES = 5  # the grid's resolution: a booking's block is as long as its duration, to the nearest 5 minutes
@@ -63,9 +63,9 @@ def week_start(day: date) -> date:
 
 
 def appointments_between(start: datetime, end: datetime) -> QuerySet[Appointment]:
-    """Appointments starting in [start, end), with everything a schedule shows (the patient's flags too), in one
-    query."""
-    return with_patient_flags(
+    """Appointments starting in [start, end), with everything a schedule shows, in one query: each comes with the
+    badges for what its patient told us (`flags_html`), rendered once."""
+    return with_flag_badges(
         Appointment.objects.filter(scheduled_start__gte=start, scheduled_start__lt=end)
         .select_related("patient", "room", "radiologist", "procedure_type")
         .order_by("scheduled_start", "room__name")

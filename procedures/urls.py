@@ -1,6 +1,6 @@
-from django.urls import path
+from django.urls import include, path
 
-from . import request_views, views
+from . import views
 
 app_name = "procedures"
 
@@ -16,10 +16,6 @@ urlpatterns = [
     path("appointments/<int:pk>/check-in/", views.check_in, name="check-in"),
     path("appointments/<int:pk>/no-show/", views.mark_no_show, name="no-show"),
     path("appointments/<int:pk>/confirm/", views.confirm_attendance, name="confirm"),
-    # What patients send from their page (procedures/request_views.py).
-    path("appointments/<int:pk>/calls/", request_views.log_call, name="log-call"),
-    path("requests/", request_views.requests_list, name="requests"),
-    path("requests/<int:pk>/done/", request_views.request_done, name="request-done"),
-    path("requests/<int:pk>/cancel/", request_views.request_cancel, name="request-cancel"),
-    path("calls/", request_views.calls, name="calls"),
+    # What patients send from their page: /requests/, /calls/, logging a call (procedures/patient_page/).
+    path("", include("procedures.patient_page.staff_urls")),
 ]

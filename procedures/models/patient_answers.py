@@ -1,5 +1,7 @@
 """What the patient tells us from their private page (`/p/<token>/`), and staff's calls about it."""
 
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -62,6 +64,37 @@ class PatientRequest(models.Model):
         return self.status == self.Status.OPEN
 
 
+@dataclass(frozen=True)
+class SafetyQuestion:
+    """One safety question, the one place it is written down: the patient's form, the answers shown back to them,
+    the staff's panel and the flags all read it."""
+
+    field: str  # the SafetyAnswers field that keeps the answer
+    question: str  # in the patient's words
+    hint: str = ""
+    answers: tuple[tuple[str, str], ...] = ()  # (stored value, the patient's label), in the order offered
+    raises: tuple[tuple[str, str], ...] = ()  # (answer, flag code): which answers raise which flag
+
+    def label_for(self, answer: str) -> str:
+        return dict(self.answers)[answer]
+
+    def flag_for(self, answer: str) -> str | None:
+        return dict(self.raises).get(answer)
+
+    @property
+    def flag_codes(self) -> frozenset[str]:
+        return frozenset(code for _, code in self.raises)
+
+
+@dataclass(frozen=True)
+class AnswerShown:
+    """One answered question as shown back: the question, the answer in the patient's words, the flag it raised."""
+
+    question: SafetyQuestion
+    answer: str
+    flag: str | None = None
+
+
 class SafetyAnswers(models.Model):
     """One submission of the safety questions; a new row each time, so earlier answers stay on record.
 
@@ -73,6 +106,52 @@ class SafetyAnswers(models.Model):
         YES = "yes", "Yes"
         NO = "no", "No"
         UNSURE = "unsure", "Not sure"
+
+    _YES_NO_UNSURE = tuple(Answer.choices)  # the answers' labels as the patient reads them: Yes, No, Not sure
+
+    # The questions, in the order the patient sees them. The model's fields below keep the answers (Django needs
+    # them spelled out); a test checks that the two lists agree.
+    QUESTIONS = (
+        SafetyQuestion(
+            "discharge_present",
+            "Is the nipple discharge still there?",
+            "Please do not squeeze to check. Answer from what you have noticed by itself in the last few days.",
+            answers=(
+                (Answer.YES, "Yes, it is still there"),
+                (Answer.NO, "No, it has stopped"),
+                (Answer.UNSURE, "Not sure"),
+            ),
+            raises=((Answer.NO, "no_discharge"), (Answer.UNSURE, "discharge_unsure")),
+        ),
+        SafetyQuestion(
+            "pregnant",
+            "Could you be pregnant?",
+            answers=_YES_NO_UNSURE,
+            raises=((Answer.YES, "pregnant"), (Answer.UNSURE, "pregnant")),
+        ),
+        SafetyQuestion(
+            "contrast_allergy",
+            "Are you allergic to X-ray dye (contrast that contains iodine)?",
+            "For example, a rash or breathing problems after a scan with dye.",
+            answers=_YES_NO_UNSURE,
+            raises=((Answer.YES, "contrast_allergy"), (Answer.UNSURE, "contrast_allergy")),
+        ),
+        SafetyQuestion(
+            "infection",
+            "Do you have redness, swelling or an infection in the breast now?",
+            answers=_YES_NO_UNSURE,
+            raises=((Answer.YES, "infection"), (Answer.UNSURE, "infection")),
+        ),
+        SafetyQuestion(
+            "blood_thinners",
+            "Do you take medicine that thins the blood?",
+            "For example warfarin, apixaban, rivaroxaban, clopidogrel or daily aspirin. "
+            "Keep taking it unless we tell you.",
+            answers=_YES_NO_UNSURE,
+            raises=((Answer.YES, "blood_thinners"), (Answer.UNSURE, "blood_thinners")),
+        ),
+    )
+    QUESTION_FIELDS = tuple(q.field for q in QUESTIONS)
 
     # flag code: (the label staff see, whether it puts the appointment on the call list)
     FLAGS = {
@@ -112,25 +191,19 @@ class SafetyAnswers(models.Model):
         super().save(*args, **kwargs)
 
     def derive_flags(self) -> list[str]:
-        yes_or_unsure = (self.Answer.YES, self.Answer.UNSURE)
-        codes = []
-        if self.discharge_present == self.Answer.NO:
-            codes.append("no_discharge")
-        elif self.discharge_present == self.Answer.UNSURE:
-            codes.append("discharge_unsure")
-        if self.pregnant in yes_or_unsure:
-            codes.append("pregnant")
-        if self.contrast_allergy in yes_or_unsure:
-            codes.append("contrast_allergy")
-        if self.infection in yes_or_unsure:
-            codes.append("infection")
-        if self.blood_thinners in yes_or_unsure:
-            codes.append("blood_thinners")
-        return codes
+        codes = (q.flag_for(getattr(self, q.field)) for q in self.QUESTIONS)
+        return [code for code in codes if code]
 
     def same_answers_as(self, other: "SafetyAnswers") -> bool:
-        fields = ("discharge_present", "pregnant", "contrast_allergy", "infection", "blood_thinners", "note")
-        return all(getattr(self, f) == getattr(other, f) for f in fields)
+        return all(getattr(self, f) == getattr(other, f) for f in (*self.QUESTION_FIELDS, "note"))
+
+    def shown(self) -> list[AnswerShown]:
+        """Each question with its answer in the patient's words and the flag it raised when it was answered."""
+        raised = set(self.flags.split())
+        return [
+            AnswerShown(q, q.label_for(getattr(self, q.field)), next(iter(q.flag_codes & raised), None))
+            for q in self.QUESTIONS
+        ]
 
 
 class PreparationRead(models.Model):

@@ -10,10 +10,11 @@ from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
-from procedures import patient_services
 from procedures import services as booking
 from procedures.links import patient_token
 from procedures.models import FaqEntry, PatientRequest, PreparationRead, ProcedureType, SafetyAnswers
+from procedures.patient_page import services as patient_services
+from procedures.patient_page.forms import SafetyQuestionsForm
 from reminders.content import render_for
 from reminders.stages import Stage
 from tests.factories import PatientFactory, ProcedureTypeFactory, RoomFactory, next_clinic_day
@@ -72,6 +73,16 @@ def test_the_page_asks_the_five_safety_questions_each_a_labelled_group(client, a
     radios = re.findall(r'<label class="choice" for="([^"]+)"><input type="radio"[^>]* id="([^"]+)"', html)
     assert len(radios) == 5 * 3 + 2
     assert all(label_for == input_id for label_for, input_id in radios)
+
+
+def test_the_safety_questions_are_written_down_once_and_the_form_and_the_flags_follow_them():
+    questions = SafetyAnswers.QUESTIONS
+    assert list(SafetyQuestionsForm().fields) == [q.field for q in questions] + ["note"]
+    for q in questions:
+        field = SafetyAnswers._meta.get_field(q.field)  # each question keeps its answer in its own column
+        assert [value for value, _ in field.choices] == [value for value, _ in q.answers] == SafetyAnswers.Answer.values
+        assert q.flag_codes <= set(SafetyAnswers.FLAGS)
+    assert set().union(*(q.flag_codes for q in questions)) == set(SafetyAnswers.FLAGS)  # every flag has a question
 
 
 def test_answers_are_kept_with_the_time_and_shown_back(client, appointment):

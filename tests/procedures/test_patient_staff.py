@@ -6,17 +6,21 @@ from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from procedures import patient_services
 from procedures.links import patient_token
 from procedures.models import Appointment, PatientCall, PatientRequest
+from procedures.patient_page import selectors
+from procedures.patient_page import services as patient_services
 from reminders.models import Reminder
 from reminders.stages import Stage
 from tests.factories import AppointmentFactory, PatientFactory, RoomFactory
 from tests.procedures.staff import (  # noqa: F401 - fixtures
     MONDAY,
     THURSDAY,
+    TODAY,
     as_radiologist,
     as_scheduler,
     at,
@@ -276,3 +280,45 @@ def test_both_staff_roles_may_look_at_patients_answers_in_the_admin(client, sche
         client.force_login(user)
         assert client.get(reverse("admin:procedures_safetyanswers_changelist")).status_code == 200
         assert client.get(reverse("admin:procedures_patientrequest_changelist")).status_code == 200
+
+
+def test_the_appointment_pages_patient_panel_runs_six_queries_however_much_the_patient_said(
+    as_scheduler, scheduler, room1, frozen_now
+):
+    quiet = booking(room1, at(MONDAY, "10:00"))
+    busy = booking(room1, at(MONDAY, "11:00"))
+    content = patient_services.preparation_content(busy.procedure_type)
+    patient_services.record_preparation_read(busy, seen_hash=patient_services.content_hash(content))
+    for n in range(5):
+        patient_services.answer_safety_questions(busy, **{**ALL_CLEAR, "pregnant": ("yes", "no")[n % 2]})
+        request = patient_services.request_change(busy, kind="reschedule", message=f"Try {n}")[0]
+        patient_services.close_request(request, by=scheduler)
+        patient_services.log_call(busy, by=scheduler, note=f"Call {n}")
+        frozen_now.shift(timedelta(minutes=15))
+    patient_services.request_change(busy, kind="cancel")
+    selectors.appointment_panel(quiet, scheduler)  # the user's permissions are cached from here on, as in a view
+
+    for appointment in (quiet, busy):
+        fresh = Appointment.objects.select_related("procedure_type").get(pk=appointment.pk)
+        with CaptureQueriesContext(connection) as panel_queries:
+            panel = selectors.appointment_panel(fresh, scheduler)
+        assert len(panel_queries.captured_queries) == 6, appointment
+    assert len(panel["earlier_answers"]) == 4 and len(panel["calls"]) == 5 and len(panel["requests"]) == 6
+    assert "Asks to cancel" in panel["flags_html"] and "Read preparation ✓" in panel["flags_html"]
+
+    page_queries = []
+    for appointment in (quiet, busy):
+        with CaptureQueriesContext(connection) as page:
+            assert as_scheduler.get(reverse("procedures:appointment", args=[appointment.pk])).status_code == 200
+        page_queries.append(len(page.captured_queries))
+    assert page_queries[0] == page_queries[1]
+
+
+def test_a_checked_in_patient_is_no_longer_upcoming_so_the_page_offers_no_call_to_log(as_scheduler, room1):
+    appointment = booking(room1, at(TODAY, "12:30"))  # half an hour from now, and the patient is here
+    Appointment.objects.filter(pk=appointment.pk).update(status=Appointment.Status.CHECKED_IN)
+    detail = as_scheduler.get(reverse("procedures:appointment", args=[appointment.pk])).content.decode()
+    assert "Log a call" not in detail
+    assert "Preparation not read" not in detail  # nor a reminder to chase the reading: she is here
+    booked = booking(room1, at(TODAY, "13:30"))
+    assert "Log a call" in as_scheduler.get(reverse("procedures:appointment", args=[booked.pk])).content.decode()

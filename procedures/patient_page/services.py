@@ -15,17 +15,9 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from . import services
-from .models import (
-    Appointment,
-    FaqEntry,
-    PatientCall,
-    PatientRequest,
-    PreparationRead,
-    SafetyAnswers,
-)
+from ..models import Appointment, FaqEntry, PatientCall, PatientRequest, PreparationRead, SafetyAnswers
+from ..services import cancel_appointment
 
-SAFETY_FIELDS = ("discharge_present", "pregnant", "contrast_allergy", "infection", "blood_thinners")
 # The same answers sent again this soon (a double tap, a reloaded form) are the same submission, not a new one.
 SAME_ANSWERS_WINDOW = timedelta(minutes=10)
 
@@ -64,11 +56,11 @@ def content_hash(content: dict) -> str:
 
 
 def _open_for_patient(appointment: Appointment) -> Appointment:
-    """The appointment, locked, if the patient may still act on it; otherwise PatientActionError."""
+    """The appointment, locked, if the patient may still act on it (it is upcoming); otherwise PatientActionError."""
     current = Appointment.objects.select_for_update().select_related("procedure_type").get(pk=appointment.pk)
-    if current.status not in (Appointment.Status.BOOKED, Appointment.Status.CONFIRMED):
+    if not current.has_upcoming_status:
         raise PatientActionError("Your appointment is already under way or over, so this can no longer be changed.")
-    if current.scheduled_start <= timezone.now():
+    if not current.is_upcoming():
         raise PatientActionError("The time of your appointment has come, so this can no longer be changed here.")
     return current
 
@@ -100,33 +92,19 @@ def record_preparation_read(appointment: Appointment, *, seen_hash: str) -> tupl
 
 
 @transaction.atomic
-def answer_safety_questions(
-    appointment: Appointment,
-    *,
-    discharge_present: str,
-    pregnant: str,
-    contrast_allergy: str,
-    infection: str,
-    blood_thinners: str,
-    note: str = "",
-) -> tuple[SafetyAnswers, bool]:
-    """Keep the patient's answers with the time; earlier answers stay on record. Returns (answers, whether new)."""
+def answer_safety_questions(appointment: Appointment, *, note: str = "", **answers: str) -> tuple[SafetyAnswers, bool]:
+    """Keep the patient's answers (one keyword per question in `SafetyAnswers.QUESTIONS`, each "yes", "no" or
+    "unsure") with the time; earlier answers stay on record. Returns (answers, whether new)."""
+    if set(answers) != set(SafetyAnswers.QUESTION_FIELDS):
+        raise TypeError(f"Answer exactly the questions {', '.join(SafetyAnswers.QUESTION_FIELDS)}")
     current = _open_for_patient(appointment)
-    answers = SafetyAnswers(
-        appointment=current,
-        discharge_present=discharge_present,
-        pregnant=pregnant,
-        contrast_allergy=contrast_allergy,
-        infection=infection,
-        blood_thinners=blood_thinners,
-        note=(note or "").strip()[:500],
-    )
-    answers.full_clean(exclude=["appointment"])
+    given = SafetyAnswers(appointment=current, note=(note or "").strip()[:500], **answers)
+    given.full_clean(exclude=["appointment"])
     latest = SafetyAnswers.objects.filter(appointment=current).first()
-    if latest and latest.same_answers_as(answers) and timezone.now() - latest.answered_at < SAME_ANSWERS_WINDOW:
+    if latest and latest.same_answers_as(given) and timezone.now() - latest.answered_at < SAME_ANSWERS_WINDOW:
         return latest, False
-    answers.save()
-    return answers, True
+    given.save()
+    return given, True
 
 
 @transaction.atomic
@@ -136,7 +114,7 @@ def request_change(appointment: Appointment, *, kind: str, message: str = "") ->
     if kind not in PatientRequest.Kind.values:
         raise ValueError(f"Unknown request kind {kind!r}")
     current = _open_for_patient(appointment)
-    waiting = PatientRequest.objects.filter(appointment=current, status=PatientRequest.Status.OPEN).first()
+    waiting = PatientRequest.objects.awaiting_staff().filter(appointment=current).first()
     if waiting:
         return waiting, False
     request = PatientRequest(appointment=current, kind=kind, message=(message or "").strip()[:1000])
@@ -152,7 +130,7 @@ def request_change(appointment: Appointment, *, kind: str, message: str = "") ->
 def close_request(request: PatientRequest, *, by: AbstractBaseUser | None, note: str = "") -> PatientRequest:
     """Staff have dealt with a request (moved the appointment, called the patient, ...). Closing twice is harmless."""
     current = PatientRequest.objects.select_for_update().get(pk=request.pk)
-    if current.status == PatientRequest.Status.DONE:
+    if not current.is_awaiting_staff:
         return current
     current.status = PatientRequest.Status.DONE
     current.handled_by = by
@@ -168,7 +146,7 @@ def cancel_as_requested(request: PatientRequest, *, by: AbstractBaseUser | None,
     together or not at all. BookingError, as from cancel_appointment, if it cannot be cancelled."""
     current = PatientRequest.objects.select_for_update().select_related("appointment").get(pk=request.pk)
     reason = (reason or "").strip() or "The patient asked to cancel from their page."
-    services.cancel_appointment(current.appointment, reason=reason[:200], by=by)
+    cancel_appointment(current.appointment, reason=reason[:200], by=by)
     return close_request(current, by=by, note="Cancelled the appointment.")
 
 

@@ -2,73 +2,37 @@
 
 No login: the signed token is the key. Every way a link can be wrong (tampered, unknown, for a cancelled
 appointment, or its day over) gives the same 404, so a link reveals nothing about whether an appointment exists.
-Every page and every tap is rate limited per client address, and nothing here names the patient beyond their given
-name: no MRN, no date of birth, no family name. Everything works without JavaScript: forms post and redirect back.
+Every page and every tap is rate limited per client address (`rate_limit`), and nothing here names the patient
+beyond their given name: no MRN, no date of birth, no family name. Everything works without JavaScript: forms post
+and redirect back.
 """
 
 from collections import OrderedDict
-from functools import wraps
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
 
 from reminders import services as reminders
 
-from . import patient_services, services
-from .links import appointment_id_from_token
-from .models import Appointment, FaqEntry, PatientRequest, PreparationRead, SafetyAnswers
-from .patient_forms import ChangeRequestForm, PreparationReadForm, SafetyQuestionsForm
-
-
-def client_address(request: HttpRequest) -> str:
-    """The client's address: REMOTE_ADDR, or behind PATIENT_PAGE_TRUSTED_PROXIES proxies the address the nearest
-    of them put in X-Forwarded-For (the entries further left are the client's to write, so are not trusted)."""
-    proxies = getattr(settings, "PATIENT_PAGE_TRUSTED_PROXIES", 0)
-    if proxies:
-        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
-        if len(forwarded) >= proxies:
-            return forwarded[-proxies]
-    return request.META.get("REMOTE_ADDR", "?")
-
-
-def rate_limited(view):
-    """A fixed window per client address (PATIENT_PAGE_RATE_LIMIT requests per PATIENT_PAGE_RATE_WINDOW seconds),
-    so tokens cannot be guessed by brute force. Behind a proxy, see PATIENT_PAGE_TRUSTED_PROXIES."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs):
-        window = settings.PATIENT_PAGE_RATE_WINDOW
-        key = f"patient-page:{client_address(request)}:{int(timezone.now().timestamp()) // window}"
-        try:
-            cache.add(key, 0, timeout=window)
-            hits = cache.incr(key)
-        except Exception:  # noqa: BLE001 - a cache outage must not lock patients out of their page
-            hits = 0
-        if hits > settings.PATIENT_PAGE_RATE_LIMIT:
-            return HttpResponse(
-                "Too many requests from your address. Please wait a few minutes and try again.",
-                status=429,
-                content_type="text/plain; charset=utf-8",
-            )
-        return view(request, *args, **kwargs)
-
-    return wrapped
-
-
-def patient_view(*methods: str):
-    """Rate limited, never cached (a shared phone's back button must not show someone's page), given methods."""
-
-    def decorator(view):
-        return rate_limited(never_cache(require_http_methods(list(methods))(view)))
-
-    return decorator
+from ..links import appointment_id_from_token
+from ..models import Appointment, FaqEntry, PatientRequest, PreparationRead, SafetyAnswers
+from ..services import BookingError, confirm_attendance
+from .forms import ChangeRequestForm, PreparationReadForm, SafetyQuestionsForm
+from .rate_limit import patient_view
+from .services import (
+    PatientActionError,
+    StaleContent,
+    answer_safety_questions,
+    content_hash,
+    faq_entries,
+    preparation_content,
+    record_preparation_read,
+    request_change,
+)
 
 
 def appointment_for(token: str) -> Appointment:
@@ -96,26 +60,6 @@ def _faq_by_topic(entries: list[FaqEntry]) -> "OrderedDict[str, list[FaqEntry]]"
     return OrderedDict((topic, entries) for topic, entries in grouped.items() if entries)
 
 
-def _can_act(appointment: Appointment) -> bool:
-    """Whether the patient may still confirm, answer, ask for a change: an open appointment not yet begun."""
-    return (
-        appointment.status in (Appointment.Status.BOOKED, Appointment.Status.CONFIRMED)
-        and appointment.scheduled_start > timezone.now()
-    )
-
-
-def _answers_shown(answers: SafetyAnswers | None) -> list[tuple[str, str]]:
-    """The patient's latest answers, as question and answer in the page's words."""
-    if answers is None:
-        return []
-    form = SafetyQuestionsForm()
-    shown = []
-    for name in SafetyQuestionsForm.QUESTIONS:
-        field = form.fields[name]
-        shown.append((field.label, dict(field.choices)[getattr(answers, name)]))
-    return shown
-
-
 def _render_page(
     request: HttpRequest,
     token: str,
@@ -126,12 +70,12 @@ def _render_page(
     status: int = 200,
 ) -> HttpResponse:
     procedure = appointment.procedure_type
-    entries = patient_services.faq_entries(procedure)
-    content = patient_services.preparation_content(procedure, entries)
-    digest = patient_services.content_hash(content)
+    entries = faq_entries(procedure)
+    content = preparation_content(procedure, entries)
+    digest = content_hash(content)
     latest_answers = SafetyAnswers.objects.filter(appointment=appointment).first()
     reads = list(PreparationRead.objects.filter(appointment=appointment).order_by("-read_at")[:1])
-    waiting = PatientRequest.objects.filter(appointment=appointment, status=PatientRequest.Status.OPEN).first()
+    waiting = PatientRequest.objects.awaiting_staff().filter(appointment=appointment).first()
     return render(
         request,
         "patient/page.html",
@@ -144,11 +88,11 @@ def _render_page(
             "preparation": content["preparation"],
             "faq": _faq_by_topic(entries),
             "confirmed": appointment.status == Appointment.Status.CONFIRMED,
-            "can_act": _can_act(appointment),
+            "can_act": appointment.is_upcoming(),
             "opted_out": appointment.patient.reminders_opt_out_at is not None,
             "safety_form": safety_form or SafetyQuestionsForm(initial=SafetyQuestionsForm.initial_from(latest_answers)),
             "latest_answers": latest_answers,
-            "answers_shown": _answers_shown(latest_answers),
+            "answers_shown": latest_answers.shown() if latest_answers else [],
             "read_form": PreparationReadForm(initial={"content_hash": digest}),
             "last_read": reads[0] if reads else None,
             "read_is_current": bool(reads) and reads[0].content_hash == digest,
@@ -174,10 +118,10 @@ def page(request: HttpRequest, token: str) -> HttpResponse:
 def confirm(request: HttpRequest, token: str) -> HttpResponse:
     appointment = appointment_for(token)
     try:
-        if not _can_act(appointment):
-            raise services.BookingError("under way")
-        services.confirm_attendance(appointment)
-    except services.BookingError:
+        if not appointment.is_upcoming():
+            raise BookingError("under way")
+        confirm_attendance(appointment)
+    except BookingError:
         messages.info(request, "Your appointment is already under way, so there is nothing to confirm.", "coming")
     else:
         messages.success(request, "Thank you: we have recorded that you are coming.", "coming")
@@ -193,8 +137,8 @@ def safety(request: HttpRequest, token: str) -> HttpResponse:
         messages.error(request, "Please answer every question below.", "safety")
         return _render_page(request, token, appointment, safety_form=form, status=400)
     try:
-        answers, _ = patient_services.answer_safety_questions(appointment, **form.cleaned_data)
-    except patient_services.PatientActionError as exc:
+        answers, _ = answer_safety_questions(appointment, **form.cleaned_data)
+    except PatientActionError as exc:
         messages.info(request, str(exc))
         return _back(token, "top")
     if answers.needs_call:
@@ -216,10 +160,10 @@ def read(request: HttpRequest, token: str) -> HttpResponse:
     form = PreparationReadForm(request.POST)
     seen = form.cleaned_data["content_hash"] if form.is_valid() else ""
     try:
-        patient_services.record_preparation_read(appointment, seen_hash=seen)
-    except patient_services.StaleContent as exc:
+        record_preparation_read(appointment, seen_hash=seen)
+    except StaleContent as exc:
         messages.warning(request, str(exc), "prepare")
-    except patient_services.PatientActionError as exc:
+    except PatientActionError as exc:
         messages.info(request, str(exc))
         return _back(token, "top")
     else:
@@ -236,8 +180,8 @@ def change(request: HttpRequest, token: str) -> HttpResponse:
         messages.error(request, "Please choose whether to change the time or cancel.", "change")
         return _render_page(request, token, appointment, change_form=form, status=400)
     try:
-        _, new = patient_services.request_change(appointment, **form.cleaned_data)
-    except patient_services.PatientActionError as exc:
+        _, new = request_change(appointment, **form.cleaned_data)
+    except PatientActionError as exc:
         messages.info(request, str(exc))
         return _back(token, "top")
     if new:

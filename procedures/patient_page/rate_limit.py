@@ -1,0 +1,54 @@
+"""Every patient page and tap is rate limited per client address, so tokens cannot be guessed by brute force."""
+
+from functools import wraps
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+
+def client_address(request: HttpRequest) -> str:
+    """The client's address: REMOTE_ADDR, or behind PATIENT_PAGE_TRUSTED_PROXIES proxies the address the nearest
+    of them put in X-Forwarded-For (the entries further left are the client's to write, so are not trusted)."""
+    proxies = getattr(settings, "PATIENT_PAGE_TRUSTED_PROXIES", 0)
+    if proxies:
+        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+        if len(forwarded) >= proxies:
+            return forwarded[-proxies]
+    return request.META.get("REMOTE_ADDR", "?")
+
+
+def rate_limited(view):
+    """A fixed window per client address (PATIENT_PAGE_RATE_LIMIT requests per PATIENT_PAGE_RATE_WINDOW seconds).
+    Behind a proxy, see PATIENT_PAGE_TRUSTED_PROXIES."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs):
+        window = settings.PATIENT_PAGE_RATE_WINDOW
+        key = f"patient-page:{client_address(request)}:{int(timezone.now().timestamp()) // window}"
+        try:
+            cache.add(key, 0, timeout=window)
+            hits = cache.incr(key)
+        except Exception:  # noqa: BLE001 - a cache outage must not lock patients out of their page
+            hits = 0
+        if hits > settings.PATIENT_PAGE_RATE_LIMIT:
+            return HttpResponse(
+                "Too many requests from your address. Please wait a few minutes and try again.",
+                status=429,
+                content_type="text/plain; charset=utf-8",
+            )
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def patient_view(*methods: str):
+    """Rate limited, never cached (a shared phone's back button must not show someone's page), given methods."""
+
+    def decorator(view):
+        return rate_limited(never_cache(require_http_methods(list(methods))(view)))
+
+    return decorator

@@ -1,0 +1,154 @@
+"""The staff pages' reads of what patients sent from their page, each in a fixed number of queries.
+
+The schedules draw hundreds of bookings, so what the badges need is annotated onto the appointments' own query
+(`with_patient_flags`), and `with_flag_badges` renders each booking's badges once, as it is fetched. Pages get
+their data from these functions; templates only draw it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models.query import ModelIterable
+from django.utils import timezone
+
+from ..access import can_attend, can_move
+from ..models import Appointment, PatientCall, PatientRequest, PreparationRead, SafetyAnswers
+from .flags import FACTS, PREPARATION_DUE_BEFORE, Flag, badges_html, call_reasons, flags_of, preparation_overdue
+from .services import content_hash, preparation_content
+
+# How far ahead the call list looks.
+CALL_LIST_DAYS = 14
+# How many requests dealt with the requests page lists under those waiting.
+RECENTLY_DONE = 20
+
+
+def with_patient_flags(queryset: QuerySet[Appointment]) -> QuerySet[Appointment]:
+    """Annotate the facts the flags need (`flags.FACTS`) onto the appointments' query: no extra query, however many
+    appointments."""
+    latest = SafetyAnswers.objects.filter(appointment=OuterRef("pk")).order_by("-answered_at", "-id")
+    first_read = PreparationRead.objects.filter(appointment=OuterRef("pk")).order_by("read_at")
+    waiting = PatientRequest.objects.awaiting_staff().filter(appointment=OuterRef("pk"))
+    last_call = PatientCall.objects.filter(appointment=OuterRef("pk")).order_by("-called_at")
+    return queryset.annotate(
+        pf_safety_flags=Subquery(latest.values("flags")[:1]),
+        pf_safety_needs_call=Subquery(latest.values("needs_call")[:1]),
+        pf_safety_at=Subquery(latest.values("answered_at")[:1]),
+        pf_prep_read_at=Subquery(first_read.values("read_at")[:1]),
+        pf_request_kind=Subquery(waiting.values("kind")[:1]),
+        pf_last_call_at=Subquery(last_call.values("called_at")[:1]),
+    )
+
+
+def _with_badges(appointment: Appointment, now: datetime) -> Appointment:
+    """Give an annotated appointment its `flags_html`: the compact badges the schedules and the call list show."""
+    appointment.flags_html = badges_html(flags_of(appointment, now), compact=True)
+    return appointment
+
+
+class _WithBadges(ModelIterable):
+    def __iter__(self):
+        now = timezone.now()
+        for appointment in super().__iter__():
+            yield _with_badges(appointment, now)
+
+
+def with_flag_badges(queryset: QuerySet[Appointment]) -> QuerySet[Appointment]:
+    """`with_patient_flags`, and every appointment the query yields comes with its badges rendered (`flags_html`),
+    once, in Python: the day, week and print views draw them without a template tag or a query per booking."""
+    flagged = with_patient_flags(queryset)
+    flagged._iterable_class = _WithBadges  # Django's hook for what a query yields; kept by filter() and order_by()
+    return flagged
+
+
+def with_facts(appointment: Appointment) -> Appointment:
+    """The appointment with the flags' facts, fetched in one query if it came without them."""
+    if not hasattr(appointment, FACTS[0]):
+        facts = with_patient_flags(Appointment.objects.filter(pk=appointment.pk)).values(*FACTS).first() or {}
+        for name in FACTS:
+            setattr(appointment, name, facts.get(name))
+    return appointment
+
+
+def flags_for(appointment: Appointment, now: datetime | None = None) -> list[Flag]:
+    """The badges staff see for one appointment, most urgent first (one query if it is not annotated)."""
+    return flags_of(with_facts(appointment), now or timezone.now())
+
+
+def call_list(now: datetime | None = None, days: int = CALL_LIST_DAYS) -> list[tuple[Appointment, list[str]]]:
+    """Upcoming appointments (the next `days` days) whose patient staff should call, soonest first, with why, and
+    with their badges. One query."""
+    now = now or timezone.now()
+    coming = with_patient_flags(
+        Appointment.objects.upcoming(now)
+        .filter(scheduled_start__lt=now + timedelta(days=days))
+        .select_related("patient", "room")
+    )
+    # Only those with a reason: safety answers that need a call, or unread preparation within two days.
+    unread_and_due = Q(pf_prep_read_at__isnull=True, scheduled_start__lte=now + PREPARATION_DUE_BEFORE)
+    coming = coming.filter(Q(pf_safety_needs_call=True) | unread_and_due).order_by("scheduled_start")
+    rows = ((appointment, call_reasons(appointment, now)) for appointment in coming)
+    return [(_with_badges(appointment, now), reasons) for appointment, reasons in rows if reasons]
+
+
+def waiting_requests() -> list[PatientRequest]:
+    """Requests waiting for staff, oldest first (they have waited longest). Each says `changed_since` when staff
+    have moved or cancelled the appointment since it was made, so they close it. One query."""
+    waiting = list(
+        PatientRequest.objects.awaiting_staff()
+        .select_related("appointment__patient", "appointment__room")
+        .order_by("created_at")
+    )
+    for r in waiting:
+        r.changed_since = r.appointment.status_changed_at > r.created_at
+    return waiting
+
+
+def recently_done(limit: int = RECENTLY_DONE) -> list[PatientRequest]:
+    """The last requests staff dealt with, newest first. One query."""
+    done = PatientRequest.objects.filter(status=PatientRequest.Status.DONE)
+    return list(done.select_related("appointment__patient", "handled_by").order_by("-handled_at")[:limit])
+
+
+def _answer_rows(answers: SafetyAnswers) -> list[dict]:
+    return [
+        {
+            "question": shown.question.question,
+            "answer": shown.answer,
+            "flagged": shown.flag is not None,
+            "needs_call": shown.flag is not None and SafetyAnswers.FLAGS[shown.flag][1],
+        }
+        for shown in answers.shown()
+    ]
+
+
+def appointment_panel(appointment: Appointment, user) -> dict:
+    """Everything the patient said from their page, for the appointment page's panel (and the badges by its
+    status). Six queries, however much they said: the flags' facts, answers, reads, the FAQ (is the read current?),
+    requests and calls."""
+    now = timezone.now()
+    with_facts(appointment)
+    answers = list(SafetyAnswers.objects.filter(appointment=appointment))
+    reads = list(PreparationRead.objects.filter(appointment=appointment))
+    current_hash = content_hash(preparation_content(appointment.procedure_type))
+    requests = list(PatientRequest.objects.filter(appointment=appointment).select_related("handled_by"))
+    for r in requests:
+        r.appointment = appointment  # the request's actions read its status: no query for each
+    latest = answers[0] if answers else None
+    return {
+        "appointment": appointment,
+        "flags_html": badges_html(flags_for(appointment, now)),
+        "call_reasons": call_reasons(appointment, now),
+        "latest_answers": latest,
+        "answer_rows": _answer_rows(latest) if latest else [],
+        "earlier_answers": [(a, [SafetyAnswers.FLAGS[c][0] for c in a.flags.split()]) for a in answers[1:]],
+        "reads": reads,
+        "read_is_current": bool(reads) and reads[0].content_hash == current_hash,
+        "preparation_overdue": preparation_overdue(appointment, now),
+        "requests": requests,
+        "calls": list(PatientCall.objects.filter(appointment=appointment).select_related("called_by")),
+        "can_handle": can_attend(user),
+        "can_cancel": can_move(user),
+        "is_upcoming": appointment.is_upcoming(now),
+    }

@@ -1,0 +1,16 @@
+"""The patient's page, under /p/ (`patient:` names)."""
+
+from django.urls import path
+
+from .views import change, confirm, page, read, safety, stop
+
+app_name = "patient"
+
+urlpatterns = [
+    path("<str:token>/", page, name="page"),
+    path("<str:token>/confirm/", confirm, name="confirm"),
+    path("<str:token>/safety/", safety, name="safety"),
+    path("<str:token>/read/", read, name="read"),
+    path("<str:token>/change/", change, name="change"),
+    path("<str:token>/stop/", stop, name="stop"),
+]
