@@ -11,12 +11,11 @@ import math
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from django.db.models import QuerySet
 from django.utils import timezone
 
 from . import hours
 from .models import Appointment, Room
-from .patient_page.selectors import with_flag_badges
+from .patient_page.selectors import with_flag_badges, with_patient_flags
 from .slots import free_starts, slot_step
 
 ROW_MINUTES = 5  # the grid's resolution: a booking's block is as long as its duration, to the nearest 5 minutes
@@ -62,13 +61,15 @@ def week_start(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def appointments_between(start: datetime, end: datetime) -> QuerySet[Appointment]:
+def appointments_between(start: datetime, end: datetime) -> list[Appointment]:
     """Appointments starting in [start, end), with everything a schedule shows, in one query: each comes with the
     badges for what its patient told us (`flags_html`), rendered once."""
     return with_flag_badges(
-        Appointment.objects.filter(scheduled_start__gte=start, scheduled_start__lt=end)
-        .select_related("patient", "room", "radiologist", "procedure_type")
-        .order_by("scheduled_start", "room__name")
+        with_patient_flags(
+            Appointment.objects.filter(scheduled_start__gte=start, scheduled_start__lt=end)
+            .select_related("patient", "room", "radiologist", "procedure_type")
+            .order_by("scheduled_start", "room__name")
+        )
     )
 
 
@@ -221,7 +222,7 @@ def build_day(day: date, *, rooms: list[Room], appointments: list[Appointment], 
 def day_schedule(day: date, *, now: datetime | None = None) -> DaySchedule:
     """The day's schedule in two queries, however many bookings it holds."""
     start, end = day_bounds(day)
-    appointments = list(appointments_between(start, end))
+    appointments = appointments_between(start, end)
     rooms = list(Room.objects.filter(is_active=True))
     return build_day(day, rooms=rooms, appointments=appointments, now=now)
 
@@ -247,7 +248,7 @@ def week_schedule(day: date) -> list[WeekDay]:
     start, _ = day_bounds(monday)
     _, end = day_bounds(monday + timedelta(days=6))
     by_day: dict[date, list[Appointment]] = {}
-    for a in label_times(list(appointments_between(start, end))):
+    for a in label_times(appointments_between(start, end)):
         by_day.setdefault(timezone.localtime(a.scheduled_start).date(), []).append(a)
     days = []
     for offset in range(7):

@@ -1,16 +1,16 @@
 """The staff pages' reads of what patients sent from their page, each in a fixed number of queries.
 
 The schedules draw hundreds of bookings, so what the badges need is annotated onto the appointments' own query
-(`with_patient_flags`), and `with_flag_badges` renders each booking's badges once, as it is fetched. Pages get
+(`with_patient_flags`), and `with_flag_badges` renders each booking's badges once. Pages get
 their data from these functions; templates only draw it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from django.db.models import OuterRef, Q, QuerySet, Subquery
-from django.db.models.query import ModelIterable
 from django.utils import timezone
 
 from ..access import can_attend, can_move
@@ -41,25 +41,16 @@ def with_patient_flags(queryset: QuerySet[Appointment]) -> QuerySet[Appointment]
     )
 
 
-def _with_badges(appointment: Appointment, now: datetime) -> Appointment:
-    """Give an annotated appointment its `flags_html`: the compact badges the schedules and the call list show."""
-    appointment.flags_html = badges_html(flags_of(appointment, now), compact=True)
-    return appointment
-
-
-class _WithBadges(ModelIterable):
-    def __iter__(self):
-        now = timezone.now()
-        for appointment in super().__iter__():
-            yield _with_badges(appointment, now)
-
-
-def with_flag_badges(queryset: QuerySet[Appointment]) -> QuerySet[Appointment]:
-    """`with_patient_flags`, and every appointment the query yields comes with its badges rendered (`flags_html`),
-    once, in Python: the day, week and print views draw them without a template tag or a query per booking."""
-    flagged = with_patient_flags(queryset)
-    flagged._iterable_class = _WithBadges  # Django's hook for what a query yields; kept by filter() and order_by()
-    return flagged
+def with_flag_badges(appointments: Iterable[Appointment]) -> list[Appointment]:
+    """Give each appointment (annotated by `with_patient_flags`) its `flags_html`: the compact badges the
+    schedules and the call list show, rendered once in Python, so a week of hundreds of bookings costs no query
+    and no template tag per booking."""
+    now = timezone.now()
+    out = []
+    for appointment in appointments:
+        appointment.flags_html = badges_html(flags_of(appointment, now), compact=True)
+        out.append(appointment)
+    return out
 
 
 def with_facts(appointment: Appointment) -> Appointment:
@@ -88,8 +79,10 @@ def call_list(now: datetime | None = None, days: int = CALL_LIST_DAYS) -> list[t
     # Only those with a reason: safety answers that need a call, or unread preparation within two days.
     unread_and_due = Q(pf_prep_read_at__isnull=True, scheduled_start__lte=now + PREPARATION_DUE_BEFORE)
     coming = coming.filter(Q(pf_safety_needs_call=True) | unread_and_due).order_by("scheduled_start")
-    rows = ((appointment, call_reasons(appointment, now)) for appointment in coming)
-    return [(_with_badges(appointment, now), reasons) for appointment, reasons in rows if reasons]
+    rows = [(appointment, call_reasons(appointment, now)) for appointment in coming]
+    rows = [(appointment, reasons) for appointment, reasons in rows if reasons]
+    with_flag_badges(appointment for appointment, _ in rows)
+    return rows
 
 
 def waiting_requests() -> list[PatientRequest]:
