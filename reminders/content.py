@@ -1,179 +1,28 @@
-"""What a reminder says: the FAQ entries that fit its stage, rendered into email and SMS.
+"""What a reminder says: the message its channel makes of the stage's FAQ entries and the appointment.
 
-Email carries the clinic's details, the appointment, the stage's FAQ and preparation (unless the clinic's policy,
-REMINDER_EMAIL_CONTENT=link, keeps clinical content behind the private link) and an .ics invitation. A text is
-one GSM-7 segment naming no procedure, body part or diagnosis: only time, place and the link.
+The one place sending and previews ask, so a test or a fix can stand in for rendering here. The building blocks
+(FAQ selection, the rules for texts, the invitation) are in reminders.wording; each channel assembles its own shape.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from urllib.parse import urlparse
+from datetime import datetime
 
-import icalendar
-from django.conf import settings
-from django.template.loader import render_to_string
-from django.utils import timezone
+from procedures.models import Appointment
 
-from procedures.links import patient_url
-from procedures.models import Appointment, FaqEntry
+from .channels import channel_for
+from .models import Reminder
+from .wording import SMS_FORBIDDEN_WORDS, ContentError, Message, forbidden_words_in, gsm7_length
 
-from .models import Channel, Reminder
-from .stages import Stage
-
-SMS_MAX_LENGTH = 160
-# Words a text must never contain: a lock screen or a shared phone must not reveal why someone is going.
-SMS_FORBIDDEN_WORDS = (
-    "ductogram",
-    "galactogram",
-    "ductography",
-    "galactography",
-    "breast",
-    "nipple",
-    "discharge",
-    "mammogram",
-    "mammography",
-    "cancer",
-    "biopsy",
-    "milk duct",
-)
-GSM7_BASIC = (
-    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
-    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
-)
-GSM7_EXTENDED = "^{}\\[~]|€"  # each costs two characters
-
-
-class ContentError(Exception):
-    """The message cannot be made safely (too long, or a forbidden word): a configuration problem, not transient."""
-
-
-@dataclass(frozen=True)
-class Message:
-    subject: str
-    text: str
-    html: str = ""
-    ics: bytes | None = None
-
-
-def gsm7_length(text: str) -> int | None:
-    """Length in GSM-7 septets, or None when the text needs UCS-2 (and so only 70 characters a segment)."""
-    length = 0
-    for char in text:
-        if char in GSM7_BASIC:
-            length += 1
-        elif char in GSM7_EXTENDED:
-            length += 2
-        else:
-            return None
-    return length
-
-
-def forbidden_words_in(text: str) -> list[str]:
-    lowered = text.lower()
-    return [word for word in SMS_FORBIDDEN_WORDS if re.search(rf"\b{re.escape(word)}", lowered)]
-
-
-def faq_for(procedure_type_id: int, stages: list[str]) -> list[FaqEntry]:
-    """Active FAQ entries belonging to any of `stages`, in the clinic's order. One query, whatever the FAQ size."""
-    wanted = set(stages)
-    entries = FaqEntry.objects.filter(procedure_type_id=procedure_type_id, is_active=True).order_by("order", "id")
-    return [entry for entry in entries if wanted.intersection(entry.stages)]
-
-
-def _when(moment: datetime) -> dict[str, str]:
-    local = timezone.localtime(moment)
-    return {
-        "short_date": f"{local:%a} {local.day} {local:%b}",
-        "long_date": f"{local:%A} {local.day} {local:%B %Y}",
-        "time": f"{local:%H:%M}",
-    }
-
-
-def _context(
-    appointment: Appointment, reminder_stage: str, for_start: datetime, content_stages: list[str], *, with_faq: bool
-) -> dict:
-    procedure = appointment.procedure_type
-    arrival = for_start - timedelta(minutes=procedure.arrival_lead)
-    when = _when(for_start)
-    full = settings.REMINDER_EMAIL_CONTENT == "full"
-    faq = faq_for(procedure.pk, content_stages) if with_faq and full and content_stages else []
-    return {
-        "stage": reminder_stage,
-        "Stage": Stage,
-        "patient": appointment.patient,
-        "given_name": appointment.patient.given_name,
-        "procedure_name": procedure.name.lower(),
-        "expected_duration": appointment.expected_duration,
-        "place": appointment.room.location or appointment.room.name,
-        "clinic_name": settings.CLINIC_NAME,
-        "clinic_address": settings.CLINIC_ADDRESS,
-        "clinic_phone": settings.CLINIC_PHONE,
-        "sms_name": settings.CLINIC_SMS_NAME,
-        "link": patient_url(appointment),
-        "confirmed": appointment.status == Appointment.Status.CONFIRMED,
-        "full": full,
-        "faq": faq,
-        "preparation": procedure.preparation if full else "",
-        "arrival_time": _when(arrival)["time"],
-        **when,
-    }
-
-
-def email_subject(stage: str, ctx: dict) -> str:
-    when = f"{ctx['short_date']} at {ctx['time']}"
-    if stage == Stage.RESCHEDULED:
-        return f"Your appointment has moved to {when}"
-    if stage == Stage.CANCELLATION:
-        return f"Your appointment on {when} has been cancelled"
-    if stage == Stage.BOOKING_CONFIRMATION:
-        return f"Your appointment on {when}"
-    return f"Reminder: your appointment on {when}"
-
-
-def render_sms(ctx: dict) -> str:
-    """The text, shortened if it must be (no arrival time, then the fewest words); refused rather than sent if
-    it would leak or split into two messages."""
-    for level in (0, 1, 2):
-        text = render_to_string("reminders/sms.txt", {**ctx, "level": level}).strip()
-        text = re.sub(r"\s+", " ", text)
-        length = gsm7_length(text)
-        if length is not None and length <= SMS_MAX_LENGTH:
-            break
-    else:
-        raise ContentError(
-            f"The text would not fit one {SMS_MAX_LENGTH}-character GSM-7 segment ({len(text)} characters): "
-            "shorten CLINIC_SMS_NAME or SITE_URL."
-        )
-    leaked = forbidden_words_in(text)
-    if leaked:
-        raise ContentError(f"The text would mention {', '.join(leaked)}; check CLINIC_SMS_NAME and room names.")
-    return text
-
-
-def calendar_invitation(appointment: Appointment, stage: str, for_start: datetime, ctx: dict) -> bytes:
-    cal = icalendar.Calendar()
-    cal.add("prodid", "-//Ductogram preparation tracker//EN")
-    cal.add("version", "2.0")
-    cancelled = stage == Stage.CANCELLATION
-    cal.add("method", "CANCEL" if cancelled else "REQUEST")
-    event = icalendar.Event()
-    host = urlparse(settings.SITE_URL).hostname or "localhost"
-    event.add("uid", f"appointment-{appointment.pk}@{host}")
-    event.add("dtstamp", timezone.now())
-    event.add("dtstart", for_start)
-    event.add("dtend", for_start + timedelta(minutes=appointment.expected_duration))
-    # Calendars are often shared: the title names the hospital, not the test.
-    event.add("summary", f"Hospital appointment ({ctx['sms_name']})")
-    event.add("location", f"{ctx['place']}, {ctx['clinic_address']}")
-    event.add("description", f"Please arrive by {ctx['arrival_time']}. Details: {ctx['link']}")
-    # Each change is a newer version of the same event, so calendars update it in place.
-    event.add("sequence", int(timezone.now().timestamp()) // 60)
-    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
-    cal.add_component(event)
-    return cal.to_ical()
+__all__ = [
+    "SMS_FORBIDDEN_WORDS",
+    "ContentError",
+    "Message",
+    "forbidden_words_in",
+    "gsm7_length",
+    "render",
+    "render_for",
+]
 
 
 def render(reminder: Reminder) -> Message:
@@ -186,14 +35,5 @@ def render(reminder: Reminder) -> Message:
 def render_for(
     appointment: Appointment, stage: str, channel: str, for_start: datetime, content_stages: list[str]
 ) -> Message:
-    ctx = _context(appointment, stage, for_start, content_stages, with_faq=channel == Channel.EMAIL)
-    if channel == Channel.SMS:
-        return Message(subject="", text=render_sms(ctx))
-    subject = email_subject(stage, ctx)
-    ctx["subject"] = subject
-    return Message(
-        subject=subject,
-        text=render_to_string("reminders/email.txt", ctx).strip() + "\n",
-        html=render_to_string("reminders/email.html", ctx),
-        ics=calendar_invitation(appointment, stage, for_start, ctx),
-    )
+    """What `stage` would say on `channel` about `appointment` at `for_start`, carrying `content_stages`' FAQ."""
+    return channel_for(channel).compose(appointment, stage, for_start, content_stages)

@@ -60,6 +60,11 @@ class ReminderQuerySet(models.QuerySet):
         worker (no claim token). A row in flight or finished belongs to its send."""
         return self.filter(Reminder.STILL_TO_GO)
 
+    def close(self, status: str, reason: str) -> int:
+        """End these rows with `status` and say why, dropping any claim; returns how many changed. Callers filter
+        with still_to_go() first, so a row in flight or finished is never closed under its sender."""
+        return self.update(status=status, last_error=reason, claim_token=None, lease_until=None)
+
 
 class Reminder(models.Model):
     # Pending, or claimed by dispatch and not yet in a worker's hands.

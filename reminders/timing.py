@@ -1,4 +1,5 @@
-"""When a reminder goes: offsets in the clinic's wall-clock time, and the quiet hours for texts."""
+"""When a reminder goes: offsets in the clinic's wall-clock time, and the quiet hours texts wait out
+(SmsChannel.earliest_send)."""
 
 from datetime import UTC, datetime, time, timedelta
 from functools import lru_cache
@@ -6,8 +7,6 @@ from functools import lru_cache
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
-
-from .models import Channel
 
 
 def send_time(start: datetime, offset: timedelta) -> datetime:
@@ -50,10 +49,3 @@ def quiet_until(moment: datetime) -> datetime | None:
     if begins <= now < ends:
         return timezone.make_aware(datetime.combine(local.date(), ends), tz)
     return None
-
-
-def allowed_time(moment: datetime, channel: str) -> datetime:
-    """The first instant at or after `moment` at which a message on `channel` may go."""
-    if channel != Channel.SMS:
-        return moment
-    return quiet_until(moment) or moment

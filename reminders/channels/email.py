@@ -1,43 +1,67 @@
-"""Email through Django's email backend (EMAIL_URL), with an HTML part and the .ics invitation."""
+"""Email through Django's email backend (EMAIL_URL): the full message, an HTML part and the .ics invitation."""
+
+from __future__ import annotations
 
 import smtplib
+from datetime import datetime
 from urllib.parse import urlparse
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
 
-from ..content import Message
-from . import PermanentSendError, TransientSendError
+from procedures.models import Appointment, Patient
+
+from ..models import Channel, Reminder
+from ..wording import Message, calendar_invitation, context, email_subject
+from .base import BaseChannel, PermanentSendError, TransientSendError
 
 
-def message_id(reminder) -> str:
+def message_id(reminder: Reminder) -> str:
     """Stable per reminder, so a copy that a crash made us send twice is recognised as the same message."""
     host = urlparse(settings.SITE_URL).hostname or "localhost"
     return f"<reminder-{reminder.pk}-{int(reminder.for_start.timestamp())}@{host}>"
 
 
-def send_email(reminder, message: Message, to: str) -> str:
-    email = EmailMultiAlternatives(
-        subject=message.subject,
-        body=message.text,
-        to=[to],
-        headers={"Message-ID": message_id(reminder), "X-Reminder-ID": str(reminder.pk)},
-    )
-    if message.html:
-        email.attach_alternative(message.html, "text/html")
-    if message.ics:
-        method = "CANCEL" if b"METHOD:CANCEL" in message.ics else "REQUEST"
-        # No charset here: Django adds its own to a text/* part, and a second one makes the header ambiguous.
-        email.attach("appointment.ics", message.ics, f"text/calendar; method={method}")
-    try:
-        email.send(fail_silently=False)
-    except smtplib.SMTPRecipientsRefused as exc:
-        raise PermanentSendError(f"The mail server refused the address {to}.") from exc
-    except smtplib.SMTPResponseException as exc:
-        error = f"The mail server answered {exc.smtp_code}: {exc.smtp_error!r}"
-        if 500 <= exc.smtp_code < 600:
-            raise PermanentSendError(error) from exc
-        raise TransientSendError(error) from exc
-    except (TimeoutError, smtplib.SMTPException, OSError) as exc:
-        raise TransientSendError(f"Could not reach the mail server: {exc.__class__.__name__}: {exc}") from exc
-    return message_id(reminder)
+class EmailChannel(BaseChannel):
+    name = Channel.EMAIL.value
+
+    def recipient(self, patient: Patient) -> str:
+        return patient.email
+
+    def compose(self, appointment: Appointment, stage: str, for_start: datetime, content_stages: list[str]) -> Message:
+        ctx = context(appointment, stage, for_start, content_stages, with_faq=True)
+        subject = email_subject(stage, ctx)
+        ctx["subject"] = subject
+        return Message(
+            subject=subject,
+            text=render_to_string("reminders/email.txt", ctx).strip() + "\n",
+            html=render_to_string("reminders/email.html", ctx),
+            ics=calendar_invitation(appointment, stage, for_start, ctx),
+        )
+
+    def deliver(self, reminder: Reminder, message: Message, to: str) -> str:
+        email = EmailMultiAlternatives(
+            subject=message.subject,
+            body=message.text,
+            to=[to],
+            headers={"Message-ID": message_id(reminder), "X-Reminder-ID": str(reminder.pk)},
+        )
+        if message.html:
+            email.attach_alternative(message.html, "text/html")
+        if message.ics:
+            method = "CANCEL" if b"METHOD:CANCEL" in message.ics else "REQUEST"
+            # No charset here: Django adds its own to a text/* part, and a second one makes the header ambiguous.
+            email.attach("appointment.ics", message.ics, f"text/calendar; method={method}")
+        try:
+            email.send(fail_silently=False)
+        except smtplib.SMTPRecipientsRefused as exc:
+            raise PermanentSendError(f"The mail server refused the address {to}.") from exc
+        except smtplib.SMTPResponseException as exc:
+            error = f"The mail server answered {exc.smtp_code}: {exc.smtp_error!r}"
+            if 500 <= exc.smtp_code < 600:
+                raise PermanentSendError(error) from exc
+            raise TransientSendError(error) from exc
+        except (TimeoutError, smtplib.SMTPException, OSError) as exc:
+            raise TransientSendError(f"Could not reach the mail server: {exc.__class__.__name__}: {exc}") from exc
+        return message_id(reminder)

@@ -1,4 +1,5 @@
-"""SMS backends. SMS_BACKEND names one by dotted path; each sends one text and returns the provider's id.
+"""Texts: SmsChannel, and the backends behind it. SMS_BACKEND names one by dotted path; each sends one text and
+returns the provider's id.
 
 - ConsoleSMSBackend: prints the text (the development default).
 - FileSMSBackend: appends one JSON line per text to SMS_FILE_PATH.
@@ -19,6 +20,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 
@@ -26,7 +28,12 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from . import PermanentSendError, TransientSendError
+from procedures.models import Appointment, Patient
+
+from ..models import Channel, Reminder
+from ..timing import quiet_until
+from ..wording import Message, context, render_sms
+from .base import BaseChannel, PermanentSendError, TransientSendError
 
 
 class BaseSMSBackend:
@@ -131,3 +138,23 @@ def _backend_class(path: str) -> type[BaseSMSBackend]:
 
 def get_backend() -> BaseSMSBackend:
     return _backend_class(settings.SMS_BACKEND)()
+
+
+class SmsChannel(BaseChannel):
+    """One short text naming no procedure, to the patient's mobile, never in the quiet hours."""
+
+    name = Channel.SMS.value
+
+    def recipient(self, patient: Patient) -> str:
+        return patient.mobile.as_e164
+
+    def compose(self, appointment: Appointment, stage: str, for_start: datetime, content_stages: list[str]) -> Message:
+        return Message(
+            subject="", text=render_sms(context(appointment, stage, for_start, content_stages, with_faq=False))
+        )
+
+    def earliest_send(self, moment: datetime) -> datetime:
+        return quiet_until(moment) or moment
+
+    def deliver(self, reminder: Reminder, message: Message, to: str) -> str:
+        return get_backend().send(to, message.text, reference=str(reminder.pk))

@@ -9,7 +9,7 @@ import time_machine
 from django.contrib.auth.models import User
 from django.urls import reverse
 
-from reminders import services
+from reminders import queueing, services
 from reminders.models import Reminder, ReminderRule
 from reminders.stages import Stage
 from tests.factories import RadiologistFactory, SchedulerFactory, UserFactory, reminder_rule
@@ -36,7 +36,7 @@ def superuser():
 @pytest.fixture
 def queued(monkeypatch):
     ids: list[int] = []
-    monkeypatch.setattr(services, "queue_sends", ids.extend)
+    monkeypatch.setattr(queueing, "queue_sends", ids.extend)
     return ids
 
 

@@ -21,7 +21,7 @@ from procedures.services import (
     mark_no_show,
     reschedule_appointment,
 )
-from reminders import services
+from reminders import queueing, services
 from reminders.models import Reminder
 from reminders.services import TOO_LATE, opt_out, schedule_reminders
 from reminders.stages import Stage
@@ -63,7 +63,7 @@ def frozen_now():
 def queued(monkeypatch):
     """Reminder ids handed to the workers (the broker is the edge of the world here)."""
     ids: list[int] = []
-    monkeypatch.setattr(services, "queue_sends", lambda batch: ids.extend(batch))
+    monkeypatch.setattr(queueing, "queue_sends", lambda batch: ids.extend(batch))
     return ids
 
 

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from procedures.models import Appointment, Patient
 from procedures.services import cancel_appointment, confirm_attendance, reschedule_appointment
-from reminders import services
+from reminders import content, queueing, services
 from reminders.channels import PermanentSendError, TransientSendError
 from reminders.channels.sms import BaseSMSBackend
 from reminders.models import Reminder
@@ -777,7 +777,7 @@ def test_two_beats_dispatching_at_once_on_sqlite_send_each_reminder_once(mailout
 
 def test_send_now_brings_a_pending_reminder_forward(book, frozen_now, mailoutbox, monkeypatch):
     queued: list[int] = []
-    monkeypatch.setattr(services, "queue_sends", queued.extend)
+    monkeypatch.setattr(queueing, "queue_sends", queued.extend)
     appointment = book(FAR)
     week_before = the(appointment, WEEK, "email")
     confirmation = the(appointment, CONF, "email")
@@ -797,7 +797,7 @@ def test_send_now_brings_a_pending_reminder_forward(book, frozen_now, mailoutbox
 
 def test_send_now_queues_the_reminders_when_it_commits(book, monkeypatch, django_capture_on_commit_callbacks):
     queued: list[int] = []
-    monkeypatch.setattr(services, "queue_sends", queued.extend)
+    monkeypatch.setattr(queueing, "queue_sends", queued.extend)
     week_before = the(book(FAR), WEEK, "email")
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -810,7 +810,7 @@ def test_retry_failed_tries_a_failed_reminder_again_from_scratch(
     book, settings, frozen_now, mailoutbox, monkeypatch, django_capture_on_commit_callbacks
 ):
     queued: list[int] = []
-    monkeypatch.setattr(services, "queue_sends", queued.extend)
+    monkeypatch.setattr(queueing, "queue_sends", queued.extend)
     settings.EMAIL_BACKEND = "tests.reminders.test_sending.RefusingMailServer"
     appointment = book(FAR)
     email = the(appointment, CONF, "email")
@@ -857,7 +857,7 @@ def test_the_cron_command_goes_on_past_a_patient_it_cannot_reach(book, mailoutbo
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_cron_command_can_queue_to_the_workers_instead(book, monkeypatch, own_cache):
     queued: list[int] = []
-    monkeypatch.setattr(services, "queue_sends", queued.extend)
+    monkeypatch.setattr(queueing, "queue_sends", queued.extend)
     appointment = book(FAR)
     queued.clear()  # the booking's own on-commit queueing
 
@@ -905,7 +905,7 @@ def test_a_confirmation_moved_while_its_sender_was_rendering_is_not_sent_for_the
     worker loaded the row before the move committed. It must not send the old time on the moved row."""
     appointment = book(FAR, patient=PatientFactory(preferred_channel=Patient.Channel.EMAIL))
     confirmation = the(appointment, CONF, "email")
-    render = services.content.render
+    render = content.render
 
     def render_while_staff_reschedule(reminder):
         message = render(reminder)
@@ -913,7 +913,7 @@ def test_a_confirmation_moved_while_its_sender_was_rendering_is_not_sent_for_the
             reschedule_appointment(appointment, new_start=ELSEWHEN)  # commits between the worker's load and claim
         return message
 
-    monkeypatch.setattr(services.content, "render", render_while_staff_reschedule)
+    monkeypatch.setattr(content, "render", render_while_staff_reschedule)
 
     services.send_reminder(confirmation.pk)
     services.send_reminder(confirmation.pk)  # the send the reschedule queued on commit

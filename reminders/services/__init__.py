@@ -1,0 +1,44 @@
+"""Reminder services, the one way other code changes reminders:
+
+- scheduling: rows follow their appointment (booked, moved, cancelled, ended; the patient's details or opt-out).
+- delivery: the periodic dispatch claims due rows and each is sent once, with retries and the safety rules.
+- staff: send now, retry failed, preview.
+- replies: the SMS provider's delivery reports and STOP replies.
+
+Sends reach the workers through reminders.queueing (patch `reminders.queueing.queue_sends` in tests, not this name).
+"""
+
+from ..queueing import queue_sends
+from .delivery import LAST_DISPATCH_CACHE_KEY, cache_set_last_dispatch, dispatch_due, send_reminder
+from .replies import asks_to_stop, opt_out_by_number, record_delivery_report
+from .scheduling import (
+    TOO_LATE,
+    cancel_reminders,
+    close_for_appointment,
+    opt_out,
+    patient_details_changed,
+    reschedule_reminders,
+    schedule_reminders,
+)
+from .staff import preview, retry_failed, send_now
+
+__all__ = [
+    "LAST_DISPATCH_CACHE_KEY",
+    "TOO_LATE",
+    "asks_to_stop",
+    "cache_set_last_dispatch",
+    "cancel_reminders",
+    "close_for_appointment",
+    "dispatch_due",
+    "opt_out",
+    "opt_out_by_number",
+    "patient_details_changed",
+    "preview",
+    "queue_sends",
+    "record_delivery_report",
+    "reschedule_reminders",
+    "retry_failed",
+    "schedule_reminders",
+    "send_now",
+    "send_reminder",
+]

@@ -1,0 +1,232 @@
+"""Sending: claim due rows, send each once, retry what may work later, never send late.
+
+The rules the field learned the hard way:
+- Time lives in the row (`send_at`); a periodic dispatch claims due rows, so no ETA task sits in the broker.
+- A send claims its row with a compare-and-set UPDATE on the row's own columns (still to go, same `for_start`,
+  a fresh claim_token), so a cancelled or moved appointment is never reminded and two workers never send one row.
+- A claimed row carries a lease that outlasts the task's hard time limit: a dead worker's row is reclaimed after
+  it, a slow one is never sent again while still running.
+- Transient failures back off exponentially up to REMINDER_MAX_ATTEMPTS; permanent ones fail at once; a row whose
+  appointment has begun is skipped; a text due in the quiet hours waits for their end.
+- Reminder bookkeeping never writes the appointment: its status belongs to the booking services.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from .. import content, queueing
+from ..channels import SendError, channel_for
+from ..models import Reminder
+from ..stages import Stage
+from .scheduling import moved_to
+
+log = logging.getLogger(__name__)
+
+LAST_DISPATCH_CACHE_KEY = "reminders:last-dispatch"
+BEGUN = "The appointment had begun."
+
+
+def _skip_started(now: datetime) -> int:
+    """Due rows whose appointment has begun are skipped, never sent late."""
+    stale = list(
+        Reminder.objects.still_to_go()
+        .filter(send_at__lte=now)
+        .filter(
+            Q(appointment__scheduled_start__lte=now, stage__in=[s for s in Stage if s != Stage.CANCELLATION])
+            | Q(stage=Stage.CANCELLATION, for_start__lte=now)
+        )
+        .values_list("pk", flat=True)[:1000]
+    )
+    if not stale:
+        return 0
+    # A second UPDATE on the row's own columns: a row claimed in between keeps its claim.
+    return Reminder.objects.still_to_go().filter(pk__in=stale).close(Reminder.Status.SKIPPED, BEGUN)
+
+
+def dispatch_due(
+    *, now: datetime | None = None, limit: int = 500, queue: Callable[[list[int]], None] | None = None
+) -> int:
+    """Claim due rows (and rows whose lease ran out) and queue a send for each; returns how many it queued.
+
+    `queue` takes the claimed ids once the claim commits (the workers by default). Two dispatchers at once (two
+    beats by mistake) claim disjoint rows: SKIP LOCKED on PostgreSQL, and on SQLite the IMMEDIATE transaction lets
+    one writer in at a time.
+    """
+    now = now or timezone.now()
+    _skip_started(now)
+    with transaction.atomic():
+        due = Reminder.objects.filter(
+            Q(status=Reminder.Status.PENDING, send_at__lte=now) | Q(status=Reminder.Status.SENDING, lease_until__lt=now)
+        ).order_by("send_at", "pk")
+        if connection.features.has_select_for_update_skip_locked:
+            due = due.select_for_update(skip_locked=True)
+        ids = list(due.values_list("pk", flat=True)[:limit])
+        if ids:
+            Reminder.objects.filter(pk__in=ids).update(
+                status=Reminder.Status.SENDING,
+                claim_token=None,
+                lease_until=now + timedelta(seconds=settings.REMINDER_LEASE_SECONDS),
+            )
+            transaction.on_commit(lambda: (queue or queueing.queue_sends)(ids))
+    cache_set_last_dispatch(now)
+    return len(ids)
+
+
+def cache_set_last_dispatch(now: datetime) -> None:
+    """Mark the dispatch for /healthz."""
+    try:
+        cache.set(LAST_DISPATCH_CACHE_KEY, now.isoformat(), timeout=None)
+    except Exception:  # noqa: BLE001 - the health mark is a convenience; sending must not depend on it
+        log.debug("Could not record the dispatch time", exc_info=True)
+
+
+def _reason_not_to_send(reminder: Reminder, now: datetime) -> tuple[str, str] | None:
+    appointment = reminder.appointment
+    if reminder.stage == Stage.CANCELLATION:
+        if reminder.for_start <= now:
+            return Reminder.Status.SKIPPED, "The appointment time had passed."
+    else:
+        if not appointment.has_upcoming_status:
+            return Reminder.Status.CANCELLED, f"The appointment is {appointment.get_status_display().lower()}."
+        if appointment.scheduled_start != reminder.for_start:
+            return Reminder.Status.CANCELLED, moved_to(appointment.scheduled_start)
+        if appointment.scheduled_start <= now:
+            return Reminder.Status.SKIPPED, BEGUN
+    if reminder.channel not in appointment.patient.reminder_channels():
+        return Reminder.Status.CANCELLED, appointment.patient.why_unreachable(reminder.channel)
+    return None
+
+
+def send_reminder(reminder_id: int, *, now: datetime | None = None) -> Reminder | None:
+    """Send one pending or claimed reminder whose time has come. A second call, or one for a sent row, sends
+    nothing. Transient failures go back to pending with exponential backoff (the dispatch picks them up again),
+    up to REMINDER_MAX_ATTEMPTS; permanent ones fail at once."""
+    now = now or timezone.now()
+    try:
+        reminder = Reminder.objects.select_related(
+            "appointment__patient", "appointment__procedure_type", "appointment__room"
+        ).get(pk=reminder_id)
+    except Reminder.DoesNotExist:
+        return None
+    sendable = reminder.status == Reminder.Status.SENDING and reminder.claim_token is None
+    sendable |= reminder.status == Reminder.Status.PENDING and reminder.send_at <= now
+    if not sendable:
+        return reminder
+    refusal = _reason_not_to_send(reminder, now)
+    if refusal:
+        _close(reminder, *refusal)
+        return _reloaded(reminder)
+    channel = channel_for(reminder.channel)
+    if (wait_until := channel.earliest_send(now)) > now:
+        Reminder.objects.still_to_go().filter(pk=reminder.pk).update(
+            status=Reminder.Status.PENDING, send_at=wait_until, claim_token=None, lease_until=None
+        )
+        return _reloaded(reminder)
+    try:
+        message = content.render(reminder)
+    except content.ContentError as exc:
+        _close(reminder, Reminder.Status.FAILED, str(exc))
+        return _reloaded(reminder)
+    except Exception as exc:  # noqa: BLE001 - a message we cannot build would otherwise be reclaimed forever
+        log.exception("Could not build reminder %s", reminder.pk)
+        _close(reminder, Reminder.Status.FAILED, f"Could not build the message: {exc.__class__.__name__}: {exc}")
+        return _reloaded(reminder)
+    to = channel.recipient(reminder.appointment.patient)
+    token = uuid.uuid4()
+    claimed = (
+        # for_start too: a reschedule that committed since the row was read moved it, and the message is stale.
+        Reminder.objects.still_to_go()
+        .filter(pk=reminder.pk, for_start=reminder.for_start)
+        .filter(Q(status=Reminder.Status.SENDING) | Q(send_at__lte=now))
+        .update(
+            status=Reminder.Status.SENDING,
+            claim_token=token,
+            lease_until=now + timedelta(seconds=settings.REMINDER_LEASE_SECONDS),
+            attempts=F("attempts") + 1,
+            subject=message.subject,
+            body=message.text,
+            body_html=message.html,
+            recipient=to,
+        )
+    )
+    if not claimed:
+        return _reloaded(reminder)
+    attempts = reminder.attempts + 1
+    reminder.status, reminder.attempts, reminder.recipient = Reminder.Status.SENDING, attempts, to
+    reminder.subject, reminder.body, reminder.body_html = message.subject, message.text, message.html
+    try:
+        provider_id = channel.deliver(reminder, message, to)
+    except Exception as exc:  # noqa: BLE001 - transient, or a fault we cannot classify: retry, but not forever
+        _record_failure(reminder, token, exc, attempts, now)
+    else:
+        _finish(
+            reminder,
+            token,
+            status=Reminder.Status.SENT,
+            sent_at=timezone.now(),
+            provider_message_id=provider_id[:100],
+            last_error="",
+        )
+    return reminder
+
+
+def _record_failure(reminder: Reminder, token: uuid.UUID, exc: Exception, attempts: int, now: datetime) -> None:
+    """Permanent: failed at once. Otherwise back to pending after a doubling wait, until the attempts run out."""
+    if isinstance(exc, SendError) and exc.permanent:
+        _finish(reminder, token, status=Reminder.Status.FAILED, last_error=str(exc))
+        return
+    error = str(exc) if isinstance(exc, SendError) else f"{exc.__class__.__name__}: {exc}"
+    if attempts >= settings.REMINDER_MAX_ATTEMPTS:
+        _finish(
+            reminder, token, status=Reminder.Status.FAILED, last_error=f"Gave up after {attempts} attempts: {error}"
+        )
+    else:
+        backoff = timedelta(seconds=settings.REMINDER_RETRY_BASE_SECONDS * 2 ** (attempts - 1))
+        _finish(reminder, token, status=Reminder.Status.PENDING, send_at=now + backoff, last_error=error)
+
+
+def _close(reminder: Reminder, status: str, reason: str) -> None:
+    Reminder.objects.still_to_go().filter(pk=reminder.pk).close(status, reason)
+
+
+def _finish(reminder: Reminder, token: uuid.UUID, **fields) -> None:
+    """Record the attempt's outcome, only if the row is still this attempt's (its claim token unchanged)."""
+    fields.update(claim_token=None, lease_until=None)
+    done = Reminder.objects.filter(pk=reminder.pk, claim_token=token).update(**fields)
+    if not done:
+        log.error("Reminder %s changed hands while it was being sent; recorded nothing for this attempt.", reminder.pk)
+        _reloaded(reminder)
+        return
+    for name, value in fields.items():
+        setattr(reminder, name, value)
+
+
+def _reloaded(reminder: Reminder) -> Reminder:
+    reminder.refresh_from_db(
+        fields=[
+            "status",
+            "send_at",
+            "attempts",
+            "last_error",
+            "sent_at",
+            "subject",
+            "body",
+            "body_html",
+            "provider_message_id",
+            "claim_token",
+            "lease_until",
+            "recipient",
+            "for_start",
+        ]
+    )
+    return reminder

@@ -1,0 +1,62 @@
+"""What the SMS provider tells us back: delivery reports for texts we sent, and replies, where STOP opts out."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import phonenumbers
+from phonenumber_field.phonenumber import PhoneNumber
+
+from procedures.models import Patient
+
+from ..models import Reminder
+from .scheduling import opt_out
+
+log = logging.getLogger(__name__)
+
+# A reply that is only a carrier opt-out keyword ("STOP", "Stop."), or that asks in words for no more messages
+# ("stop texting me", "please unsubscribe me"). "I can't stop worrying" is not an opt-out.
+STOP_KEYWORDS = {"stop", "stopall", "unsubscribe", "end", "quit", "optout", "opt out"}
+STOP_PHRASE = re.compile(
+    r"\bunsubscribe\b|\b(stop|no more)\W+(?:\w+\W+)?(text|texts|texting|messages?|messaging|reminders?|sms|"
+    r"contacting|sending)\b",
+    re.IGNORECASE,
+)
+UNDELIVERED = ("failed", "undelivered")
+
+
+def asks_to_stop(body: str) -> bool:
+    words = re.sub(r"[^\w ]+", " ", body).strip().lower()
+    return " ".join(words.split()) in STOP_KEYWORDS or bool(STOP_PHRASE.search(body))
+
+
+def record_delivery_report(*, provider_message_id: str, status: str, error_code: str = "") -> int:
+    """The provider's word on a text it accepted: kept on the reminder, with why when it did not arrive. Returns
+    how many reminders it concerned (none for a message we do not know)."""
+    if not (provider_message_id and status):
+        return 0
+    fields = {"delivery_status": status[:32]}
+    if status in UNDELIVERED:
+        fields["last_error"] = f"The provider reports the text {status} (code {error_code or '?'})."
+    return Reminder.objects.filter(provider_message_id=provider_message_id).update(**fields)
+
+
+def opt_out_by_number(number_text: str) -> int:
+    """A STOP from `number_text` opts out every patient with that mobile; returns how many."""
+    patients = _patients_with_mobile(number_text)
+    for patient in patients:
+        opt_out(patient)
+    log.info("STOP reply from a number matching %d patient(s).", len(patients))
+    return len(patients)
+
+
+def _patients_with_mobile(number_text: str) -> list[Patient]:
+    try:
+        number = PhoneNumber.from_string(number_text)
+    except Exception:  # noqa: BLE001 - an unreadable number matches nobody
+        return []
+    # Possible, not valid: a number we text (a range the metadata lags behind) must be able to stop us.
+    if not phonenumbers.is_possible_number(number):
+        return []
+    return list(Patient.objects.filter(mobile=number))

@@ -1,0 +1,299 @@
+"""Reminder rows follow their appointment: created when it is booked, moved or skipped when it moves, closed when
+it is cancelled or ends another way, or when the patient opts out.
+
+These run inside the booking change's own transaction and touch only rows still to go (Reminder.STILL_TO_GO), so
+once the change commits no row for the old state can be claimed; a row already in a worker's hands is its
+sender's. Notices due at once are queued on commit; the periodic dispatch is the safety net.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from procedures.models import Appointment, Patient
+
+from .. import queueing
+from ..channels import channel_for
+from ..models import Reminder, ReminderRule
+from ..stages import Stage
+from ..timing import send_time
+
+TOO_LATE = "Too close to the appointment for this stage: its content went with the booking or move notice."
+OPTED_OUT = "The patient opted out of reminders."
+
+
+def moved_to(start: datetime) -> str:
+    return f"The appointment moved to {timezone.localtime(start):%a %d %b %Y %H:%M}."
+
+
+def active_rules(appointment: Appointment) -> list[ReminderRule]:
+    return list(ReminderRule.objects.filter(procedure_type_id=appointment.procedure_type_id, is_active=True))
+
+
+def _fold_horizon(now: datetime) -> datetime:
+    return now + timedelta(minutes=settings.REMINDER_FOLD_MINUTES)
+
+
+def folded_stages(start: datetime, rules: list[ReminderRule], now: datetime) -> list[str]:
+    """Timed stages too close or already past for this start: an announcing notice carries their content."""
+    horizon = _fold_horizon(now)
+    return [r.stage for r in rules if not r.is_event and send_time(start, r.offset) <= horizon]
+
+
+def _earliest(moment: datetime, channel: str) -> datetime:
+    return channel_for(channel).earliest_send(moment)
+
+
+def _event_rows(
+    appointment: Appointment,
+    rule: ReminderRule,
+    channels: frozenset[str],
+    *,
+    now: datetime,
+    content_stages: list[str],
+    occasion: str = "",
+) -> list[Reminder]:
+    return [
+        Reminder(
+            appointment=appointment,
+            rule=rule,
+            stage=rule.stage,
+            channel=channel,
+            for_start=appointment.scheduled_start,
+            occasion=occasion,
+            send_at=_earliest(now, channel),
+            content_stages=content_stages,
+        )
+        for channel in sorted(channels & set(rule.channels))
+    ]
+
+
+def _timed_rows(
+    appointment: Appointment,
+    rules: list[ReminderRule],
+    channels: frozenset[str],
+    *,
+    now: datetime,
+    existing: set[tuple[int, str]],
+) -> list[Reminder]:
+    start, horizon = appointment.scheduled_start, _fold_horizon(now)
+    rows = []
+    for rule in rules:
+        if rule.is_event:
+            continue
+        due = send_time(start, rule.offset)
+        for channel in sorted(channels & set(rule.channels)):
+            if (rule.pk, channel) in existing:
+                continue
+            late = due <= horizon
+            rows.append(
+                Reminder(
+                    appointment=appointment,
+                    rule=rule,
+                    stage=rule.stage,
+                    channel=channel,
+                    for_start=start,
+                    send_at=_earliest(due, channel),
+                    status=Reminder.Status.SKIPPED if late else Reminder.Status.PENDING,
+                    last_error=TOO_LATE if late else "",
+                    content_stages=[rule.stage],
+                )
+            )
+    return rows
+
+
+def _save_new(rows: list[Reminder]) -> None:
+    # Another process may have scheduled the same rows a moment ago; the unique constraint keeps one of each.
+    Reminder.objects.bulk_create(rows, ignore_conflicts=True)
+
+
+def _queue_due_on_commit(appointment: Appointment, now: datetime) -> None:
+    """Notices that are due now go to the worker as soon as the booking commits; dispatch is the safety net."""
+
+    def queue() -> None:
+        ids = list(
+            Reminder.objects.filter(
+                appointment=appointment, status=Reminder.Status.PENDING, send_at__lte=now
+            ).values_list("pk", flat=True)
+        )
+        queueing.queue_sends(ids)
+
+    transaction.on_commit(queue)
+
+
+def schedule_reminders(appointment: Appointment, *, now: datetime | None = None) -> list[Reminder]:
+    """Create the rows the appointment's current time needs and does not have yet; never duplicates.
+
+    A first booking gets its confirmation; timed stages whose time has passed (or is within the fold window) are
+    recorded as skipped and their content rides with the confirmation instead of all firing at once. Called inside
+    the booking's transaction, so a rolled-back booking leaves no reminder; sends are queued on commit.
+    """
+    now = now or timezone.now()
+    _schedule(appointment, now)
+    _queue_due_on_commit(appointment, now)
+    return list(appointment.reminders.filter(for_start=appointment.scheduled_start, occasion=""))
+
+
+def _schedule(appointment: Appointment, now: datetime) -> None:
+    if not appointment.is_upcoming(now):
+        return
+    channels = appointment.patient.reminder_channels()
+    if not channels:
+        return
+    rules = active_rules(appointment)
+    existing = set(
+        appointment.reminders.filter(for_start=appointment.scheduled_start).values_list("rule_id", "channel")
+    )
+    rows = _timed_rows(appointment, rules, channels, now=now, existing=existing)
+    confirmation = next((r for r in rules if r.stage == Stage.BOOKING_CONFIRMATION), None)
+    if confirmation and not appointment.reminders.filter(stage=Stage.BOOKING_CONFIRMATION).exists():
+        folded = folded_stages(appointment.scheduled_start, rules, now)
+        rows += _event_rows(
+            appointment, confirmation, channels, now=now, content_stages=[Stage.BOOKING_CONFIRMATION, *folded]
+        )
+    _save_new(rows)
+
+
+def reschedule_reminders(appointment: Appointment, *, old_start: datetime, now: datetime | None = None) -> None:
+    """Move pending reminders to the new time, skip stages already past, and tell the patient.
+
+    Called inside the reschedule's transaction, so no reminder for the old time can be claimed after it commits.
+    """
+    now = now or timezone.now()
+    start = appointment.scheduled_start
+    if start == old_start:
+        return
+    rules = {r.pk: r for r in ReminderRule.objects.filter(procedure_type_id=appointment.procedure_type_id)}
+    taken = set(appointment.reminders.filter(for_start=start, occasion="").values_list("rule_id", "channel"))
+    folded = folded_stages(start, [r for r in rules.values() if r.is_active], now)
+    moved = moved_to(start)
+    announced_by_confirmation: set[str] = set()
+    for reminder in appointment.reminders.still_to_go().exclude(for_start=start):
+        rule = rules[reminder.rule_id]
+        key = (rule.pk, reminder.channel)
+        if key in taken or (rule.is_event and reminder.stage != Stage.BOOKING_CONFIRMATION):
+            _close(reminder, moved)
+        elif rule.is_event:
+            # The patient never heard of the old time: the confirmation simply announces the new one.
+            _move(reminder, start, _earliest(now, reminder.channel), [Stage.BOOKING_CONFIRMATION, *folded])
+            announced_by_confirmation.add(reminder.channel)
+            taken.add(key)
+        elif send_time(start, rule.offset) > _fold_horizon(now):
+            _move(reminder, start, _earliest(send_time(start, rule.offset), reminder.channel), [rule.stage])
+            taken.add(key)
+        else:
+            # Too late for this stage at the new time; _schedule records it as skipped for the new time.
+            _close(reminder, moved)
+    _reopen_cancelled_by_a_move(appointment, rules, now)
+    _schedule(appointment, now)
+    notice = next((r for r in rules.values() if r.stage == Stage.RESCHEDULED and r.is_active), None)
+    if notice:
+        # On a channel whose confirmation had not gone yet, that confirmation now carries the new time.
+        _save_new(
+            _event_rows(
+                appointment,
+                notice,
+                appointment.patient.reminder_channels() - announced_by_confirmation,
+                now=now,
+                content_stages=[Stage.RESCHEDULED, *folded],
+                occasion=appointment.status_changed_at.isoformat(),
+            )
+        )
+    _queue_due_on_commit(appointment, now)
+
+
+def _reopen_cancelled_by_a_move(appointment: Appointment, rules: dict[int, ReminderRule], now: datetime) -> None:
+    """An appointment moved back to a time it had before finds that time's timed rows cancelled by the move away
+    (and the unique constraint keeps _schedule from making new ones): those whose time is still ahead reopen."""
+    start, horizon = appointment.scheduled_start, _fold_horizon(now)
+    channels = appointment.patient.reminder_channels()
+    for reminder in appointment.reminders.filter(
+        for_start=start, occasion="", status=Reminder.Status.CANCELLED, channel__in=channels
+    ):
+        rule = rules[reminder.rule_id]
+        if rule.is_event or not rule.is_active or send_time(start, rule.offset) <= horizon:
+            continue
+        Reminder.objects.filter(pk=reminder.pk, status=Reminder.Status.CANCELLED).update(
+            status=Reminder.Status.PENDING,
+            send_at=_earliest(send_time(start, rule.offset), reminder.channel),
+            content_stages=[rule.stage],
+            last_error="",
+        )
+
+
+def cancel_reminders(appointment: Appointment, *, now: datetime | None = None) -> int:
+    """Called inside the cancellation's transaction: nothing pending goes out, and the patient is told."""
+    now = now or timezone.now()
+    count = (
+        Reminder.objects.still_to_go()
+        .filter(appointment=appointment)
+        .exclude(stage=Stage.CANCELLATION)
+        .close(Reminder.Status.CANCELLED, "The appointment was cancelled.")
+    )
+    notice = ReminderRule.objects.filter(
+        procedure_type_id=appointment.procedure_type_id, stage=Stage.CANCELLATION, is_active=True
+    ).first()
+    if notice and appointment.scheduled_start > now:
+        _save_new(
+            _event_rows(
+                appointment,
+                notice,
+                appointment.patient.reminder_channels(),
+                now=now,
+                content_stages=[Stage.CANCELLATION],
+                occasion=appointment.status_changed_at.isoformat(),
+            )
+        )
+        _queue_due_on_commit(appointment, now)
+    return count
+
+
+def patient_details_changed(patient: Patient, *, now: datetime | None = None) -> int:
+    """A new email or mobile (or a changed preference) reaches the patient's coming appointments too."""
+    now = now or timezone.now()
+    count = 0
+    for appointment in Appointment.objects.upcoming(now).filter(patient=patient).select_related("patient"):
+        schedule_reminders(appointment, now=now)
+        count += 1
+    return count
+
+
+def close_for_appointment(appointment: Appointment, reason: str) -> int:
+    """An appointment that ended another way (no-show, checked in): its open reminders will not be needed."""
+    return Reminder.objects.still_to_go().filter(appointment=appointment).close(Reminder.Status.CANCELLED, reason)
+
+
+def opt_out(patient: Patient, *, at: datetime | None = None) -> int:
+    """The patient wants no more reminders: record when, and cancel everything still to go."""
+    at = at or timezone.now()
+    with transaction.atomic():
+        Patient.objects.filter(pk=patient.pk, reminders_opt_out_at__isnull=True).update(reminders_opt_out_at=at)
+        patient.refresh_from_db(fields=["reminders_opt_out_at"])
+        return (
+            Reminder.objects.still_to_go()
+            .filter(appointment__patient=patient)
+            .close(Reminder.Status.CANCELLED, OPTED_OUT)
+        )
+
+
+def _move(reminder: Reminder, start: datetime, send_at: datetime, content_stages: list[str]) -> None:
+    Reminder.objects.still_to_go().filter(pk=reminder.pk).update(
+        for_start=start,
+        send_at=send_at,
+        status=Reminder.Status.PENDING,
+        content_stages=content_stages,
+        claim_token=None,
+        lease_until=None,
+        subject="",
+        body="",
+        body_html="",
+        last_error="",
+    )
+
+
+def _close(reminder: Reminder, reason: str) -> None:
+    Reminder.objects.still_to_go().filter(pk=reminder.pk).close(Reminder.Status.CANCELLED, reason)
