@@ -15,9 +15,9 @@ import pytest
 from django.utils import timezone
 
 from procedures.models import Appointment, Patient
+from tests.clinic import at
 from tests.e2e.conftest import PASSWORD, sync_api
 from tests.factories import AppointmentFactory, PatientFactory, RadiologistFactory, RoomFactory, SchedulerFactory
-from tests.procedures.staff import at
 
 DOCS_SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "day-view.png"
 

@@ -4,7 +4,6 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from django.core.cache import cache
 from django.utils import timezone
 
 from procedures import services as booking
@@ -15,13 +14,7 @@ from reminders.models import Reminder
 from reminders.stages import Stage
 from tests.factories import PatientFactory, ProcedureTypeFactory, RoomFactory, next_clinic_day
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _own_cache(settings):
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    cache.clear()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("own_cache")]
 
 
 @pytest.fixture

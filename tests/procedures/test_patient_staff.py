@@ -1,11 +1,9 @@
-# ruff: noqa: F811 - pytest fixtures are imported from tests.procedures.staff and named as arguments
 """What staff see of the patient's page: confirmation and flags on the schedule and the appointment, the requests
 page, the call list, and "has not read the preparation" two days before. "Now" is Wed 5 June 2030, 12:00 London."""
 
 from datetime import timedelta
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -16,21 +14,10 @@ from procedures.patient_page import selectors
 from procedures.patient_page import services as patient_services
 from reminders.models import Reminder
 from reminders.stages import Stage
+from tests.clinic import MONDAY, THURSDAY, TODAY, at
 from tests.factories import AppointmentFactory, PatientFactory, RoomFactory
-from tests.procedures.staff import (  # noqa: F401 - fixtures
-    MONDAY,
-    THURSDAY,
-    TODAY,
-    as_radiologist,
-    as_scheduler,
-    at,
-    frozen_now,
-    radiologist,
-    room1,
-    scheduler,
-)
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now", "own_cache")]
 
 ALL_CLEAR = {
     "discharge_present": "yes",
@@ -40,12 +27,6 @@ ALL_CLEAR = {
     "blood_thinners": "no",
 }
 FRIDAY_DATE = "2030-06-07"
-
-
-@pytest.fixture(autouse=True)
-def _own_cache(settings):
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    cache.clear()
 
 
 def booking(room, when, **patient):

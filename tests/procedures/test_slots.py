@@ -1,4 +1,3 @@
-# ruff: noqa: F811 - pytest fixtures are imported from tests.procedures.staff and named as arguments
 """Free times, computed in one place (procedures/slots.py): what the booking form offers after a refusal, what
 free_slots returns and what the day grid shows as free, all on the same slot step."""
 
@@ -9,17 +8,8 @@ from django.utils import timezone
 from procedures import slots
 from procedures.models import Appointment
 from procedures.schedule import day_schedule
+from tests.clinic import THURSDAY, at
 from tests.factories import AppointmentFactory, PatientFactory, RadiologistFactory, RoomFactory
-from tests.procedures.staff import (  # noqa: F401 - fixtures
-    THURSDAY,
-    as_scheduler,
-    at,
-    ductogram,
-    frozen_now,
-    room1,
-    room2,
-    scheduler,
-)
 from tests.procedures.test_views_booking import booking
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now", "ductogram")]

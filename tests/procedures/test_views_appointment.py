@@ -1,4 +1,3 @@
-# ruff: noqa: F811 - pytest fixtures are imported from tests.procedures.staff and named as arguments
 """The appointment page: everything about one booking, its reminders, its result, its history, and what staff do
 next (reschedule, cancel, check in, did not attend), each ending with a message that says what happened."""
 
@@ -11,24 +10,12 @@ from django.utils import timezone
 from procedures import services
 from procedures.models import Appointment
 from reminders.models import Reminder
+from tests.clinic import THURSDAY, TODAY, at
 from tests.factories import (
     AppointmentFactory,
     PatientFactory,
     ProcedureResultFactory,
     RadiologistFactory,
-)
-from tests.procedures.staff import (  # noqa: F401 - fixtures
-    THURSDAY,
-    TODAY,
-    as_radiologist,
-    as_scheduler,
-    at,
-    ductogram,
-    frozen_now,
-    radiologist,
-    room1,
-    room2,
-    scheduler,
 )
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]

@@ -1,4 +1,3 @@
-# ruff: noqa: F811 - pytest fixtures are imported from tests.procedures.staff and named as arguments
 """Signing in: staff only, locked out after repeated wrong passwords, every staff page behind it."""
 
 import pytest
@@ -8,7 +7,6 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.factories import AppointmentFactory, UserFactory
-from tests.procedures.staff import as_scheduler, scheduler  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.django_db
 

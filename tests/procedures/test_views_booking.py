@@ -1,4 +1,3 @@
-# ruff: noqa: F811 - pytest fixtures are imported from tests.procedures.staff and named as arguments
 """Booking at the scheduling desk: find or register the patient, pick a time, and meet a conflict gracefully."""
 
 from datetime import UTC, timedelta
@@ -8,21 +7,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from procedures.models import Appointment, Patient
+from tests.clinic import FRIDAY, MONDAY, THURSDAY, at
 from tests.factories import AppointmentFactory, PatientFactory, RadiologistFactory, RoomFactory
-from tests.procedures.staff import (  # noqa: F401 - fixtures
-    FRIDAY,
-    MONDAY,
-    THURSDAY,
-    as_radiologist,
-    as_scheduler,
-    at,
-    ductogram,
-    frozen_now,
-    radiologist,
-    room1,
-    room2,
-    scheduler,
-)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now", "ductogram")]
 

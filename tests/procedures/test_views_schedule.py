@@ -1,4 +1,3 @@
-# ruff: noqa: F811 - pytest fixtures are imported from tests.procedures.staff and named as arguments
 """The schedule as the scheduling desk and the nurses use it: a day by room and time, a week, the printed list."""
 
 from datetime import UTC, date, datetime, time, timedelta
@@ -10,23 +9,8 @@ from django.utils import timezone
 
 from procedures.models import Appointment
 from procedures.schedule import ROW_MINUTES, build_day, clinic_datetime, day_bounds, day_schedule
+from tests.clinic import FRIDAY, LONDON, MONDAY, SATURDAY, THURSDAY, TODAY, at
 from tests.factories import AppointmentFactory, PatientFactory, RadiologistFactory, RoomFactory
-from tests.procedures.staff import (  # noqa: F401 - fixtures
-    FRIDAY,
-    LONDON,
-    MONDAY,
-    SATURDAY,
-    THURSDAY,
-    TODAY,
-    as_radiologist,
-    as_scheduler,
-    at,
-    frozen_now,
-    radiologist,
-    room1,
-    room2,
-    scheduler,
-)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]
 

@@ -2,42 +2,20 @@
 failed", and a preview of every stage. Schedulers see and act on reminders but cannot change the rules."""
 
 import html
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
-import time_machine
-from django.contrib.auth.models import User
 from django.urls import reverse
 
-from reminders import queueing, services
+from reminders import services
 from reminders.models import Reminder, ReminderRule
 from reminders.stages import Stage
+from tests.clinic import FAR, NOW
 from tests.factories import RadiologistFactory, SchedulerFactory, UserFactory, reminder_rule
-from tests.reminders.conftest import at
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]
 
-NOW = at(date(2030, 6, 5), "12:00")
-FAR = at(date(2030, 6, 24), "10:00")
 CONF, WEEK = Stage.BOOKING_CONFIRMATION, Stage.WEEK_BEFORE
-
-
-@pytest.fixture(autouse=True)
-def frozen_now():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
-
-
-@pytest.fixture
-def superuser():
-    return User.objects.create_superuser("boss", "boss@clinic.example", "correct-horse-battery")
-
-
-@pytest.fixture
-def queued(monkeypatch):
-    ids: list[int] = []
-    monkeypatch.setattr(queueing, "queue_sends", ids.extend)
-    return ids
 
 
 @pytest.fixture

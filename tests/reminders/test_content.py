@@ -9,7 +9,6 @@ from datetime import UTC, date, datetime, timedelta
 
 import icalendar
 import pytest
-import time_machine
 
 from procedures.links import patient_url
 from procedures.models import FaqEntry
@@ -18,13 +17,11 @@ from reminders import content, services
 from reminders.content import SMS_FORBIDDEN_WORDS, ContentError, gsm7_length, render, render_for
 from reminders.models import Reminder
 from reminders.stages import CONTENT_STAGES, Stage
+from tests.clinic import FAR, NOW, at
 from tests.factories import AppointmentFactory, RoomFactory, reminder_rule
-from tests.reminders.conftest import at
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]
 
-NOW = at(date(2030, 6, 5), "12:00")
-FAR = at(date(2030, 6, 24), "10:00")
 CONF, WEEK, TWO_DAYS, DAY = Stage.BOOKING_CONFIRMATION, Stage.WEEK_BEFORE, Stage.TWO_DAYS_BEFORE, Stage.DAY_BEFORE
 PLACE = "X-ray department, desk B"
 
@@ -38,12 +35,6 @@ CONFIRMATION_QUESTIONS = {
 DAY_BEFORE_QUESTIONS = {"Can I wear deodorant or use body lotion?", "What should I wear?", "When should I arrive?"}
 TWO_DAYS_QUESTIONS = {"What if the discharge has stopped?", "Does it hurt?"}
 WEEK_ONLY_QUESTIONS = {"How will I feel afterwards?", "When will I get my results?"}
-
-
-@pytest.fixture(autouse=True)
-def frozen_now():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ rules (DESIGN.md): booking_confirmation email+sms at once; week_before email 7 d
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-import time_machine
 from django.db import transaction
 from django.utils import timezone
 
@@ -21,17 +20,15 @@ from procedures.services import (
     mark_no_show,
     reschedule_appointment,
 )
-from reminders import queueing, services
+from reminders import services
 from reminders.models import Reminder
 from reminders.services import TOO_LATE, opt_out, schedule_reminders
 from reminders.stages import Stage
+from tests.clinic import FAR, LONDON, NOW, at
 from tests.factories import PatientFactory, reminder_rule
-from tests.reminders.conftest import LONDON, at
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]
 
-NOW = at(date(2030, 6, 5), "12:00")  # a Wednesday
-FAR = at(date(2030, 6, 24), "10:00")  # Monday, 19 days ahead: every stage still to come
 ELSEWHEN = at(date(2030, 7, 4), "14:00")  # Thursday, a month ahead
 
 CONF, WEEK, TWO_DAYS, DAY = (
@@ -51,20 +48,6 @@ EVERY_ROW = {
 CONFIRMATIONS = {(CONF, "email"), (CONF, "sms")}
 # What a booking two days ahead is too late for.
 LATE_STAGES = {(WEEK, "email"), (TWO_DAYS, "sms"), (TWO_DAYS, "email")}
-
-
-@pytest.fixture(autouse=True)
-def frozen_now():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
-
-
-@pytest.fixture
-def queued(monkeypatch):
-    """Reminder ids handed to the workers (the broker is the edge of the world here)."""
-    ids: list[int] = []
-    monkeypatch.setattr(queueing, "queue_sends", lambda batch: ids.extend(batch))
-    return ids
 
 
 def rows(appointment, **filters) -> set[tuple[str, str]]:

@@ -10,7 +10,6 @@ import threading
 from datetime import date, timedelta
 
 import pytest
-import time_machine
 from django.core.mail.backends.base import BaseEmailBackend
 from django.core.management import call_command
 from django.db import connection, transaction
@@ -23,13 +22,11 @@ from reminders.channels import PermanentSendError, TransientSendError
 from reminders.channels.sms import BaseSMSBackend
 from reminders.models import Reminder
 from reminders.stages import Stage
+from tests.clinic import FAR, NOW, at
 from tests.factories import AppointmentFactory, PatientFactory, next_clinic_day, reminder_rule
-from tests.reminders.conftest import at
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]
 
-NOW = at(date(2030, 6, 5), "12:00")  # a Wednesday
-FAR = at(date(2030, 6, 24), "10:00")  # Monday, 19 days ahead
 ELSEWHEN = at(date(2030, 7, 4), "14:00")
 
 CONF, WEEK, TWO_DAYS, DAY = Stage.BOOKING_CONFIRMATION, Stage.WEEK_BEFORE, Stage.TWO_DAYS_BEFORE, Stage.DAY_BEFORE
@@ -83,12 +80,6 @@ class RefusingMailServer(BaseEmailBackend):
     def send_messages(self, email_messages):
         type(self).calls += 1
         raise smtplib.SMTPRecipientsRefused({email_messages[0].to[0]: (550, b"5.1.1 No such user")})
-
-
-@pytest.fixture(autouse=True)
-def frozen_now():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
 
 
 @pytest.fixture(autouse=True)

@@ -5,7 +5,7 @@ import base64
 import json
 import socket
 import threading
-from datetime import date, timedelta
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
 
@@ -17,11 +17,9 @@ from reminders import services
 from reminders.channels import PermanentSendError, TransientSendError
 from reminders.channels.sms import HTTPSMSBackend, webhook_signature
 from reminders.models import Reminder
+from tests.clinic import FAR, NOW
 from tests.factories import PatientFactory
-from tests.reminders.conftest import at
 
-NOW = at(date(2030, 6, 5), "12:00")
-FAR = at(date(2030, 6, 24), "10:00")
 TOKEN = "auth-token-for-tests"
 SID = "AC0123456789"
 
@@ -164,12 +162,6 @@ def test_an_unconfigured_provider_fails_permanently_without_calling_anyone(provi
 
 
 # Through send_reminder
-
-
-@pytest.fixture
-def frozen_now():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
 
 
 @pytest.mark.django_db
