@@ -204,9 +204,7 @@ def _book(request: HttpRequest, form: BookingForm, patient_form: NewPatientForm,
     data = form.cleaned_data
     with transaction.atomic():
         if form.is_new_patient:
-            patient = patient_form.save(commit=False)
-            patient._history_user = request.user
-            patient.save()
+            patient = services.register_patient(by=request.user, **patient_form.cleaned_data)
         else:
             patient = data["patient"]
         appointment = services.book_appointment(
@@ -241,7 +239,10 @@ def _appointment(pk: int) -> Appointment:
 @require_GET
 @staff_required()
 def appointment_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """Everything about one appointment: details, reminders, result (for those who may read it), history."""
+    """Everything about one appointment: details, what the patient told us, reminders, result (for those who may
+    read it), history."""
+    from .patient_page.selectors import appointment_panel  # only this view shows the patient's panel
+
     appointment = _appointment(pk)
     can_see_result = can_see_results(request.user)
     result = None
@@ -264,6 +265,7 @@ def appointment_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_reschedule": request.user.has_perms(MOVE) and appointment.has_upcoming_status,
             "can_attend": request.user.has_perms(ATTEND),
             "has_started": appointment.scheduled_start <= timezone.now(),
+            "patient_panel": appointment_panel(appointment, request.user),
         },
     )
 

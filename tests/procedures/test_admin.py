@@ -396,3 +396,58 @@ def test_adding_a_mobile_in_the_admin_brings_texts_for_the_coming_appointment(cl
     texts = Reminder.objects.filter(channel="sms").values_list("stage", flat=True)
     # The booking was already confirmed by email, so only the reminders still to come are added.
     assert set(texts) == {"two_days_before", "day_before"}
+
+
+def test_registering_a_patient_in_the_admin_records_who_registered_her(client, scheduler):
+    client.force_login(scheduler)
+    response = client.post(
+        _admin_url(Patient, "add"),
+        {
+            "mrn": "RX300001",
+            "given_name": "Ngozi",
+            "family_name": "Eze",
+            "date_of_birth": "1977-05-23",
+            "email": "ngozi@example.com",
+            "mobile": "+447911123456",
+            "preferred_channel": "both",
+        },
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    patient = Patient.objects.get(mrn="RX300001")
+    assert response["Location"] == _admin_url(Patient, "changelist")
+    assert patient.history.get().history_user == scheduler
+
+
+def test_changing_a_patients_name_in_the_admin_leaves_her_reminders_alone(client, superuser, monkeypatch):
+    patient = PatientFactory(mobile="+447911123456")
+    replanned = []
+    monkeypatch.setattr("reminders.services.patient_details_changed", replanned.append)
+    client.force_login(superuser)
+    response = client.post(
+        _admin_url(Patient, "change", patient.pk),
+        {
+            "mrn": patient.mrn,
+            "given_name": patient.given_name,
+            "family_name": "Okonkwo",
+            "date_of_birth": patient.date_of_birth.isoformat(),
+            "email": patient.email,
+            "mobile": "+447911123456",
+            "preferred_channel": "both",
+        },
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    patient.refresh_from_db()
+    assert patient.family_name == "Okonkwo"
+    assert patient.history.first().history_user == superuser
+    assert replanned == []
+
+
+def test_logging_a_call_in_the_admin_records_who_called(client, superuser):
+    from procedures.models import PatientCall
+
+    appointment = AppointmentFactory()
+    client.force_login(superuser)
+    response = client.post(_admin_url(PatientCall, "add"), {"appointment": appointment.pk, "note": "  Will come.  "})
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    call = PatientCall.objects.get()
+    assert (call.appointment, call.called_by, call.note) == (appointment, superuser, "Will come.")

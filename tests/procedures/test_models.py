@@ -424,7 +424,7 @@ def test_an_appointment_inside_another_in_the_same_room_is_refused_by_the_databa
 
 
 @pytest.mark.postgres
-@pytest.mark.parametrize("status", [Appointment.Status.CONFIRMED, Appointment.Status.CHECKED_IN, "completed"])
+@pytest.mark.parametrize("status", Appointment.LIVE_STATUSES)
 def test_every_live_status_holds_the_room(status):
     first = AppointmentFactory(status=status)
     with refused_by_database("appointment_no_room_overlap"):

@@ -1,63 +1,39 @@
 """Booking services as schedulers meet them: what is booked, what is refused and in which words, and that a refusal
-changes nothing. "Now" is frozen at Wednesday 5 June 2030, 12:00 in London (BST, UTC+1)."""
+changes nothing; then the services that register patients, change their details and record results. "Now" is
+frozen at Wednesday 5 June 2030, 12:00 in London (BST, UTC+1)."""
 
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from django.utils import timezone
 
-from procedures import services
-from procedures.models import Appointment
+from procedures.models import Appointment, Patient, ProcedureResult
 from procedures.services import (
     BookingError,
-    book_appointment,
+    booking,
     cancel_appointment,
+    change_booking_details,
     check_booking,
     check_in,
     complete_appointment,
     confirm_attendance,
     free_slots,
     mark_no_show,
+    record_result,
+    register_patient,
     reschedule_appointment,
+    results,
+    update_patient,
 )
 from reminders.models import Reminder
+from tests.clinic import LONDON, MONDAY, NOW, TODAY, at
 from tests.factories import PatientFactory, ProcedureTypeFactory, RadiologistFactory, RoomFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]
 
-LONDON = ZoneInfo("Europe/London")
-NOW = datetime(2030, 6, 5, 12, 0, tzinfo=LONDON)  # a Wednesday
-TODAY = NOW.date()
-MONDAY = date(2030, 6, 10)
-SATURDAY = date(2030, 6, 15)
+SATURDAY = date(2030, 6, 15)  # the weekend after MONDAY
 SUNDAY = date(2030, 6, 16)
-
-
-def at(day: date, hhmm: str) -> datetime:
-    return datetime.combine(day, time.fromisoformat(hhmm), tzinfo=LONDON)
-
-
-@pytest.fixture(autouse=True)
-def frozen_now():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
-
-
-@pytest.fixture
-def ductogram():
-    return ProcedureTypeFactory()
-
-
-@pytest.fixture
-def room():
-    return RoomFactory(name="Mammo Room 1")
-
-
-@pytest.fixture
-def room2():
-    return RoomFactory(name="Mammo Room 2")
 
 
 @pytest.fixture
@@ -71,20 +47,12 @@ def radiologist():
 
 
 @pytest.fixture
-def book(ductogram, room, scheduler):
-    """book(start, **overrides): a ductogram for a new patient, booked by the scheduler in Mammo Room 1."""
+def book(book, scheduler):
+    """book(start, **overrides): tests/conftest.py's ductogram for a new patient in Mammo Room 1, booked by the
+    scheduler."""
 
     def _book(scheduled_start, **overrides):
-        kwargs = {
-            "patient": PatientFactory(),
-            "procedure_type": ductogram,
-            "room": room,
-            "scheduled_start": scheduled_start,
-            "booked_by": scheduler,
-            "laterality": Appointment.Laterality.LEFT,
-            "discharge": Appointment.Discharge.BLOODY,
-        }
-        return book_appointment(**(kwargs | overrides))
+        return book(scheduled_start, **({"booked_by": scheduler} | overrides))
 
     return _book
 
@@ -301,14 +269,14 @@ def test_a_form_can_ask_whether_a_booking_would_be_refused_without_saving(book, 
 def test_a_booking_that_loses_a_race_gets_the_same_sentence_from_the_database(book, monkeypatch):
     """The other booking commits between our check and our insert: the exclusion constraint refuses, in words."""
     book(at(MONDAY, "10:00"))
-    real_overlapping = services._overlapping
+    real_overlapping = booking._overlapping
     calls = []
 
     def blind_first_time(**kwargs):
         calls.append(kwargs)
         return [] if len(calls) == 1 else real_overlapping(**kwargs)
 
-    monkeypatch.setattr(services, "_overlapping", blind_first_time)
+    monkeypatch.setattr(booking, "_overlapping", blind_first_time)
     refused(book, at(MONDAY, "10:30"), message="Mammo Room 1 is booked 10:00-10:45 for another patient.")
     assert len(calls) == 2
 
@@ -556,3 +524,147 @@ def test_a_ten_o_clock_booking_across_a_clock_change_is_stored_as_the_right_inst
         assert slots[0] == datetime.combine(day, time(utc_hour - 2, 0), tzinfo=UTC)
         assert slots[-1] == at(day, "17:15")
         refused(book, at(day, "10:15"), message="Mammo Room 1 is booked 10:00-10:45 for another patient.")
+
+
+# Booking details: what a booking says, corrected without moving it
+
+
+def test_correcting_a_bookings_details_records_who_did_it_and_moves_nothing(book, scheduler):
+    appointment = book(at(MONDAY, "10:00"))
+    changed = change_booking_details(
+        appointment, by=scheduler, laterality=Appointment.Laterality.RIGHT, notes="Prefers a female radiologist"
+    )
+    changed.refresh_from_db()
+    assert (changed.laterality, changed.notes) == ("right", "Prefers a female radiologist")
+    assert (changed.scheduled_start, changed.status) == (at(MONDAY, "10:00"), Appointment.Status.BOOKED)
+    assert changed.history.first().history_user == scheduler
+    change_booking_details(changed, by=scheduler, notes="Prefers a female radiologist")
+    assert changed.history.count() == 2  # the same words again write nothing
+
+
+@pytest.mark.parametrize("field", ["scheduled_start", "status", "room", "duration_reason"])
+def test_a_bookings_time_room_or_status_is_not_a_detail_to_correct(book, field):
+    appointment = book(at(MONDAY, "10:00"))
+    with pytest.raises(TypeError, match=f"unexpected details: {field}"):
+        change_booking_details(appointment, **{field: getattr(appointment, field)})
+
+
+# Patients: registered and changed through the services
+
+
+def test_register_patient_saves_her_with_who_registered_her(scheduler):
+    patient = register_patient(
+        by=scheduler,
+        mrn="RX300001",
+        given_name="Ngozi",
+        family_name="Eze",
+        date_of_birth=date(1977, 5, 23),
+        email="ngozi@example.com",
+        mobile="+447911123456",
+        preferred_channel=Patient.Channel.SMS,
+    )
+    patient = Patient.objects.get(pk=patient.pk)
+    assert (patient.mrn, patient.full_name, str(patient.mobile)) == ("RX300001", "Ngozi Eze", "+447911123456")
+    assert patient.reminder_channels() == {"sms"}
+    assert patient.history.get().history_user == scheduler
+
+
+def test_register_patient_refuses_a_field_a_patient_does_not_have():
+    with pytest.raises(TypeError, match="unexpected patient fields: colour"):
+        register_patient(mrn="RX300001", given_name="Ngozi", family_name="Eze", colour="blue")
+    assert not Patient.objects.exists()
+
+
+def test_a_new_mobile_brings_texts_for_the_coming_appointment_and_records_who_changed_it(book, scheduler):
+    patient = PatientFactory(mobile="", preferred_channel=Patient.Channel.BOTH)
+    appointment = book(at(MONDAY, "10:00"), patient=patient)
+    assert not appointment.reminders.filter(channel="sms").exists()
+    updated = update_patient(patient, by=scheduler, mobile="+447911123456")
+    assert str(Patient.objects.get(pk=patient.pk).mobile) == "+447911123456"
+    assert updated.history.first().history_user == scheduler
+    texts = appointment.reminders.filter(channel="sms").values_list("stage", flat=True)
+    assert set(texts) == {"two_days_before", "day_before"}
+
+
+def test_only_a_change_of_email_mobile_or_preference_re_plans_the_reminders(book, monkeypatch):
+    patient = book(at(MONDAY, "10:00")).patient
+    replanned = []
+    monkeypatch.setattr("reminders.services.patient_details_changed", replanned.append)
+    update_patient(patient, family_name="Okonkwo-Smith", email=patient.email)
+    assert replanned == []
+    update_patient(patient, preferred_channel=Patient.Channel.EMAIL)
+    assert [p.pk for p in replanned] == [patient.pk]
+    assert Patient.objects.get(pk=patient.pk).family_name == "Okonkwo-Smith"
+
+
+def test_a_patients_details_saved_unchanged_write_nothing(scheduler):
+    patient = PatientFactory()
+    update_patient(patient, by=scheduler, email=patient.email, mobile=patient.mobile)
+    assert patient.history.count() == 1
+
+
+# Results: logged by the radiologist, completing the appointment
+
+
+def _result(appointment: Appointment, **fields) -> ProcedureResult:
+    defaults = {
+        "outcome": ProcedureResult.Outcome.PERFORMED,
+        "started_at": appointment.scheduled_start + timedelta(minutes=5),
+        "ended_at": appointment.scheduled_start + timedelta(minutes=45),
+        "duct_cannulated": True,
+        "findings": [ProcedureResult.Finding.NORMAL],
+    }
+    return ProcedureResult(appointment=appointment, **(defaults | fields))
+
+
+def test_recording_a_result_completes_the_appointment_and_stamps_who_logged_it(book, frozen_now, radiologist):
+    appointment = book(at(MONDAY, "10:00"))  # nobody checked her in, but a result means she came
+    frozen_now.move_to(at(MONDAY, "10:50"))
+    result = record_result(_result(appointment), by=radiologist)
+    result = ProcedureResult.objects.get(pk=result.pk)
+    assert (result.logged_by, result.logged_at) == (radiologist, at(MONDAY, "10:50"))
+    assert result.history.get().history_user == radiologist
+    appointment.refresh_from_db()
+    assert appointment.status == Appointment.Status.COMPLETED
+    assert appointment.status_changed_at == at(MONDAY, "10:50")
+    assert appointment.history.first().history_user == radiologist
+    assert not appointment.reminders.filter(status=Reminder.Status.PENDING).exists()
+
+
+def test_correcting_a_result_keeps_who_logged_it_and_records_who_corrected_it(book, frozen_now, radiologist):
+    appointment = book(at(MONDAY, "10:00"))
+    frozen_now.move_to(at(MONDAY, "10:50"))
+    result = record_result(_result(appointment), by=radiologist)
+    colleague = RadiologistFactory()
+    frozen_now.move_to(at(MONDAY, "16:00"))
+    result.report = "Addendum: normal ductal system on review."
+    record_result(result, by=colleague)
+    result = ProcedureResult.objects.get(pk=result.pk)
+    assert (result.logged_by, result.logged_at) == (radiologist, at(MONDAY, "10:50"))
+    assert result.report.startswith("Addendum")
+    assert result.history.first().history_user == colleague
+    assert result.history.count() == 2
+
+
+def test_a_result_for_a_cancelled_appointment_leaves_it_cancelled(book, frozen_now, radiologist):
+    appointment = cancel_appointment(book(at(MONDAY, "10:00")), reason="Breast infection")
+    frozen_now.move_to(at(MONDAY, "10:50"))
+    record_result(_result(appointment, outcome=ProcedureResult.Outcome.POSTPONED_INFECTION), by=radiologist)
+    appointment.refresh_from_db()
+    assert appointment.status == Appointment.Status.CANCELLED
+    assert appointment.result.logged_by == radiologist
+
+
+def test_a_result_is_not_kept_if_its_appointment_cannot_be_completed(book, frozen_now, radiologist, monkeypatch):
+    appointment = book(at(MONDAY, "10:00"))
+    frozen_now.move_to(at(MONDAY, "10:50"))
+
+    def refuse(appointment, *, by):
+        raise BookingError("This appointment is cancelled; it cannot be completed.")
+
+    monkeypatch.setattr(results, "complete_appointment", refuse)
+    with pytest.raises(BookingError):
+        record_result(_result(appointment), by=radiologist)
+    assert not ProcedureResult.objects.exists()
+    appointment.refresh_from_db()
+    assert appointment.status == Appointment.Status.BOOKED

@@ -99,18 +99,15 @@ class Command(BaseCommand):
 
     def _patient(self, n, given, family, born, channel, has_email, has_mobile) -> Patient:
         mrn = f"{DEMO_MRN_PREFIX}{n:04d}"
-        patient, _ = Patient.objects.get_or_create(
+        return Patient.objects.filter(mrn=mrn).first() or services.register_patient(
             mrn=mrn,
-            defaults={
-                "given_name": given,
-                "family_name": family,
-                "date_of_birth": born,
-                "preferred_channel": channel,
-                "email": f"{given.lower()}.{family.lower().replace(chr(39), '')}@patients.example" if has_email else "",
-                "mobile": f"+4477009000{n:02d}" if has_mobile else "",
-            },
+            given_name=given,
+            family_name=family,
+            date_of_birth=born,
+            preferred_channel=channel,
+            email=f"{given.lower()}.{family.lower().replace(chr(39), '')}@patients.example" if has_email else "",
+            mobile=f"+4477009000{n:02d}" if has_mobile else "",
         )
-        return patient
 
     def _book_week(self, ductogram, rooms, radiologists, patients, scheduler, days: int) -> int:
         """Book the plan on each clinic day of the coming week that has no demo bookings yet."""

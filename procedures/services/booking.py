@@ -1,4 +1,4 @@
-"""Booking services: the only code that creates appointments or moves their status.
+"""Booking: the only code that creates appointments, moves them, or changes their status.
 
 Each operation runs in one transaction and either does everything or raises `BookingError` with a sentence a
 scheduler can act on, changing nothing. Room and radiologist overlaps are checked inside the transaction; on
@@ -17,12 +17,14 @@ from django.utils import timezone
 
 from reminders import services as reminders
 
-from . import hours
-from .access import is_radiologist
-from .models import MAX_BOOKABLE_MINUTES, Appointment, Patient, ProcedureType, Room
-from .slots import free_slots  # noqa: F401 - DESIGN.md names it here; it lives in procedures.slots
+from .. import hours
+from ..access import is_radiologist
+from ..models import MAX_BOOKABLE_MINUTES, Appointment, Patient, ProcedureType, Room
 
-BOOKING_DETAILS = {"laterality", "discharge", "referrer", "notes", "duration_reason"}
+# What a booking says besides who, where and when. All but the duration reason may be corrected without moving it;
+# the reason goes with the length, which changes by rescheduling.
+EDITABLE_DETAILS = ("laterality", "discharge", "referrer", "notes")
+BOOKING_DETAILS = {*EDITABLE_DETAILS, "duration_reason"}
 
 
 class BookingError(Exception):
@@ -47,17 +49,18 @@ def _person(user) -> str:
 
 def _overlapping(*, start: datetime, end: datetime, exclude_id: int | None):
     """Live appointments that overlap [start, end); bounded by the longest booking so the index is used."""
-    qs = Appointment.objects.filter(
-        status__in=Appointment.LIVE_STATUSES,
-        scheduled_start__lt=end,
-        scheduled_start__gt=start - timedelta(minutes=MAX_BOOKABLE_MINUTES),
-    ).select_related("room", "radiologist")
+    qs = (
+        Appointment.objects.live()
+        .filter(scheduled_start__lt=end, scheduled_start__gt=start - timedelta(minutes=MAX_BOOKABLE_MINUTES))
+        .select_related("room", "radiologist")
+    )
     if exclude_id is not None:
         qs = qs.exclude(pk=exclude_id)
     return [a for a in qs if a.expected_end > start]
 
 
 def _check_conflicts(*, room: Room, radiologist, start: datetime, end: datetime, exclude_id: int | None) -> None:
+    # `_overlapping` is looked up when called, so a test can stand in for it.
     for other in _overlapping(start=start, end=end, exclude_id=exclude_id):
         if other.room_id == room.pk:
             raise BookingError(f"{room.name} is booked {_span(other)} for another patient.")
@@ -65,17 +68,19 @@ def _check_conflicts(*, room: Room, radiologist, start: datetime, end: datetime,
             raise BookingError(f"{_person(radiologist)} is already booked {_span(other)} in {other.room.name}.")
 
 
-def _check_slot(
+def check_booking(
     *,
     procedure_type: ProcedureType,
     room: Room,
     radiologist,
     start: datetime,
     duration: int,
-    duration_reason: str,
+    duration_reason: str = "",
     exclude_id: int | None = None,
 ) -> None:
-    """Every rule a booked time must meet, cheapest first; raises BookingError for the first one broken."""
+    """Every rule a booked time must meet, cheapest first; raises BookingError for the first one broken.
+
+    The services call it inside their transaction; forms call it to show the sentence before saving."""
     if timezone.is_naive(start):
         raise BookingError("The start time has no time zone; this is a bug, please report it.")
     if start <= timezone.now():
@@ -99,28 +104,6 @@ def _check_slot(
     if radiologist is not None and not is_radiologist(radiologist):
         raise BookingError(f"{_person(radiologist)} is not a radiologist.")
     _check_conflicts(room=room, radiologist=radiologist, start=start, end=end, exclude_id=exclude_id)
-
-
-def check_booking(
-    *,
-    procedure_type: ProcedureType,
-    room: Room,
-    radiologist,
-    start: datetime,
-    duration: int,
-    duration_reason: str = "",
-    exclude_id: int | None = None,
-) -> None:
-    """Raise BookingError if this booking would be refused: for forms that show the sentence before saving."""
-    _check_slot(
-        procedure_type=procedure_type,
-        room=room,
-        radiologist=radiologist,
-        start=start,
-        duration=duration,
-        duration_reason=duration_reason,
-        exclude_id=exclude_id,
-    )
 
 
 def _refused_by_constraint(*, room: Room, radiologist, start: datetime, duration: int, exclude_id) -> BookingError:
@@ -160,7 +143,7 @@ def _queue_for(room: Room, radiologist) -> None:
         list(users.select_for_update().filter(pk=radiologist.pk).values_list("pk", flat=True))
 
 
-def _locked(appointment: Appointment) -> Appointment:
+def locked(appointment: Appointment) -> Appointment:
     """The appointment re-read under a row lock, so two staff acting at once cannot both move it."""
     return Appointment.objects.select_for_update().select_related("procedure_type", "room").get(pk=appointment.pk)
 
@@ -195,7 +178,7 @@ def book_appointment(
     try:
         with transaction.atomic():
             _queue_for(room, radiologist)
-            _check_slot(
+            check_booking(
                 procedure_type=procedure_type,
                 room=room,
                 radiologist=radiologist,
@@ -221,19 +204,19 @@ def reschedule_appointment(
     duration_reason: str | None = None,
     by: AbstractBaseUser | None = None,
 ) -> Appointment:
-    """Move an open appointment. A patient's confirmation was for the old time, so it goes back to booked.
+    """Move an upcoming appointment. A patient's confirmation was for the old time, so it goes back to booked.
 
     `duration_reason` replaces the reason on file for a length outside the usual range; None keeps it."""
     try:
         with transaction.atomic():
-            current = _locked(appointment)
+            current = locked(appointment)
             if not current.has_upcoming_status:
                 raise BookingError(f"This appointment is {_state(current)} and can no longer be moved.")
             room = room or current.room
             duration = current.expected_duration if expected_duration is None else expected_duration
             reason = current.duration_reason if duration_reason is None else duration_reason.strip()
             _queue_for(room, current.radiologist)
-            _check_slot(
+            check_booking(
                 procedure_type=current.procedure_type,
                 room=room,
                 radiologist=current.radiologist,
@@ -263,65 +246,81 @@ def reschedule_appointment(
 
 
 @transaction.atomic
+def change_booking_details(appointment: Appointment, *, by: AbstractBaseUser | None = None, **details) -> Appointment:
+    """Correct what a booking says (side, discharge, referrer, notes) without moving it; its time, room, length
+    and status stay as they are. Saving nothing new writes nothing."""
+    unknown = set(details).difference(EDITABLE_DETAILS)
+    if unknown:
+        raise TypeError(f"change_booking_details() got unexpected details: {', '.join(sorted(unknown))}")
+    current = locked(appointment)
+    changed = [name for name, value in details.items() if getattr(current, name) != value]
+    if not changed:
+        return current
+    for name in changed:
+        setattr(current, name, details[name])
+    if by is not None:
+        current._history_user = by
+    current.save(update_fields=changed)
+    return current
+
+
+def _move(current: Appointment, status: str, *, by, closing: str = "") -> Appointment:
+    """Save `current` (already locked and checked) in its new status; `closing` closes its open reminders."""
+    _set_status(current, status, by=by)
+    current.save()
+    if closing:
+        reminders.close_for_appointment(current, closing)
+    return current
+
+
+@transaction.atomic
 def cancel_appointment(appointment: Appointment, *, reason: str, by: AbstractBaseUser | None = None) -> Appointment:
     if not (reason or "").strip():
         raise BookingError("Give a reason for cancelling.")
-    current = _locked(appointment)
+    current = locked(appointment)
     if not current.can_become(Appointment.Status.CANCELLED):
         raise BookingError(f"This appointment is already {_state(current)}.")
     current.cancellation_reason = reason.strip()
-    _set_status(current, Appointment.Status.CANCELLED, by=by)
-    current.save()
+    _move(current, Appointment.Status.CANCELLED, by=by)
     reminders.cancel_reminders(current)
     return current
 
 
 @transaction.atomic
 def mark_no_show(appointment: Appointment, *, by: AbstractBaseUser | None = None) -> Appointment:
-    current = _locked(appointment)
+    current = locked(appointment)
     if not current.can_become(Appointment.Status.NO_SHOW):
         raise BookingError(f"This appointment is already {_state(current)}.")
     if current.scheduled_start > timezone.now():
         raise BookingError("A patient can only miss an appointment once its time has come.")
-    _set_status(current, Appointment.Status.NO_SHOW, by=by)
-    current.save()
-    reminders.close_for_appointment(current, "The patient did not attend.")
-    return current
+    return _move(current, Appointment.Status.NO_SHOW, by=by, closing="The patient did not attend.")
 
 
 @transaction.atomic
 def confirm_attendance(appointment: Appointment, *, by: AbstractBaseUser | None = None) -> Appointment:
     """The patient says they will come. Confirming twice is harmless."""
-    current = _locked(appointment)
+    current = locked(appointment)
     if current.status == Appointment.Status.CONFIRMED:
         return current
     if not current.can_become(Appointment.Status.CONFIRMED):
         raise BookingError(f"This appointment is {_state(current)}.")
-    _set_status(current, Appointment.Status.CONFIRMED, by=by)
-    current.save()
-    return current
+    return _move(current, Appointment.Status.CONFIRMED, by=by)
 
 
 @transaction.atomic
 def check_in(appointment: Appointment, *, by: AbstractBaseUser | None = None) -> Appointment:
-    current = _locked(appointment)
+    current = locked(appointment)
     if not current.can_become(Appointment.Status.CHECKED_IN):
         raise BookingError(f"This appointment is {_state(current)}; it cannot be checked in.")
-    _set_status(current, Appointment.Status.CHECKED_IN, by=by)
-    current.save()
-    reminders.close_for_appointment(current, "The patient has checked in.")
-    return current
+    return _move(current, Appointment.Status.CHECKED_IN, by=by, closing="The patient has checked in.")
 
 
 @transaction.atomic
 def complete_appointment(appointment: Appointment, *, by: AbstractBaseUser | None = None) -> Appointment:
     """Logging a result means the patient came: an open appointment becomes completed. Idempotent."""
-    current = _locked(appointment)
+    current = locked(appointment)
     if current.status == Appointment.Status.COMPLETED:
         return current
     if not current.can_become(Appointment.Status.COMPLETED):
         raise BookingError(f"This appointment is {_state(current)}; it cannot be completed.")
-    _set_status(current, Appointment.Status.COMPLETED, by=by)
-    current.save()
-    reminders.close_for_appointment(current, "The appointment has taken place.")
-    return current
+    return _move(current, Appointment.Status.COMPLETED, by=by, closing="The appointment has taken place.")

@@ -1,0 +1,10 @@
+"""The admin: where radiologists log results and staff look after the clinic's data.
+
+One module per subject; importing them here registers every model admin when Django autodiscovers
+`procedures.admin`. As in the staff UI, every write goes through a service (`procedures.services`; a logged call
+through the patient page's), and appointment times, rooms and statuses are read-only once booked.
+"""
+
+from . import appointments, content, patient_answers, patients, results
+
+__all__ = ["appointments", "content", "patient_answers", "patients", "results"]

@@ -1,0 +1,32 @@
+"""Patients in the admin: registered and changed through `procedures.services`, so reminders follow."""
+
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from .. import services
+from ..models import Patient
+from .shared import adopt
+
+
+@admin.register(Patient)
+class PatientAdmin(SimpleHistoryAdmin):
+    list_display = ("mrn", "family_name", "given_name", "date_of_birth", "preferred_channel", "reminders_opted_out")
+    list_filter = ("preferred_channel", ("reminders_opt_out_at", admin.EmptyFieldListFilter))
+    search_fields = ("mrn", "family_name", "given_name", "email")
+    readonly_fields = ("created_at",)
+    fieldsets = (
+        (None, {"fields": ("mrn", "given_name", "family_name", "date_of_birth")}),
+        ("Reminders", {"fields": ("email", "mobile", "preferred_channel", "reminders_opt_out_at")}),
+        ("Record", {"fields": ("created_at",)}),
+    )
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            changes = {name: form.cleaned_data[name] for name in form.changed_data}
+            services.update_patient(obj, by=request.user, **changes)
+        else:
+            adopt(obj, services.register_patient(by=request.user, **form.cleaned_data))
+
+    @admin.display(boolean=True, description="Opted out", ordering="reminders_opt_out_at")
+    def reminders_opted_out(self, obj: Patient) -> bool:
+        return obj.reminders_opt_out_at is not None

@@ -1,0 +1,33 @@
+"""What the admin pages share: columns for rows that belong to an appointment, and saving through a service."""
+
+from django.contrib import admin
+from django.db import models
+from django.utils import timezone
+
+
+def minutes(value) -> str:
+    return "-" if value is None else f"{value} min"
+
+
+def adopt(obj: models.Model, saved: models.Model) -> None:
+    """The admin goes on with the object it built from the form (for its messages and redirect): make it the row
+    the service saved."""
+    obj.pk = saved.pk
+    obj.refresh_from_db()
+    obj._state.adding = False
+
+
+class AppointmentColumns:
+    """List columns for a row that belongs to an appointment (a result, answers, a call): who and when."""
+
+    @admin.display(description="Patient", ordering="appointment__patient__family_name")
+    def patient(self, obj) -> str:
+        return obj.appointment.patient.full_name
+
+    @admin.display(description="MRN", ordering="appointment__patient__mrn")
+    def patient_mrn(self, obj) -> str:
+        return obj.appointment.patient.mrn
+
+    @admin.display(description="Appointment", ordering="appointment__scheduled_start")
+    def appointment_start(self, obj) -> str:
+        return timezone.localtime(obj.appointment.scheduled_start).strftime("%d %b %Y %H:%M")

@@ -1,0 +1,58 @@
+"""Patients: the only code that registers a patient or changes their details.
+
+Both save what the caller's form validated (a ModelForm runs the model's `full_clean()`) and record who made the
+change in the patient's history. A new address, mobile or preference reaches the reminders still to go for the
+patient's coming appointments, in the same transaction.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+
+from reminders import services as reminders
+
+from ..models import Patient
+
+# Everything staff may type about a patient (not the row's id or when it was created).
+PATIENT_FIELDS = frozenset(f.name for f in Patient._meta.concrete_fields if f.editable and not f.primary_key)
+# The details reminders are addressed by: a change re-plans the reminders still to go.
+CONTACT_FIELDS = frozenset({"email", "mobile", "preferred_channel"})
+
+
+def _known(fields: dict, caller: str) -> None:
+    unknown = set(fields) - PATIENT_FIELDS
+    if unknown:
+        raise TypeError(f"{caller}() got unexpected patient fields: {', '.join(sorted(unknown))}")
+
+
+def _save(patient: Patient, *, by: AbstractBaseUser | None, update_fields=None) -> None:
+    if by is not None:
+        patient._history_user = by
+    patient.save(update_fields=update_fields)
+
+
+@transaction.atomic
+def register_patient(*, by: AbstractBaseUser | None = None, **fields) -> Patient:
+    """A new patient (MRN, names, date of birth, contact details, reminder preference)."""
+    _known(fields, "register_patient")
+    patient = Patient(**fields)
+    _save(patient, by=by)
+    return patient
+
+
+@transaction.atomic
+def update_patient(patient: Patient, *, by: AbstractBaseUser | None = None, **changes) -> Patient:
+    """Change a registered patient's details; returns the patient as saved. Values equal to those on file change
+    nothing; only a changed email, mobile or preference re-plans the reminders still to go."""
+    _known(changes, "update_patient")
+    current = Patient.objects.select_for_update().get(pk=patient.pk)
+    changed = [name for name, value in changes.items() if getattr(current, name) != value]
+    if not changed:
+        return current
+    for name in changed:
+        setattr(current, name, changes[name])
+    _save(current, by=by, update_fields=changed)
+    if CONTACT_FIELDS.intersection(changed):
+        reminders.patient_details_changed(current)
+    return current
