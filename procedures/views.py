@@ -260,7 +260,7 @@ def appointment_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "result": result,
             "result_findings": [labels.get(f, f) for f in (result.findings if result else [])],
             "history": history,
-            "reminders_warning": _reminders_warning(appointment.patient) if appointment.is_open else None,
+            "reminders_warning": _reminders_warning(appointment.patient) if appointment.has_upcoming_status else None,
             "can_move": request.user.has_perms(MOVE) and appointment.can_become(Appointment.Status.CANCELLED),
             "can_reschedule": request.user.has_perms(MOVE) and appointment.has_upcoming_status,
             "can_attend": request.user.has_perms(ATTEND),
