@@ -14,9 +14,20 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from . import schedule, services, slots
-from .access import ATTEND, BOOK, MOVE, REGISTER_PATIENT, can_see_results, staff_required
+from .access import (
+    ATTEND,
+    BOOK,
+    MOVE,
+    REGISTER_PATIENT,
+    can_attend,
+    can_book,
+    can_move,
+    can_see_results,
+    staff_required,
+)
 from .forms import BookingForm, CancelForm, NewPatientForm, RescheduleForm, parse_start, start_initial
 from .models import Appointment, Patient, ProcedureResult, ProcedureType
+from .patient_page.selectors import appointment_panel
 
 
 def _when(moment: datetime) -> str:
@@ -70,7 +81,7 @@ def day_view(request: HttpRequest) -> HttpResponse:
             "schedule": schedule.day_schedule(day),
             "day": day,
             "today": today,
-            "can_book": request.user.has_perms(BOOK),
+            "can_book": can_book(request.user),
             **_nav("procedures:day", schedule.step_clinic_day(day, -1), schedule.step_clinic_day(day, 1)),
         },
     )
@@ -241,8 +252,6 @@ def _appointment(pk: int) -> Appointment:
 def appointment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Everything about one appointment: details, what the patient told us, reminders, result (for those who may
     read it), history."""
-    from .patient_page.selectors import appointment_panel  # only this view shows the patient's panel
-
     appointment = _appointment(pk)
     can_see_result = can_see_results(request.user)
     result = None
@@ -261,9 +270,9 @@ def appointment_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "result_findings": [labels.get(f, f) for f in (result.findings if result else [])],
             "history": history,
             "reminders_warning": _reminders_warning(appointment.patient) if appointment.has_upcoming_status else None,
-            "can_move": request.user.has_perms(MOVE) and appointment.can_become(Appointment.Status.CANCELLED),
-            "can_reschedule": request.user.has_perms(MOVE) and appointment.has_upcoming_status,
-            "can_attend": request.user.has_perms(ATTEND),
+            "can_move": can_move(request.user) and appointment.can_become(Appointment.Status.CANCELLED),
+            "can_reschedule": can_move(request.user) and appointment.has_upcoming_status,
+            "can_attend": can_attend(request.user),
             "has_started": appointment.scheduled_start <= timezone.now(),
             "patient_panel": appointment_panel(appointment, request.user),
         },
