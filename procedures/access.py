@@ -16,7 +16,6 @@ from __future__ import annotations
 from functools import wraps
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 
@@ -40,6 +39,9 @@ def staff_required(*perms: str):
         def wrapped(request: HttpRequest, *args, **kwargs):
             user = request.user
             if not user.is_authenticated:
+                # Imported here: the models read this module's role names, and auth's views need the app registry.
+                from django.contrib.auth.views import redirect_to_login
+
                 return redirect_to_login(request.get_full_path())
             if not (user.is_active and user.is_staff and user.has_perms((VIEW, *perms))):
                 raise PermissionDenied

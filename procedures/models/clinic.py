@@ -14,6 +14,7 @@ from django.utils import timezone
 from phonenumber_field.modelfields import PhoneNumberField
 from simple_history.models import HistoricalRecords
 
+from procedures.access import RADIOLOGISTS
 from reminders.stages import Channel as ReminderChannel
 
 # Longest booking the database accepts at all; the procedure type's bounds are the everyday limit.
@@ -192,7 +193,7 @@ class Appointment(models.Model):
         null=True,
         blank=True,
         related_name="ductograms",
-        limit_choices_to={"groups__name": "Radiologists"},
+        limit_choices_to={"groups__name": RADIOLOGISTS},
     )
     scheduled_start = models.DateTimeField(db_index=True)
     expected_duration = models.PositiveSmallIntegerField(help_text="Minutes.")

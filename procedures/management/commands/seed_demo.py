@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from procedures import services
+from procedures.access import RADIOLOGISTS, SCHEDULERS
 from procedures.hours import hours_on
 from procedures.models import Appointment, Patient, ProcedureType, Room
 
@@ -26,9 +27,9 @@ ROOMS = [
 STAFF = [
     # username, first name, last name, group, is_superuser
     ("admin", "Clinic", "Administrator", None, True),
-    ("scheduler", "Sam", "Patel", "Schedulers", False),
-    ("dr.okafor", "Adaeze", "Okafor", "Radiologists", False),
-    ("dr.lindqvist", "Maria", "Lindqvist", "Radiologists", False),
+    ("scheduler", "Sam", "Patel", SCHEDULERS, False),
+    ("dr.okafor", "Adaeze", "Okafor", RADIOLOGISTS, False),
+    ("dr.lindqvist", "Maria", "Lindqvist", RADIOLOGISTS, False),
 ]
 PATIENTS = [
     # given, family, born, channel, has email, has mobile
