@@ -5,7 +5,6 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.contrib import admin
-from django.contrib.auth.models import User
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -18,26 +17,10 @@ from tests.factories import (
     ProcedureResultFactory,
     RadiologistFactory,
     RoomFactory,
-    SchedulerFactory,
     next_clinic_day,
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def superuser():
-    return User.objects.create_superuser("boss", "boss@clinic.example", "correct-horse-battery")
-
-
-@pytest.fixture
-def radiologist():
-    return RadiologistFactory()
-
-
-@pytest.fixture
-def scheduler():
-    return SchedulerFactory()
 
 
 def _one_of_everything():

@@ -28,22 +28,12 @@ from procedures.services import (
 )
 from reminders.models import Reminder
 from tests.clinic import LONDON, MONDAY, NOW, TODAY, at
-from tests.factories import PatientFactory, ProcedureTypeFactory, RadiologistFactory, RoomFactory, UserFactory
+from tests.factories import PatientFactory, ProcedureTypeFactory, RadiologistFactory, RoomFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]
 
 SATURDAY = date(2030, 6, 15)  # the weekend after MONDAY
 SUNDAY = date(2030, 6, 16)
-
-
-@pytest.fixture
-def scheduler():
-    return UserFactory(username="sam", first_name="Sam", last_name="Scheduler", groups=["Schedulers"])
-
-
-@pytest.fixture
-def radiologist():
-    return RadiologistFactory(first_name="Dr", last_name="Okafor")
 
 
 @pytest.fixture
@@ -218,7 +208,7 @@ def test_a_radiologist_cannot_be_booked_in_two_rooms_at_once(book, radiologist, 
         at(MONDAY, "10:15"),
         room=room2,
         radiologist=radiologist,
-        message="Dr Okafor is already booked 10:00-10:45 in Mammo Room 1.",
+        message="Adaeze Okafor is already booked 10:00-10:45 in Mammo Room 1.",
     )
 
 
@@ -229,7 +219,7 @@ def test_the_same_time_in_another_room_with_another_radiologist_is_fine(book, ra
 
 
 def test_a_user_who_is_not_a_radiologist_cannot_be_booked_as_one(book, scheduler):
-    refused(book, at(MONDAY, "10:00"), radiologist=scheduler, message="Sam Scheduler is not a radiologist.")
+    refused(book, at(MONDAY, "10:00"), radiologist=scheduler, message="Sam Patel is not a radiologist.")
 
 
 def test_back_to_back_bookings_in_one_room_are_allowed(book, radiologist):
