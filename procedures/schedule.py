@@ -122,7 +122,7 @@ class DaySchedule:
     labels: list[TimeLabel] = field(default_factory=list)
 
     @property
-    def is_open(self) -> bool:
+    def clinic_opens(self) -> bool:
         return self.opening is not None
 
     @property
