@@ -2,8 +2,10 @@
 
 Three things ask: `free_slots` (a room's free starts on a day), the times offered when a booking is refused, and
 the free cells of the day grid. All of them use `free_starts`, stepping by the one setting SLOT_STEP_MINUTES from
-the clinic's opening time, never offering a time already past, and treating every live appointment (booked,
-confirmed, checked in, completed) as holding its room and its radiologist.
+the clinic's opening time, never offering a time already past or beyond the booking horizon (BOOKING_HORIZON_DAYS,
+which also bounds what the booking service accepts), and treating every live appointment (booked, confirmed,
+checked in, completed) as holding its room and its radiologist. Any aware datetime may be asked about, down to the
+calendar's first and last days: nothing is computed outside today to the horizon.
 """
 
 from __future__ import annotations
@@ -25,22 +27,41 @@ Interval = tuple[datetime, datetime]
 SLOTS_OFFERED = 6
 OTHER_ROOM_SLOTS_OFFERED = 4
 SLOT_SEARCH_DAYS = 14
+# The horizon never reaches the calendar's last days, so a clinic day there can still be laid out in any zone.
+LAST_BOOKABLE = datetime.max.replace(tzinfo=UTC) - timedelta(days=3)
 
 
 def slot_step() -> timedelta:
     return timedelta(minutes=settings.SLOT_STEP_MINUTES)
 
 
+def booking_horizon(now: datetime | None = None) -> datetime:
+    """The latest start a booking or a move may have: BOOKING_HORIZON_DAYS from now."""
+    now = now or timezone.now()
+    try:
+        return min(now + timedelta(days=settings.BOOKING_HORIZON_DAYS), LAST_BOOKABLE)
+    except OverflowError:  # a horizon past the calendar's end
+        return LAST_BOOKABLE
+
+
 def free_starts(
-    *, opens: datetime, closes: datetime, length: timedelta, busy: Iterable[Interval], now: datetime
+    *,
+    opens: datetime,
+    closes: datetime,
+    length: timedelta,
+    busy: Iterable[Interval],
+    now: datetime,
+    latest: datetime | None = None,
 ) -> list[datetime]:
-    """Starts from `opens`, every slot step, where `length` ends by `closes`, starts after `now` and overlaps no
-    busy interval. Computed in UTC, so a day with a clock change still steps in real minutes."""
+    """Starts from `opens`, every slot step, where `length` ends by `closes`, starts after `now` (and no later than
+    `latest`, the booking horizon unless given) and overlaps no busy interval. Computed in UTC, so a day with a
+    clock change still steps in real minutes."""
     busy = [(s.astimezone(UTC), e.astimezone(UTC)) for s, e in busy]
     step = slot_step()
+    latest = booking_horizon(now) if latest is None else latest
     start, closes = opens.astimezone(UTC), closes.astimezone(UTC)
     found = []
-    while start + length <= closes:
+    while start <= latest and start + length <= closes:  # the horizon first: it keeps clear of the calendar's end
         end = start + length
         if start > now and all(end <= b_start or start >= b_end for b_start, b_end in busy):
             found.append(timezone.localtime(start))
@@ -63,7 +84,11 @@ def _live_between(start: datetime, end: datetime, *, exclude_id: int | None = No
 def free_slots(*, room: Room, day: date, duration: int, exclude_id: int | None = None) -> list[datetime]:
     """Aware starts on `day` inside clinic hours where `duration` fits in `room`.
 
-    `exclude_id` leaves one appointment out, so moving a booking may offer times overlapping its own slot."""
+    `exclude_id` leaves one appointment out, so moving a booking may offer times overlapping its own slot. A day
+    already past, or beyond the booking horizon, has none."""
+    now = timezone.now()
+    if not timezone.localdate(now) <= day <= timezone.localdate(booking_horizon(now)):
+        return []
     opening = hours.hours_on(day)
     if opening is None or not room.is_active:
         return []
@@ -73,7 +98,7 @@ def free_slots(*, room: Room, day: date, duration: int, exclude_id: int | None =
         closes=opening[1],
         length=timedelta(minutes=duration),
         busy=[(a.scheduled_start, a.expected_end) for a in booked],
-        now=timezone.now(),
+        now=now,
     )
 
 
@@ -99,11 +124,17 @@ def offered_slots(
     free starts in the other active rooms, across the following clinic days if need be.
 
     When a radiologist is chosen, their other bookings rule times out too, so every time offered can be taken.
-    Two queries, however many days are searched.
+    Nothing is offered beyond the booking horizon, so a time asked for past it (or at the calendar's ends) offers
+    nothing rather than failing. Two queries, however many days are searched.
     """
-    after = max(after, timezone.now())
+    now = timezone.now()
+    latest = booking_horizon(now)
+    if after > latest:
+        return [], []
+    after = max(after, now)
     first_day = timezone.localtime(after).date()
-    days = [first_day + timedelta(days=n) for n in range(SLOT_SEARCH_DAYS + 1)]
+    searched = min(SLOT_SEARCH_DAYS, (timezone.localdate(latest) - first_day).days)
+    days = [first_day + timedelta(days=n) for n in range(searched + 1)]
     openings = {day: span for day in days if (span := hours.hours_on(day)) is not None}
     if not openings:
         return [], []
@@ -119,7 +150,7 @@ def offered_slots(
         busy_by_room.setdefault(a.room_id, []).append((a.scheduled_start, a.expected_end))
         if radiologist is not None and a.radiologist_id == radiologist.pk:
             theirs.append((a.scheduled_start, a.expected_end))
-    length, now = timedelta(minutes=duration), timezone.now()
+    length = timedelta(minutes=duration)
 
     def free_in(r: Room, wanted: int) -> list[datetime]:
         found: list[datetime] = []
@@ -127,7 +158,7 @@ def offered_slots(
             return found
         busy = busy_by_room.get(r.pk, []) + theirs
         for opens, closes in openings.values():
-            starts = free_starts(opens=opens, closes=closes, length=length, busy=busy, now=now)
+            starts = free_starts(opens=opens, closes=closes, length=length, busy=busy, now=now, latest=latest)
             found += [s for s in starts if s >= after]
             if len(found) >= wanted:
                 break

@@ -15,6 +15,8 @@ urlpatterns = [
     path("appointments/<int:pk>/cancel/", views.cancel, name="cancel"),
     path("appointments/<int:pk>/check-in/", views.check_in, name="check-in"),
     path("appointments/<int:pk>/no-show/", views.mark_no_show, name="no-show"),
+    path("appointments/<int:pk>/undo-check-in/", views.undo_check_in, name="undo-check-in"),
+    path("appointments/<int:pk>/undo-no-show/", views.undo_no_show, name="undo-no-show"),
     path("appointments/<int:pk>/confirm/", views.confirm_attendance, name="confirm"),
     # What patients send from their page: /requests/, /calls/, logging a call (procedures/patient_page/).
     path("", include("procedures.patient_page.staff_urls")),

@@ -4,7 +4,7 @@ Invariants that the database can hold live in constraints here; rules that need 
 `procedures.services`, which is the only code that moves an appointment's status.
 """
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -21,6 +21,33 @@ from reminders.stages import Channel as ReminderChannel
 MAX_BOOKABLE_MINUTES = 240
 
 
+def years_before(day: date, years: int) -> date:
+    """The same day `years` earlier (28 February for a 29th in a common year); 1 January of year 1 at the earliest."""
+    year = day.year - years
+    if year < 1:
+        return date.min
+    try:
+        return day.replace(year=year)
+    except ValueError:
+        return day.replace(year=year, day=28)
+
+
+def validate_date_of_birth(value: date) -> None:
+    """A date of birth lies between PATIENT_MAX_AGE_YEARS years before today (clinic time) and today.
+
+    A field validator, so the booking form, the admin and `full_clean()` all show it on the field."""
+    today = timezone.localdate()
+    if value > today:
+        raise ValidationError("A date of birth cannot be in the future; check the year.", code="born_in_the_future")
+    oldest = years_before(today, settings.PATIENT_MAX_AGE_YEARS)
+    if value < oldest:
+        raise ValidationError(
+            f"A date of birth before {oldest.day} {oldest:%B} {oldest.year} would make the patient older than "
+            f"{settings.PATIENT_MAX_AGE_YEARS}; check the year.",
+            code="born_too_long_ago",
+        )
+
+
 class Patient(models.Model):
     class Channel(models.TextChoices):
         EMAIL = "email", "Email"
@@ -31,9 +58,9 @@ class Patient(models.Model):
     mrn = models.CharField("MRN", max_length=32, unique=True, help_text="The hospital number.")
     given_name = models.CharField(max_length=100)
     family_name = models.CharField(max_length=100)
-    date_of_birth = models.DateField()
+    date_of_birth = models.DateField(validators=[validate_date_of_birth])
     email = models.EmailField(blank=True)
-    mobile = PhoneNumberField(blank=True, help_text="International format, e.g. +44 7700 900123.")
+    mobile = PhoneNumberField(blank=True, help_text="International format, e.g. +44 7911 123456.")
     preferred_channel = models.CharField(max_length=8, choices=Channel.choices, default=Channel.BOTH)
     reminders_opt_out_at = models.DateTimeField(
         null=True, blank=True, help_text="When the patient asked for no more reminders."
@@ -182,6 +209,13 @@ class Appointment(models.Model):
         Status.COMPLETED: set(),
         Status.CANCELLED: set(),
         Status.NO_SHOW: set(),
+    }
+    # A check-in or did-not-attend recorded by mistake may be undone on the appointment's day, back to the status it
+    # came from (procedures.services.arrival). Kept out of TRANSITIONS on purpose: no forward operation (confirming,
+    # say) may take these paths, and only the undo services read this.
+    UNDO_TRANSITIONS = {
+        Status.CHECKED_IN: {Status.BOOKED, Status.CONFIRMED},
+        Status.NO_SHOW: {Status.BOOKED, Status.CONFIRMED, Status.CHECKED_IN},
     }
 
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="appointments")

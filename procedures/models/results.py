@@ -1,5 +1,7 @@
 """What the radiologist logs about a procedure: one result per appointment."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -9,6 +11,23 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from .clinic import Appointment
+
+# How far from the booked start a logged start or end may be: the procedure happens on the day, give or take.
+RESULT_WITHIN_OF_BOOKING = timedelta(days=1)
+
+
+def longest_result() -> timedelta:
+    """The longest a logged procedure may last (RESULT_MAX_HOURS)."""
+    return timedelta(hours=settings.RESULT_MAX_HOURS)
+
+
+def _length(span: timedelta) -> str:
+    if span >= timedelta(days=1):
+        return f"{span.days:,} day{'s' if span.days != 1 else ''}"
+    hours, minutes = divmod(round(span.total_seconds() / 60), 60)
+    if not hours:
+        return f"{minutes} min"
+    return f"{hours} h {minutes:02d} min" if minutes else f"{hours} hour{'s' if hours != 1 else ''}"
 
 
 class ProcedureResult(models.Model):
@@ -132,17 +151,49 @@ class ProcedureResult(models.Model):
 
     @property
     def actual_duration(self) -> int | None:
-        """Minutes from start to end, when both were logged."""
+        """Minutes from start to end, when both were logged and make sense together (never negative, never longer
+        than a procedure may last); None otherwise, so a row saved before the rule never shows an absurd figure."""
         if self.started_at and self.ended_at:
-            return round((self.ended_at - self.started_at).total_seconds() / 60)
+            span = self.ended_at - self.started_at
+            if timedelta(0) <= span <= longest_result():
+                return round(span.total_seconds() / 60)
         return None
 
     def clean(self):
         super().clean()
+        errors: dict[str, str] = {}
         if not isinstance(self.findings or [], list) or not all(isinstance(f, str) for f in self.findings or []):
-            raise ValidationError({"findings": 'Findings must be a list of finding codes, like ["normal"].'})
-        unknown = set(self.findings or []) - set(self.Finding.values)
-        if unknown:
-            raise ValidationError({"findings": f"Unknown finding(s): {', '.join(sorted(unknown))}."})
+            errors["findings"] = 'Findings must be a list of finding codes, like ["normal"].'
+        elif unknown := set(self.findings or []) - set(self.Finding.values):
+            errors["findings"] = f"Unknown finding(s): {', '.join(sorted(unknown))}."
         if self.outcome == self.Outcome.PERFORMED and self.duct_cannulated is False:
-            raise ValidationError({"outcome": "A duct that was not cannulated means the ductogram was not performed."})
+            errors["outcome"] = "A duct that was not cannulated means the ductogram was not performed."
+        errors.update(self._timing_errors())
+        if errors:
+            raise ValidationError(errors)
+
+    def _timing_errors(self) -> dict[str, str]:
+        """A procedure ends after it starts, lasts at most RESULT_MAX_HOURS, and happens within a day of the booked
+        start. Each sentence sits on the field to correct."""
+        errors: dict[str, str] = {}
+        start, end = self.started_at, self.ended_at
+        if start and end:
+            longest = longest_result()
+            if end < start:  # the sentence of the constraint result_ends_after_start, here on the field
+                errors["ended_at"] = "The procedure cannot end before it started."
+            elif end == start:
+                errors["ended_at"] = "The procedure must end after it started; check the end time."
+            elif end - start > longest:
+                errors["ended_at"] = (
+                    f"A procedure lasts at most {_length(longest)}; these times make {_length(end - start)}. "
+                    "Check the dates and times."
+                )
+        booked = self.appointment.scheduled_start if self.appointment_id else None
+        if booked is not None:
+            when = timezone.localtime(booked)
+            for name, moment in (("started_at", start), ("ended_at", end)):
+                if moment and name not in errors and abs(moment - booked) > RESULT_WITHIN_OF_BOOKING:
+                    errors[name] = (
+                        f"This is more than a day from the booked time ({when:%a %d %b %Y %H:%M}); check the date."
+                    )
+        return errors

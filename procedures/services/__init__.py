@@ -3,13 +3,16 @@
 Keyword-only, typed, one transaction each; views, admin pages, commands and tasks call these. Everything is
 importable from `procedures.services` as before:
 
-- `booking`: book, reschedule, cancel, did not attend, confirm, check in, complete, booking details; the
-  booking rules (`check_booking`) and `BookingError`.
+- `booking`: book, reschedule, cancel, confirm, complete, booking details; the booking rules (`check_booking`,
+  within BOOKING_HORIZON_DAYS) and `BookingError`.
+- `arrival`: the appointment's day: check in (from CHECK_IN_OPENS_MINUTES before the start, on the day), did not
+  attend (once the start has come), and undoing either on the day; `arrival_actions` says which the page may offer.
 - `patients`: register a patient, change their details (re-planning reminders when contact details change).
 - `results`: record a procedure's result (completing the appointment).
 """
 
 from ..slots import free_slots  # DESIGN.md names it here; it lives in procedures.slots
+from .arrival import ArrivalActions, arrival_actions, check_in, mark_no_show, undo_check_in, undo_no_show
 from .booking import (
     BOOKING_DETAILS,
     EDITABLE_DETAILS,
@@ -18,10 +21,8 @@ from .booking import (
     cancel_appointment,
     change_booking_details,
     check_booking,
-    check_in,
     complete_appointment,
     confirm_attendance,
-    mark_no_show,
     reschedule_appointment,
 )
 from .patients import register_patient, update_patient
@@ -30,7 +31,9 @@ from .results import record_result
 __all__ = [
     "BOOKING_DETAILS",
     "EDITABLE_DETAILS",
+    "ArrivalActions",
     "BookingError",
+    "arrival_actions",
     "book_appointment",
     "cancel_appointment",
     "change_booking_details",
@@ -43,5 +46,7 @@ __all__ = [
     "record_result",
     "register_patient",
     "reschedule_appointment",
+    "undo_check_in",
+    "undo_no_show",
     "update_patient",
 ]

@@ -1,4 +1,5 @@
-"""Booking: the only code that creates appointments, moves them, or changes their status.
+"""Booking: the only code that creates appointments, moves them, or changes their status (the day's own changes,
+check-in and did not attend, are in `arrival`, with the same helpers).
 
 Each operation runs in one transaction and either does everything or raises `BookingError` with a sentence a
 scheduler can act on, changing nothing. Room and radiologist overlaps are checked inside the transaction; on
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -20,6 +22,7 @@ from reminders import services as reminders
 from .. import hours
 from ..access import is_radiologist
 from ..models import MAX_BOOKABLE_MINUTES, Appointment, Patient, ProcedureType, Room
+from ..slots import booking_horizon
 
 # What a booking says besides who, where and when. All but the duration reason may be corrected without moving it;
 # the reason goes with the length, which changes by rescheduling.
@@ -37,6 +40,19 @@ def _local(dt: datetime) -> datetime:
 
 def _hhmm(dt: datetime) -> str:
     return _local(dt).strftime("%H:%M")
+
+
+def _for_sentence(dt: datetime) -> datetime:
+    """`dt` in clinic time; at the calendar's very ends, where the clinic's zone cannot reach, as given."""
+    try:
+        return _local(dt)
+    except OverflowError:
+        return dt
+
+
+def _day(dt: datetime) -> str:
+    dt = _for_sentence(dt)
+    return f"{dt:%a %d %b} {dt.year:04d}"
 
 
 def _span(appointment: Appointment) -> str:
@@ -83,8 +99,15 @@ def check_booking(
     The services call it inside their transaction; forms call it to show the sentence before saving."""
     if timezone.is_naive(start):
         raise BookingError("The start time has no time zone; this is a bug, please report it.")
-    if start <= timezone.now():
-        raise BookingError(f"{_local(start):%a %d %b %H:%M} has already passed; choose a time in the future.")
+    now = timezone.now()
+    latest = booking_horizon(now)
+    if start > latest:
+        raise BookingError(
+            f"Bookings can be made up to {settings.BOOKING_HORIZON_DAYS} days ahead (until "
+            f"{_local(latest):%a %d %b %Y %H:%M}); {_day(start)} is too far."
+        )
+    if start <= now:
+        raise BookingError(f"{_for_sentence(start):%a %d %b %H:%M} has already passed; choose a time in the future.")
     if not room.is_active:
         raise BookingError(f"{room.name} is not in use; choose another room.")
     if duration <= 0 or duration > MAX_BOOKABLE_MINUTES:
@@ -287,16 +310,6 @@ def cancel_appointment(appointment: Appointment, *, reason: str, by: AbstractBas
 
 
 @transaction.atomic
-def mark_no_show(appointment: Appointment, *, by: AbstractBaseUser | None = None) -> Appointment:
-    current = locked(appointment)
-    if not current.can_become(Appointment.Status.NO_SHOW):
-        raise BookingError(f"This appointment is already {_state(current)}.")
-    if current.scheduled_start > timezone.now():
-        raise BookingError("A patient can only miss an appointment once its time has come.")
-    return _move(current, Appointment.Status.NO_SHOW, by=by, closing="The patient did not attend.")
-
-
-@transaction.atomic
 def confirm_attendance(appointment: Appointment, *, by: AbstractBaseUser | None = None) -> Appointment:
     """The patient says they will come. Confirming twice is harmless."""
     current = locked(appointment)
@@ -305,14 +318,6 @@ def confirm_attendance(appointment: Appointment, *, by: AbstractBaseUser | None 
     if not current.can_become(Appointment.Status.CONFIRMED):
         raise BookingError(f"This appointment is {_state(current)}.")
     return _move(current, Appointment.Status.CONFIRMED, by=by)
-
-
-@transaction.atomic
-def check_in(appointment: Appointment, *, by: AbstractBaseUser | None = None) -> Appointment:
-    current = locked(appointment)
-    if not current.can_become(Appointment.Status.CHECKED_IN):
-        raise BookingError(f"This appointment is {_state(current)}; it cannot be checked in.")
-    return _move(current, Appointment.Status.CHECKED_IN, by=by, closing="The patient has checked in.")
 
 
 @transaction.atomic

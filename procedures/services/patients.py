@@ -1,13 +1,16 @@
 """Patients: the only code that registers a patient or changes their details.
 
 Both save what the caller's form validated (a ModelForm runs the model's `full_clean()`) and record who made the
-change in the patient's history. A new address, mobile or preference reaches the reminders still to go for the
-patient's coming appointments, in the same transaction.
+change in the patient's history; the date of birth, whose bounds move with today, is checked again here, so no
+caller can save one in the future or more than PATIENT_MAX_AGE_YEARS ago (a `ValidationError` on that field). A new
+address, mobile or preference reaches the reminders still to go for the patient's coming appointments, in the same
+transaction.
 """
 
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from reminders import services as reminders
@@ -26,6 +29,15 @@ def _known(fields: dict, caller: str) -> None:
         raise TypeError(f"{caller}() got unexpected patient fields: {', '.join(sorted(unknown))}")
 
 
+def _check_date_of_birth(fields: dict) -> None:
+    """The field's own validator (between PATIENT_MAX_AGE_YEARS ago and today), as the forms show it."""
+    if "date_of_birth" in fields:
+        try:
+            Patient._meta.get_field("date_of_birth").clean(fields["date_of_birth"], None)
+        except ValidationError as exc:
+            raise ValidationError({"date_of_birth": exc.messages}) from None
+
+
 def _save(patient: Patient, *, by: AbstractBaseUser | None, update_fields=None) -> None:
     if by is not None:
         patient._history_user = by
@@ -36,6 +48,7 @@ def _save(patient: Patient, *, by: AbstractBaseUser | None, update_fields=None) 
 def register_patient(*, by: AbstractBaseUser | None = None, **fields) -> Patient:
     """A new patient (MRN, names, date of birth, contact details, reminder preference)."""
     _known(fields, "register_patient")
+    _check_date_of_birth(fields)
     patient = Patient(**fields)
     _save(patient, by=by)
     return patient
@@ -50,6 +63,7 @@ def update_patient(patient: Patient, *, by: AbstractBaseUser | None = None, **ch
     changed = [name for name, value in changes.items() if getattr(current, name) != value]
     if not changed:
         return current
+    _check_date_of_birth({name: changes[name] for name in changed})
     for name in changed:
         setattr(current, name, changes[name])
     _save(current, by=by, update_fields=changed)

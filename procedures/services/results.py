@@ -12,12 +12,15 @@ from .booking import complete_appointment, locked
 
 @transaction.atomic
 def record_result(result: ProcedureResult, *, by: AbstractBaseUser | None) -> ProcedureResult:
-    """Save a result being logged or corrected (validated by the caller's form, as `full_clean()` does).
+    """Save a result being logged or corrected, after `full_clean()`: a result that breaks a rule (times that end
+    before they start, last longer than RESULT_MAX_HOURS or lie more than a day from the booking) raises
+    `ValidationError` and saves nothing.
 
     Who logged it, and when, is stamped by the system on the first save and kept through corrections. A logged
     result means the patient came, so an appointment still open is completed with it; one already ended
     (cancelled, did not attend) keeps its status."""
     appointment = locked(result.appointment)  # a cancellation at this moment waits, or is seen
+    result.full_clean()
     if result.pk is None:
         result.logged_by = by
         result.logged_at = timezone.now()

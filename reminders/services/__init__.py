@@ -17,6 +17,7 @@ from .scheduling import (
     close_for_appointment,
     opt_out,
     patient_details_changed,
+    reopen_for_appointment,
     reschedule_reminders,
     schedule_reminders,
 )
@@ -36,6 +37,7 @@ __all__ = [
     "preview",
     "queue_sends",
     "record_delivery_report",
+    "reopen_for_appointment",
     "reschedule_reminders",
     "retry_failed",
     "schedule_reminders",

@@ -267,6 +267,25 @@ def close_for_appointment(appointment: Appointment, reason: str) -> int:
     return Reminder.objects.still_to_go().filter(appointment=appointment).close(Reminder.Status.CANCELLED, reason)
 
 
+def reopen_for_appointment(appointment: Appointment, *, closed_because: str, now: datetime | None = None) -> int:
+    """The change that closed reminders with `closed_because` was undone (a check-in or did-not-attend recorded by
+    mistake): those for the appointment's time whose time is still ahead go back to pending, unchanged. One already
+    due stays closed, as does one for a channel that no longer reaches the patient or a stage switched off since;
+    nothing reopens once the appointment has begun. Returns how many reopened."""
+    now = now or timezone.now()
+    if not appointment.is_upcoming(now):
+        return 0
+    return Reminder.objects.filter(
+        appointment=appointment,
+        for_start=appointment.scheduled_start,
+        status=Reminder.Status.CANCELLED,
+        last_error=closed_because,
+        send_at__gt=now,
+        channel__in=appointment.patient.reminder_channels(),
+        rule__is_active=True,
+    ).update(status=Reminder.Status.PENDING, last_error="")
+
+
 def opt_out(patient: Patient, *, at: datetime | None = None) -> int:
     """The patient wants no more reminders: record when, and cancel everything still to go."""
     at = at or timezone.now()

@@ -1,0 +1,182 @@
+"""The appointment's day: checking the patient in, marking did not attend, and undoing either when it was a mistake.
+
+The clock rules, in clinic time, each in one function below that both the services and the appointment page ask:
+
+- check-in opens CHECK_IN_OPENS_MINUTES before the start, and only on the appointment's own day;
+- did not attend only once the start has come;
+- a check-in or did-not-attend recorded by mistake may be undone on the appointment's day only. The appointment goes
+  back to the open status it had before (read from its history: booked, confirmed, or for a did-not-attend, checked
+  in), through `Appointment.UNDO_TRANSITIONS` rather than the forward `TRANSITIONS`. The reminders the mistake
+  closed reopen if their time is still ahead; one already due stays closed.
+
+Each service runs in one transaction and refuses with a `BookingError` sentence, changing nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from reminders import services as reminders
+
+from ..models import Appointment
+from .booking import (
+    BookingError,
+    _check_conflicts,
+    _move,
+    _queue_for,
+    _refused_by_constraint,
+    _set_status,
+    _state,
+    locked,
+)
+
+Status = Appointment.Status
+
+# Why the reminders still to go were closed; an undo reopens the ones closed for exactly this reason.
+CLOSED_BY_CHECK_IN = "The patient has checked in."
+CLOSED_BY_NO_SHOW = "The patient did not attend."
+# What an undo is called in a sentence, and the reason its reminders were closed with.
+UNDONE = {
+    Status.CHECKED_IN: ("check-in", CLOSED_BY_CHECK_IN),
+    Status.NO_SHOW: ("did-not-attend mark", CLOSED_BY_NO_SHOW),
+}
+
+
+def clinic_day(moment: datetime) -> date:
+    return timezone.localtime(moment).date()
+
+
+def check_in_opens(appointment: Appointment) -> datetime:
+    """CHECK_IN_OPENS_MINUTES before the start, but never before the start of the appointment's clinic day."""
+    start = appointment.scheduled_start
+    day_begins = timezone.make_aware(datetime.combine(clinic_day(start), time.min))
+    return max(start - timedelta(minutes=settings.CHECK_IN_OPENS_MINUTES), day_begins)
+
+
+def _check_in_refusal(appointment: Appointment, now: datetime) -> str:
+    """Why the patient cannot be checked in now; "" when they can."""
+    if not appointment.can_become(Status.CHECKED_IN):
+        return f"This appointment is {_state(appointment)}; it cannot be checked in."
+    day = clinic_day(appointment.scheduled_start)
+    if clinic_day(now) > day:
+        return f"This appointment was on {day:%a %d %b}; a patient can only be checked in on the day."
+    opens = timezone.localtime(check_in_opens(appointment))
+    if now < opens:
+        return f"Check-in for this appointment opens at {opens:%H:%M} on {opens:%a %d %b}."
+    return ""
+
+
+def _no_show_refusal(appointment: Appointment, now: datetime) -> str:
+    if not appointment.can_become(Status.NO_SHOW):
+        return f"This appointment is already {_state(appointment)}."
+    if appointment.scheduled_start > now:
+        return "A patient can only miss an appointment once its time has come."
+    return ""
+
+
+def _undo_refusal(appointment: Appointment, now: datetime, *, undoing: str) -> str:
+    what = UNDONE[undoing][0]
+    if appointment.status != undoing:
+        return f"This appointment is {_state(appointment)}, so there is no {what} to undo."
+    day = clinic_day(appointment.scheduled_start)
+    if clinic_day(now) != day:
+        return f"A {what} can only be undone on the day of the appointment ({day:%a %d %b})."
+    return ""
+
+
+def _refuse(sentence: str) -> None:
+    if sentence:
+        raise BookingError(sentence)
+
+
+@dataclass(frozen=True)
+class ArrivalActions:
+    """Which of the day's actions the appointment page may offer now (whoever is looking may still lack the right)."""
+
+    check_in: bool
+    no_show: bool
+    undo_check_in: bool
+    undo_no_show: bool
+
+
+def arrival_actions(appointment: Appointment, *, now: datetime | None = None) -> ArrivalActions:
+    now = now or timezone.now()
+    return ArrivalActions(
+        check_in=not _check_in_refusal(appointment, now),
+        no_show=not _no_show_refusal(appointment, now),
+        undo_check_in=not _undo_refusal(appointment, now, undoing=Status.CHECKED_IN),
+        undo_no_show=not _undo_refusal(appointment, now, undoing=Status.NO_SHOW),
+    )
+
+
+@transaction.atomic
+def check_in(appointment: Appointment, *, by: AbstractBaseUser | None = None) -> Appointment:
+    current = locked(appointment)
+    _refuse(_check_in_refusal(current, timezone.now()))
+    return _move(current, Status.CHECKED_IN, by=by, closing=CLOSED_BY_CHECK_IN)
+
+
+@transaction.atomic
+def mark_no_show(appointment: Appointment, *, by: AbstractBaseUser | None = None) -> Appointment:
+    current = locked(appointment)
+    _refuse(_no_show_refusal(current, timezone.now()))
+    return _move(current, Status.NO_SHOW, by=by, closing=CLOSED_BY_NO_SHOW)
+
+
+def undo_check_in(appointment: Appointment, *, by: AbstractBaseUser | None = None) -> Appointment:
+    """A patient checked in by mistake (the wrong one, say): back to booked or confirmed, as before, on the day."""
+    return _undo(appointment, Status.CHECKED_IN, by=by)
+
+
+def undo_no_show(appointment: Appointment, *, by: AbstractBaseUser | None = None) -> Appointment:
+    """A patient marked as did not attend who did come after all: back to the status before, on the day. The
+    appointment takes its room again, so a booking made into the freed time since refuses the undo."""
+    return _undo(appointment, Status.NO_SHOW, by=by)
+
+
+def _status_before(current: Appointment) -> str:
+    """The latest open status in the appointment's history that undoing its current one may return to."""
+    allowed = Appointment.UNDO_TRANSITIONS[Status(current.status)]
+    statuses = current.history.order_by("-history_date", "-history_id").values_list("status", flat=True)
+    return next((s for s in statuses[:50] if s in allowed), Status.BOOKED)
+
+
+def _undo(appointment: Appointment, undoing: str, *, by) -> Appointment:
+    what, closed_because = UNDONE[undoing]
+    try:
+        with transaction.atomic():
+            current = locked(appointment)
+            now = timezone.now()
+            _refuse(_undo_refusal(current, now, undoing=undoing))
+            if not current.is_live:  # did not attend freed the room; taking it back must not double-book it
+                _queue_for(current.room, current.radiologist)
+                try:
+                    _check_conflicts(
+                        room=current.room,
+                        radiologist=current.radiologist,
+                        start=current.scheduled_start,
+                        end=current.expected_end,
+                        exclude_id=current.pk,
+                    )
+                except BookingError as exc:
+                    raise BookingError(f"The {what} cannot be undone: {exc}") from None
+            _set_status(current, _status_before(current), by=by)
+            with transaction.atomic():
+                current.save()
+            reminders.reopen_for_appointment(current, closed_because=closed_because, now=now)
+    except IntegrityError as exc:
+        lost = _refused_by_constraint(
+            room=appointment.room,
+            radiologist=appointment.radiologist,
+            start=appointment.scheduled_start,
+            duration=appointment.expected_duration,
+            exclude_id=appointment.pk,
+        )
+        raise BookingError(f"The {what} cannot be undone: {lost}") from exc
+    return current
