@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 
+import phonenumbers
 from django import forms
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm
 from django.db.models import Q
@@ -17,9 +19,14 @@ from django.utils import timezone
 
 from .access import radiologists
 from .models import MAX_BOOKABLE_MINUTES, Appointment, Patient, ProcedureType, Room
+from .params import FIRST_DAY, LAST_DAY, in_calendar, parse_id, parse_query
 from .schedule import clinic_datetime
+from .text import CleanCharField
 
 PATIENT_SEARCH_LIMIT = 20
+PATIENT_QUERY_MAX_LENGTH = 100
+NOTES_MAX_LENGTH = 2000
+PATIENT_NOT_FOUND = "That patient was not found; search again."
 
 
 class StaffLoginForm(AuthenticationForm):
@@ -31,41 +38,29 @@ class StaffLoginForm(AuthenticationForm):
             raise forms.ValidationError("This account is not a clinic staff account.", code="not_staff")
 
 
-def parse_start(value: str | None) -> datetime | None:
-    """A start from a link or a slot button: ISO 8601, aware (any zone) or naive (clinic time)."""
-    if not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value.strip().replace(" ", "+"))
-    except ValueError:
-        return None
-    if timezone.is_naive(moment):
-        try:
-            return clinic_datetime(moment.date(), moment.time())
-        except ValueError:
-            return None
-    return moment
-
-
 def start_initial(moment: datetime) -> dict[str, str]:
     """The date and time fields' values for an instant, in clinic time."""
     local = timezone.localtime(moment)
     return {"start_date": local.date().isoformat(), "start_time": local.strftime("%H:%M")}
 
 
-def search_patients(query: str, *, limit: int = PATIENT_SEARCH_LIMIT) -> list[int]:
-    """Ids of patients whose MRN is the query, or whose names contain every word of it; one query."""
+def search_patients(query: str | None, *, limit: int = PATIENT_SEARCH_LIMIT) -> list[int]:
+    """Ids of patients whose MRN is the query, or whose names contain every word of it; one query. A query no
+    patient could match (too long, or with control characters) finds nobody, without asking the database."""
+    query = parse_query(query, max_length=PATIENT_QUERY_MAX_LENGTH) or ""
     words = query.split()
     if not words:
         return []
     by_name = Q()
     for word in words:
         by_name &= Q(given_name__icontains=word) | Q(family_name__icontains=word)
-    matches = Patient.objects.filter(Q(mrn__istartswith=query.strip()) | by_name)
+    matches = Patient.objects.filter(Q(mrn__istartswith=query) | by_name)
     return list(matches.order_by("family_name", "given_name").values_list("pk", flat=True)[:limit])
 
 
 class PatientChoiceField(forms.ModelChoiceField):
+    default_error_messages = {"invalid_choice": PATIENT_NOT_FOUND}
+
     def label_from_instance(self, obj: Patient) -> str:
         label = f"{obj.family_name.upper()}, {obj.given_name} · MRN {obj.mrn} · born {obj.date_of_birth:%d %b %Y}"
         if not obj.can_receive_reminders:
@@ -97,7 +92,9 @@ class SlotForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         day, at = cleaned.get("start_date"), cleaned.get("start_time")
-        if isinstance(day, date) and isinstance(at, time):
+        if isinstance(day, date) and not in_calendar(day):  # before any arithmetic on it: year 1 or 9999 overflows
+            self.add_error("start_date", f"Choose a date from {FIRST_DAY.year} to {LAST_DAY.year}.")
+        elif isinstance(day, date) and isinstance(at, time):
             try:
                 cleaned["start"] = clinic_datetime(day, at)
             except ValueError as exc:
@@ -120,8 +117,11 @@ class BookingForm(SlotForm):
         widget=forms.RadioSelect,
         initial=EXISTING,
     )
-    patient_query = forms.CharField(
-        label="MRN or name", required=False, max_length=100, widget=forms.TextInput(attrs={"autocomplete": "off"})
+    patient_query = CleanCharField(
+        label="MRN or name",
+        required=False,
+        max_length=PATIENT_QUERY_MAX_LENGTH,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
     patient = PatientChoiceField(
         queryset=Patient.objects.none(), required=False, widget=forms.RadioSelect, empty_label=None
@@ -129,11 +129,13 @@ class BookingForm(SlotForm):
     radiologist = forms.ModelChoiceField(
         queryset=get_user_model().objects.none(), required=False, empty_label="Not assigned yet"
     )
-    duration_reason = forms.CharField(label="Reason for a longer or shorter booking", required=False, max_length=200)
+    duration_reason = CleanCharField(label="Reason for a longer or shorter booking", required=False, max_length=200)
     laterality = forms.ChoiceField(label="Side", choices=Appointment.Laterality.choices, widget=forms.RadioSelect)
     discharge = forms.ChoiceField(label="Discharge type", choices=Appointment.Discharge.choices)
-    referrer = forms.CharField(required=False, max_length=200)
-    notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    referrer = CleanCharField(required=False, max_length=200)
+    notes = CleanCharField(
+        required=False, multiline=True, max_length=NOTES_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
     field_order = [
         "patient_source",
@@ -159,9 +161,13 @@ class BookingForm(SlotForm):
         self.found_ids = search_patients(query)
         self.searched = bool(query.strip())
         ids = set(self.found_ids)
-        selected = self._value("patient")
-        if selected and str(selected).isdigit():
-            ids.add(int(selected))
+        # A chosen patient comes back with the form, or in a link: offered again only if they exist, so an unknown
+        # or malformed id is refused on the patient field, not shown as an empty list.
+        raw = self._value("patient")
+        selected = parse_id(raw)
+        if selected is not None and selected not in ids and Patient.objects.filter(pk=selected).exists():
+            ids.add(selected)
+        self.patient_not_found = raw not in (None, "") and (selected is None or selected not in ids)
         self.patient_choice_ids = ids
         self.fields["patient"].queryset = Patient.objects.filter(pk__in=ids).order_by("family_name", "given_name")
 
@@ -174,9 +180,15 @@ class BookingForm(SlotForm):
     def is_new_patient(self) -> bool:
         return self._value("patient_source") == self.NEW
 
+    @property
+    def link_patient_error(self) -> str:
+        """An unknown patient in a link: said on the page, as an unsubmitted form has no field errors to show."""
+        return PATIENT_NOT_FOUND if self.patient_not_found and not self.is_bound else ""
+
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("patient_source") == self.EXISTING and not cleaned.get("patient"):
+        missing = cleaned.get("patient_source") == self.EXISTING and not cleaned.get("patient")
+        if missing and "patient" not in self.errors:
             self.add_error("patient", "Find the patient by MRN or name and choose them, or register a new patient.")
         minutes = cleaned.get("expected_duration")
         if not self.duration_in_bounds(minutes) and not (cleaned.get("duration_reason") or "").strip():
@@ -200,12 +212,28 @@ class NewPatientForm(forms.ModelForm):
         fields = ("mrn", "given_name", "family_name", "date_of_birth", "email", "mobile", "preferred_channel")
         widgets = {"date_of_birth": forms.DateInput(attrs={"type": "date"})}
         help_texts = {"preferred_channel": "How the patient would like reminders."}
+        field_classes = {"mrn": CleanCharField, "given_name": CleanCharField, "family_name": CleanCharField}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["mobile"].error_messages["invalid"] = mobile_message()
+
+
+def mobile_message() -> str:
+    """What to say about a number that is not a mobile number, with examples for the clinic's region."""
+    region = getattr(settings, "PHONENUMBER_DEFAULT_REGION", None) or "GB"
+    example = phonenumbers.example_number_for_type(region, phonenumbers.PhoneNumberType.MOBILE)
+    if example is None:
+        return "Enter a mobile number with its country code, like +44 7700 900123, or leave it empty."
+    national = phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.NATIONAL)
+    international = phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    return f"Enter a mobile number like {national}, or with its country code like {international}; or leave it empty."
 
 
 class RescheduleForm(SlotForm):
     """A new time (and perhaps room) for an open appointment; the radiologist and details stay as booked."""
 
-    duration_reason = forms.CharField(
+    duration_reason = CleanCharField(
         label="Reason for another length",
         max_length=200,
         required=False,
@@ -233,7 +261,7 @@ class RescheduleForm(SlotForm):
 
 
 class CancelForm(forms.Form):
-    reason = forms.CharField(
+    reason = CleanCharField(
         label="Reason for cancelling",
         max_length=200,
         help_text="Kept with the appointment's history, e.g. 'Patient unwell, will phone to rebook'.",

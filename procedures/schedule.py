@@ -40,13 +40,6 @@ def day_bounds(day: date) -> tuple[datetime, datetime]:
     return start.astimezone(UTC).astimezone(tz), end.astimezone(UTC).astimezone(tz)
 
 
-def parse_day(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
-
-
 def step_clinic_day(day: date, step: int) -> date:
     """The next (step=1) or previous (step=-1) day the clinic is open; the adjacent day if it never opens."""
     candidate = day

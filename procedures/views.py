@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from . import schedule, services, slots
+from . import params, schedule, services, slots
 from .access import (
     ATTEND,
     BOOK,
@@ -25,7 +25,7 @@ from .access import (
     can_see_results,
     staff_required,
 )
-from .forms import BookingForm, CancelForm, NewPatientForm, RescheduleForm, parse_start, start_initial
+from .forms import BookingForm, CancelForm, NewPatientForm, RescheduleForm, start_initial
 from .models import Appointment, Patient, ProcedureResult, ProcedureType
 from .patient_page.selectors import appointment_panel
 
@@ -64,15 +64,18 @@ def _nav(url_name: str, previous: date, following: date) -> dict[str, str]:
     }
 
 
+def _day_from_query(request: HttpRequest) -> date:
+    day, problem = params.day_or_today(request.GET.get("date"))
+    if problem:
+        messages.warning(request, problem)
+    return day
+
+
 @require_GET
 @staff_required()
 def day_view(request: HttpRequest) -> HttpResponse:
     """One clinic day, rooms by time, in a fixed number of queries however busy the day."""
-    requested = request.GET.get("date")
-    day = schedule.parse_day(requested)
-    if requested and day is None:
-        messages.warning(request, f"'{requested}' is not a date (use YYYY-MM-DD); showing today.")
-    day = day or timezone.localdate()
+    day = _day_from_query(request)
     today = timezone.localdate()
     return render(
         request,
@@ -90,7 +93,7 @@ def day_view(request: HttpRequest) -> HttpResponse:
 @require_GET
 @staff_required()
 def week_view(request: HttpRequest) -> HttpResponse:
-    day = schedule.parse_day(request.GET.get("date")) or timezone.localdate()
+    day = _day_from_query(request)
     monday = schedule.week_start(day)
     return render(
         request,
@@ -110,11 +113,13 @@ def week_view(request: HttpRequest) -> HttpResponse:
 @staff_required()
 def day_print(request: HttpRequest) -> HttpResponse:
     """The list the nurses print each morning: every live booking of the day, by room, then time."""
-    day = schedule.parse_day(request.GET.get("date")) or timezone.localdate()
+    day, problem = params.day_or_today(request.GET.get("date"))  # said on the page, which shows no messages
     start, end = schedule.day_bounds(day)
     appointments = [a for a in schedule.appointments_between(start, end) if a.is_live]
     appointments.sort(key=lambda a: (a.room.name, a.scheduled_start))
-    return render(request, "procedures/day_print.html", {"day": day, "appointments": appointments})
+    return render(
+        request, "procedures/day_print.html", {"day": day, "appointments": appointments, "date_problem": problem}
+    )
 
 
 def _take_slot(request: HttpRequest):
@@ -122,11 +127,12 @@ def _take_slot(request: HttpRequest):
     date, time and room typed."""
     data = request.POST.copy()
     start, _, room = (data.get("take_slot") or "").strip().partition("@")
-    slot = parse_start(start)
+    slot = params.parse_start(start)
     if slot is not None:
         data.update(start_initial(slot))
-        if room.isdecimal():
-            data["room"] = room
+        room_id = params.parse_id(room)
+        if room_id is not None:
+            data["room"] = str(room_id)
     return data
 
 
@@ -159,12 +165,13 @@ def book(request: HttpRequest) -> HttpResponse:
                 else:
                     return redirect("procedures:appointment", pk=appointment.pk)
     else:
-        initial = {"patient_query": request.GET.get("q", "")}
-        if request.GET.get("patient", "").isdigit():
-            initial["patient"] = request.GET["patient"]
-        if request.GET.get("room", "").isdigit():
-            initial["room"] = request.GET["room"]
-        start = parse_start(request.GET.get("start"))
+        # A link's values are read strictly: search words no patient could match find nobody, a patient id that
+        # names nobody is said so on the patient field (the form reads it), a room id that means nothing is left out.
+        initial = {"patient_query": request.GET.get("q", ""), "patient": request.GET.get("patient")}
+        room = params.parse_id(request.GET.get("room"))
+        if room is not None:
+            initial["room"] = room
+        start = params.parse_start(request.GET.get("start"))
         if start is not None:
             initial.update(start_initial(start))
         form = BookingForm(initial=initial, procedure_type=ductogram)
@@ -273,7 +280,7 @@ def appointment_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_move": can_move(request.user) and appointment.can_become(Appointment.Status.CANCELLED),
             "can_reschedule": can_move(request.user) and appointment.has_upcoming_status,
             "can_attend": can_attend(request.user),
-            "has_started": appointment.scheduled_start <= timezone.now(),
+            "arrival": services.arrival_actions(appointment),
             "patient_panel": appointment_panel(appointment, request.user),
         },
     )
@@ -368,4 +375,7 @@ def _status_action(operation, done: str):
 
 check_in = _status_action(services.check_in, "Checked in {name}.")
 mark_no_show = _status_action(services.mark_no_show, "Marked {name} as did not attend.")
+# Same-day corrections of a mistaken check-in or did-not-attend (procedures.services.arrival says when).
+undo_check_in = _status_action(services.undo_check_in, "Undid the check-in of {name}.")
+undo_no_show = _status_action(services.undo_no_show, "Undid the did-not-attend mark of {name}.")
 confirm_attendance = _status_action(services.confirm_attendance, "{name} has confirmed they will come.")

@@ -7,6 +7,8 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from prepapp.admin_dates import SafeDateHierarchy
+from procedures.admin.shared import CleanText
 from procedures.models import Appointment
 
 from . import services
@@ -22,7 +24,7 @@ class ReminderRuleForm(forms.ModelForm):
 
 
 @admin.register(ReminderRule)
-class ReminderRuleAdmin(admin.ModelAdmin):
+class ReminderRuleAdmin(CleanText, admin.ModelAdmin):
     form = ReminderRuleForm
     list_display = ("stage", "when", "channel_list", "is_active", "procedure_type")
     list_filter = ("procedure_type", "is_active")
@@ -38,7 +40,7 @@ class ReminderRuleAdmin(admin.ModelAdmin):
 
 
 @admin.register(Reminder)
-class ReminderAdmin(admin.ModelAdmin):
+class ReminderAdmin(SafeDateHierarchy, admin.ModelAdmin):
     list_display = (
         "send_at",
         "patient",

@@ -7,12 +7,14 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
+from prepapp.admin_dates import SafeDateHierarchy
 from reminders.models import Reminder
 
 from .. import services
+from ..access import can_see_results
 from ..models import Appointment, ProcedureResult
 from .results import ProcedureResultInline
-from .shared import adopt, minutes
+from .shared import CleanText, adopt, minutes
 
 # Fixed once booked: time, room and length move only by rescheduling (`procedures.services`); the rest not at all.
 FIXED_AFTER_BOOKING = (
@@ -91,7 +93,7 @@ class AppointmentAdminForm(forms.ModelForm):
 
 
 @admin.register(Appointment)
-class AppointmentAdmin(SimpleHistoryAdmin):
+class AppointmentAdmin(CleanText, SafeDateHierarchy, SimpleHistoryAdmin):
     form = AppointmentAdminForm
     inlines = [ProcedureResultInline, ReminderInline]
     date_hierarchy = "scheduled_start"
@@ -106,6 +108,9 @@ class AppointmentAdmin(SimpleHistoryAdmin):
         "has_result",
     )
     list_filter = (ResultsPendingFilter, "status", "room", "radiologist", "procedure_type", "laterality", "discharge")
+    # What is derived from a result (its durations, whether there is one, the results-pending worklist) is shown
+    # only to those who may see results; schedulers see the booking alone (see get_list_display and the rest).
+    RESULT_COLUMNS = {"durations": "expected", "has_result": None}
     search_fields = ("patient__mrn", "patient__family_name", "patient__given_name", "referrer")
     list_select_related = ("patient", "room", "radiologist", "procedure_type", "result")
     autocomplete_fields = ("patient",)
@@ -127,6 +132,28 @@ class AppointmentAdmin(SimpleHistoryAdmin):
         ("Status", {"fields": ("status", "status_changed_at", "cancellation_reason", "created_by", "created_at")}),
     )
     STATUS_FIELDS = ("status", "status_changed_at", "cancellation_reason", "created_by", "created_at")
+
+    def get_list_display(self, request):
+        if can_see_results(request.user):
+            return self.list_display
+        shown = (self.RESULT_COLUMNS.get(name, name) for name in self.list_display)
+        return tuple(name for name in shown if name)
+
+    def get_list_filter(self, request):
+        if can_see_results(request.user):
+            return self.list_filter
+        return tuple(f for f in self.list_filter if f is not ResultsPendingFilter)
+
+    def lookup_allowed(self, lookup, value, request=None):
+        # Nor can they filter by it in the address (?result__isnull=False would say which have a result).
+        if lookup.split("__")[0] == "result" and not (request and can_see_results(request.user)):
+            return False
+        return super().lookup_allowed(lookup, value, request)
+
+    def get_list_select_related(self, request):
+        if can_see_results(request.user):
+            return self.list_select_related
+        return tuple(name for name in self.list_select_related if name != "result")
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
@@ -165,6 +192,10 @@ class AppointmentAdmin(SimpleHistoryAdmin):
     @admin.display(description="MRN", ordering="patient__mrn")
     def patient_mrn(self, obj: Appointment) -> str:
         return obj.patient.mrn
+
+    @admin.display(description="Expected", ordering="expected_duration")
+    def expected(self, obj: Appointment) -> str:
+        return minutes(obj.expected_duration)
 
     @admin.display(description="Expected / actual")
     def durations(self, obj: Appointment) -> str:

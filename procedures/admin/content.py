@@ -7,16 +7,17 @@ from simple_history.admin import SimpleHistoryAdmin
 from reminders.stages import Stage
 
 from ..models import FaqEntry, ProcedureType, Room
+from .shared import CleanText
 
 
 @admin.register(ProcedureType)
-class ProcedureTypeAdmin(admin.ModelAdmin):
+class ProcedureTypeAdmin(CleanText, admin.ModelAdmin):
     list_display = ("code", "name", "default_duration", "min_duration", "max_duration", "arrival_lead")
     search_fields = ("code", "name")
 
 
 @admin.register(Room)
-class RoomAdmin(admin.ModelAdmin):
+class RoomAdmin(CleanText, admin.ModelAdmin):
     list_display = ("name", "location", "is_active")
     list_filter = ("is_active",)
     search_fields = ("name", "location")
@@ -35,7 +36,7 @@ class FaqEntryForm(forms.ModelForm):
 
 
 @admin.register(FaqEntry)
-class FaqEntryAdmin(SimpleHistoryAdmin):
+class FaqEntryAdmin(CleanText, SimpleHistoryAdmin):
     form = FaqEntryForm
     list_display = ("question", "topic", "stage_list", "order", "is_active", "procedure_type")
     list_editable = ("order", "is_active")

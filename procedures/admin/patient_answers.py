@@ -3,12 +3,14 @@ staff close requests (and cancel) from /requests/, so the admin only shows them,
 
 from django.contrib import admin
 
+from prepapp.admin_dates import SafeDateHierarchy
+
 from ..models import PatientCall, PatientRequest, PreparationRead, SafetyAnswers
 from ..patient_page.services import log_call
-from .shared import AppointmentColumns, adopt
+from .shared import AppointmentColumns, CleanText, adopt
 
 
-class PatientAuthoredAdmin(AppointmentColumns, admin.ModelAdmin):
+class PatientAuthoredAdmin(SafeDateHierarchy, AppointmentColumns, admin.ModelAdmin):
     list_select_related = ("appointment__patient",)
     search_fields = ("appointment__patient__mrn", "appointment__patient__family_name")
 
@@ -44,7 +46,7 @@ class PatientRequestAdmin(PatientAuthoredAdmin):
 
 
 @admin.register(PatientCall)
-class PatientCallAdmin(AppointmentColumns, admin.ModelAdmin):
+class PatientCallAdmin(CleanText, AppointmentColumns, admin.ModelAdmin):
     list_display = ("called_at", "patient", "called_by", "note")
     list_select_related = ("appointment__patient", "called_by")
     readonly_fields = ("called_at", "called_by")

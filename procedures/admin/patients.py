@@ -5,11 +5,11 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from .. import services
 from ..models import Patient
-from .shared import adopt
+from .shared import CleanText, adopt
 
 
 @admin.register(Patient)
-class PatientAdmin(SimpleHistoryAdmin):
+class PatientAdmin(CleanText, SimpleHistoryAdmin):
     list_display = ("mrn", "family_name", "given_name", "date_of_birth", "preferred_channel", "reminders_opted_out")
     list_filter = ("preferred_channel", ("reminders_opt_out_at", admin.EmptyFieldListFilter))
     search_fields = ("mrn", "family_name", "given_name", "email")

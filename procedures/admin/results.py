@@ -3,11 +3,15 @@ both through `services.record_result`, which stamps who logged it and completes 
 
 from django import forms
 from django.contrib import admin
+from django.db.models import Q
 from simple_history.admin import SimpleHistoryAdmin
 
+from prepapp.admin_dates import SafeDateHierarchy
+
 from .. import services
+from ..access import is_radiologist, radiologists
 from ..models import ProcedureResult
-from .shared import AppointmentColumns, minutes
+from .shared import AppointmentColumns, CleanText, minutes
 
 
 class ProcedureResultForm(forms.ModelForm):
@@ -36,6 +40,23 @@ class ProcedureResultForm(forms.ModelForm):
             "complication_details",
         )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A new result starts with "performed by" set to the radiologist logging it (the field's initial value,
+        # see PerformedByRadiologists), which the blank instance's own None would otherwise hide.
+        performed_by = self.fields.get("performed_by")
+        if performed_by is None:
+            return
+        if self.instance.pk is None and not self.initial.get("performed_by"):
+            self.initial["performed_by"] = performed_by.initial
+        # A result logged before, naming someone no longer a radiologist, keeps that name until it is changed.
+        named = self.instance.performed_by_id
+        if named and not performed_by.queryset.filter(pk=named).exists():
+            model = performed_by.queryset.model
+            performed_by.queryset = model.objects.filter(
+                Q(pk__in=performed_by.queryset.values("pk")) | Q(pk=named)
+            ).order_by("last_name", "first_name")
+
 
 RESULT_FIELDSETS = (
     ("Procedure", {"fields": ("outcome", ("started_at", "ended_at"), "durations", "performed_by")}),
@@ -49,6 +70,18 @@ RESULT_FIELDSETS = (
 )
 
 
+class PerformedByRadiologists:
+    """ "Performed by" offers the radiologists only (`access.radiologists()`, plus whoever a logged result already
+    names), and starts as the radiologist logging the result."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "performed_by":
+            kwargs["queryset"] = radiologists()
+            if is_radiologist(request.user):
+                kwargs["initial"] = request.user.pk
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
 class ResultDisplayMixin:
     @admin.display(description="Expected / actual duration")
     def durations(self, obj: ProcedureResult) -> str:
@@ -57,7 +90,7 @@ class ResultDisplayMixin:
         return f"{minutes(expected)} expected / {minutes(actual)} actual"
 
 
-class ProcedureResultInline(ResultDisplayMixin, admin.StackedInline):
+class ProcedureResultInline(CleanText, PerformedByRadiologists, ResultDisplayMixin, admin.StackedInline):
     """The result on the appointment's page; the appointment admin saves it through the service."""
 
     model = ProcedureResult
@@ -71,7 +104,9 @@ class ProcedureResultInline(ResultDisplayMixin, admin.StackedInline):
 
 
 @admin.register(ProcedureResult)
-class ProcedureResultAdmin(AppointmentColumns, ResultDisplayMixin, SimpleHistoryAdmin):
+class ProcedureResultAdmin(
+    CleanText, SafeDateHierarchy, AppointmentColumns, PerformedByRadiologists, ResultDisplayMixin, SimpleHistoryAdmin
+):
     form = ProcedureResultForm
     fieldsets = ((None, {"fields": ("appointment",)}),) + RESULT_FIELDSETS
     readonly_fields = ("durations", "logged_by", "logged_at")
@@ -89,7 +124,13 @@ class ProcedureResultAdmin(AppointmentColumns, ResultDisplayMixin, SimpleHistory
         "performed_by",
         "logged_by",
     )
-    list_filter = ("outcome", "birads", "recommendation", "complications", "performed_by")
+    list_filter = (
+        "outcome",
+        "birads",
+        "recommendation",
+        "complications",
+        ("performed_by", admin.RelatedOnlyFieldListFilter),
+    )
     search_fields = ("appointment__patient__mrn", "appointment__patient__family_name", "report")
     list_select_related = ("appointment__patient", "appointment__procedure_type", "performed_by", "logged_by")
 

@@ -1,8 +1,23 @@
-"""What the admin pages share: columns for rows that belong to an appointment, and saving through a service."""
+"""What the admin pages share: the text rule, columns for rows that belong to an appointment, and saving through a
+service."""
 
+from django import forms
 from django.contrib import admin
 from django.db import models
 from django.utils import timezone
+
+from ..text import NoControlCharacters
+
+
+class CleanText:
+    """The admin's forms keep the text rule every other form keeps (procedures.text): no control characters, with
+    newlines allowed where the column holds several lines. A ModelAdmin or inline lists this first."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if isinstance(field, forms.CharField) and not any(isinstance(v, NoControlCharacters) for v in field.validators):
+            field.validators.append(NoControlCharacters(multiline=isinstance(db_field, models.TextField)))
+        return field
 
 
 def minutes(value) -> str:

@@ -4,6 +4,7 @@ from django import forms
 
 from ..models import PatientRequest, SafetyAnswers
 from ..models.patient_answers import SafetyQuestion
+from ..text import CleanCharField
 
 
 def _question_field(question: SafetyQuestion) -> forms.ChoiceField:
@@ -19,17 +20,24 @@ def _question_field(question: SafetyQuestion) -> forms.ChoiceField:
 class SafetyQuestionsForm(forms.Form):
     """The questions the radiologist needs answered before the day, from `SafetyAnswers.QUESTIONS`, then a note."""
 
-    note = forms.CharField(
-        label="Anything else you want us to know (optional)",
-        required=False,
-        max_length=500,
-        widget=forms.Textarea(attrs={"rows": 3}),
+    note = CleanCharField(
+        label="Anything else you want us to know (optional)", required=False, max_length=500, multiline=True
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         questions = {q.field: _question_field(q) for q in SafetyAnswers.QUESTIONS}
         self.fields = {**questions, **self.fields}  # the questions first, in their order; the note last
+
+    def problem(self) -> str:
+        """The sentence above the form: what is wrong, pointing at the fields that say more."""
+        return _problem(
+            self,
+            {"note"},
+            choices="Please answer every question below.",
+            text="Please check the note below.",
+            both="Please answer every question below, and check the note.",
+        )
 
     @staticmethod
     def initial_from(answers: SafetyAnswers | None) -> dict:
@@ -48,16 +56,49 @@ class ChangeRequestForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": "Please choose one."},
     )
-    message = forms.CharField(
+    message = CleanCharField(
         label="Message to the clinic (optional)",
         help_text="For example, days or times that suit you, or why you need to change.",
         required=False,
         max_length=1000,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        multiline=True,
     )
+
+    def problem(self) -> str:
+        return _problem(
+            self,
+            {"message"},
+            choices="Please choose whether to change the time or cancel.",
+            text="Please check your message below.",
+            both="Please choose whether to change the time or cancel, and check your message below.",
+        )
 
 
 class PreparationReadForm(forms.Form):
     """Carries the hash of the content the page showed, so the read records exactly that version."""
 
-    content_hash = forms.CharField(max_length=64, widget=forms.HiddenInput)
+    content_hash = CleanCharField(max_length=64, widget=forms.HiddenInput)
+
+
+def _problem(form: forms.Form, text_fields: set[str], *, choices: str, text: str, both: str) -> str:
+    """One sentence for an invalid form: about the choices, the typed text, or both."""
+    wrong = set(form.errors)
+    if not wrong & text_fields:
+        return choices
+    return text if wrong <= text_fields else both
+
+
+# --- Staff: what they type about a request or a call (the forms sit on the requests page, the call list and the
+# appointment page; one that does not validate comes back on a page of its own, keeping what was typed).
+
+
+class RequestDoneForm(forms.Form):
+    note = CleanCharField(label="Note (optional)", required=False, max_length=200)
+
+
+class RequestCancelForm(forms.Form):
+    reason = CleanCharField(label="Reason", required=False, max_length=200)
+
+
+class CallNoteForm(forms.Form):
+    note = CleanCharField(label="What was agreed", required=False, max_length=300)

@@ -98,7 +98,7 @@ def answer_safety_questions(appointment: Appointment, *, note: str = "", **answe
     if set(answers) != set(SafetyAnswers.QUESTION_FIELDS):
         raise TypeError(f"Answer exactly the questions {', '.join(SafetyAnswers.QUESTION_FIELDS)}")
     current = _open_for_patient(appointment)
-    given = SafetyAnswers(appointment=current, note=(note or "").strip()[:500], **answers)
+    given = SafetyAnswers(appointment=current, note=(note or "").strip(), **answers)
     given.full_clean(exclude=["appointment"])
     latest = SafetyAnswers.objects.filter(appointment=current).first()
     if latest and latest.same_answers_as(given) and timezone.now() - latest.answered_at < SAME_ANSWERS_WINDOW:
@@ -117,7 +117,7 @@ def request_change(appointment: Appointment, *, kind: str, message: str = "") ->
     waiting = PatientRequest.objects.awaiting_staff().filter(appointment=current).first()
     if waiting:
         return waiting, False
-    request = PatientRequest(appointment=current, kind=kind, message=(message or "").strip()[:1000])
+    request = PatientRequest(appointment=current, kind=kind, message=(message or "").strip())
     request.full_clean(exclude=["appointment"])
     request.save()
     return request, True
@@ -135,7 +135,7 @@ def close_request(request: PatientRequest, *, by: AbstractBaseUser | None, note:
     current.status = PatientRequest.Status.DONE
     current.handled_by = by
     current.handled_at = timezone.now()
-    current.handled_note = (note or "").strip()[:200]
+    current.handled_note = (note or "").strip()
     current.save(update_fields=["status", "handled_by", "handled_at", "handled_note"])
     return current
 
@@ -146,10 +146,10 @@ def cancel_as_requested(request: PatientRequest, *, by: AbstractBaseUser | None,
     together or not at all. BookingError, as from cancel_appointment, if it cannot be cancelled."""
     current = PatientRequest.objects.select_for_update().select_related("appointment").get(pk=request.pk)
     reason = (reason or "").strip() or "The patient asked to cancel from their page."
-    cancel_appointment(current.appointment, reason=reason[:200], by=by)
+    cancel_appointment(current.appointment, reason=reason, by=by)
     return close_request(current, by=by, note="Cancelled the appointment.")
 
 
 def log_call(appointment: Appointment, *, by: AbstractBaseUser | None, note: str = "") -> PatientCall:
     """Staff called the patient: this takes the appointment off the call list until the patient answers again."""
-    return PatientCall.objects.create(appointment=appointment, called_by=by, note=(note or "").strip()[:300])
+    return PatientCall.objects.create(appointment=appointment, called_by=by, note=(note or "").strip())

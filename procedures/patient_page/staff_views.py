@@ -7,8 +7,8 @@ show comes from `.selectors`.
 """
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
@@ -16,15 +16,35 @@ from django.views.decorators.http import require_GET, require_POST
 from ..access import ATTEND, MOVE, can_attend, can_move, staff_required
 from ..models import Appointment, PatientRequest
 from ..services import BookingError
+from .forms import CallNoteForm, RequestCancelForm, RequestDoneForm
 from .selectors import CALL_LIST_DAYS, call_list, recently_done, waiting_requests
 from .services import cancel_as_requested, close_request, log_call
 
 
-def _back(request: HttpRequest, default: str) -> HttpResponse:
+def _next(request: HttpRequest, default: str) -> str:
+    """Where the form was (the posted `next`), if it is a path on this site; otherwise `default`."""
     target = request.POST.get("next", "")
     hosts = {request.get_host()}
-    safe = url_has_allowed_host_and_scheme(target, allowed_hosts=hosts, require_https=request.is_secure())
-    return redirect(target if safe else default)
+    safe = target.startswith("/") and url_has_allowed_host_and_scheme(
+        target, allowed_hosts=hosts, require_https=request.is_secure()
+    )
+    return target if safe else default
+
+
+def _back(request: HttpRequest, default: str) -> HttpResponse:
+    # Not redirect(): it would try a `next` such as "calls" as a URL name, and fail.
+    return HttpResponseRedirect(_next(request, default))
+
+
+def _fix(request: HttpRequest, form, *, title: str, button: str, default: str) -> HttpResponse:
+    """What staff typed did not validate: the form again on a page of its own, with what they typed and why."""
+    back = _next(request, default)
+    return render(
+        request,
+        "patient/staff/fix_form.html",
+        {"form": form, "title": title, "button": button, "action": request.path, "next": back},
+        status=400,
+    )
 
 
 @require_GET
@@ -47,7 +67,17 @@ def requests_list(request: HttpRequest) -> HttpResponse:
 @staff_required(*ATTEND)
 def request_done(request: HttpRequest, pk: int) -> HttpResponse:
     patient_request = get_object_or_404(PatientRequest.objects.select_related("appointment__patient"), pk=pk)
-    close_request(patient_request, by=request.user, note=request.POST.get("note", ""))
+    form = RequestDoneForm(request.POST)
+    if not form.is_valid():
+        name = patient_request.appointment.patient.full_name
+        return _fix(
+            request,
+            form,
+            title=f"Mark {name}'s request as dealt with",
+            button="Mark as dealt with",
+            default=reverse("procedures:requests"),
+        )
+    close_request(patient_request, by=request.user, note=form.cleaned_data["note"])
     messages.success(request, f"{patient_request.appointment.patient.full_name}'s request is marked as dealt with.")
     return _back(request, reverse("procedures:requests"))
 
@@ -58,8 +88,17 @@ def request_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     """Cancel as the patient asked, through the booking service, and close the request: both or neither."""
     patient_request = get_object_or_404(PatientRequest.objects.select_related("appointment__patient"), pk=pk)
     name = patient_request.appointment.patient.full_name
+    form = RequestCancelForm(request.POST)
+    if not form.is_valid():
+        return _fix(
+            request,
+            form,
+            title=f"Cancel {name}'s appointment as asked",
+            button="Cancel the appointment",
+            default=reverse("procedures:requests"),
+        )
     try:
-        cancel_as_requested(patient_request, by=request.user, reason=request.POST.get("reason", ""))
+        cancel_as_requested(patient_request, by=request.user, reason=form.cleaned_data["reason"])
     except BookingError as exc:
         messages.error(request, f"{name}: {exc}")
     else:
@@ -83,6 +122,15 @@ def calls(request: HttpRequest) -> HttpResponse:
 @staff_required(*ATTEND)
 def log_patient_call(request: HttpRequest, pk: int) -> HttpResponse:
     appointment = get_object_or_404(Appointment.objects.select_related("patient"), pk=pk)
-    log_call(appointment, by=request.user, note=request.POST.get("note", ""))
+    form = CallNoteForm(request.POST)
+    if not form.is_valid():
+        return _fix(
+            request,
+            form,
+            title=f"Log a call to {appointment.patient.full_name}",
+            button="Log the call",
+            default=reverse("procedures:appointment", args=[appointment.pk]),
+        )
+    log_call(appointment, by=request.user, note=form.cleaned_data["note"])
     messages.success(request, f"Logged a call to {appointment.patient.full_name}.")
     return _back(request, reverse("procedures:appointment", args=[appointment.pk]))

@@ -134,7 +134,7 @@ def safety(request: HttpRequest, token: str) -> HttpResponse:
     appointment = appointment_for(token)
     form = SafetyQuestionsForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Please answer every question below.", "safety")
+        messages.error(request, form.problem(), "safety")
         return _render_page(request, token, appointment, safety_form=form, status=400)
     try:
         answers, _ = answer_safety_questions(appointment, **form.cleaned_data)
@@ -177,7 +177,7 @@ def change(request: HttpRequest, token: str) -> HttpResponse:
     appointment = appointment_for(token)
     form = ChangeRequestForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Please choose whether to change the time or cancel.", "change")
+        messages.error(request, form.problem(), "change")
         return _render_page(request, token, appointment, change_form=form, status=400)
     try:
         _, new = request_change(appointment, **form.cleaned_data)
