@@ -1,11 +1,13 @@
 """Settings, all from the environment (see README). Defaults run on one machine; production must say more."""
 
+import math
 import os
 import tempfile
 from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -13,14 +15,17 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
-DEBUG = env.bool("DEBUG", default=True)
+# Off unless set: a deploy that forgets it runs as production, never in debug mode with the development key.
+# `make run`, `make test` and pytest (pyproject's [tool.pytest.ini_options] env) set DEBUG=true.
+DEBUG = env.bool("DEBUG", default=False)
 
 _DEV_SECRET_KEY = "django-insecure-dev-only-key-never-use-in-production"
 SECRET_KEY = env("SECRET_KEY", default=_DEV_SECRET_KEY if DEBUG else "")
 if not DEBUG and (not SECRET_KEY or SECRET_KEY == _DEV_SECRET_KEY or len(SECRET_KEY) < 50):
     raise ImproperlyConfigured(
         "DEBUG is off, so SECRET_KEY must be set to a long random value (50+ characters), "
-        'for example: python -c "import secrets; print(secrets.token_urlsafe(64))"'
+        'for example: python -c "import secrets; print(secrets.token_urlsafe(64))". '
+        "On a development machine, set DEBUG=true instead (make run does)."
     )
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
@@ -39,6 +44,7 @@ INSTALLED_APPS = [
     "phonenumber_field",
     "simple_history",
     "axes",
+    "csp",
     "procedures",
     "reminders",
 ]
@@ -46,6 +52,10 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Below whitenoise, so static files go without them: the Content-Security-Policy, then Permissions-Policy and
+    # Cache-Control: no-store on every page (prepapp/middleware.py), error pages and the CSRF failure page included.
+    "csp.middleware.CSPMiddleware",
+    "prepapp.middleware.PrivatePagesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -119,6 +129,12 @@ CLINIC_PHONE = env("CLINIC_PHONE", default="+44 20 7946 0000")
 CLINIC_OPENING_HOURS = env("CLINIC_OPENING_HOURS", default="Mon-Fri 08:00-18:00")
 # The step between the start times offered for booking, and the rows of the day grid's free cells.
 SLOT_STEP_MINUTES = env.int("SLOT_STEP_MINUTES", default=15)
+# Clock rules: how far ahead a booking or move may go; when check-in opens on the day (minutes before the start);
+# how long a logged procedure may last; the oldest date of birth accepted, in years before today.
+BOOKING_HORIZON_DAYS = env.int("BOOKING_HORIZON_DAYS", default=365)
+CHECK_IN_OPENS_MINUTES = env.int("CHECK_IN_OPENS_MINUTES", default=120)
+RESULT_MAX_HOURS = env.int("RESULT_MAX_HOURS", default=4)
+PATIENT_MAX_AGE_YEARS = env.int("PATIENT_MAX_AGE_YEARS", default=120)
 
 PHONENUMBER_DEFAULT_REGION = env("PHONENUMBER_DEFAULT_REGION", default="GB")
 
@@ -216,8 +232,19 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=1000)
 # A lost broker connection must not kill a send half-way: the outbox row, not the broker, says what is left.
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
+# A send past the soft limit (80% of the hard one) gets SoftTimeLimitExceeded inside it and is recorded on its row as
+# a transient failure, retried with backoff; the hard limit kills the pool process. The mail server's and the SMS
+# provider's timeouts must end a hung connection first, so they stay below the soft limit.
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=120)
-CELERY_TASK_SOFT_TIME_LIMIT = max(1, CELERY_TASK_TIME_LIMIT - 30)
+CELERY_TASK_SOFT_TIME_LIMIT = round(CELERY_TASK_TIME_LIMIT * 0.8, 1)
+if CELERY_TASK_SOFT_TIME_LIMIT <= max(EMAIL_TIMEOUT, SMS_HTTP_TIMEOUT):
+    raise ImproperlyConfigured(
+        f"CELERY_TASK_TIME_LIMIT={CELERY_TASK_TIME_LIMIT} gives a send {CELERY_TASK_SOFT_TIME_LIMIT:g} s (80%) before "
+        f"its soft time limit, which must be longer than EMAIL_TIMEOUT ({EMAIL_TIMEOUT:g} s) and SMS_HTTP_TIMEOUT "
+        f"({SMS_HTTP_TIMEOUT:g} s), so that a hung mail server or SMS provider fails the send (to be retried) before "
+        f"Celery stops it: set CELERY_TASK_TIME_LIMIT to {math.floor(max(EMAIL_TIMEOUT, SMS_HTTP_TIMEOUT) / 0.8) + 1} "
+        "or more, or lower the timeouts."
+    )
 if REMINDER_LEASE_SECONDS <= CELERY_TASK_TIME_LIMIT:
     raise ImproperlyConfigured(
         "REMINDER_LEASE_SECONDS must be longer than CELERY_TASK_TIME_LIMIT, or a slow send could be sent twice."
@@ -233,6 +260,48 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
+# A staff sign-in lasts a working day from when it was made, and ends when the browser closes.
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=10 * 60 * 60)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# A form posted with an expired or missing CSRF cookie gets a page saying to go back and reload, not Django's bare 403.
+CSRF_FAILURE_VIEW = "prepapp.errors.csrf_failure"
+# django-csp: scripts and styles only from our own static files (no inline code, no inline style attributes), no
+# plugins, no framing, forms posting only here. Bootstrap's CSS draws its icons from data: images.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    },
+}
+# Browser features no page here uses, switched off for every page (prepapp/middleware.py writes the header).
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+    )
+}
 if not DEBUG:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     SESSION_COOKIE_SECURE = True

@@ -1,9 +1,14 @@
 """Celery tasks: thin, safe to run twice. Time lives in the database, so no task here takes an ETA."""
 
+import logging
+
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
 
 from . import services
 from .queueing import SEND_TASK
+
+log = logging.getLogger(__name__)
 
 
 @shared_task(name="reminders.tasks.dispatch_due", ignore_result=True)
@@ -13,5 +18,11 @@ def dispatch_due() -> int:
 
 @shared_task(name=SEND_TASK, ignore_result=True)
 def send(reminder_id: int) -> str | None:
-    reminder = services.send_reminder(reminder_id)
+    """Send one reminder. The soft time limit is never raised out of here: send_reminder records it on the row as a
+    transient failure; hit anywhere else (reading the row, recording the outcome), the row's lease brings it back."""
+    try:
+        reminder = services.send_reminder(reminder_id)
+    except SoftTimeLimitExceeded:
+        log.warning("Reminder %s: the soft time limit was reached; its lease will bring it back.", reminder_id)
+        return None
     return reminder.status if reminder else None

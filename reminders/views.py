@@ -18,8 +18,10 @@ EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 
 
 def _signed(request: HttpRequest) -> bool:
+    """Whether the provider signed this request. Anything malformed (no header, a header that is not ASCII, a body
+    that is not a form) is simply not signed: a 403, never a 500."""
     params = {key: request.POST.get(key, "") for key in request.POST}
-    return valid_webhook_signature(request.build_absolute_uri(), params, request.headers.get("X-Twilio-Signature", ""))
+    return valid_webhook_signature(request.build_absolute_uri(), params, request.headers.get("X-Twilio-Signature"))
 
 
 @csrf_exempt

@@ -104,5 +104,4 @@ def badges_html(flags: list[Flag], *, compact: bool = False) -> SafeString:
         '<span class="badge patient-flag flag-{} {}" title="{}">{}</span>',
         ((f.code, BADGE_CLASS[f.level], f.title, f.label) for f in flags),
     )
-    style = mark_safe(' style="white-space: normal;"') if compact else ""
-    return format_html('<span class="patient-flags"{}>{}</span>', style, badges)
+    return format_html('<span class="patient-flags">{}</span>', badges)

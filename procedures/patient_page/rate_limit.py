@@ -28,18 +28,22 @@ def rate_limited(view):
     @wraps(view)
     def wrapped(request: HttpRequest, *args, **kwargs):
         window = settings.PATIENT_PAGE_RATE_WINDOW
-        key = f"patient-page:{client_address(request)}:{int(timezone.now().timestamp()) // window}"
+        now = int(timezone.now().timestamp())
+        key = f"patient-page:{client_address(request)}:{now // window}"
         try:
             cache.add(key, 0, timeout=window)
             hits = cache.incr(key)
         except Exception:  # noqa: BLE001 - a cache outage must not lock patients out of their page
             hits = 0
         if hits > settings.PATIENT_PAGE_RATE_LIMIT:
-            return HttpResponse(
+            response = HttpResponse(
                 "Too many requests from your address. Please wait a few minutes and try again.",
                 status=429,
                 content_type="text/plain; charset=utf-8",
             )
+            # The window is fixed, so the count starts again when it ends.
+            response["Retry-After"] = str(window - now % window)
+            return response
         return view(request, *args, **kwargs)
 
     return wrapped

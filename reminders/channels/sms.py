@@ -124,11 +124,19 @@ def webhook_signature(url: str, params: dict[str, str], token: str) -> str:
     return base64.b64encode(hmac.new(token.encode(), data.encode(), hashlib.sha1).digest()).decode()
 
 
-def valid_webhook_signature(url: str, params: dict[str, str], signature: str) -> bool:
+def valid_webhook_signature(url: str, params: dict[str, str], signature: str | None) -> bool:
+    """Whether `signature` (the X-Twilio-Signature header; None when missing) signs this request. Compared as bytes
+    in constant time; a header that is missing, empty or not ASCII (so not base64) signs nothing."""
     token = settings.SMS_HTTP_AUTH_TOKEN
     if not token:
         return settings.DEBUG  # only a development machine accepts unsigned webhooks
-    return hmac.compare_digest(webhook_signature(url, params, token), signature or "")
+    if not signature:
+        return False
+    try:
+        given = signature.encode("ascii")
+    except UnicodeEncodeError:
+        return False
+    return hmac.compare_digest(webhook_signature(url, params, token).encode("ascii"), given)
 
 
 @lru_cache(maxsize=4)

@@ -8,6 +8,8 @@ The rules the field learned the hard way:
   it, a slow one is never sent again while still running.
 - Transient failures back off exponentially up to REMINDER_MAX_ATTEMPTS; permanent ones fail at once; a row whose
   appointment has begun is skipped; a text due in the quiet hours waits for their end.
+- A send still running at Celery's soft time limit is a transient failure too, recorded on its row; the task
+  returns normally, so the pool process lives on.
 - Reminder bookkeeping never writes the appointment: its status belongs to the booking services.
 """
 
@@ -18,6 +20,7 @@ import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
@@ -25,7 +28,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from .. import content, queueing
-from ..channels import SendError, channel_for
+from ..channels import SendError, TransientSendError, channel_for
 from ..models import Reminder
 from ..stages import Stage
 from .scheduling import moved_to
@@ -134,6 +137,16 @@ def send_reminder(reminder_id: int, *, now: datetime | None = None) -> Reminder 
         return _reloaded(reminder)
     try:
         message = content.render(reminder)
+    except SoftTimeLimitExceeded:
+        # Not the message's fault: give the row back to the dispatch, to be tried again after the usual wait.
+        Reminder.objects.still_to_go().filter(pk=reminder.pk).update(
+            status=Reminder.Status.PENDING,
+            send_at=now + timedelta(seconds=settings.REMINDER_RETRY_BASE_SECONDS),
+            claim_token=None,
+            lease_until=None,
+            last_error=_over_time(),
+        )
+        return _reloaded(reminder)
     except content.ContentError as exc:
         _close(reminder, Reminder.Status.FAILED, str(exc))
         return _reloaded(reminder)
@@ -166,6 +179,10 @@ def send_reminder(reminder_id: int, *, now: datetime | None = None) -> Reminder 
     reminder.subject, reminder.body, reminder.body_html = message.subject, message.text, message.html
     try:
         provider_id = channel.deliver(reminder, message, to)
+    except SoftTimeLimitExceeded:
+        # Celery's soft time limit, raised inside a send that hung: a transient failure like a timeout, recorded
+        # here so that the task returns normally and the pool process carries on.
+        _record_failure(reminder, token, TransientSendError(_over_time()), attempts, now)
     except Exception as exc:  # noqa: BLE001 - transient, or a fault we cannot classify: retry, but not forever
         _record_failure(reminder, token, exc, attempts, now)
     else:
@@ -193,6 +210,10 @@ def _record_failure(reminder: Reminder, token: uuid.UUID, exc: Exception, attemp
     else:
         backoff = timedelta(seconds=settings.REMINDER_RETRY_BASE_SECONDS * 2 ** (attempts - 1))
         _finish(reminder, token, status=Reminder.Status.PENDING, send_at=now + backoff, last_error=error)
+
+
+def _over_time() -> str:
+    return f"The send took longer than the task's soft time limit ({settings.CELERY_TASK_SOFT_TIME_LIMIT:g} s)."
 
 
 def _close(reminder: Reminder, status: str, reason: str) -> None:

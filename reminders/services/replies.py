@@ -24,6 +24,9 @@ STOP_PHRASE = re.compile(
     re.IGNORECASE,
 )
 UNDELIVERED = ("failed", "undelivered")
+# The provider's last word on a text: a late or repeated report of an earlier step ("sent" after "delivered": the
+# provider retries, and reports can cross) never replaces it.
+FINAL = ("delivered", "undelivered", "failed", "read")
 
 
 def asks_to_stop(body: str) -> bool:
@@ -33,21 +36,27 @@ def asks_to_stop(body: str) -> bool:
 
 def record_delivery_report(*, provider_message_id: str, status: str, error_code: str = "") -> int:
     """The provider's word on a text it accepted: kept on the reminder, with why when it did not arrive. Returns
-    how many reminders it concerned (none for a message we do not know)."""
+    how many reminders it changed: none for a message we do not know, for a report already recorded (the provider
+    posts again when our answer is slow), or for an earlier step reported after the final one."""
+    status = status[:32]
     if not (provider_message_id and status):
         return 0
-    fields = {"delivery_status": status[:32]}
+    fields = {"delivery_status": status}
     if status in UNDELIVERED:
         fields["last_error"] = f"The provider reports the text {status} (code {error_code or '?'})."
-    return Reminder.objects.filter(provider_message_id=provider_message_id).update(**fields)
+    texts = Reminder.objects.filter(provider_message_id=provider_message_id).exclude(delivery_status=status)
+    if status not in FINAL:
+        texts = texts.exclude(delivery_status__in=FINAL)
+    return texts.update(**fields)
 
 
 def opt_out_by_number(number_text: str) -> int:
-    """A STOP from `number_text` opts out every patient with that mobile; returns how many."""
-    patients = _patients_with_mobile(number_text)
+    """A STOP from `number_text` opts out every patient with that mobile who has not opted out already; returns
+    how many. The same reply posted again (the provider retries) opts nobody out twice and keeps the first time."""
+    patients = [p for p in _patients_with_mobile(number_text) if p.reminders_opt_out_at is None]
     for patient in patients:
         opt_out(patient)
-    log.info("STOP reply from a number matching %d patient(s).", len(patients))
+    log.info("STOP reply from a number matching %d patient(s) not yet opted out.", len(patients))
     return len(patients)
 
 

@@ -194,6 +194,70 @@ def test_a_scheduler_cannot_see_or_log_results(client, scheduler):
     assert "probable papilloma" not in appointment_page.content.decode()
 
 
+def test_schedulers_see_no_result_data_in_the_appointment_admin(client, scheduler, radiologist):
+    ProcedureResultFactory(appointment__expected_duration=45)  # a 40-minute procedure
+    AppointmentFactory(expected_duration=60)
+    changelist = _admin_url(Appointment, "changelist")
+
+    client.force_login(scheduler)
+    page = client.get(changelist)
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert "45 min" in text and "60 min" in text  # the booking's own length
+    for derived in ("40 min", "Expected / actual", "Results pending", "Result logged", "column-has_result"):
+        assert derived not in text, derived
+    assert [spec.title for spec in page.context["cl"].filter_specs if spec.title == "result"] == []
+    for probe in ({"result": "logged"}, {"result__outcome": "performed"}, {"result__isnull": "False"}):
+        refused = client.get(changelist, probe)
+        assert refused.status_code in (302, 400), probe  # bad filter: the admin's error flag, or refused outright
+        assert "40 min" not in refused.content.decode()
+
+    client.force_login(radiologist)
+    text = client.get(changelist).content.decode()
+    assert "45 min / 40 min" in text and "Results pending" in text and "column-has_result" in text
+
+
+def test_performed_by_offers_radiologists_only_and_defaults_to_the_one_logging(
+    client, radiologist, scheduler, superuser
+):
+    colleague = RadiologistFactory(first_name="Maria", last_name="Lindqvist")
+    RadiologistFactory(first_name="Retired", last_name="Radiologist", is_active=False)
+    appointment = AppointmentFactory(scheduled_start=next_clinic_day(days_ahead=-1), status="checked_in")
+
+    client.force_login(radiologist)
+    form = client.get(_admin_url(ProcedureResult, "add")).context["adminform"].form
+    assert list(form.fields["performed_by"].queryset) == [colleague, radiologist]  # by family name
+    assert form["performed_by"].value() == radiologist.pk
+    inline = client.get(_admin_url(Appointment, "change", appointment.pk)).context["inline_admin_formsets"][0]
+    empty = inline.formset.empty_form  # the result form "Add another result" shows
+    assert list(empty.fields["performed_by"].queryset) == [colleague, radiologist]
+    assert empty["performed_by"].value() == radiologist.pk
+    response = client.post(
+        _admin_url(ProcedureResult, "add"),
+        {
+            "appointment": appointment.pk,
+            "outcome": "no_discharge",
+            "complications": "none",
+            "performed_by": scheduler.pk,
+        },
+    )
+    assert response.status_code == 200  # not a radiologist: refused
+    assert "Select a valid choice" in response.content.decode()
+
+    client.force_login(superuser)  # not a radiologist: nobody chosen for them
+    form = client.get(_admin_url(ProcedureResult, "add")).context["adminform"].form
+    assert form["performed_by"].value() is None
+    assert superuser not in form.fields["performed_by"].queryset
+
+
+def test_a_result_naming_someone_no_longer_a_radiologist_keeps_the_name(client, radiologist, scheduler):
+    result = ProcedureResultFactory(performed_by=scheduler)
+    client.force_login(radiologist)
+    form = client.get(_admin_url(ProcedureResult, "change", result.pk)).context["adminform"].form
+    assert form["performed_by"].value() == scheduler.pk
+    assert set(form.fields["performed_by"].queryset) == {radiologist, scheduler}
+
+
 def test_a_scheduler_can_book_in_the_admin_but_not_delete(client, scheduler):
     client.force_login(scheduler)
     assert client.get(_admin_url(Appointment, "add")).status_code == 200
@@ -287,12 +351,13 @@ def test_the_results_pending_filter_is_the_radiologists_worklist(client, radiolo
 def test_the_check_in_action_moves_status_through_the_service_and_reports_refusals(client, superuser):
     waiting = AppointmentFactory(scheduled_start=next_clinic_day(days_ahead=1))
     gone = AppointmentFactory(status=Appointment.Status.CANCELLED, cancellation_reason="Moved away")
-    client.force_login(superuser)
-    response = client.post(
-        _admin_url(Appointment, "changelist"),
-        {"action": "check_in_selected", "_selected_action": [waiting.pk, gone.pk]},
-        follow=True,
-    )
+    with time_machine.travel(waiting.scheduled_start - timedelta(minutes=15)):  # check-in opens on the day
+        client.force_login(superuser)
+        response = client.post(
+            _admin_url(Appointment, "changelist"),
+            {"action": "check_in_selected", "_selected_action": [waiting.pk, gone.pk]},
+            follow=True,
+        )
     text = response.content.decode()
     assert "1 appointment(s) checked in." in text
     assert "cannot be checked in" in text

@@ -1,5 +1,6 @@
-"""Settings read from the environment: production refuses to start unsafe, time is the clinic's, SQLite is set up for
-web, worker and beat sharing one file, and the opening hours are read or refused with a helpful sentence.
+"""Settings read from the environment: DEBUG is off unless set, production refuses to start unsafe, the task time
+limits leave the mail and SMS timeouts room, time is the clinic's, SQLite is set up for web, worker and beat sharing
+one file, and the opening hours are read or refused with a helpful sentence.
 
 Settings are read once per process, so the environment-dependent ones are checked in a fresh `python` each time,
 with an explicit environment and a throwaway SQLite file."""
@@ -24,12 +25,17 @@ BASE_DIR = Path(settings.BASE_DIR)
 REFUSAL = "DEBUG is off, so SECRET_KEY must be set to a long random value (50+ characters)"
 
 
+TIME_SETTINGS = ("CELERY_TASK_TIME_LIMIT", "EMAIL_TIMEOUT", "SMS_HTTP_TIMEOUT", "REMINDER_LEASE_SECONDS")
+
+
 @pytest.fixture
 def clean_env(tmp_path):
-    """The environment of a fresh process: no SECRET_KEY, development DEBUG, a database of its own."""
+    """The environment of a fresh development process (DEBUG=true, as `make run` sets it): no SECRET_KEY, the
+    default time limits, a database of its own."""
     env = os.environ.copy()
-    for name in ("SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "CLINIC_TIME_ZONE", "DJANGO_SETTINGS_MODULE"):
+    for name in ("SECRET_KEY", "ALLOWED_HOSTS", "CLINIC_TIME_ZONE", "DJANGO_SETTINGS_MODULE", *TIME_SETTINGS):
         env.pop(name, None)
+    env["DEBUG"] = "true"
     env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'x.sqlite3'}"
     return env
 
@@ -63,7 +69,34 @@ def _dotenv_sets(name: str) -> bool:
     return dotenv.exists() and any(line.strip().startswith(f"{name}=") for line in dotenv.read_text().splitlines())
 
 
-# Production refuses to start without a real SECRET_KEY
+# DEBUG is off unless set; production refuses to start without a real SECRET_KEY
+
+
+def test_debug_is_off_unless_set(clean_env):
+    if _dotenv_sets("DEBUG"):
+        pytest.skip(".env sets DEBUG")
+    env = {k: v for k, v in clean_env.items() if k != "DEBUG"} | {"SECRET_KEY": secrets.token_urlsafe(48)}
+    code = "from django.conf import settings; print(settings.DEBUG, settings.SECURE_SSL_REDIRECT)"
+    done = run_python(env, code)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["False", "True"]
+
+
+def test_without_debug_or_a_secret_key_it_refuses_to_start_and_says_what_to_do(clean_env):
+    if _dotenv_sets("SECRET_KEY") or _dotenv_sets("DEBUG"):
+        pytest.skip(".env sets SECRET_KEY or DEBUG")
+    env = {k: v for k, v in clean_env.items() if k != "DEBUG"}
+    done = run_manage(env, "check")
+    assert done.returncode != 0
+    assert REFUSAL in done.stderr
+    assert "On a development machine, set DEBUG=true instead (make run does)." in done.stderr
+
+
+def test_the_commands_that_develop_and_test_set_debug():
+    makefile = (BASE_DIR / "Makefile").read_text()
+    assert "run test: export DEBUG ?= true" in makefile
+    assert "export DEBUG=true" in (BASE_DIR / ".ci" / "run").read_text()
+    assert os.environ["DEBUG"] == "true"  # pytest-env, from pyproject.toml: a bare `pytest` too
 
 
 def test_production_without_a_secret_key_refuses_to_start_and_says_why(clean_env):
@@ -105,6 +138,44 @@ def test_production_with_a_long_secret_key_passes_the_deployment_checks(clean_en
     done = run_manage(env, "check", "--deploy", "--fail-level", "WARNING")
     assert done.returncode == 0, done.stdout + done.stderr
     assert "System check identified no issues" in done.stdout
+
+
+# Task time limits: the soft limit leaves the mail and SMS timeouts room
+
+
+def test_the_soft_time_limit_is_four_fifths_of_the_hard_one_and_outlasts_the_timeouts(clean_env):
+    code = (
+        "from django.conf import settings as s; "
+        "print(s.CELERY_TASK_TIME_LIMIT, s.CELERY_TASK_SOFT_TIME_LIMIT, s.EMAIL_TIMEOUT, s.SMS_HTTP_TIMEOUT)"
+    )
+    done = run_python(clean_env, code)
+    assert done.returncode == 0, done.stderr
+    hard, soft, email, sms = (float(n) for n in done.stdout.split())
+    assert (hard, soft) == (120, 96)
+    assert soft > max(email, sms)
+
+    done = run_python(clean_env | {"CELERY_TASK_TIME_LIMIT": "20", "EMAIL_TIMEOUT": "5"}, code)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split()[:2] == ["20", "16.0"]  # not 20 - 30, floored at 1 s, as it was
+
+
+def test_settings_refuse_a_soft_limit_shorter_than_the_email_timeout(clean_env):
+    done = run_python(clean_env | {"CELERY_TASK_TIME_LIMIT": "20"}, "print('started')")
+    assert done.returncode != 0
+    assert "started" not in done.stdout
+    assert (
+        "CELERY_TASK_TIME_LIMIT=20 gives a send 16 s (80%) before its soft time limit, which must be longer than "
+        "EMAIL_TIMEOUT (30 s) and SMS_HTTP_TIMEOUT (10 s), so that a hung mail server or SMS provider fails the send "
+        "(to be retried) before Celery stops it: set CELERY_TASK_TIME_LIMIT to 38 or more, or lower the timeouts."
+    ) in done.stderr
+
+
+def test_settings_refuse_a_soft_limit_no_longer_than_the_sms_timeout(clean_env):
+    env = clean_env | {"CELERY_TASK_TIME_LIMIT": "40", "EMAIL_TIMEOUT": "10", "SMS_HTTP_TIMEOUT": "32"}
+    done = run_python(env, "print('started')")
+    assert done.returncode != 0
+    assert "SMS_HTTP_TIMEOUT (32 s)" in done.stderr
+    assert "set CELERY_TASK_TIME_LIMIT to 41 or more" in done.stderr
 
 
 # Time

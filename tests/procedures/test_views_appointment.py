@@ -208,18 +208,21 @@ def test_cancelling_an_appointment_already_cancelled_says_why_not(as_scheduler, 
     assert messages_of(response) == ["This appointment is already cancelled."]
 
 
-def test_a_radiologist_checks_a_patient_in_at_the_front_desk(as_radiologist, booked):
+def test_a_radiologist_checks_a_patient_in_at_the_front_desk(as_radiologist, radiologist, booked, frozen_now):
+    frozen_now.move_to(at(THURSDAY, "09:45"))  # check-in opens on the day
+    as_radiologist.force_login(radiologist)
     response = as_radiologist.post(url("check-in", booked), follow=True)
     booked.refresh_from_db()
     assert booked.status == Appointment.Status.CHECKED_IN
     assert messages_of(response) == ["Checked in Amelia Hughes."]
 
 
-def test_a_patient_who_did_not_come_is_marked_once_the_time_has_come(as_scheduler, booked, frozen_now):
+def test_a_patient_who_did_not_come_is_marked_once_the_time_has_come(as_scheduler, scheduler, booked, frozen_now):
     assert "Did not attend</button>" not in as_scheduler.get(url("appointment", booked)).content.decode()
     response = as_scheduler.post(url("no-show", booked), follow=True)
     assert messages_of(response) == ["A patient can only miss an appointment once its time has come."]
     frozen_now.move_to(at(THURSDAY, "11:00"))
+    as_scheduler.force_login(scheduler)  # another day: a sign-in lasts a working day
     assert "Did not attend</button>" in as_scheduler.get(url("appointment", booked)).content.decode()
     response = as_scheduler.post(url("no-show", booked), follow=True)
     booked.refresh_from_db()
@@ -239,7 +242,9 @@ def test_actions_are_post_only(as_scheduler, booked):
         assert as_scheduler.get(url(name, booked)).status_code == 405
 
 
-def test_a_radiologist_can_neither_reschedule_nor_cancel(as_radiologist, booked):
+def test_a_radiologist_can_neither_reschedule_nor_cancel(as_radiologist, radiologist, booked, frozen_now):
+    frozen_now.move_to(at(THURSDAY, "09:45"))  # the morning of the appointment, when check-in is offered
+    as_radiologist.force_login(radiologist)
     page = as_radiologist.get(url("appointment", booked))
     html = page.content.decode()
     assert "Reschedule</a>" not in html and ">Cancel</a>" not in html and "Check in" in html

@@ -397,3 +397,69 @@ def test_a_stop_from_a_number_we_text_but_the_phone_library_calls_invalid_still_
     patient.refresh_from_db()
     assert patient.reminders_opt_out_at == NOW
     assert not appointment.reminders.filter(status=Reminder.Status.PENDING).exists()
+
+
+# Malformed signatures and repeated posts
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/sms/inbound/", "/sms/status/"])
+@pytest.mark.parametrize("signature", ["sïgnature", "✓✓✓", "é" * 28], ids=["latin-1", "symbols", "same-length"])
+def test_a_non_ascii_signature_is_refused_with_403(webhook, patient, path, signature):
+    response = webhook(path, inbound("STOP") | {"MessageStatus": "delivered"}, signature=signature)
+
+    assert response.status_code == 403
+    patient.refresh_from_db()
+    assert patient.reminders_opt_out_at is None
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/sms/inbound/", "/sms/status/"])
+def test_a_missing_signature_header_is_refused_with_403(client, settings, patient, path):
+    settings.SMS_HTTP_AUTH_TOKEN = TOKEN
+    settings.DEBUG = False
+
+    assert client.post(path, inbound("STOP")).status_code == 403
+    patient.refresh_from_db()
+    assert patient.reminders_opt_out_at is None
+
+
+def test_a_delivery_report_posted_twice_is_recorded_once(webhook, sent_texts):
+    report = {"MessageSid": "SM-B", "MessageStatus": "undelivered", "ErrorCode": "30003", "AccountSid": SID}
+    assert webhook("/sms/status/", report).status_code == 204
+
+    assert services.record_delivery_report(provider_message_id="SM-B", status="undelivered", error_code="30003") == 0
+    assert webhook("/sms/status/", report).status_code == 204
+    assert webhook("/sms/status/", report | {"ErrorCode": "30008"}).status_code == 204  # a retry, reworded
+
+    again = Reminder.objects.get(pk=sent_texts[1].pk)
+    assert (again.delivery_status, again.last_error) == (
+        "undelivered",
+        "The provider reports the text undelivered (code 30003).",
+    )
+
+
+def test_a_late_report_of_an_earlier_step_does_not_undo_the_final_one(webhook, sent_texts):
+    webhook("/sms/status/", {"MessageSid": "SM-A", "MessageStatus": "delivered"})
+    webhook("/sms/status/", {"MessageSid": "SM-A", "MessageStatus": "sent"})  # crossed in the post
+
+    assert Reminder.objects.get(pk=sent_texts[0].pk).delivery_status == "delivered"
+    webhook("/sms/status/", {"MessageSid": "SM-B", "MessageStatus": "sent"})
+    webhook("/sms/status/", {"MessageSid": "SM-B", "MessageStatus": "failed", "ErrorCode": "30005"})
+    assert Reminder.objects.get(pk=sent_texts[1].pk).delivery_status == "failed"
+
+
+@pytest.mark.django_db
+def test_a_stop_reply_posted_twice_opts_out_once_and_keeps_the_first_time(webhook, patient, book):
+    with time_machine.travel(NOW, tick=False):
+        appointment = book(FAR, patient=patient)
+        assert webhook("/sms/inbound/", inbound("STOP")).status_code == 200
+    closed = set(appointment.reminders.values_list("pk", "status", "last_error"))
+
+    with time_machine.travel(NOW + timedelta(minutes=5), tick=False):
+        assert services.opt_out_by_number("+447911123456") == 0
+        assert webhook("/sms/inbound/", inbound("STOP")).status_code == 200
+
+    patient.refresh_from_db()
+    assert patient.reminders_opt_out_at == NOW
+    assert set(appointment.reminders.values_list("pk", "status", "last_error")) == closed

@@ -32,9 +32,19 @@ from tests.realparts import RedisServer, SMTPSink, Worker, database_url, wait_fo
 # serialized_rollback: the flush after each transactional test must not take the migrations' rows (FAQ, rules).
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
-# Short leases so a dead worker's rows come back within the test; the task's hard limit stays below the lease.
+# Short leases so a dead worker's rows come back within the test; the task's hard limit stays below the lease, and
+# its soft limit (80%, 2.4 s) above the mail and SMS timeouts, as the settings require.
 LEASE_SECONDS = 4
 TASK_TIME_LIMIT = 3
+SEND_TIMEOUT = 2
+
+
+class StallingSMSBackend:
+    """An SMS provider that never answers: the worker's soft time limit goes off inside the send."""
+
+    def send(self, to: str, body: str, *, reference: str = "") -> str:
+        time.sleep(60)
+        return "never"
 
 
 @pytest.fixture
@@ -67,13 +77,17 @@ def make_worker(redis_server, smtp_sink, tmp_path, settings):
         tmp=tmp_path,
         REMINDER_LEASE_SECONDS=str(LEASE_SECONDS),
         CELERY_TASK_TIME_LIMIT=str(TASK_TIME_LIMIT),
+        EMAIL_TIMEOUT=str(SEND_TIMEOUT),
+        SMS_HTTP_TIMEOUT=str(SEND_TIMEOUT),
+        # Started by make run or the tests, both development (a production worker has its SECRET_KEY).
+        DEBUG="true",
         # The tests run at any hour; quiet hours have their own unit tests.
         SMS_QUIET_HOURS="",
     )
     started: list[Worker] = []
 
-    def make(concurrency: int = 1) -> Worker:
-        worker = Worker(env, concurrency=concurrency, log_path=tmp_path / f"worker-{len(started)}.log")
+    def make(concurrency: int = 1, **extra_env: str) -> Worker:
+        worker = Worker(env | extra_env, concurrency=concurrency, log_path=tmp_path / f"worker-{len(started)}.log")
         worker.start()
         started.append(worker)
         return worker
@@ -230,3 +244,49 @@ def test_the_worker_sends_texts_to_the_sms_backend_and_never_after_the_appointme
     assert [t["to"] for t in texts] == [patient.mobile.as_e164]
     assert "ductogram" not in texts[0]["body"].lower()
     assert Reminder.objects.get(pk=late.pk).status == Reminder.Status.SKIPPED
+
+
+@pytest.fixture
+def published_with_the_workers_limits(monkeypatch):
+    """Celery puts the publishing process's time limits into the message once that process has the task registered
+    (this one has, after a test ran the task), and the worker obeys the message: here they must be the worker's."""
+    from reminders.tasks import send
+
+    monkeypatch.setattr(send, "time_limit", TASK_TIME_LIMIT)
+    monkeypatch.setattr(send, "soft_time_limit", round(TASK_TIME_LIMIT * 0.8, 1))
+    monkeypatch.setattr(send, "_exec_options", None)
+
+
+@pytest.mark.usefixtures("published_with_the_workers_limits")
+def test_a_send_past_the_soft_time_limit_is_retried_later_and_the_worker_carries_on(make_worker, smtp_sink):
+    rule = reminder_rule(Stage.DAY_BEFORE)
+    now = timezone.now()
+
+    def due(channel: str) -> Reminder:
+        patient = PatientFactory(preferred_channel=Patient.Channel.BOTH)
+        appointment = AppointmentFactory(patient=patient, scheduled_start=next_clinic_day(days_ahead=3))
+        return Reminder.objects.create(
+            appointment=appointment,
+            rule=rule,
+            stage=rule.stage,
+            channel=channel,
+            for_start=appointment.scheduled_start,
+            send_at=now,
+            content_stages=[rule.stage],
+        )
+
+    text = due("sms")
+    worker = make_worker(concurrency=1, SMS_BACKEND=f"{__name__}.StallingSMSBackend")
+    assert services.dispatch_due() == 1
+    wait_for(lambda: Reminder.objects.get(pk=text.pk).status == Reminder.Status.PENDING, 15, what="the retry")
+    text.refresh_from_db()
+    assert text.attempts == 1
+    assert text.last_error == "The send took longer than the task's soft time limit (2.4 s)."
+    assert text.send_at > timezone.now()  # after the backoff, by the next dispatch
+
+    email = due("email")  # the same pool process takes the next send
+    assert services.dispatch_due() == 1
+    wait_for(lambda: Reminder.objects.get(pk=email.pk).status == Reminder.Status.SENT, 15, what="the next send")
+    log = worker.log_path.read_text()
+    assert "Hard time limit" not in log
+    assert "exited with" not in log and "WorkerLostError" not in log
