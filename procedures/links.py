@@ -21,7 +21,7 @@ def appointment_id_from_token(token: str) -> int | None:
         value = _signer.unsign(token)
     except signing.BadSignature:
         return None
-    return int(value) if value.isdigit() else None
+    return int(value) if value.isascii() and value.isdecimal() else None
 
 
 def patient_url(appointment) -> str:
