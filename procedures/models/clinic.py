@@ -61,6 +61,10 @@ class Patient(models.Model):
     date_of_birth = models.DateField(validators=[validate_date_of_birth])
     email = models.EmailField(blank=True)
     mobile = PhoneNumberField(blank=True, help_text="International format, e.g. +44 7911 123456.")
+    phone = PhoneNumberField(
+        blank=True,
+        help_text="Another number staff can call, e.g. a landline. Texts only ever go to the mobile.",
+    )
     preferred_channel = models.CharField(max_length=8, choices=Channel.choices, default=Channel.BOTH)
     reminders_opt_out_at = models.DateTimeField(
         null=True, blank=True, help_text="When the patient asked for no more reminders."
@@ -188,6 +192,17 @@ class Appointment(models.Model):
         LEFT = "left", "Left"
         RIGHT = "right", "Right"
 
+    class CancelReason(models.TextChoices):
+        """Why an appointment was cancelled, from a short list, so reports can count the reasons."""
+
+        PATIENT_REQUEST = "patient_request", "The patient asked"
+        NO_DISCHARGE = "no_discharge", "No discharge any more"
+        NOT_NEEDED = "not_needed", "Clinically not needed"
+        UNWELL = "unwell", "Unwell or infection"
+        PREGNANCY = "pregnancy", "Possible pregnancy"
+        CLINIC = "clinic", "Equipment or staff"
+        OTHER = "other", "Other"
+
     class Discharge(models.TextChoices):
         BLOODY = "bloody", "Bloody"
         CLEAR = "clear", "Clear"
@@ -240,6 +255,9 @@ class Appointment(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.BOOKED, db_index=True)
     status_changed_at = models.DateTimeField(default=timezone.now)
     cancellation_reason = models.CharField(max_length=200, blank=True)
+    cancel_reason_code = models.CharField(
+        "reason for cancelling", max_length=24, choices=CancelReason.choices, blank=True
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
