@@ -20,7 +20,9 @@ from django.utils import timezone
 from .access import radiologists
 from .models import MAX_BOOKABLE_MINUTES, Appointment, Patient, ProcedureType, Room
 from .params import FIRST_DAY, LAST_DAY, in_calendar, parse_id, parse_query
+from .patients.duplicates import SecondBookingFields
 from .schedule import clinic_datetime
+from .services.booking import MOVE_REASON_MAX_LENGTH
 from .text import CleanCharField
 
 PATIENT_SEARCH_LIMIT = 20
@@ -106,7 +108,7 @@ class SlotForm(forms.Form):
         return minutes is None or pt.min_duration <= minutes <= pt.max_duration
 
 
-class BookingForm(SlotForm):
+class BookingForm(SlotForm, SecondBookingFields):
     """A new ductogram: an existing patient found by MRN or name, or a new one (see NewPatientForm)."""
 
     EXISTING, NEW = "existing", "new"
@@ -131,7 +133,12 @@ class BookingForm(SlotForm):
     )
     duration_reason = CleanCharField(label="Reason for a longer or shorter booking", required=False, max_length=200)
     laterality = forms.ChoiceField(label="Side", choices=Appointment.Laterality.choices, widget=forms.RadioSelect)
-    discharge = forms.ChoiceField(label="Discharge type", choices=Appointment.Discharge.choices)
+    # Starts at "Choose…": a pre-selected type would be booked unread.
+    discharge = forms.ChoiceField(
+        label="Discharge type",
+        choices=[("", "Choose…"), *Appointment.Discharge.choices],
+        error_messages={"required": "Choose the discharge type."},
+    )
     referrer = CleanCharField(required=False, max_length=200)
     notes = CleanCharField(
         required=False, multiline=True, max_length=NOTES_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 2})
@@ -198,6 +205,9 @@ class BookingForm(SlotForm):
                 f"A {pt.name.lower()} is booked for {pt.min_duration}-{pt.max_duration} minutes; "
                 f"say why this one needs {minutes}.",
             )
+        # A second upcoming ductogram for the patient: shown, and booked only when confirmed with a reason.
+        existing = cleaned.get("patient") if cleaned.get("patient_source") == self.EXISTING else None
+        self.check_second_booking(cleaned, existing, self.procedure_type)
         return cleaned
 
 
@@ -231,20 +241,34 @@ def mobile_message() -> str:
 
 
 class RescheduleForm(SlotForm):
-    """A new time (and perhaps room) for an open appointment; the radiologist and details stay as booked."""
+    """A new time, room or radiologist for an open appointment, and why; the details stay as booked."""
 
+    radiologist = forms.ModelChoiceField(
+        queryset=get_user_model().objects.none(), required=False, empty_label="Not assigned"
+    )
     duration_reason = CleanCharField(
         label="Reason for another length",
         max_length=200,
         required=False,
         help_text="Only needed outside the usual range, e.g. 'bilateral, two ducts'.",
     )
+    reason = CleanCharField(
+        label="Reason for moving",
+        max_length=MOVE_REASON_MAX_LENGTH,
+        help_text="Kept in the appointment's history, e.g. 'Patient asked for an afternoon'.",
+        error_messages={"required": "Say why the appointment is moving."},
+    )
+
+    field_order = ["room", "radiologist", "start_date", "start_time", "expected_duration", "duration_reason", "reason"]
 
     def __init__(self, *args, appointment: Appointment, **kwargs):
         self.appointment = appointment
         super().__init__(*args, procedure_type=appointment.procedure_type, **kwargs)
         self.fields["expected_duration"].initial = appointment.expected_duration
         self.fields["duration_reason"].initial = appointment.duration_reason
+        self.fields["radiologist"].queryset = radiologists()
+        self.fields["radiologist"].initial = appointment.radiologist_id
+        self.fields["radiologist"].label_from_instance = lambda u: u.get_full_name() or u.get_username()
 
     def clean(self):
         cleaned = super().clean()
@@ -259,16 +283,33 @@ class RescheduleForm(SlotForm):
             )
         return cleaned
 
-
-class CancelForm(forms.Form):
-    reason = CleanCharField(
-        label="Reason for cancelling",
-        max_length=200,
-        help_text="Kept with the appointment's history, e.g. 'Patient unwell, will phone to rebook'.",
-    )
-
     def clean_reason(self) -> str:
         reason = self.cleaned_data["reason"].strip()
         if not reason:
-            raise forms.ValidationError("Give a reason for cancelling.")
+            raise forms.ValidationError("Say why the appointment is moving.")
         return reason
+
+
+class CancelForm(forms.Form):
+    """Why, from the clinic's short list (so reports can count them), and words of one's own, needed for "Other"."""
+
+    reason_code = forms.ChoiceField(
+        label="Why is it cancelled?",
+        choices=Appointment.CancelReason.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose why the appointment is cancelled."},
+    )
+    reason = CleanCharField(
+        label="Reason for cancelling, in your words",
+        max_length=200,
+        required=False,
+        help_text="Optional, but needed for 'Other'; kept with the appointment, e.g. 'will phone to rebook'.",
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        cleaned["reason"] = (cleaned.get("reason") or "").strip()
+        if cleaned.get("reason_code") == Appointment.CancelReason.OTHER and not cleaned["reason"]:
+            if "reason" not in self.errors:
+                self.add_error("reason", "Say why: the reason chosen is 'Other'.")
+        return cleaned

@@ -1,12 +1,14 @@
 from django.urls import include, path
 
-from . import views
+from . import views, worklist_views
 
 app_name = "procedures"
 
 urlpatterns = [
-    path("", views.day_view, name="home"),
+    path("", worklist_views.home, name="home"),
     path("schedule/", views.day_view, name="day"),
+    path("worklist/", worklist_views.worklist, name="worklist"),
+    path("worklist/log/<int:pk>/", worklist_views.log_result, name="log-result"),
     path("schedule/week/", views.week_view, name="week"),
     path("schedule/print/", views.day_print, name="day-print"),
     path("appointments/new/", views.book, name="book"),
@@ -20,4 +22,6 @@ urlpatterns = [
     path("appointments/<int:pk>/confirm/", views.confirm_attendance, name="confirm"),
     # What patients send from their page: /requests/, /calls/, logging a call (procedures/patient_page/).
     path("", include("procedures.patient_page.staff_urls")),
+    # Finding a patient and their whole history: /patients/, /patients/<id>/ (procedures/patients/).
+    path("", include("procedures.patients.urls")),
 ]

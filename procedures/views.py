@@ -13,6 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from reminders.wording import too_late_to_arrive_early
+
 from . import params, schedule, services, slots
 from .access import (
     ATTEND,
@@ -40,6 +42,14 @@ def _span(appointment: Appointment) -> str:
 
 def _ductogram() -> ProcedureType:
     return ProcedureType.objects.get(code="DUCTOGRAM")
+
+
+def _arrive_note(appointment: Appointment) -> str:
+    """What the scheduler is told when the time to arrive by has already gone: the messages say "as soon as you can"."""
+    if not too_late_to_arrive_early(appointment.scheduled_start, appointment.procedure_type.arrival_lead):
+        return ""
+    told = "the patient is told" if appointment.patient.can_receive_reminders else "tell the patient"
+    return f"; {told} to arrive as soon as they can"
 
 
 def _reminders_warning(patient: Patient) -> str | None:
@@ -240,7 +250,9 @@ def _book(request: HttpRequest, form: BookingForm, patient_form: NewPatientForm,
             duration_reason=data.get("duration_reason", "").strip(),
         )
     messages.success(
-        request, f"Booked {patient.full_name} ({patient.mrn}) in {appointment.room}, {_span(appointment)}."
+        request,
+        f"Booked {patient.full_name} ({patient.mrn}) in {appointment.room}, {_span(appointment)}"
+        f"{_arrive_note(appointment)}.",
     )
     warning = _reminders_warning(patient)
     if warning:
@@ -301,18 +313,22 @@ def reschedule(request: HttpRequest, pk: int) -> HttpResponse:
                     appointment,
                     new_start=data["start"],
                     room=data["room"],
+                    radiologist=data.get("radiologist"),
+                    # Left empty, the select unassigns; a post without it (an older form) keeps the radiologist.
+                    unassign_radiologist="radiologist" in form.data and data.get("radiologist") is None,
                     expected_duration=data["expected_duration"],
                     duration_reason=data.get("duration_reason"),
+                    reason=data["reason"],
                     by=request.user,
                 )
             except services.BookingError as exc:
                 conflict = str(exc)
-                offered, elsewhere = _offer(
-                    {**data, "radiologist": appointment.radiologist, "exclude_id": appointment.pk}
-                )
+                offered, elsewhere = _offer({**data, "exclude_id": appointment.pk})
             else:
                 messages.success(
-                    request, f"Moved {moved.patient.full_name} from {old} to {_span(moved)} in {moved.room}."
+                    request,
+                    f"Moved {moved.patient.full_name} from {old} to {_span(moved)} in {moved.room}"
+                    f"{_arrive_note(moved)}.",
                 )
                 warning = _reminders_warning(moved.patient)
                 if warning:
@@ -342,7 +358,12 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
     form = CancelForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.cancel_appointment(appointment, reason=form.cleaned_data["reason"], by=request.user)
+            services.cancel_appointment(
+                appointment,
+                reason_code=form.cleaned_data["reason_code"],
+                reason=form.cleaned_data["reason"],
+                by=request.user,
+            )
         except services.BookingError as exc:
             messages.error(request, str(exc))
         else:

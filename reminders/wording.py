@@ -81,6 +81,17 @@ def faq_for(procedure_type_id: int, stages: list[str]) -> list[FaqEntry]:
     return [entry for entry in entries if wanted.intersection(entry.stages)]
 
 
+# Said instead of "arrive by HH:MM" when that time has gone by the time the patient hears of the booking.
+ARRIVE_AS_SOON_AS_YOU_CAN = "please arrive as soon as you can"
+
+
+def too_late_to_arrive_early(start: datetime, arrival_lead: int, *, now: datetime | None = None) -> bool:
+    """Whether the time to arrive by (`arrival_lead` minutes before `start`) has already passed: a booking or move
+    made that close to its start asks the patient to arrive as soon as they can. Messages, the patient page and the
+    scheduler's sentence all ask here."""
+    return (now or timezone.now()) + timedelta(minutes=arrival_lead) > start
+
+
 def _when(moment: datetime) -> dict[str, str]:
     local = timezone.localtime(moment)
     return {
@@ -98,6 +109,7 @@ def context(
     procedure = appointment.procedure_type
     arrival = for_start - timedelta(minutes=procedure.arrival_lead)
     when = _when(for_start)
+    asap = too_late_to_arrive_early(for_start, procedure.arrival_lead)
     full = settings.REMINDER_EMAIL_CONTENT == "full"
     faq = faq_for(procedure.pk, content_stages) if with_faq and full and content_stages else []
     return {
@@ -118,6 +130,8 @@ def context(
         "faq": faq,
         "preparation": procedure.preparation if full else "",
         "arrival_time": _when(arrival)["time"],
+        "arrive_asap": asap,
+        "arrive": ARRIVE_AS_SOON_AS_YOU_CAN if asap else f"please arrive by {_when(arrival)['time']}",
         **when,
     }
 
@@ -134,8 +148,8 @@ def email_subject(stage: str, ctx: dict) -> str:
 
 
 def render_sms(ctx: dict) -> str:
-    """The text, shortened if it must be (no arrival time, then the fewest words); refused rather than sent if
-    it would leak or split into two messages."""
+    """The text, shortened if it must be (no arrival time, or "arrive asap" for "as soon as you can"; then the fewest
+    words); refused rather than sent if it would leak or split into two messages."""
     for level in (0, 1, 2):
         text = render_to_string("reminders/sms.txt", {**ctx, "level": level}).strip()
         text = re.sub(r"\s+", " ", text)
@@ -168,7 +182,7 @@ def calendar_invitation(appointment: Appointment, stage: str, for_start: datetim
     # Calendars are often shared: the title names the hospital, not the test.
     event.add("summary", f"Hospital appointment ({ctx['sms_name']})")
     event.add("location", f"{ctx['place']}, {ctx['clinic_address']}")
-    event.add("description", f"Please arrive by {ctx['arrival_time']}. Details: {ctx['link']}")
+    event.add("description", f"{ctx['arrive'][:1].upper()}{ctx['arrive'][1:]}. Details: {ctx['link']}")
     # Each change is a newer version of the same event, so calendars update it in place.
     event.add("sequence", int(timezone.now().timestamp()) // 60)
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")

@@ -3,14 +3,13 @@ clinical details can be edited here (times, rooms and statuses change through `p
 
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import Exists, OuterRef, Q
-from django.utils import timezone
+from django.db.models import Exists, OuterRef
 from simple_history.admin import SimpleHistoryAdmin
 
 from prepapp.admin_dates import SafeDateHierarchy
 from reminders.models import Reminder
 
-from .. import services
+from .. import services, worklist
 from ..access import can_see_results
 from ..models import Appointment, ProcedureResult
 from .results import ProcedureResultInline
@@ -47,7 +46,8 @@ class ReminderInline(admin.TabularInline):
 
 
 class ResultsPendingFilter(admin.SimpleListFilter):
-    """The radiologists' worklist: appointments that happened, or are happening, with no result logged yet."""
+    """The radiologists' worklist in the admin: "Results pending" is `worklist.results_pending` (start passed, not
+    cancelled or missed, no result), the same list as /worklist/."""
 
     title = "result"
     parameter_name = "result"
@@ -56,11 +56,9 @@ class ResultsPendingFilter(admin.SimpleListFilter):
         return (("pending", "Results pending"), ("logged", "Result logged"))
 
     def queryset(self, request, queryset):
-        has_result = Exists(ProcedureResult.objects.filter(appointment=OuterRef("pk")))
         if self.value() == "pending":
-            # Every appointment that holds its room, except those still to come (Appointment.objects.upcoming()).
-            still_to_come = Q(status__in=Appointment.UPCOMING, scheduled_start__gt=timezone.now())
-            return queryset.live().exclude(still_to_come).exclude(has_result)
+            return worklist.results_pending(queryset)  # the worklist's own definition, kept in one place
+        has_result = Exists(ProcedureResult.objects.filter(appointment=OuterRef("pk")))
         if self.value() == "logged":
             return queryset.filter(has_result)
         return queryset

@@ -1,16 +1,24 @@
 """Results in the admin: logged by radiologists on the appointment page (the inline) or from the results list,
-both through `services.record_result`, which stamps who logged it and completes the appointment."""
+both through `services.record_result`, which stamps who logged it and completes the appointment.
+
+The worklist's "Log result" opens the result form here for one appointment (`?appointment=<id>&next=<path>`): the
+appointment chosen, the times filled in (`worklist.result_prefill`), what the radiologist should know shown above
+the form (`worklist.result_context`, in templates/admin/procedures/procedureresult/change_form.html), and saving
+goes back to `next`. One result per appointment: the inline offers one form and never "Add another"."""
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.options import IS_POPUP_VAR
 from django.db.models import Q
+from django.http import HttpResponseRedirect
 from simple_history.admin import SimpleHistoryAdmin
 
 from prepapp.admin_dates import SafeDateHierarchy
 
-from .. import services
+from .. import services, worklist
 from ..access import is_radiologist, radiologists
-from ..models import ProcedureResult
+from ..models import Appointment, ProcedureResult
+from ..params import parse_id
 from .shared import AppointmentColumns, CleanText, minutes
 
 
@@ -91,7 +99,9 @@ class ResultDisplayMixin:
 
 
 class ProcedureResultInline(CleanText, PerformedByRadiologists, ResultDisplayMixin, admin.StackedInline):
-    """The result on the appointment's page; the appointment admin saves it through the service."""
+    """The result on the appointment's page; the appointment admin saves it through the service. One result per
+    appointment: an empty form while there is none (left empty, nothing is saved), the result itself once there
+    is one, and never an "Add another" link (the forms shown always reach `max_num`)."""
 
     model = ProcedureResult
     form = ProcedureResultForm
@@ -101,6 +111,11 @@ class ProcedureResultInline(CleanText, PerformedByRadiologists, ResultDisplayMix
     max_num = 1
     can_delete = False
     verbose_name = "result"
+
+    def get_extra(self, request, obj=None, **kwargs):
+        if obj is None or ProcedureResult.objects.filter(appointment=obj).exists():
+            return 0
+        return 1
 
 
 @admin.register(ProcedureResult)
@@ -140,3 +155,46 @@ class ProcedureResultAdmin(
 
     def save_model(self, request, obj, form, change):
         services.record_result(obj, by=request.user)
+
+    def get_changeform_initial_data(self, request):
+        """A new result for `?appointment=<id>` starts with the procedure's times (`worklist.result_prefill`) and,
+        for someone logging it who is not a radiologist, the booked radiologist as "performed by"."""
+        initial = super().get_changeform_initial_data(request)
+        initial.pop("next", None)
+        appointment = self._appointment(request.GET.get("appointment"))
+        if appointment is not None:
+            initial.update(worklist.result_prefill(appointment))
+            if appointment.radiologist_id and not is_radiologist(request.user):
+                initial["performed_by"] = appointment.radiologist_id
+        return initial
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        """Above the form, read-only: the booking, side, discharge, expected duration and safety answers."""
+        if obj is not None and obj.appointment_id:
+            appointment = obj.appointment
+        else:
+            appointment = self._appointment(context["adminform"].form["appointment"].value())
+        if appointment is not None:
+            context["result_context"] = worklist.result_context(appointment)
+        return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
+
+    @staticmethod
+    def _appointment(value) -> Appointment | None:
+        pk = parse_id(value if isinstance(value, int) else str(value or ""))
+        return Appointment.objects.filter(pk=pk).first() if pk else None
+
+    def response_add(self, request, obj, post_url_continue=None):
+        return self._back_to_next(request, super().response_add(request, obj, post_url_continue))
+
+    def response_change(self, request, obj):
+        return self._back_to_next(request, super().response_change(request, obj))
+
+    def _back_to_next(self, request, response):
+        """ "Save" on a form opened from the worklist (`?next=<path>`) goes back there; the admin's other buttons
+        (save and continue, save and add another) keep their meaning."""
+        if any(name in request.POST for name in ("_continue", "_addanother", "_saveasnew", IS_POPUP_VAR)):
+            return response
+        back = worklist.safe_next(
+            request.GET.get("next"), host=request.get_host(), secure=request.is_secure(), default=""
+        )
+        return HttpResponseRedirect(back) if back else response

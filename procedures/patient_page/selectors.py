@@ -68,8 +68,9 @@ def flags_for(appointment: Appointment, now: datetime | None = None) -> list[Fla
 
 
 def call_list(now: datetime | None = None, days: int = CALL_LIST_DAYS) -> list[tuple[Appointment, list[str]]]:
-    """Upcoming appointments (the next `days` days) whose patient staff should call, soonest first, with why, and
-    with their badges. One query."""
+    """Upcoming appointments (the next `days` days) whose patient staff should call, with why, and with their
+    badges: those with a red flag (a badge of level "call": "Call patient", or an answer that may stop the exam)
+    first, then the rest, each soonest first. Each says `is_urgent`. One query."""
     now = now or timezone.now()
     coming = with_patient_flags(
         Appointment.objects.upcoming(now)
@@ -81,6 +82,9 @@ def call_list(now: datetime | None = None, days: int = CALL_LIST_DAYS) -> list[t
     coming = coming.filter(Q(pf_safety_needs_call=True) | unread_and_due).order_by("scheduled_start")
     rows = [(appointment, call_reasons(appointment, now)) for appointment in coming]
     rows = [(appointment, reasons) for appointment, reasons in rows if reasons]
+    for appointment, _ in rows:
+        appointment.is_urgent = any(flag.level == "call" for flag in flags_of(appointment, now))
+    rows.sort(key=lambda row: not row[0].is_urgent)  # stable: each group stays soonest first
     with_flag_badges(appointment for appointment, _ in rows)
     return rows
 

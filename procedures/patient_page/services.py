@@ -146,7 +146,7 @@ def cancel_as_requested(request: PatientRequest, *, by: AbstractBaseUser | None,
     together or not at all. BookingError, as from cancel_appointment, if it cannot be cancelled."""
     current = PatientRequest.objects.select_for_update().select_related("appointment").get(pk=request.pk)
     reason = (reason or "").strip() or "The patient asked to cancel from their page."
-    cancel_appointment(current.appointment, reason=reason, by=by)
+    cancel_appointment(current.appointment, reason_code="patient_request", reason=reason, by=by)
     return close_request(current, by=by, note="Cancelled the appointment.")
 
 

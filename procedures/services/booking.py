@@ -218,41 +218,61 @@ def book_appointment(
     return appointment
 
 
+# How long a reason for moving may be: it is kept as the history row's change reason.
+MOVE_REASON_MAX_LENGTH = 100
+
+
 def reschedule_appointment(
     appointment: Appointment,
     *,
     new_start: datetime,
     room: Room | None = None,
+    radiologist: AbstractBaseUser | None = None,
+    unassign_radiologist: bool = False,
     expected_duration: int | None = None,
     duration_reason: str | None = None,
+    reason: str = "",
     by: AbstractBaseUser | None = None,
 ) -> Appointment:
     """Move an upcoming appointment. A patient's confirmation was for the old time, so it goes back to booked.
 
-    `duration_reason` replaces the reason on file for a length outside the usual range; None keeps it."""
+    `room` and `radiologist` None keep the ones booked; `unassign_radiologist=True` leaves it with no radiologist
+    (and cannot be combined with one). A new radiologist is checked for clashes like a booking. `reason` (why it
+    moved) is kept as the change reason of the appointment's history row. `duration_reason` replaces the reason on
+    file for a length outside the usual range; None keeps it."""
+    if unassign_radiologist and radiologist is not None:
+        raise TypeError("reschedule_appointment() got a radiologist and unassign_radiologist=True")
+    why = (reason or "").strip()
+    if len(why) > MOVE_REASON_MAX_LENGTH:
+        raise BookingError(f"Keep the reason for moving to {MOVE_REASON_MAX_LENGTH} characters ({len(why)} given).")
     try:
         with transaction.atomic():
             current = locked(appointment)
             if not current.has_upcoming_status:
                 raise BookingError(f"This appointment is {_state(current)} and can no longer be moved.")
             room = room or current.room
+            if not unassign_radiologist:
+                radiologist = radiologist or current.radiologist
             duration = current.expected_duration if expected_duration is None else expected_duration
-            reason = current.duration_reason if duration_reason is None else duration_reason.strip()
-            _queue_for(room, current.radiologist)
+            length_reason = current.duration_reason if duration_reason is None else duration_reason.strip()
+            _queue_for(room, radiologist)
             check_booking(
                 procedure_type=current.procedure_type,
                 room=room,
-                radiologist=current.radiologist,
+                radiologist=radiologist,
                 start=new_start,
                 duration=duration,
-                duration_reason=reason,
+                duration_reason=length_reason,
                 exclude_id=current.pk,
             )
             old_start = current.scheduled_start
             current.scheduled_start = new_start
             current.room = room
+            current.radiologist = radiologist
             current.expected_duration = duration
-            current.duration_reason = reason
+            current.duration_reason = length_reason
+            if why:
+                current._change_reason = why
             _set_status(current, Appointment.Status.BOOKED, by=by)
             with transaction.atomic():
                 current.save()
@@ -260,7 +280,7 @@ def reschedule_appointment(
     except IntegrityError as exc:
         raise _refused_by_constraint(
             room=room,
-            radiologist=appointment.radiologist,
+            radiologist=radiologist,
             start=new_start,
             duration=duration,
             exclude_id=appointment.pk,
@@ -297,13 +317,26 @@ def _move(current: Appointment, status: str, *, by, closing: str = "") -> Appoin
 
 
 @transaction.atomic
-def cancel_appointment(appointment: Appointment, *, reason: str, by: AbstractBaseUser | None = None) -> Appointment:
-    if not (reason or "").strip():
-        raise BookingError("Give a reason for cancelling.")
+def cancel_appointment(
+    appointment: Appointment, *, reason_code: str, reason: str = "", by: AbstractBaseUser | None = None
+) -> Appointment:
+    """Cancel an open appointment for one of `Appointment.CancelReason`, with optional words (needed for "other").
+
+    The words on file are the reason's label when none are given, so every cancellation reads with a reason."""
+    codes = Appointment.CancelReason
+    if reason_code not in codes.values:
+        raise BookingError("Choose why the appointment is cancelled.")
+    words = (reason or "").strip()
+    if reason_code == codes.OTHER and not words:
+        raise BookingError('Say why the appointment is cancelled: the reason is "Other".')
+    limit = Appointment._meta.get_field("cancellation_reason").max_length
+    if len(words) > limit:
+        raise BookingError(f"Keep the words on cancelling to {limit} characters ({len(words)} given).")
     current = locked(appointment)
     if not current.can_become(Appointment.Status.CANCELLED):
         raise BookingError(f"This appointment is already {_state(current)}.")
-    current.cancellation_reason = reason.strip()
+    current.cancel_reason_code = reason_code
+    current.cancellation_reason = words or codes(reason_code).label
     _move(current, Appointment.Status.CANCELLED, by=by)
     reminders.cancel_reminders(current)
     return current

@@ -19,7 +19,7 @@ from procedures.models import Appointment, Patient
 from .. import queueing
 from ..channels import channel_for
 from ..models import Reminder, ReminderRule
-from ..stages import Stage
+from ..stages import Channel, Stage
 from ..timing import send_time
 
 TOO_LATE = "Too close to the appointment for this stage: its content went with the booking or move notice."
@@ -253,8 +253,14 @@ def cancel_reminders(appointment: Appointment, *, now: datetime | None = None) -
 
 
 def patient_details_changed(patient: Patient, *, now: datetime | None = None) -> int:
-    """A new email or mobile (or a changed preference) reaches the patient's coming appointments too."""
+    """A new email or mobile (or a changed preference) reaches the patient's coming appointments too; a channel that
+    no longer reaches them closes its rows still to go now, so the timeline staff see says so at once."""
     now = now or timezone.now()
+    reachable = patient.reminder_channels()
+    for channel in {c for c, _ in Channel.choices} - reachable:
+        Reminder.objects.still_to_go().filter(appointment__patient=patient, channel=channel).close(
+            Reminder.Status.CANCELLED, patient.why_unreachable(channel)
+        )
     count = 0
     for appointment in Appointment.objects.upcoming(now).filter(patient=patient).select_related("patient"):
         schedule_reminders(appointment, now=now)

@@ -127,6 +127,7 @@ def test_a_scheduler_books_meets_a_conflict_takes_an_offered_time_reschedules_an
     page.locator("#id_start_date").fill(day.isoformat())
     page.locator("#id_start_time").fill("11:00")
     page.get_by_label("Right").check()
+    page.locator("#id_discharge").select_option(label="Bloody")  # never pre-selected: chosen each time
     page.locator("#id_notes").fill("Anxious; prefers her daughter present")
     page.get_by_role("button", name="Book", exact=True).click()
     expect(page.locator(".conflict-sentence")).to_have_text("Mammo Room 1 is booked 11:00-11:45 for another patient.")
@@ -142,6 +143,7 @@ def test_a_scheduler_books_meets_a_conflict_takes_an_offered_time_reschedules_an
     # Reschedule her to 15:30.
     page.get_by_role("link", name="Reschedule").click()
     page.locator("#id_start_time").fill("15:30")
+    page.get_by_label("Reason for moving").fill("The patient asked for later")
     page.get_by_role("button", name="Move the appointment").click()
     expect(page.locator(".alert-success")).to_contain_text("Moved Priya Shah from")
     expect(page.locator(".alert-success")).to_contain_text("15:30-16:15 in Mammo Room 1")
@@ -150,7 +152,8 @@ def test_a_scheduler_books_meets_a_conflict_takes_an_offered_time_reschedules_an
 
     # Cancel, with a reason.
     page.get_by_role("link", name="Cancel").click()
-    page.get_by_label("Reason for cancelling").fill("Patient unwell, will phone to rebook")
+    page.get_by_label("Unwell or infection").check()
+    page.get_by_label("Reason for cancelling, in your words").fill("Patient unwell, will phone to rebook")
     page.get_by_role("button", name="Cancel the appointment").click()
     expect(page.locator(".alert-success")).to_contain_text("Cancelled Priya Shah's")
     expect(page.locator("#appointment-status")).to_contain_text("Cancelled")

@@ -260,7 +260,7 @@ def test_once_the_appointment_has_begun_nothing_more_can_be_answered_or_asked(cl
 
 
 def test_the_services_refuse_a_cancelled_appointment(appointment):
-    booking.cancel_appointment(appointment, reason="Unwell")
+    booking.cancel_appointment(appointment, reason_code="unwell", reason="Unwell")
     with pytest.raises(patient_services.PatientActionError):
         patient_services.request_change(appointment, kind="reschedule")
     with pytest.raises(patient_services.PatientActionError):

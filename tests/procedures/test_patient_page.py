@@ -96,7 +96,7 @@ def test_the_link_expires_at_the_end_of_the_appointments_day_and_says_nothing(cl
 def test_a_cancelled_appointments_link_gives_404_and_a_moved_ones_still_works(client, appointment):
     moved = booking.reschedule_appointment(appointment, new_start=appointment.scheduled_start + timedelta(hours=2))
     assert client.get(page_of(moved)).status_code == 200
-    booking.cancel_appointment(moved, reason="Patient unwell")
+    booking.cancel_appointment(moved, reason_code="unwell", reason="Patient unwell")
     assert client.get(page_of(moved)).status_code == 404
 
 

@@ -136,7 +136,7 @@ def test_the_call_list_has_the_patients_to_call_and_a_logged_call_takes_them_off
     for name in ("Stopped", "Maybe", "Unread"):
         assert name in html
     assert "Allergic" not in html  # a flag for the radiologist, not a reason to rebook
-    assert html.index("Unread") < html.index("Stopped")  # soonest first
+    assert html.index("Stopped") < html.index("Maybe") < html.index("Unread")  # red flags first, then soonest
     assert "Has not read the preparation" in html
 
     response = as_scheduler.post(
@@ -157,6 +157,37 @@ def test_the_call_list_has_the_patients_to_call_and_a_logged_call_takes_them_off
     content = patient_services.preparation_content(unread_tomorrow.procedure_type)
     patient_services.record_preparation_read(unread_tomorrow, seen_hash=patient_services.content_hash(content))
     assert "Unread" not in calls_table(as_scheduler)
+
+
+def test_red_flags_come_first_on_the_call_list(as_scheduler, room1):
+    unread_tomorrow = booking(room1, at(THURSDAY, "10:00"), given_name="Unread")
+    pregnant_later = booking(room1, at(MONDAY, "11:00"), given_name="Maybe")
+    stopped_monday = booking(room1, at(MONDAY, "10:00"), given_name="Stopped")
+    patient_services.answer_safety_questions(pregnant_later, **{**ALL_CLEAR, "pregnant": "yes"})
+    patient_services.answer_safety_questions(stopped_monday, **{**ALL_CLEAR, "discharge_present": "no"})
+
+    rows = selectors.call_list()
+    assert [a for a, _ in rows] == [stopped_monday, pregnant_later, unread_tomorrow]
+    assert [a.is_urgent for a, _ in rows] == [True, True, False]
+    html = calls_table(as_scheduler)
+    assert html.index("Stopped") < html.index("Maybe") < html.index("Unread")
+    assert html.count('class="table-danger call-urgent"') == 2
+
+
+def test_the_call_list_shows_the_landline_when_there_is_no_mobile(as_scheduler, room1):
+    landline = booking(room1, at(MONDAY, "10:00"), given_name="Landline", mobile="", phone="+441632960961")
+    both = booking(room1, at(MONDAY, "11:00"), given_name="Both", mobile="+447700900123", phone="01632 960962")
+    neither = booking(room1, at(MONDAY, "12:00"), given_name="Neither", mobile="", phone="")
+    for appointment in (landline, both, neither):
+        patient_services.answer_safety_questions(appointment, **{**ALL_CLEAR, "infection": "yes"})
+
+    html = calls_table(as_scheduler)
+    rows = {name: html.split(name, 1)[1].split("</tr>", 1)[0] for name in ("Landline", "Both", "Neither")}
+    assert "+44 1632 960961" in rows["Landline"] and "Mobile" not in rows["Landline"]
+    assert 'href="tel:+441632960961"' in rows["Landline"]
+    assert "+44 7700 900123" in rows["Both"] and "+44 1632 960962" in rows["Both"]
+    assert "No phone number on file: write to the patient or ask the referrer" in rows["Neither"]
+    assert "No phone number on file" not in rows["Landline"] + rows["Both"]
 
 
 def test_a_request_reaches_staff_with_the_patients_words_on_the_requests_page_and_the_appointment(
@@ -184,7 +215,13 @@ def test_staff_move_the_appointment_then_mark_the_request_dealt_with_and_the_pat
     frozen_now.shift(timedelta(minutes=30))
     moved = as_scheduler.post(
         reverse("procedures:reschedule", args=[appointment.pk]),
-        {"room": room1.pk, "start_date": MONDAY.isoformat(), "start_time": "14:00", "expected_duration": 45},
+        {
+            "room": room1.pk,
+            "start_date": MONDAY.isoformat(),
+            "start_time": "14:00",
+            "expected_duration": 45,
+            "reason": "The patient asked for an afternoon",
+        },
     )
     assert moved.status_code == 302
     waiting = as_scheduler.get(reverse("procedures:requests")).content.decode()

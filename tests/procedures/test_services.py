@@ -233,7 +233,7 @@ def test_back_to_back_bookings_in_one_room_are_allowed(book, radiologist):
 
 def test_a_cancelled_booking_frees_its_slot(book):
     first = book(at(MONDAY, "10:00"))
-    cancel_appointment(first, reason="Patient's discharge has stopped")
+    cancel_appointment(first, reason_code="other", reason="Patient's discharge has stopped")
     second = book(at(MONDAY, "10:00"))
     assert second.status == Appointment.Status.BOOKED
     assert Appointment.objects.filter(scheduled_start=at(MONDAY, "10:00")).count() == 2
@@ -336,7 +336,7 @@ def test_rescheduling_into_the_past_or_out_of_hours_is_refused(book):
 
 
 def test_a_cancelled_appointment_cannot_be_rescheduled(book):
-    appointment = cancel_appointment(book(at(MONDAY, "10:00")), reason="Patient moved away")
+    appointment = cancel_appointment(book(at(MONDAY, "10:00")), reason_code="other", reason="Patient moved away")
     refused(
         reschedule_appointment,
         appointment,
@@ -362,7 +362,7 @@ def test_a_checked_in_patient_cannot_be_rescheduled(book, frozen_now):
 
 def test_cancelling_records_the_reason_and_who_cancelled(book, scheduler):
     appointment = book(at(MONDAY, "10:00"))
-    cancelled = cancel_appointment(appointment, reason="  Discharge stopped  ", by=scheduler)
+    cancelled = cancel_appointment(appointment, reason_code="other", reason="  Discharge stopped  ", by=scheduler)
     cancelled.refresh_from_db()
     assert cancelled.status == Appointment.Status.CANCELLED
     assert cancelled.cancellation_reason == "Discharge stopped"
@@ -370,15 +370,39 @@ def test_cancelling_records_the_reason_and_who_cancelled(book, scheduler):
     assert cancelled.history.first().history_user == scheduler
 
 
-@pytest.mark.parametrize("reason", ["", "   ", None])
-def test_cancelling_without_a_reason_is_refused(book, reason):
+@pytest.mark.parametrize("code", ["", "moved_away", None])
+def test_cancelling_without_a_reason_from_the_list_is_refused(book, code):
     appointment = book(at(MONDAY, "10:00"))
-    refused(cancel_appointment, appointment, reason=reason, message="Give a reason for cancelling.")
+    refused(
+        cancel_appointment,
+        appointment,
+        reason_code=code,
+        reason="Some words",
+        message="Choose why the appointment is cancelled.",
+    )
+
+
+@pytest.mark.parametrize("reason", ["", "   ", None])
+def test_other_needs_words(book, reason):
+    appointment = book(at(MONDAY, "10:00"))
+    refused(
+        cancel_appointment,
+        appointment,
+        reason_code="other",
+        reason=reason,
+        message='Say why the appointment is cancelled: the reason is "Other".',
+    )
 
 
 def test_cancelling_twice_is_refused(book):
-    appointment = cancel_appointment(book(at(MONDAY, "10:00")), reason="Unwell")
-    refused(cancel_appointment, appointment, reason="Unwell again", message="This appointment is already cancelled.")
+    appointment = cancel_appointment(book(at(MONDAY, "10:00")), reason_code="unwell", reason="Unwell")
+    refused(
+        cancel_appointment,
+        appointment,
+        reason_code="unwell",
+        reason="Unwell again",
+        message="This appointment is already cancelled.",
+    )
 
 
 # Did not attend
@@ -422,7 +446,7 @@ def test_confirming_attendance_twice_is_harmless(book, frozen_now):
 
 
 def test_a_cancelled_appointment_cannot_be_confirmed(book):
-    appointment = cancel_appointment(book(at(MONDAY, "10:00")), reason="Unwell")
+    appointment = cancel_appointment(book(at(MONDAY, "10:00")), reason_code="unwell", reason="Unwell")
     refused(confirm_attendance, appointment, message="This appointment is cancelled.")
 
 
@@ -440,7 +464,7 @@ def test_the_patient_is_checked_in_and_the_appointment_completed(book, frozen_no
 
 
 def test_a_cancelled_appointment_cannot_be_checked_in_or_completed(book):
-    appointment = cancel_appointment(book(at(MONDAY, "10:00")), reason="Unwell")
+    appointment = cancel_appointment(book(at(MONDAY, "10:00")), reason_code="unwell", reason="Unwell")
     refused(check_in, appointment, message="This appointment is cancelled; it cannot be checked in.")
     refused(complete_appointment, appointment, message="This appointment is cancelled; it cannot be completed.")
 
@@ -459,7 +483,7 @@ def test_an_empty_day_offers_every_quarter_hour_from_opening_until_the_last_star
 
 def test_free_slots_skip_the_booked_span_and_not_a_cancelled_one_or_another_rooms(book, room, room2):
     book(at(MONDAY, "10:00"))
-    cancel_appointment(book(at(MONDAY, "14:00")), reason="Unwell")
+    cancel_appointment(book(at(MONDAY, "14:00")), reason_code="unwell", reason="Unwell")
     book(at(MONDAY, "16:00"), room=room2)
     slots = free_slots(room=room, day=MONDAY, duration=45)
     for taken in ("09:30", "09:45", "10:00", "10:15", "10:30"):
@@ -637,7 +661,7 @@ def test_correcting_a_result_keeps_who_logged_it_and_records_who_corrected_it(bo
 
 
 def test_a_result_for_a_cancelled_appointment_leaves_it_cancelled(book, frozen_now, radiologist):
-    appointment = cancel_appointment(book(at(MONDAY, "10:00")), reason="Breast infection")
+    appointment = cancel_appointment(book(at(MONDAY, "10:00")), reason_code="other", reason="Breast infection")
     frozen_now.move_to(at(MONDAY, "10:50"))
     record_result(_result(appointment, outcome=ProcedureResult.Outcome.POSTPONED_INFECTION), by=radiologist)
     appointment.refresh_from_db()

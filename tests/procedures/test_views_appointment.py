@@ -21,6 +21,10 @@ from tests.factories import (
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]
 
 
+# What every reschedule form sends besides the time: why it moves.
+MOVE = {"reason": "The patient asked for another time"}
+
+
 def url(name: str, appointment: Appointment) -> str:
     return reverse(f"procedures:{name}", args=[appointment.pk])
 
@@ -119,7 +123,7 @@ def test_reschedule_shows_the_same_form_filled_with_the_current_time(as_schedule
 def test_a_scheduler_moves_an_appointment_and_is_told_from_when_to_when(as_scheduler, booked, room2):
     response = as_scheduler.post(
         url("reschedule", booked),
-        {"room": room2.pk, "start_date": "2030-06-07", "start_time": "11:30", "expected_duration": "60"},
+        {**MOVE, "room": room2.pk, "start_date": "2030-06-07", "start_time": "11:30", "expected_duration": "60"},
         follow=True,
     )
     booked.refresh_from_db()
@@ -137,7 +141,7 @@ def test_a_reschedule_into_a_taken_slot_keeps_the_form_and_offers_free_times(as_
     AppointmentFactory(room=room1, scheduled_start=at(THURSDAY, "14:00"))
     page = as_scheduler.post(
         url("reschedule", booked),
-        {"room": room1.pk, "start_date": "2030-06-06", "start_time": "14:15", "expected_duration": "45"},
+        {**MOVE, "room": room1.pk, "start_date": "2030-06-06", "start_time": "14:15", "expected_duration": "45"},
     )
     assert page.status_code == 200
     assert "Mammo Room 1 is booked 14:00-14:45 for another patient." in page.content.decode()
@@ -149,6 +153,7 @@ def test_a_reschedule_into_a_taken_slot_keeps_the_form_and_offers_free_times(as_
     response = as_scheduler.post(
         url("reschedule", booked),
         {
+            **MOVE,
             "room": room1.pk,
             "start_date": "2030-06-06",
             "start_time": "14:15",
@@ -162,7 +167,7 @@ def test_a_reschedule_into_a_taken_slot_keeps_the_form_and_offers_free_times(as_
 
 
 def test_a_longer_reschedule_asks_for_a_reason_and_takes_one(as_scheduler, booked, room1):
-    move = {"room": room1.pk, "start_date": "2030-06-06", "start_time": "10:00", "expected_duration": "90"}
+    move = {**MOVE, "room": room1.pk, "start_date": "2030-06-06", "start_time": "10:00", "expected_duration": "90"}
     page = as_scheduler.post(url("reschedule", booked), move)
     assert "give a reason to book 90" in page.context["form"].errors["duration_reason"][0]
     booked.refresh_from_db()
@@ -186,16 +191,20 @@ def test_cancelling_needs_a_reason(as_scheduler, booked):
     assert "The patient will be sent a cancellation notice" in page.content.decode()
     page = as_scheduler.post(url("cancel", booked), {"reason": "   "})
     assert page.status_code == 200
-    assert page.context["form"].errors["reason"]
+    assert page.context["form"].errors["reason_code"] == ["Choose why the appointment is cancelled."]
+    page = as_scheduler.post(url("cancel", booked), {"reason_code": "other", "reason": "   "})
+    assert page.context["form"].errors["reason"] == ["Say why: the reason chosen is 'Other'."]
     booked.refresh_from_db()
     assert booked.status == Appointment.Status.BOOKED
 
 
 def test_cancelling_with_a_reason_frees_the_slot_and_says_the_patient_is_told(as_scheduler, booked):
-    response = as_scheduler.post(url("cancel", booked), {"reason": "Patient unwell, will phone"}, follow=True)
+    response = as_scheduler.post(
+        url("cancel", booked), {"reason_code": "unwell", "reason": "Patient unwell, will phone"}, follow=True
+    )
     booked.refresh_from_db()
     assert booked.status == Appointment.Status.CANCELLED
-    assert booked.cancellation_reason == "Patient unwell, will phone"
+    assert (booked.cancel_reason_code, booked.cancellation_reason) == ("unwell", "Patient unwell, will phone")
     assert messages_of(response) == [
         "Cancelled Amelia Hughes's Thu 06 Jun 2030 10:00-10:45. A cancellation notice goes to the patient."
     ]
@@ -203,8 +212,8 @@ def test_cancelling_with_a_reason_frees_the_slot_and_says_the_patient_is_told(as
 
 
 def test_cancelling_an_appointment_already_cancelled_says_why_not(as_scheduler, booked):
-    services.cancel_appointment(booked, reason="Duplicate")
-    response = as_scheduler.post(url("cancel", booked), {"reason": "Again"}, follow=True)
+    services.cancel_appointment(booked, reason_code="other", reason="Duplicate")
+    response = as_scheduler.post(url("cancel", booked), {"reason_code": "other", "reason": "Again"}, follow=True)
     assert messages_of(response) == ["This appointment is already cancelled."]
 
 
@@ -249,7 +258,7 @@ def test_a_radiologist_can_neither_reschedule_nor_cancel(as_radiologist, radiolo
     html = page.content.decode()
     assert "Reschedule</a>" not in html and ">Cancel</a>" not in html and "Check in" in html
     assert as_radiologist.get(url("reschedule", booked)).status_code == 403
-    assert as_radiologist.post(url("cancel", booked), {"reason": "No"}).status_code == 403
+    assert as_radiologist.post(url("cancel", booked), {"reason_code": "clinic"}).status_code == 403
     booked.refresh_from_db()
     assert booked.status == Appointment.Status.BOOKED
 

@@ -166,7 +166,7 @@ def test_the_email_shows_the_booked_duration_not_the_usual_one(book):
 def test_the_cancellation_email_offers_no_link_and_no_preparation(book, frozen_now):
     appointment = book(FAR)
     frozen_now.shift(timedelta(minutes=1))
-    cancel_appointment(appointment, reason="Patient request")
+    cancel_appointment(appointment, reason_code="patient_request", reason="Patient request")
 
     message = render(appointment.reminders.get(stage=Stage.CANCELLATION, channel="email"))
 
@@ -251,7 +251,7 @@ def test_every_update_of_the_invitation_is_the_same_event_with_a_newer_sequence(
 def test_the_cancellation_cancels_the_invitation(book, frozen_now):
     appointment = book(FAR)
     frozen_now.shift(timedelta(minutes=1))
-    cancel_appointment(appointment, reason="Patient request")
+    cancel_appointment(appointment, reason_code="patient_request", reason="Patient request")
 
     calendar, event = _invitation(render(appointment.reminders.get(stage=Stage.CANCELLATION, channel="email")))
 

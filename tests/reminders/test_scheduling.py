@@ -349,6 +349,20 @@ def test_an_offset_in_hours_gives_the_same_time_whichever_way_the_appointment_wa
     assert the(appointment, DAY, "sms").send_at == datetime(2027, 3, 27, 20, 0, tzinfo=UTC)
 
 
+def test_a_patient_who_now_wants_email_only_has_her_pending_texts_closed_at_once(book):
+    patient = PatientFactory(preferred_channel=Patient.Channel.BOTH, mobile="+447911123456")
+    appointment = book(FAR, patient=patient)
+    assert appointment.reminders.filter(channel="sms", status=Reminder.Status.PENDING).exists()
+    Patient.objects.filter(pk=patient.pk).update(preferred_channel=Patient.Channel.EMAIL)
+
+    services.patient_details_changed(Patient.objects.get(pk=patient.pk))
+
+    texts = appointment.reminders.filter(channel="sms")
+    assert set(texts.values_list("status", flat=True)) <= {Reminder.Status.CANCELLED, Reminder.Status.SENT}
+    assert texts.filter(last_error="The patient no longer wants reminders by sms.").exists()
+    assert appointment.reminders.filter(channel="email", status=Reminder.Status.PENDING).exists()
+
+
 # Rescheduling
 
 
@@ -511,7 +525,7 @@ def test_cancelling_cancels_pending_reminders_and_sends_the_cancellation_notice(
     frozen_now.shift(timedelta(hours=2))
 
     with django_capture_on_commit_callbacks(execute=True):
-        cancel_appointment(appointment, reason="Patient asked to cancel")
+        cancel_appointment(appointment, reason_code="patient_request", reason="Patient asked to cancel")
 
     cancelled = appointment.reminders.exclude(stage=Stage.CANCELLATION)
     assert {r.status for r in cancelled} == {Reminder.Status.CANCELLED}
@@ -531,7 +545,7 @@ def test_cancelling_leaves_what_was_already_sent_as_sent(book, frozen_now, mailo
     services.send_reminder(confirmation.pk)
     frozen_now.shift(timedelta(hours=2))
 
-    cancel_appointment(appointment, reason="Patient asked to cancel")
+    cancel_appointment(appointment, reason_code="patient_request", reason="Patient asked to cancel")
 
     confirmation.refresh_from_db()
     assert confirmation.status == Reminder.Status.SENT
@@ -606,7 +620,7 @@ def test_a_patient_who_opted_out_gets_no_notice_of_a_move_or_cancellation(book, 
     frozen_now.shift(timedelta(minutes=5))
 
     appointment = reschedule_appointment(appointment, new_start=ELSEWHEN)
-    cancel_appointment(appointment, reason="Patient request")
+    cancel_appointment(appointment, reason_code="patient_request", reason="Patient request")
 
     assert not Reminder.objects.filter(status=Reminder.Status.PENDING).exists()
     assert not Reminder.objects.filter(stage__in=[Stage.RESCHEDULED, Stage.CANCELLATION]).exists()

@@ -275,7 +275,7 @@ def test_a_reminder_claimed_before_the_appointment_was_cancelled_is_not_sent(boo
     _, queued = dispatch()  # the confirmations are claimed and on their way to a worker
     assert len(queued) == 2
 
-    cancel_appointment(appointment, reason="Patient asked to cancel")
+    cancel_appointment(appointment, reason_code="patient_request", reason="Patient asked to cancel")
     for reminder_id in queued:
         services.send_reminder(reminder_id)
 
@@ -327,7 +327,7 @@ def test_a_row_for_a_time_the_appointment_no_longer_has_is_closed_not_sent(book,
 def test_the_cancellation_notice_is_sent_for_the_cancelled_appointment(book, mailoutbox, sms_outbox, frozen_now):
     appointment = book(FAR)
     frozen_now.shift(timedelta(minutes=5))
-    cancel_appointment(appointment, reason="Patient asked to cancel")
+    cancel_appointment(appointment, reason_code="patient_request", reason="Patient asked to cancel")
 
     for notice in appointment.reminders.filter(stage=Stage.CANCELLATION):
         services.send_reminder(notice.pk)
@@ -338,7 +338,7 @@ def test_the_cancellation_notice_is_sent_for_the_cancelled_appointment(book, mai
 
 def test_a_cancellation_notice_not_sent_before_the_old_time_is_dropped(book, frozen_now, mailoutbox, dispatch):
     appointment = book(FAR)
-    cancel_appointment(appointment, reason="Patient asked to cancel")
+    cancel_appointment(appointment, reason_code="patient_request", reason="Patient asked to cancel")
     frozen_now.move_to(FAR + timedelta(minutes=1))
 
     assert dispatch() == (0, [])

@@ -1,8 +1,19 @@
-"""Demo data for a first look: rooms, staff logins, patients and the coming week of bookings.
+"""Demo data that shows every role's day: rooms, staff logins, patients, and bookings in the past, today and ahead.
 
-Safe to run again: it only adds what is missing, and books the days of the coming week that have no demo
-bookings yet, so a demo database stays populated. Refuses to run with DEBUG off unless told --force, so demo
-logins never appear on a production server by accident.
+- The last few clinic days: results logged (through `record_result`, as radiologists do), appointments whose start
+  has passed with no result yet (booked, confirmed, checked in: the worklist's "results pending"), a patient who did
+  not attend, and cancellations with their reasons.
+- Today: the day's list, some already done or checked in, the rest still to come.
+- The coming week: bookings through the booking service (reminders and all), one of them cancelled.
+
+Safe to run again: it only adds what is missing, and fills only the days that have no demo bookings yet, so a demo
+database stays populated. Refuses to run with DEBUG off unless told --force, so demo logins never appear on a
+production server by accident.
+
+Demo phone numbers: mobiles in +44 7911 123 4xx (numbers `phonenumbers`, and so the admin, accept; Ofcom's drama
+range 07700 900xxx is refused as invalid), landlines in Ofcom's drama ranges (020 7946 0xxx, 0113 496 0xxx), which
+no real line has. The demo sends with the console backends, so no text or email leaves the machine; the command
+says which backends are set, and warns when one is not a console, file or memory backend.
 """
 
 import os
@@ -17,7 +28,7 @@ from django.utils import timezone
 from procedures import services
 from procedures.access import RADIOLOGISTS, SCHEDULERS
 from procedures.hours import hours_on
-from procedures.models import Appointment, Patient, ProcedureType, Room
+from procedures.models import Appointment, Patient, ProcedureResult, ProcedureType, Room
 
 DEMO_MRN_PREFIX = "DEMO"
 ROOMS = [
@@ -31,28 +42,48 @@ STAFF = [
     ("dr.okafor", "Adaeze", "Okafor", RADIOLOGISTS, False),
     ("dr.lindqvist", "Maria", "Lindqvist", RADIOLOGISTS, False),
 ]
+# A second number staff can call: landlines in Ofcom's drama ranges (valid to `phonenumbers`, never a real line).
+LANDLINE = "landline"
 PATIENTS = [
-    # given, family, born, channel, has email, has mobile
-    ("Amelia", "Hughes", date(1971, 3, 14), Patient.Channel.BOTH, True, True),
-    ("Priya", "Shah", date(1965, 11, 2), Patient.Channel.EMAIL, True, False),
-    ("Grace", "O'Neill", date(1980, 6, 30), Patient.Channel.SMS, False, True),
-    ("Fatima", "Begum", date(1958, 1, 21), Patient.Channel.BOTH, True, True),
-    ("Chloe", "Martin", date(1987, 9, 9), Patient.Channel.BOTH, True, True),
-    ("Helen", "Baker", date(1949, 4, 5), Patient.Channel.NONE, False, False),
-    ("Sofia", "Rossi", date(1975, 12, 12), Patient.Channel.EMAIL, True, False),
-    ("Zainab", "Ahmed", date(1969, 7, 17), Patient.Channel.BOTH, True, True),
-    ("Olivia", "Walsh", date(1983, 2, 28), Patient.Channel.SMS, False, True),
-    ("Emily", "Clarke", date(1962, 10, 1), Patient.Channel.BOTH, True, True),
-    ("Ngozi", "Eze", date(1977, 5, 23), Patient.Channel.BOTH, True, True),
-    ("Hannah", "Price", date(1990, 8, 8), Patient.Channel.EMAIL, True, False),
+    # given, family, born, channel, has email, has mobile, landline
+    ("Amelia", "Hughes", date(1971, 3, 14), Patient.Channel.BOTH, True, True, ""),
+    ("Priya", "Shah", date(1965, 11, 2), Patient.Channel.EMAIL, True, False, "+44 20 7946 0102"),
+    ("Grace", "O'Neill", date(1980, 6, 30), Patient.Channel.SMS, False, True, ""),
+    ("Fatima", "Begum", date(1958, 1, 21), Patient.Channel.BOTH, True, True, "+44 113 496 0104"),
+    ("Chloe", "Martin", date(1987, 9, 9), Patient.Channel.BOTH, True, True, ""),
+    ("Helen", "Baker", date(1949, 4, 5), Patient.Channel.NONE, False, False, ""),  # no phone at all
+    ("Sofia", "Rossi", date(1975, 12, 12), Patient.Channel.EMAIL, True, False, "+44 20 7946 0107"),
+    ("Zainab", "Ahmed", date(1969, 7, 17), Patient.Channel.BOTH, True, True, ""),
+    ("Olivia", "Walsh", date(1983, 2, 28), Patient.Channel.SMS, False, True, "+44 113 496 0109"),
+    ("Emily", "Clarke", date(1962, 10, 1), Patient.Channel.BOTH, True, True, ""),
+    ("Ngozi", "Eze", date(1977, 5, 23), Patient.Channel.BOTH, True, True, ""),
+    ("Hannah", "Price", date(1990, 8, 8), Patient.Channel.EMAIL, True, False, "+44 20 7946 0112"),
 ]
-# Per clinic day: (room index, start, minutes) for the demo bookings.
-DAY_PLAN = [(0, time(9, 0), 45), (0, time(10, 30), 60), (1, time(9, 30), 30), (1, time(14, 0), 45)]
+# Per clinic day: (room index, start, minutes). Each room has its own radiologist, so no two bookings clash.
+DAY_PLAN = [
+    (0, time(9, 0), 45),
+    (1, time(9, 30), 30),
+    (0, time(10, 30), 60),
+    (1, time(11, 0), 45),
+    (0, time(13, 30), 45),
+    (1, time(14, 0), 45),
+    (0, time(15, 30), 45),
+    (1, time(16, 0), 30),
+]
+# What became of a past booking, slot by slot: results logged, results still to log, a missed one, cancellations.
+DONE = "done"  # completed, with a result logged
+BOOKED, CONFIRMED, CHECKED_IN = Appointment.Status.BOOKED, Appointment.Status.CONFIRMED, Appointment.Status.CHECKED_IN
+NO_SHOW = Appointment.Status.NO_SHOW
+PAST_FATES = [DONE, CONFIRMED, DONE, CHECKED_IN, "no_discharge", NO_SHOW, DONE, BOOKED]
+TODAY_FATES = [DONE, CHECKED_IN, CONFIRMED, DONE, "unwell", BOOKED, CHECKED_IN, BOOKED]
+PAST_DAYS = 3  # clinic days before today
+CANCEL_AHEAD = Appointment.CancelReason.PATIENT_REQUEST  # one booking of the coming week is cancelled for this
 DISCHARGES = list(Appointment.Discharge.values)
+SAFE_BACKEND_WORDS = ("console", "file", "locmem", "dummy")
 
 
 class Command(BaseCommand):
-    help = "Create demo rooms, staff logins, patients and the coming week of ductogram bookings (idempotent)."
+    help = "Create demo rooms, staff logins, patients, and past, today's and coming bookings (idempotent)."
 
     def add_arguments(self, parser):
         parser.add_argument("--force", action="store_true", help="Run even with DEBUG off.")
@@ -63,22 +94,45 @@ class Command(BaseCommand):
             raise CommandError("DEBUG is off: demo data and logins do not belong here. Use --force if you mean it.")
         password = os.environ.get("DEMO_PASSWORD", "ductogram-demo")
         with transaction.atomic():
-            ductogram = ProcedureType.objects.get(code="DUCTOGRAM")
-            rooms = [
+            self.ductogram = ProcedureType.objects.get(code="DUCTOGRAM")
+            self.rooms = [
                 Room.objects.get_or_create(name=name, defaults={"location": location})[0] for name, location in ROOMS
             ]
             users = {row[0]: self._user(*row, password=password) for row in STAFF}
-            radiologists = [users["dr.okafor"], users["dr.lindqvist"]]
-            patients = [self._patient(i, *row) for i, row in enumerate(PATIENTS, start=1)]
-        booked = self._book_week(ductogram, rooms, radiologists, patients, users["scheduler"], days)
+            self.radiologists = [users["dr.okafor"], users["dr.lindqvist"]]
+            self.scheduler = users["scheduler"]
+            self.patients = [self._patient(i, *row) for i, row in enumerate(PATIENTS, start=1)]
+        today = timezone.localdate()
+        written = sum(self._fill_past_day(day) for day in self._past_clinic_days(today))
+        written += self._fill_past_day(today, today=True) if hours_on(today) else 0
+        booked = self._book_ahead(today, days)
 
         self.stdout.write(
-            self.style.SUCCESS(f"Demo data ready: {len(rooms)} rooms, {len(patients)} patients, {booked} new bookings.")
+            self.style.SUCCESS(
+                f"Demo data ready: {len(self.rooms)} rooms, {len(self.patients)} patients, "
+                f"{written} past and today's appointments, {booked} new bookings ahead."
+            )
         )
+        if hours_on(today) is None:
+            self.stdout.write("The clinic is closed today, so there is no list for today; see the coming days.")
         self.stdout.write(f"Logins (password for all: {password}):")
         for username, first, last, group, is_superuser in STAFF:
             role = "superuser" if is_superuser else group
             self.stdout.write(f"  {username:<14} {first} {last} ({role})")
+        self._say_where_messages_go()
+
+    def _say_where_messages_go(self) -> None:
+        sms, mail = settings.SMS_BACKEND, settings.EMAIL_BACKEND
+        self.stdout.write(
+            "Demo mobiles are +44 7911 123 4xx and landlines are in Ofcom's drama ranges; the demo never sends to "
+            f"them: texts go to {sms}, emails to {mail}."
+        )
+        risky = [name for name in (sms, mail) if not any(word in name.lower() for word in SAFE_BACKEND_WORDS)]
+        if risky:
+            self.stderr.write(
+                f"Warning: {', '.join(risky)} may really send. Demo reminders would go out to the demo numbers and "
+                "addresses: use the console backends (SMS_BACKEND, EMAIL_URL=consolemail://) for a demo."
+            )
 
     def _user(self, username, first, last, group, is_superuser, *, password) -> User:
         user, created = User.objects.get_or_create(
@@ -98,49 +152,131 @@ class Command(BaseCommand):
             user.groups.add(Group.objects.get(name=group))
         return user
 
-    def _patient(self, n, given, family, born, channel, has_email, has_mobile) -> Patient:
+    def _patient(self, n, given, family, born, channel, has_email, has_mobile, landline) -> Patient:
         mrn = f"{DEMO_MRN_PREFIX}{n:04d}"
-        return Patient.objects.filter(mrn=mrn).first() or services.register_patient(
-            mrn=mrn,
-            given_name=given,
-            family_name=family,
-            date_of_birth=born,
-            preferred_channel=channel,
-            email=f"{given.lower()}.{family.lower().replace(chr(39), '')}@patients.example" if has_email else "",
-            mobile=f"+4477009000{n:02d}" if has_mobile else "",
-        )
+        mobile = f"+4479111234{n:02d}" if has_mobile else ""
+        patient = Patient.objects.filter(mrn=mrn).first()
+        if patient is None:
+            return services.register_patient(
+                mrn=mrn,
+                given_name=given,
+                family_name=family,
+                date_of_birth=born,
+                preferred_channel=channel,
+                email=f"{given.lower()}.{family.lower().replace(chr(39), '')}@patients.example" if has_email else "",
+                mobile=mobile,
+                phone=landline,
+            )
+        # Demo databases from before used the drama mobile range, which the admin refuses: give them the new ones.
+        if patient.mobile and not patient.mobile.is_valid():
+            patient = services.update_patient(patient, mobile=mobile, phone=patient.phone or landline)
+        return patient
 
-    def _book_week(self, ductogram, rooms, radiologists, patients, scheduler, days: int) -> int:
-        """Book the plan on each clinic day of the coming week that has no demo bookings yet."""
-        booked = 0
-        tz = timezone.get_default_timezone()
-        tomorrow = timezone.localdate() + timedelta(days=1)
-        for offset in range(days):
-            day = tomorrow + timedelta(days=offset)
-            if hours_on(day) is None:
+    @staticmethod
+    def _past_clinic_days(today: date) -> list[date]:
+        days, day = [], today
+        while len(days) < PAST_DAYS:
+            day -= timedelta(days=1)
+            if hours_on(day) is not None:
+                days.append(day)
+        return sorted(days)
+
+    @staticmethod
+    def _has_demo_bookings(day: date) -> bool:
+        return Appointment.objects.filter(patient__mrn__startswith=DEMO_MRN_PREFIX, scheduled_start__date=day).exists()
+
+    def _slot(self, day: date, index: int, offset: int) -> dict:
+        room_index, at, minutes = DAY_PLAN[index]
+        return {
+            "patient": self.patients[(offset * len(DAY_PLAN) + index) % len(self.patients)],
+            "procedure_type": self.ductogram,
+            "room": self.rooms[room_index],
+            "radiologist": self.radiologists[room_index],
+            "scheduled_start": timezone.make_aware(datetime.combine(day, at)),
+            "expected_duration": minutes,
+            "laterality": Appointment.Laterality.LEFT if index % 2 else Appointment.Laterality.RIGHT,
+            "discharge": DISCHARGES[(offset + index) % len(DISCHARGES)],
+            "referrer": "Dr Evans, Breast Clinic",
+        }
+
+    def _fill_past_day(self, day: date, *, today: bool = False) -> int:
+        """A day gone by (or today's list so far): the rows are written directly, because the booking service
+        refuses times that have passed, as it should; these are what the clinic's past would hold. Today's slots
+        still to come are booked through the service instead."""
+        if self._has_demo_bookings(day):
+            return 0
+        now, fates, offset = timezone.now(), TODAY_FATES if today else PAST_FATES, day.toordinal()
+        written = 0
+        for index, fate in enumerate(fates):
+            slot = self._slot(day, index, offset)
+            start = slot["scheduled_start"]
+            if start > now:  # only today: still to come, booked (and perhaps checked in) as staff do it
+                cancel = fate if fate in Appointment.CancelReason.values else None
+                written += self._book(slot, cancel=cancel, check_in=fate in (DONE, CHECKED_IN))
                 continue
-            already = Appointment.objects.filter(
-                patient__mrn__startswith=DEMO_MRN_PREFIX,
-                scheduled_start__date=day,
-            ).exists()
-            if already:
+            ended = start + timedelta(minutes=slot["expected_duration"]) <= now
+            with transaction.atomic():
+                self._write_past(slot, fate if ended or fate != DONE else CHECKED_IN)
+            written += 1
+        return written
+
+    def _write_past(self, slot: dict, fate: str) -> Appointment:
+        appointment = Appointment(**slot, created_by=self.scheduler)
+        appointment._history_user = self.scheduler
+        if fate in Appointment.CancelReason.values:
+            code = Appointment.CancelReason(fate)
+            appointment.status, appointment.cancel_reason_code, appointment.cancellation_reason = (
+                Appointment.Status.CANCELLED,
+                code,
+                code.label,
+            )
+        else:
+            appointment.status = CHECKED_IN if fate == DONE else fate
+        appointment.status_changed_at = slot["scheduled_start"]
+        appointment.save()
+        if fate == DONE:  # logged as a radiologist logs it; record_result completes the appointment
+            radiologist = slot["radiologist"]
+            start = slot["scheduled_start"] + timedelta(minutes=5)
+            services.record_result(
+                ProcedureResult(
+                    appointment=appointment,
+                    started_at=start,
+                    ended_at=start + timedelta(minutes=slot["expected_duration"] - 10),
+                    duct_cannulated=True,
+                    clock_position=appointment.pk % 12 + 1,
+                    discharge_observed=ProcedureResult.DischargeObserved.CLEAR,
+                    findings=[ProcedureResult.Finding.NORMAL],
+                    birads=ProcedureResult.BiRads.B2,
+                    recommendation=ProcedureResult.Recommendation.ROUTINE,
+                    report="Single duct cannulated; no filling defect. Demo report.",
+                    performed_by=radiologist,
+                ),
+                by=radiologist,
+            )
+        return appointment
+
+    def _book(self, slot: dict, *, cancel: str | None = None, check_in: bool = False) -> int:
+        try:
+            appointment = services.book_appointment(booked_by=self.scheduler, **slot)
+            if cancel:
+                services.cancel_appointment(appointment, reason_code=cancel, by=self.scheduler)
+        except services.BookingError as exc:
+            self.stderr.write(f"Skipped a demo booking at {slot['scheduled_start']:%Y-%m-%d %H:%M}: {exc}")
+            return 0
+        if check_in and services.arrival_actions(appointment).check_in:
+            services.check_in(appointment, by=self.scheduler)
+        return 1
+
+    def _book_ahead(self, today: date, days: int) -> int:
+        """Book the plan on each clinic day of the coming `days` that has no demo bookings yet; the first such day
+        has one booking cancelled at the patient's request."""
+        booked, cancelled = 0, False
+        for offset in range(1, days + 1):
+            day = today + timedelta(days=offset)
+            if hours_on(day) is None or self._has_demo_bookings(day):
                 continue
-            for i, (room_index, at, minutes) in enumerate(DAY_PLAN):
-                patient = patients[(offset * len(DAY_PLAN) + i) % len(patients)]
-                try:
-                    services.book_appointment(
-                        patient=patient,
-                        procedure_type=ductogram,
-                        room=rooms[room_index],
-                        scheduled_start=timezone.make_aware(datetime.combine(day, at), tz),
-                        expected_duration=minutes,
-                        radiologist=radiologists[room_index],
-                        booked_by=scheduler,
-                        laterality=Appointment.Laterality.LEFT if i % 2 else Appointment.Laterality.RIGHT,
-                        discharge=DISCHARGES[(offset + i) % len(DISCHARGES)],
-                        referrer="Dr Evans, Breast Clinic",
-                    )
-                    booked += 1
-                except services.BookingError as exc:
-                    self.stderr.write(f"Skipped a demo booking on {day}: {exc}")
+            for index in range(len(DAY_PLAN)):
+                cancel = CANCEL_AHEAD if not cancelled and index == 2 else None
+                booked += self._book(self._slot(day, index, offset), cancel=cancel)
+                cancelled = cancelled or bool(cancel)
         return booked

@@ -1,0 +1,180 @@
+"""Finding patients (`/patients/?q=`): what the words typed mean, and the page of patients they find.
+
+One box takes a date of birth (YYYY-MM-DD, or DD/MM/YYYY as people write it), a phone number (the mobile or the
+other number, any spacing, with or without the country code or the leading 0), an MRN (any case), or names
+(every word typed, in any order, forgiving of case, accents, spacing and apostrophes: "mcdonald" finds McDonald,
+"Zoe" finds Zoë). A page costs three queries whatever it holds: the count, the page, and the page's patients'
+next appointments.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+import phonenumbers
+from django.conf import settings
+from django.core.paginator import Page, Paginator
+from django.db.models import Q, QuerySet
+from django.utils.functional import cached_property
+
+from ..models import Appointment, Patient
+from ..params import in_calendar, parse_day, parse_query
+from .folding import fold
+
+PAGE_SIZE = 25
+QUERY_MAX_LENGTH = 100
+# Fewer characters than this match too many names to be worth listing.
+MIN_NAME_LENGTH = 2
+# A phone number has at least this many digits; fewer is an MRN or nothing.
+MIN_PHONE_DIGITS = 7
+# Matches are counted up to this many: beyond it the page says "more than" and asks for more words, so a common
+# name never costs a count of thousands of rows (and nobody pages past page 40).
+COUNT_CAP = 1000
+
+_DMY = re.compile(r"([0-9]{1,2})[/.-]([0-9]{1,2})[/.-]([0-9]{4})", re.ASCII)
+_PHONE = re.compile(r"\+?[0-9 ()./-]+", re.ASCII)
+
+
+@dataclass(frozen=True)
+class Query:
+    """The search box's words, read: `kind` is "empty", "unusable" (too long, control characters, too short),
+    "date", "phone" or "name"."""
+
+    text: str
+    kind: str
+    born: date | None = None
+    phone: str | None = None  # E.164, as stored
+    words: tuple[str, ...] = field(default_factory=tuple)
+    problem: str = ""
+
+    @property
+    def searched(self) -> bool:
+        return self.kind in ("date", "phone", "name")
+
+
+def read_date(text: str) -> date | None:
+    """YYYY-MM-DD, or DD/MM/YYYY (also with dots or dashes, days and months of one digit)."""
+    day = parse_day(text)
+    if day is not None:
+        return day
+    match = _DMY.fullmatch(text)
+    if not match:
+        return None
+    d, m, y = (int(part) for part in match.groups())
+    try:
+        day = date(y, m, d)
+    except ValueError:
+        return None
+    return day if in_calendar(day) else None
+
+
+def read_phone(text: str) -> str | None:
+    """The number in E.164, read in the clinic's region (PHONENUMBER_DEFAULT_REGION) when it has no country code:
+    "07700 900123", "7700900123", "+44 (0)7700 900 123" and "0044 7700 900123" are all +447700900123."""
+    if not _PHONE.fullmatch(text):
+        return None
+    digits = re.sub(r"[^0-9]", "", text)
+    if len(digits) < MIN_PHONE_DIGITS:
+        return None
+    region = getattr(settings, "PHONENUMBER_DEFAULT_REGION", None) or "GB"
+    country = str(phonenumbers.country_code_for_region(region))
+    if text.startswith("+"):
+        pass
+    elif digits.startswith("00"):
+        digits = digits[2:]
+    elif digits.startswith(country) and len(digits) > 10:
+        pass
+    else:
+        digits = country + digits.lstrip("0")
+    # "+44 (0)7700..." keeps a 0 after the country code that is never dialled.
+    if digits.startswith(country + "0"):
+        digits = country + digits[len(country) :].lstrip("0")
+    return f"+{digits}"
+
+
+def read_query(raw: str | None) -> Query:
+    text = parse_query(raw, max_length=QUERY_MAX_LENGTH)
+    if text is None:
+        return Query(text=(raw or "")[:QUERY_MAX_LENGTH], kind="unusable", problem="That search cannot match anyone.")
+    if not text:
+        return Query(text="", kind="empty")
+    born = read_date(text)
+    if born is not None:
+        return Query(text=text, kind="date", born=born)
+    phone = read_phone(text)
+    if phone is not None:
+        return Query(text=text, kind="phone", phone=phone, words=(text.replace(" ", ""),))
+    words = tuple(fold(text).split())
+    if len("".join(words)) < MIN_NAME_LENGTH:
+        return Query(text=text, kind="unusable", problem=f"Type at least {MIN_NAME_LENGTH} letters of a name.")
+    return Query(text=text, kind="name", words=words)
+
+
+def matching(query: Query) -> QuerySet[Patient]:
+    """The patients a query finds, in name order (family name, given name, then id, so pages never overlap)."""
+    patients = Patient.objects.order_by("family_name", "given_name", "pk")
+    if query.kind == "date":
+        return patients.filter(date_of_birth=query.born)
+    if query.kind == "phone":
+        # A number with no letters could also be an MRN of digits.
+        return patients.filter(Q(mobile=query.phone) | Q(phone=query.phone) | Q(mrn__iexact=query.words[0]))
+    if query.kind == "name":
+        every_word = Q()
+        for word in query.words:
+            every_word &= Q(search_name__contains=word)
+        if len(query.words) == 1:
+            # An MRN is one word; matched whole, in any case (an index on UPPER(mrn) serves it).
+            return patients.filter(every_word | Q(mrn__iexact=query.text))
+        return patients.filter(every_word)
+    return patients.none()
+
+
+def with_next_appointments(patients: list[Patient]) -> list[Patient]:
+    """Give each patient `next_appointment`: their soonest upcoming one (any procedure), or None. One query."""
+    soonest: dict[int, Appointment] = {}
+    coming = (
+        Appointment.objects.upcoming()
+        .filter(patient_id__in=[p.pk for p in patients])
+        .select_related("room", "procedure_type")
+        .order_by("scheduled_start", "pk")
+    )
+    for appointment in coming:
+        soonest.setdefault(appointment.patient_id, appointment)
+    for patient in patients:
+        patient.next_appointment = soonest.get(patient.pk)
+    return patients
+
+
+class CappedPaginator(Paginator):
+    """Django's Paginator, counting at most COUNT_CAP matches (one query with a LIMIT); `more` says there were
+    more than that."""
+
+    @cached_property
+    def count(self) -> int:
+        counted = self.object_list.order_by()[: COUNT_CAP + 1].count()
+        self.more = counted > COUNT_CAP
+        return min(counted, COUNT_CAP)
+
+
+@dataclass(frozen=True)
+class Results:
+    query: Query
+    page: Page | None
+    patients: list[Patient]
+
+    @property
+    def more(self) -> bool:
+        """More than COUNT_CAP patients match (only the first COUNT_CAP are listed)."""
+        return bool(self.page and getattr(self.page.paginator, "more", False))
+
+
+def search(raw: str | None, page_number: str | None) -> Results:
+    """The page `page_number` (the last one if past the end, the first if unreadable) of what `raw` finds."""
+    query = read_query(raw)
+    if not query.searched:
+        return Results(query=query, page=None, patients=[])
+    paginator = CappedPaginator(matching(query), PAGE_SIZE)
+    page = paginator.get_page(page_number)
+    return Results(query=query, page=page, patients=with_next_appointments(list(page.object_list)))

@@ -1,0 +1,107 @@
+"""The radiologist's worklist: today's list, the appointments waiting for a result, and what the result form starts
+with. Reads only; results are written by `procedures.services.record_result`.
+
+"Results pending" is defined once, here (`results_pending`): an appointment whose start has passed, that was not
+cancelled or missed (any open status, or completed), and has no result yet. The worklist and the admin's "Results
+pending" filter both ask it. Each list costs one query, however long.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.db.models import Exists, OuterRef, QuerySet
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from .models import Appointment, ProcedureResult, SafetyAnswers
+from .patient_page.flags import badges_html, flags_of
+from .patient_page.selectors import with_patient_flags
+from .schedule import day_bounds
+
+# The permission "Log result" needs (Radiologists have it; schedulers never see results).
+LOG_RESULT = "procedures.add_procedureresult"
+# What every worklist row shows beside the appointment itself.
+ROW_RELATED = ("patient", "room", "radiologist", "procedure_type")
+
+
+def results_pending(queryset: QuerySet[Appointment] | None = None, now: datetime | None = None):
+    """Appointments whose start has passed with no result logged, whatever their status short of cancelled or did
+    not attend (booked or confirmed that nobody checked in, checked in, or completed without a result)."""
+    queryset = Appointment.objects.all() if queryset is None else queryset
+    has_result = Exists(ProcedureResult.objects.filter(appointment=OuterRef("pk")))
+    return queryset.live().filter(scheduled_start__lte=now or timezone.now()).exclude(has_result)
+
+
+def _rows(queryset: QuerySet[Appointment], now: datetime) -> list[Appointment]:
+    """Each appointment with its flags' facts (one query), its badges, and what its safety answers flag."""
+    has_result = Exists(ProcedureResult.objects.filter(appointment=OuterRef("pk")))
+    rows = list(with_patient_flags(queryset.select_related(*ROW_RELATED).annotate(has_result=has_result)))
+    for a in rows:
+        # The full set of badges (the all-clear too): the radiologist needs to know the answers were given.
+        a.flags_html = badges_html(flags_of(a, now))
+        a.answered = a.pf_safety_at is not None
+    return rows
+
+
+def todays_list(user, now: datetime | None = None) -> list[Appointment]:
+    """Today's appointments that hold their room (clinic day), the user's own first, then the rest, each by time."""
+    now = now or timezone.now()
+    start, end = day_bounds(timezone.localdate(now))
+    today = Appointment.objects.live().filter(scheduled_start__gte=start, scheduled_start__lt=end)
+    rows = _rows(today.order_by("scheduled_start", "room__name"), now)
+    for a in rows:
+        a.is_mine = a.radiologist_id == user.pk
+    return sorted(rows, key=lambda a: not a.is_mine)  # stable: each group stays in time order
+
+
+def pending_list(now: datetime | None = None) -> list[Appointment]:
+    """Every appointment waiting for a result (`results_pending`), oldest first."""
+    now = now or timezone.now()
+    rows = _rows(results_pending(now=now).order_by("scheduled_start", "pk"), now)
+    for a in rows:
+        a.has_result = False
+    return rows
+
+
+def check_in_time(appointment: Appointment) -> datetime | None:
+    """When the patient was checked in, from the appointment's history (the last check-in, if undone and redone)."""
+    checked_in = appointment.history.filter(status=Appointment.Status.CHECKED_IN)
+    return checked_in.order_by("-history_date", "-history_id").values_list("status_changed_at", flat=True).first()
+
+
+def result_prefill(appointment: Appointment) -> dict:
+    """What a new result for the appointment starts with: the appointment, and the procedure's times (from the
+    check-in if there was one, else the booked start; ending the expected duration later), to the minute."""
+    start = check_in_time(appointment) or appointment.scheduled_start
+    start = start.replace(second=0, microsecond=0)
+    return {
+        "appointment": appointment.pk,
+        "started_at": start,
+        "ended_at": start + timedelta(minutes=appointment.expected_duration),
+    }
+
+
+def result_context(appointment: Appointment) -> dict:
+    """What the radiologist should see above the result form, read-only: the booking, the side and discharge, the
+    expected duration, the check-in time and the patient's latest safety answers (three queries)."""
+    appointment = Appointment.objects.select_related(*ROW_RELATED).filter(pk=appointment.pk).first() or appointment
+    latest = SafetyAnswers.objects.filter(appointment=appointment).order_by("-answered_at", "-id").first()
+    answers = []
+    if latest is not None:
+        for shown in latest.shown():
+            answers.append({"question": shown.question.question, "answer": shown.answer, "flagged": bool(shown.flag)})
+    return {
+        "appointment": appointment,
+        "checked_in_at": check_in_time(appointment),
+        "latest_answers": latest,
+        "answer_rows": answers,
+    }
+
+
+def safe_next(target: str | None, *, host: str, secure: bool, default: str) -> str:
+    """`target` if it is a path on this site (where to go back to after logging a result), else `default`."""
+    target = target or ""
+    if target.startswith("/") and url_has_allowed_host_and_scheme(target, allowed_hosts={host}, require_https=secure):
+        return target
+    return default
