@@ -183,6 +183,23 @@ class BookingForm(SlotForm, SecondBookingFields):
             return self.data.get(self.add_prefix(name))
         return self.initial.get(name)
 
+    def suggest(self, suggestion) -> None:
+        """Pre-fill the expected duration with the learned one (procedures.durations) and keep why for the page. A
+        posted duration wins; after "Find", one still at the figure suggested before follows the radiologist now
+        chosen."""
+        self.duration_suggestion = suggestion
+        field = self.fields["expected_duration"]
+        field.initial = suggestion.minutes
+        field.help_text = (
+            f"Usually {suggestion.minutes}; {self.procedure_type.min_duration}-"
+            f"{self.procedure_type.max_duration} minutes without a reason."
+        )
+        if not self.is_bound and str(self.initial.get("expected_duration") or "") in (
+            "",
+            str(self.initial.get("suggested_duration") or ""),
+        ):
+            self.initial.pop("expected_duration", None)
+
     @property
     def is_new_patient(self) -> bool:
         return self._value("patient_source") == self.NEW

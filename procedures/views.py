@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from reminders.wording import too_late_to_arrive_early
 
-from . import params, schedule, services, slots
+from . import durations, params, schedule, services, slots
 from .access import (
     ATTEND,
     BOOK,
@@ -186,6 +186,7 @@ def book(request: HttpRequest) -> HttpResponse:
             initial.update(start_initial(start))
         form = BookingForm(initial=initial, procedure_type=ductogram)
         patient_form = NewPatientForm(prefix="new")
+    form.suggest(durations.suggest_for_booking(ductogram, form["radiologist"].value()))
     return render(
         request,
         "procedures/book.html",
