@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from . import views, worklist_views
+from . import export_views, views, worklist_views
 
 app_name = "procedures"
 
@@ -24,4 +24,8 @@ urlpatterns = [
     path("", include("procedures.patient_page.staff_urls")),
     # Finding a patient and their whole history: /patients/, /patients/<id>/ (procedures/patients/).
     path("", include("procedures.patients.urls")),
+    # The appointments CSV (procedures/exports.py); before the reports page's include, so no pattern there hides it.
+    path("reports/export/", export_views.export_appointments, name="export"),
+    # The reports page, its charts' SVGs and CSVs: /reports/, /reports/charts/<slug>.svg, /reports/data/<slug>.csv.
+    path("reports/", include("procedures.reports.urls")),
 ]

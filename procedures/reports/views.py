@@ -1,0 +1,67 @@
+"""The reports page, each chart's SVG and each chart's CSV. All three read the same cached table, so the picture,
+the table under it and the CSV always show the same numbers."""
+
+from __future__ import annotations
+
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from procedures.access import can_see_results, staff_required
+
+from . import catalogue, charts
+from .forms import ReportFilterForm
+from .period import PRESETS
+
+
+def _filters(request):
+    form = ReportFilterForm(request.GET if request.GET else None)
+    return form, form.filters()
+
+
+@require_GET
+@staff_required()
+def reports(request):
+    form, filters = _filters(request)
+    shown = catalogue.charts_for(request.user)
+    query = filters.query()
+    sections = [
+        {"chart": chart, "table": table, "query": query}
+        for chart, table in zip(shown, catalogue.tables(shown, filters, request.user), strict=True)
+    ]
+    return render(
+        request,
+        "procedures/reports/reports.html",
+        {
+            "form": form,
+            "filters": filters,
+            "period_label": PRESETS[filters.preset],
+            "sections": sections,
+            "sees_results": can_see_results(request.user),
+            "cache_minutes": catalogue.CACHE_SECONDS // 60,
+            "generated": timezone.localtime(),
+        },
+    )
+
+
+@require_GET
+@staff_required()
+def chart_svg(request, slug: str):
+    chart = catalogue.chart_for(request.user, slug)
+    _form, filters = _filters(request)
+    key = catalogue.cache_key(chart, filters, request.user, "svg")
+    image = catalogue.cached(key, lambda: charts.svg(chart.slug, catalogue.table(chart, filters, request.user)))
+    return HttpResponse(image, content_type="image/svg+xml")
+
+
+@require_GET
+@staff_required()
+def chart_csv(request, slug: str):
+    chart = catalogue.chart_for(request.user, slug)
+    _form, filters = _filters(request)
+    table = catalogue.table(chart, filters, request.user)
+    response = HttpResponse(table.to_csv(), content_type="text/csv; charset=utf-8")
+    name = f"{chart.slug}-{filters.first.isoformat()}-to-{filters.last.isoformat()}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
