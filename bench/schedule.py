@@ -29,6 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "prepapp.settings")
+os.environ.setdefault("DEBUG", "true")  # the development settings (no HTTPS redirect); DEBUG is turned off below
 warnings.filterwarnings("ignore", message="No directory at")  # no collectstatic needed here
 
 import django
@@ -159,6 +160,7 @@ def main() -> None:
     parser.add_argument("--appointments", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=50, help="timed runs per measurement (free_slots: 4x)")
     parser.add_argument("--seed", type=int, default=3)
+    parser.add_argument("--profile", action="store_true", help="profile 20 day and week views (needs pyinstrument)")
     args = parser.parse_args()
     rng = random.Random(args.seed)
 
@@ -186,6 +188,15 @@ def main() -> None:
             response = client.get(url)
             assert response.status_code == 200, (url, response.status_code)
 
+        if args.profile:
+            from pyinstrument import Profiler
+
+            for path in ("/schedule/", "/schedule/week/"):
+                profiler = Profiler(interval=0.0005)
+                with profiler:
+                    for _ in range(20):
+                        get(f"{path}?date={rng.choice(days).isoformat()}")
+                print(profiler.output_text(unicode=False, color=False, show_all=False))
         day_samples = timed(args.runs, lambda: get(f"/schedule/?date={rng.choice(days).isoformat()}"))
         per_day = args.appointments / len(days)
         report("day view", day_samples, f"~{per_day:.0f} bookings a day, {len(rooms)} rooms")

@@ -7,11 +7,16 @@ elapsed minutes, computed in UTC: subtracting two datetimes that share a zone wo
 
 from __future__ import annotations
 
+import html
 import math
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cached_property, lru_cache
 
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
 
 from . import hours
 from .models import Appointment, Room
@@ -54,16 +59,46 @@ def week_start(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def appointments_between(start: datetime, end: datetime) -> list[Appointment]:
+# What the week view draws of each booking, and nothing more: a busy week is a thousand rows, and every column
+# loaded is decoded (phone numbers are parsed) and set on a thousand objects.
+WEEK_FIELDS = (
+    "status",
+    "scheduled_start",
+    "expected_duration",
+    "patient__given_name",
+    "patient__family_name",
+    "patient__mrn",
+    "patient__email",
+    "patient__mobile",
+    "patient__preferred_channel",
+    "patient__reminders_opt_out_at",
+    "room__name",
+)
+
+# The day grid adds the side, the radiologist, whether a room is in use, and why a booking was cancelled.
+DAY_FIELDS = (
+    *WEEK_FIELDS,
+    "laterality",
+    "cancellation_reason",
+    "room__is_active",
+    "radiologist__first_name",
+    "radiologist__last_name",
+    "radiologist__username",
+)
+
+
+def appointments_between(start: datetime, end: datetime, *, fields: tuple[str, ...] = ()) -> list[Appointment]:
     """Appointments starting in [start, end), with everything a schedule shows, in one query: each comes with the
-    badges for what its patient told us (`flags_html`), rendered once."""
-    return with_flag_badges(
-        with_patient_flags(
-            Appointment.objects.filter(scheduled_start__gte=start, scheduled_start__lt=end)
-            .select_related("patient", "room", "radiologist", "procedure_type")
-            .order_by("scheduled_start", "room__name")
-        )
-    )
+    badges for what its patient told us (`flags_html`), rendered once. `fields` (WEEK_FIELDS, DAY_FIELDS) loads
+    only what a page shows; the week names no radiologist."""
+    appointments = Appointment.objects.filter(scheduled_start__gte=start, scheduled_start__lt=end)
+    related = ["patient", "room"]
+    if not fields or any(f.startswith("radiologist__") for f in fields):
+        related.append("radiologist")
+    appointments = appointments.select_related(*related)
+    if fields:
+        appointments = appointments.only(*fields)
+    return with_flag_badges(with_patient_flags(appointments.order_by("scheduled_start", "room__name")))
 
 
 def _utc(moment: datetime) -> datetime:
@@ -122,6 +157,18 @@ class DaySchedule:
     def is_empty(self) -> bool:
         return not self.live and not self.off_grid
 
+    @property
+    def blocks_html(self) -> SafeString:
+        return blocks_html(self.blocks)
+
+    @property
+    def free_cells_html(self) -> SafeString:
+        return free_cells_html(self.free_cells)
+
+    @property
+    def labels_html(self) -> SafeString:
+        return labels_html(self.labels)
+
 
 def label_times(appointments: list[Appointment]) -> list[Appointment]:
     """Give each appointment its clinic-time `start_label` and `end_label` ("09:00"), converted once.
@@ -129,9 +176,10 @@ def label_times(appointments: list[Appointment]) -> list[Appointment]:
     A busy week holds hundreds of bookings; formatting their times in Python, not with template filters, keeps
     the page quick.
     """
+    tz = timezone.get_current_timezone()
     for a in appointments:
-        a.start_label = f"{timezone.localtime(a.scheduled_start):%H:%M}"
-        a.end_label = f"{timezone.localtime(a.expected_end):%H:%M}"
+        a.start_label = f"{a.scheduled_start.astimezone(tz):%H:%M}"
+        a.end_label = f"{a.expected_end.astimezone(tz):%H:%M}"
     return appointments
 
 
@@ -215,7 +263,7 @@ def build_day(day: date, *, rooms: list[Room], appointments: list[Appointment], 
 def day_schedule(day: date, *, now: datetime | None = None) -> DaySchedule:
     """The day's schedule in two queries, however many bookings it holds."""
     start, end = day_bounds(day)
-    appointments = appointments_between(start, end)
+    appointments = appointments_between(start, end, fields=DAY_FIELDS)
     rooms = list(Room.objects.filter(is_active=True))
     return build_day(day, rooms=rooms, appointments=appointments, now=now)
 
@@ -226,13 +274,17 @@ class WeekDay:
     opening: tuple[datetime, datetime] | None
     appointments: list[Appointment]
 
-    @property
+    @cached_property
     def live(self) -> list[Appointment]:
         return [a for a in self.appointments if a.is_live]
 
     @property
     def cancelled_count(self) -> int:
         return sum(1 for a in self.appointments if not a.is_live)
+
+    @property
+    def bookings_html(self) -> SafeString:
+        return week_bookings_html(self.live)
 
 
 def week_schedule(day: date) -> list[WeekDay]:
@@ -241,7 +293,7 @@ def week_schedule(day: date) -> list[WeekDay]:
     start, _ = day_bounds(monday)
     _, end = day_bounds(monday + timedelta(days=6))
     by_day: dict[date, list[Appointment]] = {}
-    for a in label_times(appointments_between(start, end)):
+    for a in label_times(appointments_between(start, end, fields=WEEK_FIELDS)):
         by_day.setdefault(timezone.localtime(a.scheduled_start).date(), []).append(a)
     days = []
     for offset in range(7):
@@ -251,3 +303,112 @@ def week_schedule(day: date) -> list[WeekDay]:
             continue
         days.append(WeekDay(day=current, opening=opening, appointments=by_day.get(current, [])))
     return days
+
+
+# The pages' markup for what they repeat hundreds of times (bookings, free cells, time labels), built here in Python
+# once per page: a template include per block costs more than the whole query. The same markup the templates had;
+# grid positions are data attributes that static/js/grid.js reads (no inline styles, for the CSP).
+
+
+def _url_prefix(name: str) -> str:
+    return reverse(name, args=[0]).removesuffix("0/")
+
+
+_CONFIRMED = mark_safe(
+    '<span class="badge status-badge status-confirmed" title="The patient has confirmed">Confirmed&nbsp;✓</span>'
+)
+_NOT_CONFIRMED = mark_safe(
+    ' <span class="badge text-bg-light border confirmation-badge" title="The patient has not confirmed yet">'
+    "Not confirmed</span>"
+)
+
+
+@lru_cache(maxsize=16)
+def _badges_for_status(status: str) -> SafeString:
+    if status == Appointment.Status.CONFIRMED:
+        return _CONFIRMED
+    badges = format_html(
+        '<span class="badge status-badge status-{}">{}</span>', status, Appointment.Status(status).label
+    )
+    return badges + _NOT_CONFIRMED if status == Appointment.Status.BOOKED else badges
+
+
+def _status_badges(a: Appointment) -> SafeString:
+    """The status badge (and "Not confirmed"), the same for every booking in a status: built once per status."""
+    return _badges_for_status(a.status)
+
+
+def _no_reminders(a: Appointment, title: str) -> SafeString:
+    if a.has_upcoming_status and not a.patient.can_receive_reminders:
+        return format_html(' <span class="badge text-bg-warning"{}>No reminders</span>', title)
+    return mark_safe("")
+
+
+_NO_REMINDERS_TITLE = mark_safe(' title="No reminders can reach this patient"')
+
+
+def _block_html(block: Block, appointment_url: str, patient_url: str) -> str:
+    a, e = block.appointment, html.escape
+    radiologist = ""
+    if a.radiologist_id is not None:
+        radiologist = " · " + e(a.radiologist.get_full_name() or a.radiologist.get_username())
+    name, start, end = e(a.patient.full_name), e(a.start_label), e(a.end_label)
+    return (
+        f'<div class="booking status-{e(a.status)}" data-grid-col="{block.column}" data-grid-row="{block.row + 1}" '
+        f'data-grid-span="{block.span}"\n   title="{name}, {start}-{end} ({a.expected_duration} min)">\n'
+        f'  <span class="booking-line"><a class="booking-link booking-time" href="{e(appointment_url)}{a.pk}/">'
+        f'{start}–{end}</a> <a class="booking-patient" href="{e(patient_url)}{a.patient_id}/"><strong>{name}</strong>'
+        "</a></span>\n"
+        f'  <span class="booking-line small">MRN {e(a.patient.mrn)} · {e(a.get_laterality_display())}{radiologist}'
+        "</span>\n"
+        f'  <span class="booking-line">{_status_badges(a)}{_no_reminders(a, _NO_REMINDERS_TITLE)}</span>\n'
+        f'  <span class="booking-line small">{a.flags_html}</span>\n'
+        "</div>\n"
+    )
+
+
+def blocks_html(blocks: list[Block]) -> SafeString:
+    """The day grid's booking blocks."""
+    appointment_url, patient_url = _url_prefix("procedures:appointment"), _url_prefix("procedures:patient")
+    # Every value in a block is escaped or already safe markup.
+    # Every value in a block is escaped or already safe markup.
+    return mark_safe("".join(_block_html(block, appointment_url, patient_url) for block in blocks))  # noqa: S308  # noqa: S308
+
+
+def free_cells_html(cells: list[FreeCell]) -> SafeString:
+    """The day grid's free cells, each a link to the booking form for that room and time."""
+    book_url = reverse("procedures:book")
+    return format_html_join(
+        "\n",
+        '<a class="free-slot" href="{}?room={}&amp;start={}" data-grid-col="{}" data-grid-row="{}" '
+        'data-grid-span="{}" aria-label="Book {} at {}"><span>+ {}</span></a>',
+        ((book_url, c.room.pk, c.param, c.column, c.row + 1, c.span, c.room.name, c.label, c.label) for c in cells),
+    )
+
+
+def labels_html(labels: list[TimeLabel]) -> SafeString:
+    """The times down the grid's side; those on the hour stand out."""
+    return format_html_join(
+        "\n",
+        '<div class="time-label{}" data-grid-row="{}" data-grid-span="{}">{}</div>',
+        ((" on-the-hour" if t.label[3:] == "00" else "", t.row + 1, t.span, t.label) for t in labels),
+    )
+
+
+def week_bookings_html(appointments: list[Appointment]) -> SafeString:
+    """One day's bookings in the week view (plain string building: format_html per value costs more than the query)."""
+    appointment_url, patient_url = _url_prefix("procedures:appointment"), _url_prefix("procedures:patient")
+    e = html.escape
+    parts = []
+    for a in appointments:
+        parts.append(
+            f'<div class="week-booking status-{e(a.status)}">\n'
+            f'  <span class="d-block"><a class="booking-link" href="{e(appointment_url)}{a.pk}/"><strong>'
+            f"{e(a.start_label)}</strong>–{e(a.end_label)}</a> · {e(a.room.name)}</span>\n"
+            f'  <span class="d-block"><a class="booking-patient" href="{e(patient_url)}{a.patient_id}/">'
+            f'{e(a.patient.full_name)}</a> <span class="text-body-secondary small">{e(a.patient.mrn)}</span></span>\n'
+            f'  <span class="d-block">{_status_badges(a)}{_no_reminders(a, mark_safe(""))}</span>\n'
+            f'  <span class="d-block small">{a.flags_html}</span>\n'
+            "</div>"
+        )
+    return mark_safe("\n".join(parts))  # noqa: S308 - every value above is escaped or already safe markup

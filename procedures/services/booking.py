@@ -13,14 +13,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
-from django.db import IntegrityError, transaction
+from django.contrib.auth.models import AbstractBaseUser, Group
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from reminders import services as reminders
 
 from .. import hours
-from ..access import is_radiologist
+from ..access import RADIOLOGISTS, is_radiologist
 from ..models import MAX_BOOKABLE_MINUTES, Appointment, Patient, ProcedureType, Room
 from ..slots import booking_horizon
 
@@ -93,10 +93,12 @@ def check_booking(
     duration: int,
     duration_reason: str = "",
     exclude_id: int | None = None,
+    is_a_radiologist: bool | None = None,
 ) -> None:
     """Every rule a booked time must meet, cheapest first; raises BookingError for the first one broken.
 
-    The services call it inside their transaction; forms call it to show the sentence before saving."""
+    The services call it inside their transaction, with `is_a_radiologist` as their lock read it; forms call it to
+    show the sentence before saving."""
     if timezone.is_naive(start):
         raise BookingError("The start time has no time zone; this is a bug, please report it.")
     now = timezone.now()
@@ -124,7 +126,9 @@ def check_booking(
             f"{_local(start):%a %d %b} {_hhmm(start)}-{_hhmm(end)} is outside clinic hours "
             f"({hours.describe_opening_hours()})."
         )
-    if radiologist is not None and not is_radiologist(radiologist):
+    if is_a_radiologist is None and radiologist is not None:
+        is_a_radiologist = is_radiologist(radiologist)
+    if radiologist is not None and not is_a_radiologist:
         raise BookingError(f"{_person(radiologist)} is not a radiologist.")
     _check_conflicts(room=room, radiologist=radiologist, start=start, end=end, exclude_id=exclude_id)
 
@@ -153,17 +157,33 @@ def _set_status(appointment: Appointment, status: str, *, by) -> None:
         appointment._history_user = by
 
 
-def _queue_for(room: Room, radiologist) -> None:
+def _queue_for(room: Room, radiologist) -> bool | None:
     """Bookings into one room, or for one radiologist, take turns here, so each overlap check sees the last booking.
 
     Without the turn, concurrent bookings all pass the check and PostgreSQL's exclusion constraint decides; when
     three or more race for one slot its checks can deadlock, an error instead of a sentence. Room first, then
-    radiologist, always, so two bookings never wait for each other. SQLite's IMMEDIATE transactions already queue.
+    radiologist, always (PostgreSQL locks a row's tables in the order of the FROM list), so two bookings never wait
+    for each other. SQLite's IMMEDIATE transactions already queue.
+
+    One statement: it also answers whether the radiologist is one (None when there is none), for check_booking.
     """
-    list(Room.objects.select_for_update().filter(pk=room.pk).values_list("pk", flat=True))
-    if radiologist is not None:
-        users = type(radiologist)._default_manager
-        list(users.select_for_update().filter(pk=radiologist.pk).values_list("pk", flat=True))
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    with connection.cursor() as cursor:
+        if radiologist is None:
+            cursor.execute(f"SELECT r.id FROM {Room._meta.db_table} r WHERE r.id = %s{lock}", [room.pk])
+            return None
+        users = type(radiologist)._meta
+        memberships = users.get_field("groups").remote_field.through._meta.db_table
+        groups = Group._meta.db_table
+        lock = f"{lock} OF r, u" if lock and connection.features.has_select_for_update_of else lock
+        cursor.execute(
+            f"SELECT r.id, EXISTS (SELECT 1 FROM {memberships} m INNER JOIN {groups} g ON g.id = m.group_id "
+            f"WHERE m.user_id = u.{users.pk.column} AND g.name = %s) "
+            f"FROM {Room._meta.db_table} r, {users.db_table} u WHERE r.id = %s AND u.{users.pk.column} = %s{lock}",
+            [RADIOLOGISTS, room.pk, radiologist.pk],
+        )
+        row = cursor.fetchone()
+    return bool(row and row[1])
 
 
 def locked(appointment: Appointment) -> Appointment:
@@ -200,8 +220,9 @@ def book_appointment(
         appointment._history_user = booked_by
     try:
         with transaction.atomic():
-            _queue_for(room, radiologist)
+            radiologist_ok = _queue_for(room, radiologist)
             check_booking(
+                is_a_radiologist=radiologist_ok,
                 procedure_type=procedure_type,
                 room=room,
                 radiologist=radiologist,
@@ -255,8 +276,9 @@ def reschedule_appointment(
                 radiologist = radiologist or current.radiologist
             duration = current.expected_duration if expected_duration is None else expected_duration
             length_reason = current.duration_reason if duration_reason is None else duration_reason.strip()
-            _queue_for(room, radiologist)
+            radiologist_ok = _queue_for(room, radiologist)
             check_booking(
+                is_a_radiologist=radiologist_ok,
                 procedure_type=current.procedure_type,
                 room=room,
                 radiologist=radiologist,

@@ -1,0 +1,94 @@
+"""What the schedule pages and a booking cost in SQL: counted, not timed (bench/schedule.py times them)."""
+
+from datetime import time, timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from procedures.services import BookingError, book_appointment
+from tests.factories import PatientFactory, RoomFactory, next_clinic_day
+
+pytestmark = pytest.mark.django_db
+
+# The booking's own statements: the turn (room and radiologist locked, the radiologist's group read, in one), the
+# overlap check, the appointment and its history row. Transaction control (BEGIN, COMMIT, savepoints) not counted.
+BOOKING_OWN_STATEMENTS = 4
+# What reminders.schedule_reminders adds today (rules, existing rows, any confirmation, the insert, the rows
+# returned; the due notices are looked up after the commit). Owned by reminders/services/scheduling.py.
+REMINDER_STATEMENTS = 5
+
+
+def statements(captured) -> list[str]:
+    control = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE SAVEPOINT")
+    return [q["sql"] for q in captured if not q["sql"].lstrip().upper().startswith(control)]
+
+
+def _book(ductogram, room, radiologist, scheduler, patient, start):
+    return book_appointment(
+        patient=patient,
+        procedure_type=ductogram,
+        room=room,
+        radiologist=radiologist,
+        scheduled_start=start,
+        booked_by=scheduler,
+        laterality="left",
+        discharge="bloody",
+    )
+
+
+@pytest.mark.parametrize("with_radiologist", [True, False])
+def test_a_booking_costs_a_fixed_number_of_statements(
+    ductogram, room, radiologist, scheduler, with_radiologist, django_capture_on_commit_callbacks
+):
+    patient = PatientFactory(email="amelia@example.org")
+    start = next_clinic_day(7)
+    with CaptureQueriesContext(connection) as everything:
+        with django_capture_on_commit_callbacks(execute=False):
+            with CaptureQueriesContext(connection) as booking:
+                appointment = _book(
+                    ductogram, room, radiologist if with_radiologist else None, scheduler, patient, start
+                )
+    assert appointment.pk and appointment.reminders.exists()
+    reminder_sql = [sql for sql in statements(booking.captured_queries) if "reminders_" in sql]
+    own = [sql for sql in statements(booking.captured_queries) if "reminders_" not in sql]
+    assert len(own) <= BOOKING_OWN_STATEMENTS, own
+    assert len(reminder_sql) <= REMINDER_STATEMENTS, reminder_sql
+    assert len(statements(everything.captured_queries)) == len(own) + len(reminder_sql)
+
+
+def test_the_lock_still_refuses_a_user_who_is_not_a_radiologist(ductogram, room, scheduler):
+    with pytest.raises(BookingError, match="is not a radiologist"):
+        _book(ductogram, room, scheduler, scheduler, PatientFactory(), next_clinic_day(7))
+
+
+@pytest.mark.parametrize("view", ["procedures:day", "procedures:week"])
+def test_schedule_pages_cost_the_same_queries_for_two_bookings_or_sixty(as_scheduler, book, room, view):
+    rooms = [room, *(RoomFactory(name=f"Room {n}") for n in range(2, 11))]
+    opening = next_clinic_day(14, at=time(8, 0))
+    slots = [(rooms[n % 10], opening + timedelta(minutes=45 * (n // 10))) for n in range(60)]  # 08:00 to 12:30
+    for booked_room, start in slots[:2]:
+        book(start, room=booked_room)
+    day = opening.date().isoformat()
+    with CaptureQueriesContext(connection) as few:
+        assert as_scheduler.get(reverse(view), {"date": day}).status_code == 200
+    for booked_room, start in slots[2:]:
+        book(start, room=booked_room)
+    with CaptureQueriesContext(connection) as many:
+        page = as_scheduler.get(reverse(view), {"date": day})
+    html = page.content.decode()
+    assert html.count('<div class="booking status-') + html.count('<div class="week-booking status-') == 60
+    assert len(many.captured_queries) == len(few.captured_queries)
+
+
+@pytest.mark.parametrize("view", ["procedures:day", "procedures:week"])
+def test_the_markup_built_in_python_escapes_what_patients_and_staff_typed(as_scheduler, book, room, view):
+    room.name = 'Room "A" <b>'
+    room.save()
+    start = next_clinic_day(14)
+    book(start, patient=PatientFactory(given_name="<script>alert(1)</script>", mrn="MRN<1>"))
+    html = as_scheduler.get(reverse(view), {"date": start.date().isoformat()}).content.decode()
+    assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "MRN<1>" not in html and "MRN&lt;1&gt;" in html
+    assert "<b>" not in html
