@@ -7,6 +7,9 @@ Each channel assembles its message from these pieces (reminders.channels); remin
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlparse
@@ -74,11 +77,36 @@ def forbidden_words_in(text: str) -> list[str]:
     return [word for word in SMS_FORBIDDEN_WORDS if re.search(rf"\b{re.escape(word)}", lowered)]
 
 
+# The active FAQ of the procedure types a batch is about, loaded once for the batch (faq_loaded), so staff edits
+# reach the next batch and no process keeps a stale copy.
+_LOADED_FAQ: ContextVar[dict[int, list[FaqEntry]] | None] = ContextVar("reminders_loaded_faq", default=None)
+
+
 def faq_for(procedure_type_id: int, stages: list[str]) -> list[FaqEntry]:
-    """Active FAQ entries belonging to any of `stages`, in the clinic's order. One query, whatever the FAQ size."""
+    """Active FAQ entries belonging to any of `stages`, in the clinic's order. One query, whatever the FAQ size; none
+    inside faq_loaded() for the procedure types it loaded."""
     wanted = set(stages)
-    entries = FaqEntry.objects.filter(procedure_type_id=procedure_type_id, is_active=True).order_by("order", "id")
+    loaded = _LOADED_FAQ.get()
+    if loaded is not None and procedure_type_id in loaded:
+        entries = loaded[procedure_type_id]
+    else:
+        entries = FaqEntry.objects.filter(procedure_type_id=procedure_type_id, is_active=True).order_by("order", "id")
     return [entry for entry in entries if wanted.intersection(entry.stages)]
+
+
+@contextmanager
+def faq_loaded(procedure_type_ids: set[int]) -> Iterator[None]:
+    """Within the block, faq_for answers for these procedure types from one query made here."""
+    loaded: dict[int, list[FaqEntry]] = {pk: [] for pk in procedure_type_ids}
+    if procedure_type_ids:
+        entries = FaqEntry.objects.filter(procedure_type_id__in=procedure_type_ids, is_active=True)
+        for entry in entries.order_by("order", "id"):
+            loaded[entry.procedure_type_id].append(entry)
+    reset = _LOADED_FAQ.set(loaded)
+    try:
+        yield
+    finally:
+        _LOADED_FAQ.reset(reset)
 
 
 # Said instead of "arrive by HH:MM" when that time has gone by the time the patient hears of the booking.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
 from procedures.models import Appointment, Patient
@@ -54,3 +56,8 @@ class BaseChannel:
     def deliver(self, reminder: Reminder, message: Message, to: str) -> str:
         """Hand the message over; return the provider's message id, or raise SendError."""
         raise NotImplementedError
+
+    @contextmanager
+    def session(self) -> Iterator[None]:
+        """Within the block, deliveries share one connection to the provider (a batch's); by default, nothing."""
+        yield

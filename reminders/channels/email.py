@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 import smtplib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime
 from urllib.parse import urlparse
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.template.loader import render_to_string
 
 from procedures.models import Appointment, Patient
@@ -15,6 +19,11 @@ from procedures.models import Appointment, Patient
 from ..models import Channel, Reminder
 from ..wording import Message, calendar_invitation, context, email_subject
 from .base import BaseChannel, PermanentSendError, TransientSendError
+
+log = logging.getLogger(__name__)
+
+# The mail connection a batch shares (EmailChannel.session); None outside one, where each email opens its own.
+_CONNECTION: ContextVar[object | None] = ContextVar("reminders_mail_connection", default=None)
 
 
 def message_id(reminder: Reminder) -> str:
@@ -53,6 +62,12 @@ class EmailChannel(BaseChannel):
             method = "CANCEL" if b"METHOD:CANCEL" in message.ics else "REQUEST"
             # No charset here: Django adds its own to a text/* part, and a second one makes the header ambiguous.
             email.attach("appointment.ics", message.ics, f"text/calendar; method={method}")
+        shared = _CONNECTION.get()
+        if shared is not None:
+            email.connection = shared
+            if getattr(shared, "connection", False) is None:
+                # An SMTP connection that broke on an earlier email of the batch: reopen it for the rest.
+                _open(shared)
         try:
             email.send(fail_silently=False)
         except smtplib.SMTPRecipientsRefused as exc:
@@ -63,5 +78,37 @@ class EmailChannel(BaseChannel):
                 raise PermanentSendError(error) from exc
             raise TransientSendError(error) from exc
         except (TimeoutError, smtplib.SMTPException, OSError) as exc:
+            if shared is not None:
+                _close(shared)
             raise TransientSendError(f"Could not reach the mail server: {exc.__class__.__name__}: {exc}") from exc
         return message_id(reminder)
+
+    @contextmanager
+    def session(self) -> Iterator[None]:
+        """One connection to the mail server for the block's emails, opened here (an email that finds it broken
+        reopens it) and closed at the end."""
+        connection = get_connection(fail_silently=False)
+        reset = _CONNECTION.set(connection)
+        try:
+            _open(connection)
+            yield
+        finally:
+            _CONNECTION.reset(reset)
+            _close(connection)
+
+
+def _open(connection) -> None:
+    """Open the shared connection; if the server is away, each email's own send reports it (as a transient error)."""
+    try:
+        connection.open()
+    except (TimeoutError, smtplib.SMTPException, OSError):
+        log.warning("Could not open the mail connection for a batch; each email will try.", exc_info=True)
+
+
+def _close(connection) -> None:
+    try:
+        connection.close()
+    except (TimeoutError, smtplib.SMTPException, OSError):
+        log.debug("Closing the mail connection failed", exc_info=True)
+        if hasattr(connection, "connection"):
+            connection.connection = None

@@ -20,6 +20,9 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
@@ -144,8 +147,12 @@ def _backend_class(path: str) -> type[BaseSMSBackend]:
     return import_string(path)
 
 
+# The backend a batch shares (SmsChannel.session); None outside one.
+_BACKEND: ContextVar[BaseSMSBackend | None] = ContextVar("reminders_sms_backend", default=None)
+
+
 def get_backend() -> BaseSMSBackend:
-    return _backend_class(settings.SMS_BACKEND)()
+    return _BACKEND.get() or _backend_class(settings.SMS_BACKEND)()
 
 
 class SmsChannel(BaseChannel):
@@ -166,3 +173,16 @@ class SmsChannel(BaseChannel):
 
     def deliver(self, reminder: Reminder, message: Message, to: str) -> str:
         return get_backend().send(to, message.text, reference=str(reminder.pk))
+
+    @contextmanager
+    def session(self) -> Iterator[None]:
+        """One backend for the block's texts, so a backend that keeps a connection keeps it for the batch."""
+        backend = _backend_class(settings.SMS_BACKEND)()
+        reset = _BACKEND.set(backend)
+        try:
+            yield
+        finally:
+            _BACKEND.reset(reset)
+            close = getattr(backend, "close", None)
+            if close:
+                close()

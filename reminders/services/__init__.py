@@ -2,6 +2,7 @@
 
 - scheduling: rows follow their appointment (booked, moved, cancelled, ended; the patient's details or opt-out).
 - delivery: the periodic dispatch claims due rows and each is sent once, with retries and the safety rules.
+- batches: the rows dispatch claimed together, sent by one task over one connection, each under those rules.
 - staff: send now, retry failed, preview.
 - replies: the SMS provider's delivery reports and STOP replies.
 
@@ -9,6 +10,7 @@ Sends reach the workers through reminders.queueing (patch `reminders.queueing.qu
 """
 
 from ..queueing import queue_sends
+from .batches import send_batch
 from .delivery import LAST_DISPATCH_CACHE_KEY, cache_set_last_dispatch, dispatch_due, send_reminder
 from .replies import asks_to_stop, opt_out_by_number, record_delivery_report
 from .scheduling import (
@@ -41,6 +43,7 @@ __all__ = [
     "reschedule_reminders",
     "retry_failed",
     "schedule_reminders",
+    "send_batch",
     "send_now",
     "send_reminder",
 ]

@@ -11,6 +11,8 @@ The rules the field learned the hard way:
 - A send still running at Celery's soft time limit is a transient failure too, recorded on its row; the task
   returns normally, so the pool process lives on.
 - Reminder bookkeeping never writes the appointment: its status belongs to the booking services.
+- Dispatch hands its claimed rows to the workers in batches of one channel (reminders.services.batches); each row
+  of a batch goes through attempt() below, so these rules are the same for a batch and for one event-stage send.
 """
 
 from __future__ import annotations
@@ -59,9 +61,10 @@ def _skip_started(now: datetime) -> int:
 def dispatch_due(
     *, now: datetime | None = None, limit: int = 500, queue: Callable[[list[int]], None] | None = None
 ) -> int:
-    """Claim due rows (and rows whose lease ran out) and queue a send for each; returns how many it queued.
+    """Claim due rows (and rows whose lease ran out) and queue them; returns how many it queued.
 
-    `queue` takes the claimed ids once the claim commits (the workers by default). Two dispatchers at once (two
+    `queue` takes the claimed ids once the claim commits; by default they go to the workers in batches of up to
+    REMINDER_BATCH_SIZE rows of one channel (reminders.services.batches sends them). Two dispatchers at once (two
     beats by mistake) claim disjoint rows: SKIP LOCKED on PostgreSQL, and on SQLite the IMMEDIATE transaction lets
     one writer in at a time.
     """
@@ -73,14 +76,19 @@ def dispatch_due(
         ).order_by("send_at", "pk")
         if connection.features.has_select_for_update_skip_locked:
             due = due.select_for_update(skip_locked=True)
-        ids = list(due.values_list("pk", flat=True)[:limit])
+        rows = list(due.values_list("pk", "channel")[:limit])
+        ids = [pk for pk, _ in rows]
         if ids:
             Reminder.objects.filter(pk__in=ids).update(
                 status=Reminder.Status.SENDING,
                 claim_token=None,
                 lease_until=now + timedelta(seconds=settings.REMINDER_LEASE_SECONDS),
             )
-            transaction.on_commit(lambda: (queue or queueing.queue_sends)(ids))
+            if queue is not None:
+                transaction.on_commit(lambda: queue(ids))
+            else:
+                batches = queueing.batches_by_channel(rows)
+                transaction.on_commit(lambda: queueing.queue_batches(batches))
     cache_set_last_dispatch(now)
     return len(ids)
 
@@ -121,20 +129,35 @@ def send_reminder(reminder_id: int, *, now: datetime | None = None) -> Reminder 
         ).get(pk=reminder_id)
     except Reminder.DoesNotExist:
         return None
-    sendable = reminder.status == Reminder.Status.SENDING and reminder.claim_token is None
-    sendable |= reminder.status == Reminder.Status.PENDING and reminder.send_at <= now
-    if not sendable:
+    if not sendable_now(reminder, now):
         return reminder
+    attempt(reminder, now)
+    return reminder
+
+
+def sendable_now(reminder: Reminder, now: datetime) -> bool:
+    """Claimed by dispatch and not yet by a sender, or pending and due."""
+    if reminder.status == Reminder.Status.SENDING:
+        return reminder.claim_token is None
+    return reminder.status == Reminder.Status.PENDING and reminder.send_at <= now
+
+
+def attempt(reminder: Reminder, now: datetime, *, reload: bool = True) -> bool:
+    """Send a loaded, sendable row once, under the safety rules: refuse it with a reason, hold a text for the end of
+    the quiet hours, or claim it by compare-and-set and record the outcome by its claim token. Returns whether
+    Celery's soft time limit went off (recorded on the row); `reload` refreshes the row after a refusal."""
     refusal = _reason_not_to_send(reminder, now)
     if refusal:
         _close(reminder, *refusal)
-        return _reloaded(reminder)
+        _done(reminder, reload)
+        return False
     channel = channel_for(reminder.channel)
     if (wait_until := channel.earliest_send(now)) > now:
         Reminder.objects.still_to_go().filter(pk=reminder.pk).update(
             status=Reminder.Status.PENDING, send_at=wait_until, claim_token=None, lease_until=None
         )
-        return _reloaded(reminder)
+        _done(reminder, reload)
+        return False
     try:
         message = content.render(reminder)
     except SoftTimeLimitExceeded:
@@ -146,14 +169,17 @@ def send_reminder(reminder_id: int, *, now: datetime | None = None) -> Reminder 
             lease_until=None,
             last_error=_over_time(),
         )
-        return _reloaded(reminder)
+        _done(reminder, reload)
+        return True
     except content.ContentError as exc:
         _close(reminder, Reminder.Status.FAILED, str(exc))
-        return _reloaded(reminder)
+        _done(reminder, reload)
+        return False
     except Exception as exc:  # noqa: BLE001 - a message we cannot build would otherwise be reclaimed forever
         log.exception("Could not build reminder %s", reminder.pk)
         _close(reminder, Reminder.Status.FAILED, f"Could not build the message: {exc.__class__.__name__}: {exc}")
-        return _reloaded(reminder)
+        _done(reminder, reload)
+        return False
     to = channel.recipient(reminder.appointment.patient)
     token = uuid.uuid4()
     claimed = (
@@ -173,7 +199,8 @@ def send_reminder(reminder_id: int, *, now: datetime | None = None) -> Reminder 
         )
     )
     if not claimed:
-        return _reloaded(reminder)
+        _done(reminder, reload)
+        return False
     attempts = reminder.attempts + 1
     reminder.status, reminder.attempts, reminder.recipient = Reminder.Status.SENDING, attempts, to
     reminder.subject, reminder.body, reminder.body_html = message.subject, message.text, message.html
@@ -183,6 +210,7 @@ def send_reminder(reminder_id: int, *, now: datetime | None = None) -> Reminder 
         # Celery's soft time limit, raised inside a send that hung: a transient failure like a timeout, recorded
         # here so that the task returns normally and the pool process carries on.
         _record_failure(reminder, token, TransientSendError(_over_time()), attempts, now)
+        return True
     except Exception as exc:  # noqa: BLE001 - transient, or a fault we cannot classify: retry, but not forever
         _record_failure(reminder, token, exc, attempts, now)
     else:
@@ -194,7 +222,7 @@ def send_reminder(reminder_id: int, *, now: datetime | None = None) -> Reminder 
             provider_message_id=provider_id[:100],
             last_error="",
         )
-    return reminder
+    return False
 
 
 def _record_failure(reminder: Reminder, token: uuid.UUID, exc: Exception, attempts: int, now: datetime) -> None:
@@ -230,6 +258,10 @@ def _finish(reminder: Reminder, token: uuid.UUID, **fields) -> None:
         return
     for name, value in fields.items():
         setattr(reminder, name, value)
+
+
+def _done(reminder: Reminder, reload: bool) -> Reminder:
+    return _reloaded(reminder) if reload else reminder
 
 
 def _reloaded(reminder: Reminder) -> Reminder:

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from reminders import services
+from reminders import queueing, services
 
 
 class Command(BaseCommand):
@@ -25,7 +25,7 @@ class Command(BaseCommand):
                 if reminder is not None and reminder.status == reminder.Status.SENT:
                     sent.append(reminder_id)
 
-        claimed = services.dispatch_due(limit=limit, queue=None if queue else send_here)
+        claimed = services.dispatch_due(limit=limit, queue=queueing.queue_sends if queue else send_here)
         if queue:
             self.stdout.write(f"Queued {claimed} reminder(s) for the workers.")
         else:
