@@ -202,6 +202,8 @@ REMINDER_DISPATCH_SECONDS = env.float("REMINDER_DISPATCH_SECONDS", default=30.0)
 SMS_QUIET_HOURS = env("SMS_QUIET_HOURS", default="21:00-08:00")
 # Timed stages due within this long of a booking are folded into its confirmation instead of sent separately.
 REMINDER_FOLD_MINUTES = env.int("REMINDER_FOLD_MINUTES", default=60)
+# Due reminders of one channel sent by one task over one SMTP connection or HTTP session.
+REMINDER_BATCH_SIZE = env.int("REMINDER_BATCH_SIZE", default=50)
 
 # The patient's page: requests per client address per window, against guessing links.
 PATIENT_PAGE_RATE_LIMIT = env.int("PATIENT_PAGE_RATE_LIMIT", default=60)
