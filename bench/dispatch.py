@@ -38,10 +38,10 @@ import django
 
 django.setup()
 
-from django.conf import settings
 from django.db import connection, transaction
-from django.test.utils import CaptureQueriesContext, setup_databases, teardown_databases
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from throwaway import throwaway_database  # noqa: E402 - bench/ is the script's own folder
 
 from procedures.hours import hours_on
 from procedures.models import Appointment, Patient, ProcedureType, Room
@@ -222,13 +222,7 @@ def main() -> None:
     args = parser.parse_args()
     rng = random.Random(args.seed)
 
-    db = settings.DATABASES["default"]
-    if db["ENGINE"] != "django.db.backends.sqlite3":
-        db.setdefault("TEST", {})["NAME"] = f"bench_{db['NAME']}"
-    settings.DEBUG = False
-    old_config = setup_databases(verbosity=0, interactive=False, aliases={"default"})
-    try:
-        print(f"Database: {connection.vendor} ({connection.settings_dict['NAME']}), throwaway")
+    with throwaway_database():
         appointments = future_appointments(APPOINTMENTS)
         add_pending(appointments, 1_000, rng, offset=0)
         due_ids = list(Reminder.objects.order_by("pk").values_list("pk", flat=True)[:DUE])
@@ -241,8 +235,6 @@ def main() -> None:
         if connection.vendor == "postgresql":
             explain(due_ids, due=False)
             explain(due_ids, due=True)
-    finally:
-        teardown_databases(old_config, verbosity=0)
 
 
 if __name__ == "__main__":

@@ -30,12 +30,10 @@ import django
 
 django.setup()
 
-from django.conf import settings
 from django.contrib.auth.models import Group, User
-from django.db import connection
 from django.test import Client
-from django.test.utils import setup_databases, teardown_databases
 from django.utils import timezone
+from throwaway import throwaway_database  # noqa: E402 - bench/ is the script's own folder
 
 from procedures.exports import appointments
 from tests.procedures.test_exports import seed
@@ -66,13 +64,7 @@ def main() -> None:
     parser.add_argument("--appointments", type=int, default=100_000)
     args = parser.parse_args()
 
-    db = settings.DATABASES["default"]
-    if db["ENGINE"] != "django.db.backends.sqlite3":
-        db.setdefault("TEST", {})["NAME"] = f"bench_{db['NAME']}"
-    settings.DEBUG = False
-    old_config = setup_databases(verbosity=0, interactive=False, aliases={"default"})
-    try:
-        print(f"Database: {connection.vendor} ({connection.settings_dict['NAME']}), throwaway")
+    with throwaway_database():
         first = timezone.localdate()
         started = time.perf_counter()
         seed(args.appointments, first, with_results=True)
@@ -95,8 +87,6 @@ def main() -> None:
         peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
         print(f"For comparison: the {len(held):,} rows held as a list (with results) peak at {peak / MB:.1f} MB")
-    finally:
-        teardown_databases(old_config, verbosity=0)
 
 
 if __name__ == "__main__":

@@ -33,12 +33,11 @@ import django
 
 django.setup()
 
-from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.db import connection
 from django.test import Client
-from django.test.utils import setup_databases, teardown_databases
 from django.utils import timezone
+from throwaway import throwaway_database  # noqa: E402 - bench/ is the script's own folder
 
 from procedures.hours import hours_on
 from procedures.models import Appointment, Patient, ProcedureType, Room
@@ -116,14 +115,7 @@ def main() -> None:
     args = parser.parse_args()
     rng = random.Random(args.seed)
 
-    db = settings.DATABASES["default"]
-    if db["ENGINE"] != "django.db.backends.sqlite3":
-        db.setdefault("TEST", {})["NAME"] = f"bench_{db['NAME']}"
-    # DEBUG off, as in production; queries are counted once per kind, untimed, with an execute wrapper.
-    settings.DEBUG = False
-    old_config = setup_databases(verbosity=0, interactive=False, aliases={"default"})
-    try:
-        print(f"Database: {connection.vendor} ({connection.settings_dict['NAME']}), throwaway")
+    with throwaway_database():
         started = time.perf_counter()
         seeded = seed(args.patients, rng)
         if connection.vendor == "postgresql":
@@ -175,8 +167,6 @@ def main() -> None:
                 f"{name:<16} {matches:>8,} {rows:>5} {statistics.median(samples):>7.1f} ms {p95:>6.1f} ms "
                 f"{len(captured):>8}"
             )
-    finally:
-        teardown_databases(old_config, verbosity=0)
 
 
 if __name__ == "__main__":

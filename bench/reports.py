@@ -36,13 +36,12 @@ import django
 
 django.setup()
 
-from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.core.cache import cache
 from django.db import connection
 from django.test import Client
-from django.test.utils import setup_databases, teardown_databases
 from django.utils import timezone
+from throwaway import throwaway_database  # noqa: E402 - bench/ is the script's own folder
 
 from procedures.hours import hours_on
 from procedures.models import Appointment, Patient, ProcedureResult, ProcedureType, Room
@@ -195,13 +194,7 @@ def main() -> None:
     args = parser.parse_args()
     rng = random.Random(args.seed)
 
-    db = settings.DATABASES["default"]
-    if db["ENGINE"] != "django.db.backends.sqlite3":
-        db.setdefault("TEST", {})["NAME"] = f"bench_{db['NAME']}"
-    settings.DEBUG = False
-    old_config = setup_databases(verbosity=0, interactive=False, aliases={"default"})
-    try:
-        print(f"Database: {connection.vendor} ({connection.settings_dict['NAME']}), throwaway")
+    with throwaway_database():
         started = time.perf_counter()
         days, _radiologists = seed(args.appointments, args.results, rng)
         print(
@@ -245,8 +238,6 @@ def main() -> None:
         if args.explain and connection.vendor == "postgresql":
             explain(filters)
         drop()
-    finally:
-        teardown_databases(old_config, verbosity=0)
 
 
 if __name__ == "__main__":

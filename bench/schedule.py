@@ -36,15 +36,10 @@ import django
 
 django.setup()
 
-from django.conf import settings
 from django.contrib.auth.models import Group, User
-from django.db import connection
 from django.test import Client
-from django.test.utils import (
-    setup_databases,
-    teardown_databases,
-)
 from django.utils import timezone
+from throwaway import throwaway_database  # noqa: E402 - bench/ is the script's own folder
 
 from procedures.hours import hours_on
 from procedures.models import Appointment, Patient, ProcedureType, Room
@@ -164,15 +159,7 @@ def main() -> None:
     args = parser.parse_args()
     rng = random.Random(args.seed)
 
-    db = settings.DATABASES["default"]
-    if db["ENGINE"] != "django.db.backends.sqlite3":
-        db.setdefault("TEST", {})["NAME"] = f"bench_{db['NAME']}"
-    # Not setup_test_environment(): its instrumented template rendering (for tests' response.context) would
-    # be measured too. DEBUG off, as in production, so queries are not logged either.
-    settings.DEBUG = False
-    old_config = setup_databases(verbosity=0, interactive=False, aliases={"default"})
-    try:
-        print(f"Database: {connection.vendor} ({connection.settings_dict['NAME']}), throwaway")
+    with throwaway_database():
         started = time.perf_counter()
         days, rooms = seed(args.appointments, rng)
         print(
@@ -208,8 +195,6 @@ def main() -> None:
             args.runs * 4, lambda: free_slots(room=rng.choice(rooms), day=rng.choice(future), duration=45)
         )
         report("free_slots", slot_samples, "one room, one future day, 45 minutes")
-    finally:
-        teardown_databases(old_config, verbosity=0)
 
 
 if __name__ == "__main__":
