@@ -13,37 +13,42 @@ log = logging.getLogger(__name__)
 
 SEND_TASK = "reminders.tasks.send"
 SEND_BATCH_TASK = "reminders.tasks.send_batch"
-# Rows per batch task (REMINDER_BATCH_SIZE overrides): one SMTP connection or HTTP session carries them all, and a
-# batch stays far inside the task's time limit even at the send timeouts' worst.
-BATCH_SIZE = 50
 # Two quick retries: enough for a broker connection that blinked, short enough not to hold a booking's commit.
 RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
 
 
-def queue_sends(ids: list[int]) -> None:
-    """Hand claimed or due rows to the workers. If the broker is down they wait in the database for dispatch."""
-    if not ids:
+def _publish(task: str, arguments: list, what: str, **options) -> None:
+    """One task per item of `arguments`, over one producer. The broker being away must never fail the booking or
+    the dispatch that queued them: the rows wait in the database and dispatch picks them up after their lease."""
+    if not arguments:
         return
     try:
         with app.producer_or_acquire() as producer:
-            for reminder_id in ids:
+            for argument in arguments:
                 app.send_task(
-                    SEND_TASK,
-                    args=(reminder_id,),
+                    task,
+                    args=(argument,),
                     producer=producer,
                     ignore_result=True,
                     retry=True,
                     retry_policy=RETRY_POLICY,
+                    **options,
                 )
-    except Exception:  # noqa: BLE001 - the broker being away must never fail a booking
+    except Exception:  # noqa: BLE001 - see above
         log.warning(
-            "Could not queue %d reminder(s); dispatch will pick them up after their lease.", len(ids), exc_info=True
+            "Could not queue %d %s; dispatch will pick them up after their lease.", len(arguments), what, exc_info=True
         )
 
 
+def queue_sends(ids: list[int]) -> None:
+    """Hand claimed or due rows to the workers, one task each (event notices go at once this way)."""
+    _publish(SEND_TASK, list(ids), "reminder(s)")
+
+
 def batches_by_channel(rows: list[tuple[int, str]]) -> list[list[int]]:
-    """(id, channel) pairs, in their order, as batches of up to REMINDER_BATCH_SIZE ids of one channel each."""
-    size = max(1, getattr(settings, "REMINDER_BATCH_SIZE", BATCH_SIZE))
+    """(id, channel) pairs, in their order, as batches of up to REMINDER_BATCH_SIZE ids of one channel each: one
+    SMTP connection or HTTP session carries a batch."""
+    size = max(1, settings.REMINDER_BATCH_SIZE)
     by_channel: dict[str, list[int]] = {}
     for reminder_id, channel in rows:
         by_channel.setdefault(channel, []).append(reminder_id)
@@ -51,27 +56,8 @@ def batches_by_channel(rows: list[tuple[int, str]]) -> list[list[int]]:
 
 
 def queue_batches(batches: list[list[int]]) -> None:
-    """Hand claimed rows to the workers, one task per batch. If the broker is down they wait for their lease."""
-    batches = [batch for batch in batches if batch]
-    if not batches:
-        return
-    try:
-        with app.producer_or_acquire() as producer:
-            for batch in batches:
-                app.send_task(
-                    SEND_BATCH_TASK,
-                    args=(batch,),
-                    producer=producer,
-                    ignore_result=True,
-                    retry=True,
-                    retry_policy=RETRY_POLICY,
-                    # The worker's own limits, never this process's: REMINDER_LEASE_SECONDS is checked against them.
-                    time_limit=None,
-                    soft_time_limit=None,
-                )
-    except Exception:  # noqa: BLE001 - a dispatch must not fail because the broker blinked
-        log.warning(
-            "Could not queue %d batch(es) of reminders; dispatch will pick them up after their lease.",
-            len(batches),
-            exc_info=True,
-        )
+    """Hand claimed rows to the workers, one task per batch."""
+    # The worker's own time limits, never this process's: REMINDER_LEASE_SECONDS is checked against them.
+    _publish(
+        SEND_BATCH_TASK, [b for b in batches if b], "batch(es) of reminders", time_limit=None, soft_time_limit=None
+    )
