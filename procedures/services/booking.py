@@ -94,11 +94,13 @@ def check_booking(
     duration_reason: str = "",
     exclude_id: int | None = None,
     is_a_radiologist: bool | None = None,
+    overlaps: bool = True,
 ) -> None:
     """Every rule a booked time must meet, cheapest first; raises BookingError for the first one broken.
 
     The services call it inside their transaction, with `is_a_radiologist` as their lock read it; forms call it to
-    show the sentence before saving."""
+    show the sentence before saving. `overlaps=False` leaves the overlap check to the database's exclusion
+    constraint (PostgreSQL), whose refusal is put in the same words."""
     if timezone.is_naive(start):
         raise BookingError("The start time has no time zone; this is a bug, please report it.")
     now = timezone.now()
@@ -130,7 +132,8 @@ def check_booking(
         is_a_radiologist = is_radiologist(radiologist)
     if radiologist is not None and not is_a_radiologist:
         raise BookingError(f"{_person(radiologist)} is not a radiologist.")
-    _check_conflicts(room=room, radiologist=radiologist, start=start, end=end, exclude_id=exclude_id)
+    if overlaps:
+        _check_conflicts(room=room, radiologist=radiologist, start=start, end=end, exclude_id=exclude_id)
 
 
 def _refused_by_constraint(*, room: Room, radiologist, start: datetime, duration: int, exclude_id) -> BookingError:
@@ -186,6 +189,12 @@ def _queue_for(room: Room, radiologist) -> bool | None:
     return bool(row and row[1])
 
 
+def _database_refuses_overlaps() -> bool:
+    """PostgreSQL holds the exclusion constraints of migration 0002: a new booking that overlaps is refused by its
+    insert (and put in the checker's words by _refused_by_constraint), so the booking need not ask first."""
+    return connection.vendor == "postgresql"
+
+
 def locked(appointment: Appointment) -> Appointment:
     """The appointment re-read under a row lock, so two staff acting at once cannot both move it."""
     return Appointment.objects.select_for_update().select_related("procedure_type", "room").get(pk=appointment.pk)
@@ -229,9 +238,10 @@ def book_appointment(
                 start=scheduled_start,
                 duration=duration,
                 duration_reason=details.get("duration_reason", ""),
+                overlaps=not _database_refuses_overlaps(),
             )
             appointment.save()
-            reminders.schedule_reminders(appointment)
+            reminders.schedule_reminders(appointment, just_booked=True)
     except IntegrityError as exc:
         raise _refused_by_constraint(
             room=room, radiologist=radiologist, start=scheduled_start, duration=duration, exclude_id=None
