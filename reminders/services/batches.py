@@ -18,16 +18,28 @@ from __future__ import annotations
 
 import logging
 import time
+import uuid
 from datetime import datetime
 
 from django.conf import settings
+from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
 from ..channels import channel_for
 from ..models import Reminder
 from ..stages import Channel
 from ..wording import faq_loaded
-from .delivery import attempt, sendable_now
+from .delivery import (
+    Ready,
+    attempt,
+    claim_condition,
+    claim_fields,
+    deliver,
+    finish_fields,
+    finished,
+    prepare,
+    sendable_now,
+)
 
 log = logging.getLogger(__name__)
 
@@ -42,31 +54,120 @@ def send_batch(reminder_ids: list[int], *, now: datetime | None = None) -> int:
             "appointment__patient", "appointment__procedure_type", "appointment__room"
         ).filter(pk__in=reminder_ids)
     }
-    batch = [rows[pk] for pk in reminder_ids if pk in rows]
-    sent = 0
+    batch = [rows[pk] for pk in dict.fromkeys(reminder_ids) if pk in rows]
     emails = [r for r in batch if r.channel == Channel.EMAIL]
     faq_types = (
         {r.appointment.procedure_type_id for r in emails} if settings.REMINDER_EMAIL_CONTENT == "full" else set()
     )
+    chain = _Chain()
+    channels = list(dict.fromkeys(r.channel for r in batch))
     with faq_loaded(faq_types):
-        for channel_name in dict.fromkeys(r.channel for r in batch):
+        for number, channel_name in enumerate(channels):
             of_channel = [r for r in batch if r.channel == channel_name]
+            later = [r.pk for r in batch if r.channel in channels[number + 1 :]]
+            ready, over_time = _prepared(of_channel, now)
+            if over_time:
+                _hand_back([r.pk for r in of_channel] + later)
+                return chain.sent
             with channel_for(channel_name).session():
-                for position, reminder in enumerate(of_channel):
-                    if sent and time.monotonic() - started >= budget:
+                for position, row in enumerate(ready):
+                    if chain.tried and time.monotonic() - started >= budget:
                         # Leave a whole send's time before the soft time limit: a send it cut short might have
                         # reached the patient and be sent again.
-                        _hand_back([r.pk for r in of_channel[position:]] + _after(batch, channel_name))
-                        return sent
-                    moment = now or timezone.now()
-                    if not sendable_now(reminder, moment):
-                        continue
-                    over_time = attempt(reminder, moment, reload=False)
-                    sent += reminder.status == Reminder.Status.SENT
-                    if over_time:
-                        _hand_back([r.pk for r in of_channel[position + 1 :]] + _after(batch, channel_name))
-                        return sent
-    return sent
+                        chain.flush()
+                        _hand_back([r.reminder.pk for r in ready[position:]] + later)
+                        return chain.sent
+                    if chain.send(row, now or timezone.now()):
+                        chain.flush()
+                        _hand_back([r.reminder.pk for r in ready[position + 1 :]] + later)
+                        return chain.sent
+                chain.flush()
+    return chain.sent
+
+
+def _prepared(rows: list[Reminder], now: datetime | None) -> tuple[list[Ready], bool]:
+    """The rows that may go, with their messages built before the first send, so that nothing but the send lies
+    between one row's claim and its outcome; the others are closed or held saying why, each by its own UPDATE."""
+    ready: list[Ready] = []
+    for reminder in rows:
+        moment = now or timezone.now()
+        if not sendable_now(reminder, moment):
+            continue
+        if reminder.status != Reminder.Status.SENDING:
+            # Pending and due (not from dispatch): sent on its own, as send_reminder would.
+            if attempt(reminder, moment, reload=False):
+                return ready, True
+            continue
+        row, over_time = prepare(reminder, moment, reload=False)
+        if over_time:
+            return ready, True
+        if row is not None:
+            ready.append(row)
+    return ready, False
+
+
+class _Chain:
+    """Each row's outcome is written by the same UPDATE that claims the next row: one statement a reminder.
+
+    Both halves keep their own compare-and-set (the outcome by the finished row's claim token, the claim on the
+    next row's still-to-go state and time), so the pair is exactly the two UPDATEs a single send makes, in one
+    round trip and one commit. A row's outcome waits for nothing but the claim of the next: no rendering, no
+    send, so a crash between a send and its record is no more likely than for a single send."""
+
+    def __init__(self) -> None:
+        self.sent = self.tried = 0
+        self._done: tuple[Reminder, uuid.UUID, dict] | None = None
+
+    def send(self, row: Ready, now: datetime) -> bool:
+        """Claim `row` (recording the previous outcome with it) and send it; returns whether the soft time limit
+        went off inside the send."""
+        token = uuid.uuid4()
+        if not self._claim(row, token, now):
+            return False
+        self.tried += 1
+        outcome, over_time = deliver(row, token, now)
+        self._done = (row.reminder, token, finish_fields(outcome))
+        return over_time
+
+    def flush(self) -> None:
+        """Record the last outcome on its own."""
+        if self._done is not None:
+            reminder, token, fields = self._done
+            self._record(fields, Reminder.objects.filter(pk=reminder.pk, claim_token=token).update(**fields))
+
+    def _claim(self, row: Ready, token: uuid.UUID, now: datetime) -> bool:
+        claim, wanted = claim_condition(row, now), claim_fields(row, token, now)
+        if self._done is None:
+            return bool(Reminder.objects.filter(claim).update(**wanted))
+        reminder, done_token, fields = self._done
+        previous = Q(pk=reminder.pk, claim_token=done_token)
+        changes = {
+            name: Case(
+                *([When(pk=reminder.pk, then=_value(name, fields[name]))] if name in fields else []),
+                *([When(pk=row.reminder.pk, then=_value(name, wanted[name]))] if name in wanted else []),
+                default=F(name),
+                output_field=Reminder._meta.get_field(name),
+            )
+            for name in {*fields, *wanted}
+        }
+        changed = Reminder.objects.filter(previous | claim).update(**changes)
+        if changed == 1:
+            # One of the two: ask which (rare: the finished row changed hands, or the next was moved or closed).
+            claimed = Reminder.objects.filter(pk=row.reminder.pk, claim_token=token).exists()
+            self._record(fields, not claimed)
+            return claimed
+        self._record(fields, changed == 2)
+        return changed == 2
+
+    def _record(self, fields: dict, done: bool) -> None:
+        reminder = self._done[0]
+        self._done = None
+        finished(reminder, fields, done)
+        self.sent += done and reminder.status == Reminder.Status.SENT
+
+
+def _value(name: str, value):
+    return value if hasattr(value, "resolve_expression") else Value(value, output_field=Reminder._meta.get_field(name))
 
 
 def time_budget() -> float:
@@ -74,13 +175,6 @@ def time_budget() -> float:
     and at least half the soft time limit."""
     soft = settings.CELERY_TASK_SOFT_TIME_LIMIT
     return max(soft - max(settings.EMAIL_TIMEOUT, settings.SMS_HTTP_TIMEOUT), soft / 2)
-
-
-def _after(batch: list[Reminder], channel_name: str) -> list[int]:
-    """The rows of the channels after `channel_name` in the batch (a batch from dispatch has one channel)."""
-    names = list(dict.fromkeys(r.channel for r in batch))
-    later = set(names[names.index(channel_name) + 1 :])
-    return [r.pk for r in batch if r.channel in later]
 
 
 def _hand_back(reminder_ids: list[int]) -> None:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from celery.exceptions import SoftTimeLimitExceeded
@@ -30,7 +31,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from .. import content, queueing
-from ..channels import SendError, TransientSendError, channel_for
+from ..channels import BaseChannel, SendError, TransientSendError, channel_for
 from ..models import Reminder
 from ..stages import Stage
 from .scheduling import moved_to
@@ -142,22 +143,47 @@ def sendable_now(reminder: Reminder, now: datetime) -> bool:
     return reminder.status == Reminder.Status.PENDING and reminder.send_at <= now
 
 
+@dataclass
+class Ready:
+    """A row that passed the checks, with its message built and its recipient: next, its claim."""
+
+    reminder: Reminder
+    channel: BaseChannel
+    message: content.Message
+    to: str
+
+
 def attempt(reminder: Reminder, now: datetime, *, reload: bool = True) -> bool:
     """Send a loaded, sendable row once, under the safety rules: refuse it with a reason, hold a text for the end of
     the quiet hours, or claim it by compare-and-set and record the outcome by its claim token. Returns whether
     Celery's soft time limit went off (recorded on the row); `reload` refreshes the row after a refusal."""
+    ready, over_time = prepare(reminder, now, reload=reload)
+    if ready is None:
+        return over_time
+    token = uuid.uuid4()
+    if not Reminder.objects.filter(claim_condition(ready, now)).update(**claim_fields(ready, token, now)):
+        _done(reminder, reload)
+        return False
+    outcome, over_time = deliver(ready, token, now)
+    _finish(reminder, token, **outcome)
+    return over_time
+
+
+def prepare(reminder: Reminder, now: datetime, *, reload: bool = True) -> tuple[Ready | None, bool]:
+    """The checks and the message, before any claim: a row refused (closed saying why), held for the quiet hours,
+    or whose message cannot be built gives None, and whether the soft time limit went off while building it."""
     refusal = _reason_not_to_send(reminder, now)
     if refusal:
         _close(reminder, *refusal)
         _done(reminder, reload)
-        return False
+        return None, False
     channel = channel_for(reminder.channel)
     if (wait_until := channel.earliest_send(now)) > now:
         Reminder.objects.still_to_go().filter(pk=reminder.pk).update(
             status=Reminder.Status.PENDING, send_at=wait_until, claim_token=None, lease_until=None
         )
         _done(reminder, reload)
-        return False
+        return None, False
     try:
         message = content.render(reminder)
     except SoftTimeLimitExceeded:
@@ -170,74 +196,75 @@ def attempt(reminder: Reminder, now: datetime, *, reload: bool = True) -> bool:
             last_error=_over_time(),
         )
         _done(reminder, reload)
-        return True
+        return None, True
     except content.ContentError as exc:
         _close(reminder, Reminder.Status.FAILED, str(exc))
         _done(reminder, reload)
-        return False
+        return None, False
     except Exception as exc:  # noqa: BLE001 - a message we cannot build would otherwise be reclaimed forever
         log.exception("Could not build reminder %s", reminder.pk)
         _close(reminder, Reminder.Status.FAILED, f"Could not build the message: {exc.__class__.__name__}: {exc}")
         _done(reminder, reload)
-        return False
-    to = channel.recipient(reminder.appointment.patient)
-    token = uuid.uuid4()
-    claimed = (
-        # for_start too: a reschedule that committed since the row was read moved it, and the message is stale.
-        Reminder.objects.still_to_go()
-        .filter(pk=reminder.pk, for_start=reminder.for_start)
-        .filter(Q(status=Reminder.Status.SENDING) | Q(send_at__lte=now))
-        .update(
-            status=Reminder.Status.SENDING,
-            claim_token=token,
-            lease_until=now + timedelta(seconds=settings.REMINDER_LEASE_SECONDS),
-            attempts=F("attempts") + 1,
-            subject=message.subject,
-            body=message.text,
-            body_html=message.html,
-            recipient=to,
-        )
+        return None, False
+    return Ready(reminder, channel, message, channel.recipient(reminder.appointment.patient)), False
+
+
+def claim_condition(ready: Ready, now: datetime) -> Q:
+    """The compare-and-set's condition: still to go, due or claimed by dispatch, and for the same time (a
+    reschedule that committed since the row was read moved it, and the message is stale)."""
+    reminder = ready.reminder
+    return (
+        Reminder.STILL_TO_GO
+        & Q(pk=reminder.pk, for_start=reminder.for_start)
+        & (Q(status=Reminder.Status.SENDING) | Q(send_at__lte=now))
     )
-    if not claimed:
-        _done(reminder, reload)
-        return False
-    attempts = reminder.attempts + 1
-    reminder.status, reminder.attempts, reminder.recipient = Reminder.Status.SENDING, attempts, to
-    reminder.subject, reminder.body, reminder.body_html = message.subject, message.text, message.html
+
+
+def claim_fields(ready: Ready, token: uuid.UUID, now: datetime) -> dict:
+    """What the claim writes: the row is this sender's, for a lease, with the message it is about to send."""
+    return {
+        "status": Reminder.Status.SENDING,
+        "claim_token": token,
+        "lease_until": now + timedelta(seconds=settings.REMINDER_LEASE_SECONDS),
+        "attempts": F("attempts") + 1,
+        "subject": ready.message.subject,
+        "body": ready.message.text,
+        "body_html": ready.message.html,
+        "recipient": ready.to,
+    }
+
+
+def deliver(ready: Ready, token: uuid.UUID, now: datetime) -> tuple[dict, bool]:
+    """Send a claimed row's message; returns the outcome to record by the claim token (see _finish) and whether
+    the soft time limit went off inside the send."""
+    reminder, attempts = ready.reminder, ready.reminder.attempts + 1
+    reminder.status, reminder.attempts, reminder.recipient = Reminder.Status.SENDING, attempts, ready.to
+    reminder.subject, reminder.body, reminder.body_html = ready.message.subject, ready.message.text, ready.message.html
     try:
-        provider_id = channel.deliver(reminder, message, to)
+        provider_id = ready.channel.deliver(reminder, ready.message, ready.to)
     except SoftTimeLimitExceeded:
         # Celery's soft time limit, raised inside a send that hung: a transient failure like a timeout, recorded
-        # here so that the task returns normally and the pool process carries on.
-        _record_failure(reminder, token, TransientSendError(_over_time()), attempts, now)
-        return True
+        # so that the task returns normally and the pool process carries on.
+        return _failure(TransientSendError(_over_time()), attempts, now), True
     except Exception as exc:  # noqa: BLE001 - transient, or a fault we cannot classify: retry, but not forever
-        _record_failure(reminder, token, exc, attempts, now)
-    else:
-        _finish(
-            reminder,
-            token,
-            status=Reminder.Status.SENT,
-            sent_at=timezone.now(),
-            provider_message_id=provider_id[:100],
-            last_error="",
-        )
-    return False
+        return _failure(exc, attempts, now), False
+    return {
+        "status": Reminder.Status.SENT,
+        "sent_at": timezone.now(),
+        "provider_message_id": provider_id[:100],
+        "last_error": "",
+    }, False
 
 
-def _record_failure(reminder: Reminder, token: uuid.UUID, exc: Exception, attempts: int, now: datetime) -> None:
+def _failure(exc: Exception, attempts: int, now: datetime) -> dict:
     """Permanent: failed at once. Otherwise back to pending after a doubling wait, until the attempts run out."""
     if isinstance(exc, SendError) and exc.permanent:
-        _finish(reminder, token, status=Reminder.Status.FAILED, last_error=str(exc))
-        return
+        return {"status": Reminder.Status.FAILED, "last_error": str(exc)}
     error = str(exc) if isinstance(exc, SendError) else f"{exc.__class__.__name__}: {exc}"
     if attempts >= settings.REMINDER_MAX_ATTEMPTS:
-        _finish(
-            reminder, token, status=Reminder.Status.FAILED, last_error=f"Gave up after {attempts} attempts: {error}"
-        )
-    else:
-        backoff = timedelta(seconds=settings.REMINDER_RETRY_BASE_SECONDS * 2 ** (attempts - 1))
-        _finish(reminder, token, status=Reminder.Status.PENDING, send_at=now + backoff, last_error=error)
+        return {"status": Reminder.Status.FAILED, "last_error": f"Gave up after {attempts} attempts: {error}"}
+    backoff = timedelta(seconds=settings.REMINDER_RETRY_BASE_SECONDS * 2 ** (attempts - 1))
+    return {"status": Reminder.Status.PENDING, "send_at": now + backoff, "last_error": error}
 
 
 def _over_time() -> str:
@@ -250,8 +277,17 @@ def _close(reminder: Reminder, status: str, reason: str) -> None:
 
 def _finish(reminder: Reminder, token: uuid.UUID, **fields) -> None:
     """Record the attempt's outcome, only if the row is still this attempt's (its claim token unchanged)."""
-    fields.update(claim_token=None, lease_until=None)
-    done = Reminder.objects.filter(pk=reminder.pk, claim_token=token).update(**fields)
+    fields = finish_fields(fields)
+    finished(reminder, fields, Reminder.objects.filter(pk=reminder.pk, claim_token=token).update(**fields))
+
+
+def finish_fields(outcome: dict) -> dict:
+    """An outcome as written: the claim and its lease dropped with it."""
+    return {**outcome, "claim_token": None, "lease_until": None}
+
+
+def finished(reminder: Reminder, fields: dict, done: bool) -> None:
+    """Keep the loaded row in step with what was recorded, or say that nothing was (the row changed hands)."""
     if not done:
         log.error("Reminder %s changed hands while it was being sent; recorded nothing for this attempt.", reminder.pk)
         _reloaded(reminder)
