@@ -16,13 +16,14 @@ and the untried rows are handed back the same way, before the hard limit kills t
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 import uuid
 from datetime import datetime
 
 from django.conf import settings
-from django.db.models import Case, F, Q, Value, When
+from django.db import connection
 from django.utils import timezone
 
 from ..channels import channel_for
@@ -31,7 +32,6 @@ from ..stages import Channel
 from ..wording import faq_loaded
 from .delivery import (
     Ready,
-    attempt,
     claim_condition,
     claim_fields,
     deliver,
@@ -93,11 +93,6 @@ def _prepared(rows: list[Reminder], now: datetime | None) -> tuple[list[Ready], 
         moment = now or timezone.now()
         if not sendable_now(reminder, moment):
             continue
-        if reminder.status != Reminder.Status.SENDING:
-            # Pending and due (not from dispatch): sent on its own, as send_reminder would.
-            if attempt(reminder, moment, reload=False):
-                return ready, True
-            continue
         row, over_time = prepare(reminder, moment, reload=False)
         if over_time:
             return ready, True
@@ -136,21 +131,13 @@ class _Chain:
             self._record(fields, Reminder.objects.filter(pk=reminder.pk, claim_token=token).update(**fields))
 
     def _claim(self, row: Ready, token: uuid.UUID, now: datetime) -> bool:
-        claim, wanted = claim_condition(row, now), claim_fields(row, token, now)
+        wanted = claim_fields(row, token, now)
         if self._done is None:
-            return bool(Reminder.objects.filter(claim).update(**wanted))
+            return bool(Reminder.objects.filter(claim_condition(row, now)).update(**wanted))
         reminder, done_token, fields = self._done
-        previous = Q(pk=reminder.pk, claim_token=done_token)
-        changes = {
-            name: Case(
-                *([When(pk=reminder.pk, then=_value(name, fields[name]))] if name in fields else []),
-                *([When(pk=row.reminder.pk, then=_value(name, wanted[name]))] if name in wanted else []),
-                default=F(name),
-                output_field=Reminder._meta.get_field(name),
-            )
-            for name in {*fields, *wanted}
-        }
-        changed = Reminder.objects.filter(previous | claim).update(**changes)
+        with connection.cursor() as cursor:
+            cursor.execute(*_record_and_claim(reminder.pk, done_token, fields, row, now, wanted))
+            changed = cursor.rowcount
         if changed == 1:
             # One of the two: ask which (rare: the finished row changed hands, or the next was moved or closed).
             claimed = Reminder.objects.filter(pk=row.reminder.pk, claim_token=token).exists()
@@ -166,8 +153,51 @@ class _Chain:
         self.sent += done and reminder.status == Reminder.Status.SENT
 
 
-def _value(name: str, value):
-    return value if hasattr(value, "resolve_expression") else Value(value, output_field=Reminder._meta.get_field(name))
+def _record_and_claim(
+    done_pk: int, done_token: uuid.UUID, fields: dict, row: Ready, now: datetime, wanted: dict
+) -> tuple[str, list]:
+    """One UPDATE: `fields` on the finished row if it still holds `done_token`, and `wanted` on the next row if
+    claim_condition allows. Written as SQL, as the ORM's CASE expressions cost more to build than the statement
+    to run; the still-to-go condition is compiled from Reminder.STILL_TO_GO, so the rule stays in one place."""
+    meta, quote = Reminder._meta, connection.ops.quote_name
+    sets, params = [], []
+    for name in sorted({*fields, *wanted}):
+        field = meta.get_field(name)
+        column = quote(field.column)
+        whens = []
+        for pk, values in ((done_pk, fields), (row.reminder.pk, wanted)):
+            if name not in values:
+                continue
+            if name == "attempts":  # the claim counts the attempt: F("attempts") + 1
+                whens.append(f"WHEN {_pk()} = %s THEN {column} + 1")
+                params.append(pk)
+            else:
+                whens.append(f"WHEN {_pk()} = %s THEN %s")
+                params += [pk, field.get_db_prep_value(values[name], connection)]
+        sets.append(f"{column} = CASE {' '.join(whens)} ELSE {column} END")
+    still_to_go, still_params = _still_to_go_sql(connection.vendor)
+    sql = (
+        f"UPDATE {quote(meta.db_table)} SET {', '.join(sets)} "
+        f"WHERE ({_pk()} = %s AND {quote('claim_token')} = %s) "
+        f"OR ({_pk()} = %s AND {quote('for_start')} = %s AND {still_to_go} "
+        f"AND ({quote('status')} = %s OR {quote('send_at')} <= %s))"
+    )
+    claim_token, moment = meta.get_field("claim_token"), meta.get_field("send_at")
+    params += [done_pk, claim_token.get_db_prep_value(done_token, connection)]
+    params += [row.reminder.pk, moment.get_db_prep_value(row.reminder.for_start, connection), *still_params]
+    params += [Reminder.Status.SENDING, moment.get_db_prep_value(now, connection)]
+    return sql, params
+
+
+def _pk() -> str:
+    return connection.ops.quote_name(Reminder._meta.pk.column)
+
+
+@functools.cache
+def _still_to_go_sql(vendor: str) -> tuple[str, tuple]:
+    query = Reminder.objects.filter(Reminder.STILL_TO_GO).query
+    sql, params = query.where.as_sql(query.get_compiler(connection=connection), connection)
+    return sql, tuple(params)
 
 
 def time_budget() -> float:

@@ -17,7 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from procedures.models import Appointment, Patient
-from procedures.services import cancel_appointment
+from procedures.services import cancel_appointment, reschedule_appointment
 from reminders import queueing, services
 from reminders.channels.sms import BaseSMSBackend
 from reminders.models import Reminder
@@ -292,15 +292,15 @@ def test_a_batch_out_of_time_hands_its_untried_rows_back_to_dispatch(book, setti
 
 
 class CancellingMailServer(LocMemEmailBackend):
-    """While the first email is on its way, a scheduler cancels the next patient's appointment (through the service,
-    which closes its reminders still to go)."""
+    """While the first email is on its way, a scheduler changes the next patient's appointment through a service
+    (which closes or moves its reminders still to go)."""
 
-    cancel: Appointment | None = None
+    change = None
 
     def send_messages(self, messages):
-        if type(self).cancel is not None:
-            appointment, type(self).cancel = type(self).cancel, None
-            cancel_appointment(appointment, reason_code=Appointment.CancelReason.PATIENT_REQUEST)
+        if type(self).change is not None:
+            change, type(self).change = type(self).change, None
+            change()
         return super().send_messages(messages)
 
 
@@ -313,7 +313,9 @@ def test_an_appointment_cancelled_while_the_batch_sends_is_not_reminded_and_the_
         for h in range(3)
     ]
     (batch,) = claim()
-    CancellingMailServer.cancel = second
+    CancellingMailServer.change = lambda: cancel_appointment(
+        second, reason_code=Appointment.CancelReason.PATIENT_REQUEST
+    )
 
     assert services.send_batch(batch) == 2
 
@@ -356,3 +358,23 @@ def test_a_row_that_changed_hands_mid_send_records_nothing_and_the_next_row_stil
     assert taken.status == Reminder.Status.SENDING and taken.sent_at is None, "its new holder records it"
     assert other.status == Reminder.Status.SENT
     assert "changed hands" in caplog.text
+
+
+def test_an_appointment_moved_while_the_batch_sends_is_reminded_only_for_its_new_time(
+    book, settings, mailoutbox, claim
+):
+    settings.EMAIL_BACKEND = f"{__name__}.CancellingMailServer"
+    first, second = [
+        book(FAR + timedelta(hours=h), patient=PatientFactory(preferred_channel=Patient.Channel.EMAIL))
+        for h in range(2)
+    ]
+    (batch,) = claim()
+    new_start = second.scheduled_start + timedelta(days=1)
+    CancellingMailServer.change = lambda: reschedule_appointment(second, new_start=new_start)
+
+    assert services.send_batch(batch) == 1
+
+    done, moved = _reload(_emails([first])[0]), _reload(Reminder.objects.get(pk=batch[1]))
+    assert done.status == Reminder.Status.SENT
+    assert (moved.status, moved.for_start) == (Reminder.Status.PENDING, new_start), "moved, not sent for the old time"
+    assert [int(m.extra_headers["X-Reminder-ID"]) for m in mailoutbox] == [done.pk]
