@@ -171,6 +171,9 @@ def appointments(first: date, last: date, *, with_results: bool):
     )
 
 
+BYTE_ORDER_MARK = "\ufeff"
+
+
 class _Line:
     """A file-like object whose write() hands back what it was given: csv.writer then formats one line at a time."""
 
@@ -179,10 +182,13 @@ class _Line:
 
 
 def csv_lines(first: date, last: date, *, with_results: bool) -> Iterator[str]:
-    """The export as CSV lines (header first, each ending in CRLF), read from the database in chunks."""
+    """The export as CSV lines (header first, each ending in CRLF), read from the database in chunks.
+
+    The header starts with a byte-order mark: without it Excel, which most departments open these in, reads the
+    file as Windows-1252 and garbles every accented name."""
     cols = columns(with_results=with_results)
     writer = csv.writer(_Line())
-    yield writer.writerow([header for header, _ in cols])
+    yield BYTE_ORDER_MARK + writer.writerow([header for header, _ in cols])
     rows = appointments(first, last, with_results=with_results).iterator(chunk_size=CHUNK_SIZE)
     for appointment in rows:
         yield writer.writerow([spreadsheet_safe(value(appointment)) for _, value in cols])

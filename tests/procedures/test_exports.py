@@ -28,7 +28,10 @@ JUNE = {"from": "2030-06-01", "to": "2030-06-30"}
 
 
 def body(response) -> str:
-    return b"".join(response.streaming_content).decode()
+    """The file as a spreadsheet reads it: UTF-8, the byte-order mark taken as the encoding's signature."""
+    raw = b"".join(response.streaming_content)
+    assert raw.startswith("\ufeff".encode()), "Excel needs the byte-order mark to read UTF-8"
+    return raw.decode("utf-8-sig")
 
 
 def rows(response) -> list[dict]:
@@ -231,15 +234,16 @@ def test_the_command_writes_what_the_view_sends(as_radiologist, scheduler, day_w
     as_radiologist.force_login(scheduler)
     without = body(as_radiologist.get(URL, JUNE))
 
+    bom = "\ufeff"  # each file starts with one, as the view's does
     out = io.StringIO()
     call_command("export_appointments", "--from", "2030-06-01", "--to", "2030-06-30", stdout=out)
-    assert out.getvalue() == without
+    assert out.getvalue() == bom + without
     call_command("export_appointments", "--from=2030-06-01", "--to=2030-06-30", "--with-results", stdout=out)
-    assert out.getvalue() == without + with_results
+    assert out.getvalue() == bom + without + bom + with_results
 
     target = tmp_path / "june.csv"
     call_command("export_appointments", "--from=2030-06-01", "--to=2030-06-30", "--with-results", f"--output={target}")
-    assert target.read_bytes() == with_results.encode()
+    assert target.read_bytes() == (bom + with_results).encode()
     assert with_results.count("\r\n") == 3 and "\r\r" not in with_results  # header and two rows, CRLF once
 
     with pytest.raises(CommandError, match="too long for one export"):
