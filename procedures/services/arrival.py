@@ -27,13 +27,13 @@ from reminders import services as reminders
 from ..models import Appointment
 from .booking import (
     BookingError,
-    _check_conflicts,
-    _move,
-    _queue_for,
-    _refused_by_constraint,
-    _set_status,
-    _state,
+    check_conflicts,
     locked,
+    refused_by_constraint,
+    save_status,
+    set_status,
+    state_words,
+    take_turn,
 )
 
 Status = Appointment.Status
@@ -62,7 +62,7 @@ def check_in_opens(appointment: Appointment) -> datetime:
 def _check_in_refusal(appointment: Appointment, now: datetime) -> str:
     """Why the patient cannot be checked in now; "" when they can."""
     if not appointment.can_become(Status.CHECKED_IN):
-        return f"This appointment is {_state(appointment)}; it cannot be checked in."
+        return f"This appointment is {state_words(appointment)}; it cannot be checked in."
     day = clinic_day(appointment.scheduled_start)
     if clinic_day(now) > day:
         return f"This appointment was on {day:%a %d %b}; a patient can only be checked in on the day."
@@ -74,7 +74,7 @@ def _check_in_refusal(appointment: Appointment, now: datetime) -> str:
 
 def _no_show_refusal(appointment: Appointment, now: datetime) -> str:
     if not appointment.can_become(Status.NO_SHOW):
-        return f"This appointment is already {_state(appointment)}."
+        return f"This appointment is already {state_words(appointment)}."
     if appointment.scheduled_start > now:
         return "A patient can only miss an appointment once its time has come."
     return ""
@@ -83,7 +83,7 @@ def _no_show_refusal(appointment: Appointment, now: datetime) -> str:
 def _undo_refusal(appointment: Appointment, now: datetime, *, undoing: str) -> str:
     what = UNDONE[undoing][0]
     if appointment.status != undoing:
-        return f"This appointment is {_state(appointment)}, so there is no {what} to undo."
+        return f"This appointment is {state_words(appointment)}, so there is no {what} to undo."
     day = clinic_day(appointment.scheduled_start)
     if clinic_day(now) != day:
         return f"A {what} can only be undone on the day of the appointment ({day:%a %d %b})."
@@ -119,14 +119,14 @@ def arrival_actions(appointment: Appointment, *, now: datetime | None = None) ->
 def check_in(appointment: Appointment, *, by: AbstractBaseUser | None = None) -> Appointment:
     current = locked(appointment)
     _refuse(_check_in_refusal(current, timezone.now()))
-    return _move(current, Status.CHECKED_IN, by=by, closing=CLOSED_BY_CHECK_IN)
+    return save_status(current, Status.CHECKED_IN, by=by, closing=CLOSED_BY_CHECK_IN)
 
 
 @transaction.atomic
 def mark_no_show(appointment: Appointment, *, by: AbstractBaseUser | None = None) -> Appointment:
     current = locked(appointment)
     _refuse(_no_show_refusal(current, timezone.now()))
-    return _move(current, Status.NO_SHOW, by=by, closing=CLOSED_BY_NO_SHOW)
+    return save_status(current, Status.NO_SHOW, by=by, closing=CLOSED_BY_NO_SHOW)
 
 
 def undo_check_in(appointment: Appointment, *, by: AbstractBaseUser | None = None) -> Appointment:
@@ -155,9 +155,9 @@ def _undo(appointment: Appointment, undoing: str, *, by) -> Appointment:
             now = timezone.now()
             _refuse(_undo_refusal(current, now, undoing=undoing))
             if not current.is_live:  # did not attend freed the room; taking it back must not double-book it
-                _queue_for(current.room, current.radiologist)
+                take_turn(current.room, current.radiologist)
                 try:
-                    _check_conflicts(
+                    check_conflicts(
                         room=current.room,
                         radiologist=current.radiologist,
                         start=current.scheduled_start,
@@ -166,12 +166,12 @@ def _undo(appointment: Appointment, undoing: str, *, by) -> Appointment:
                     )
                 except BookingError as exc:
                     raise BookingError(f"The {what} cannot be undone: {exc}") from None
-            _set_status(current, _status_before(current), by=by)
+            set_status(current, _status_before(current), by=by)
             with transaction.atomic():
                 current.save()
             reminders.reopen_for_appointment(current, closed_because=closed_because, now=now)
     except IntegrityError as exc:
-        lost = _refused_by_constraint(
+        lost = refused_by_constraint(
             room=appointment.room,
             radiologist=appointment.radiologist,
             start=appointment.scheduled_start,

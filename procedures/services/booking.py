@@ -75,7 +75,7 @@ def _overlapping(*, start: datetime, end: datetime, exclude_id: int | None):
     return [a for a in qs if a.expected_end > start]
 
 
-def _check_conflicts(*, room: Room, radiologist, start: datetime, end: datetime, exclude_id: int | None) -> None:
+def check_conflicts(*, room: Room, radiologist, start: datetime, end: datetime, exclude_id: int | None) -> None:
     # `_overlapping` is looked up when called, so a test can stand in for it.
     for other in _overlapping(start=start, end=end, exclude_id=exclude_id):
         if other.room_id == room.pk:
@@ -133,34 +133,34 @@ def check_booking(
     if radiologist is not None and not is_a_radiologist:
         raise BookingError(f"{_person(radiologist)} is not a radiologist.")
     if overlaps:
-        _check_conflicts(room=room, radiologist=radiologist, start=start, end=end, exclude_id=exclude_id)
+        check_conflicts(room=room, radiologist=radiologist, start=start, end=end, exclude_id=exclude_id)
 
 
-def _refused_by_constraint(*, room: Room, radiologist, start: datetime, duration: int, exclude_id) -> BookingError:
+def refused_by_constraint(*, room: Room, radiologist, start: datetime, duration: int, exclude_id) -> BookingError:
     """Turn a lost race (the exclusion constraint fired) into the sentence the check would have given."""
     end = start + timedelta(minutes=duration)
     try:
-        _check_conflicts(room=room, radiologist=radiologist, start=start, end=end, exclude_id=exclude_id)
+        check_conflicts(room=room, radiologist=radiologist, start=start, end=end, exclude_id=exclude_id)
     except BookingError as exc:
         return exc
     return BookingError(f"{room.name} was just booked by someone else at that time; choose another time.")
 
 
-def _state(appointment: Appointment) -> str:
+def state_words(appointment: Appointment) -> str:
     """The status as it reads after "This appointment is ...": "cancelled", "marked as did not attend"."""
     if appointment.status == Appointment.Status.NO_SHOW:
         return "marked as did not attend"
     return appointment.get_status_display().lower()
 
 
-def _set_status(appointment: Appointment, status: str, *, by) -> None:
+def set_status(appointment: Appointment, status: str, *, by) -> None:
     appointment.status = status
     appointment.status_changed_at = timezone.now()
     if by is not None:
         appointment._history_user = by
 
 
-def _queue_for(room: Room, radiologist) -> bool | None:
+def take_turn(room: Room, radiologist) -> bool | None:
     """Bookings into one room, or for one radiologist, take turns here, so each overlap check sees the last booking.
 
     Without the turn, concurrent bookings all pass the check and PostgreSQL's exclusion constraint decides; when
@@ -191,7 +191,7 @@ def _queue_for(room: Room, radiologist) -> bool | None:
 
 def _database_refuses_overlaps() -> bool:
     """PostgreSQL holds the exclusion constraints of migration 0002: a new booking that overlaps is refused by its
-    insert (and put in the checker's words by _refused_by_constraint), so the booking need not ask first."""
+    insert (and put in the checker's words by refused_by_constraint), so the booking need not ask first."""
     return connection.vendor == "postgresql"
 
 
@@ -229,7 +229,7 @@ def book_appointment(
         appointment._history_user = booked_by
     try:
         with transaction.atomic():
-            radiologist_ok = _queue_for(room, radiologist)
+            radiologist_ok = take_turn(room, radiologist)
             check_booking(
                 is_a_radiologist=radiologist_ok,
                 procedure_type=procedure_type,
@@ -243,7 +243,7 @@ def book_appointment(
             appointment.save()
             reminders.schedule_reminders(appointment, just_booked=True)
     except IntegrityError as exc:
-        raise _refused_by_constraint(
+        raise refused_by_constraint(
             room=room, radiologist=radiologist, start=scheduled_start, duration=duration, exclude_id=None
         ) from exc
     return appointment
@@ -280,13 +280,13 @@ def reschedule_appointment(
         with transaction.atomic():
             current = locked(appointment)
             if not current.has_upcoming_status:
-                raise BookingError(f"This appointment is {_state(current)} and can no longer be moved.")
+                raise BookingError(f"This appointment is {state_words(current)} and can no longer be moved.")
             room = room or current.room
             if not unassign_radiologist:
                 radiologist = radiologist or current.radiologist
             duration = current.expected_duration if expected_duration is None else expected_duration
             length_reason = current.duration_reason if duration_reason is None else duration_reason.strip()
-            radiologist_ok = _queue_for(room, radiologist)
+            radiologist_ok = take_turn(room, radiologist)
             check_booking(
                 is_a_radiologist=radiologist_ok,
                 procedure_type=current.procedure_type,
@@ -305,12 +305,12 @@ def reschedule_appointment(
             current.duration_reason = length_reason
             if why:
                 current._change_reason = why
-            _set_status(current, Appointment.Status.BOOKED, by=by)
+            set_status(current, Appointment.Status.BOOKED, by=by)
             with transaction.atomic():
                 current.save()
             reminders.reschedule_reminders(current, old_start=old_start)
     except IntegrityError as exc:
-        raise _refused_by_constraint(
+        raise refused_by_constraint(
             room=room,
             radiologist=radiologist,
             start=new_start,
@@ -339,9 +339,9 @@ def change_booking_details(appointment: Appointment, *, by: AbstractBaseUser | N
     return current
 
 
-def _move(current: Appointment, status: str, *, by, closing: str = "") -> Appointment:
+def save_status(current: Appointment, status: str, *, by, closing: str = "") -> Appointment:
     """Save `current` (already locked and checked) in its new status; `closing` closes its open reminders."""
-    _set_status(current, status, by=by)
+    set_status(current, status, by=by)
     current.save()
     if closing:
         reminders.close_for_appointment(current, closing)
@@ -366,10 +366,10 @@ def cancel_appointment(
         raise BookingError(f"Keep the words on cancelling to {limit} characters ({len(words)} given).")
     current = locked(appointment)
     if not current.can_become(Appointment.Status.CANCELLED):
-        raise BookingError(f"This appointment is already {_state(current)}.")
+        raise BookingError(f"This appointment is already {state_words(current)}.")
     current.cancel_reason_code = reason_code
     current.cancellation_reason = words or codes(reason_code).label
-    _move(current, Appointment.Status.CANCELLED, by=by)
+    save_status(current, Appointment.Status.CANCELLED, by=by)
     reminders.cancel_reminders(current)
     return current
 
@@ -381,8 +381,8 @@ def confirm_attendance(appointment: Appointment, *, by: AbstractBaseUser | None 
     if current.status == Appointment.Status.CONFIRMED:
         return current
     if not current.can_become(Appointment.Status.CONFIRMED):
-        raise BookingError(f"This appointment is {_state(current)}.")
-    return _move(current, Appointment.Status.CONFIRMED, by=by)
+        raise BookingError(f"This appointment is {state_words(current)}.")
+    return save_status(current, Appointment.Status.CONFIRMED, by=by)
 
 
 @transaction.atomic
@@ -392,5 +392,5 @@ def complete_appointment(appointment: Appointment, *, by: AbstractBaseUser | Non
     if current.status == Appointment.Status.COMPLETED:
         return current
     if not current.can_become(Appointment.Status.COMPLETED):
-        raise BookingError(f"This appointment is {_state(current)}; it cannot be completed.")
-    return _move(current, Appointment.Status.COMPLETED, by=by, closing="The appointment has taken place.")
+        raise BookingError(f"This appointment is {state_words(current)}; it cannot be completed.")
+    return save_status(current, Appointment.Status.COMPLETED, by=by, closing="The appointment has taken place.")
