@@ -1,7 +1,10 @@
 """Reminders in the admin: the rules staff may tune, the outbox with what was sent, and a preview per appointment."""
 
+from csp.constants import NONE, SELF
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -61,6 +64,7 @@ class ReminderAdmin(SafeDateHierarchy, admin.ModelAdmin):
         "stage",
         "channel",
         "for_start",
+        "previous_start",
         "send_at",
         "status",
         "attempts",
@@ -77,7 +81,10 @@ class ReminderAdmin(SafeDateHierarchy, admin.ModelAdmin):
         "updated_at",
     )
     fieldsets = (
-        (None, {"fields": ("appointment_link", "stage", "channel", "for_start", "send_at", "status")}),
+        (
+            None,
+            {"fields": ("appointment_link", "stage", "channel", "for_start", "previous_start", "send_at", "status")},
+        ),
         (
             "Delivery",
             {
@@ -139,17 +146,23 @@ class ReminderAdmin(SafeDateHierarchy, admin.ModelAdmin):
                 self.admin_site.admin_view(self.preview_view),
                 name="reminders_reminder_preview",
             ),
+            path(
+                "preview/<int:appointment_id>/<str:stage>/email/",
+                self.admin_site.admin_view(self.preview_email_view),
+                name="reminders_reminder_preview_email",
+            ),
             *super().get_urls(),
         ]
 
-    def preview_view(self, request, appointment_id: int):
+    def _previewed(self, request, appointment_id: int) -> Appointment:
         if not self.has_view_permission(request):
-            from django.core.exceptions import PermissionDenied
-
             raise PermissionDenied
-        appointment = get_object_or_404(
+        return get_object_or_404(
             Appointment.objects.select_related("patient", "procedure_type", "room"), pk=appointment_id
         )
+
+    def preview_view(self, request, appointment_id: int):
+        appointment = self._previewed(request, appointment_id)
         context = {
             **self.admin_site.each_context(request),
             "title": f"What the reminders will say: {appointment}",
@@ -158,3 +171,34 @@ class ReminderAdmin(SafeDateHierarchy, admin.ModelAdmin):
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "admin/reminders/preview.html", context)
+
+    def preview_email_view(self, request, appointment_id: int, stage: str):
+        """The HTML email of one stage as the patient's mail program gets it, shown in the preview at phone width.
+
+        Its own policy: the email's inline styles may apply, nothing may run (sandbox), and only the preview frames it.
+        """
+        appointment = self._previewed(request, appointment_id)
+        item = next(
+            (
+                p
+                for p in services.preview(appointment)
+                if p["rule"].stage == stage and p["channel"] == Channel.EMAIL and p["message"]
+            ),
+            None,
+        )
+        if item is None:
+            raise Http404("This appointment has no email for that stage.")
+        response = HttpResponse(item["message"].html, content_type="text/html; charset=utf-8")
+        response["X-Frame-Options"] = "SAMEORIGIN"
+        response._csp_replace = {
+            "default-src": [NONE],
+            "script-src": [NONE],
+            "connect-src": [NONE],
+            "font-src": [NONE],
+            "style-src": ["'unsafe-inline'"],
+            "img-src": [SELF, "data:"],
+            "frame-ancestors": [SELF],
+            "form-action": [NONE],
+            "sandbox": True,
+        }
+        return response

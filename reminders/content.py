@@ -28,12 +28,24 @@ __all__ = [
 def render(reminder: Reminder) -> Message:
     """The message for a reminder row; needs the row's appointment, patient, procedure type and room loaded."""
     return render_for(
-        reminder.appointment, reminder.stage, reminder.channel, reminder.for_start, reminder.content_stages
+        reminder.appointment,
+        reminder.stage,
+        reminder.channel,
+        reminder.for_start,
+        reminder.content_stages,
+        previous_start=reminder.previous_start,
     )
 
 
 def render_for(
-    appointment: Appointment, stage: str, channel: str, for_start: datetime, content_stages: list[str]
+    appointment: Appointment,
+    stage: str,
+    channel: str,
+    for_start: datetime,
+    content_stages: list[str],
+    *,
+    previous_start: datetime | None = None,
 ) -> Message:
-    """What `stage` would say on `channel` about `appointment` at `for_start`, carrying `content_stages`' FAQ."""
-    return channel_for(channel).compose(appointment, stage, for_start, content_stages)
+    """What `stage` would say on `channel` about `appointment` at `for_start`, carrying `content_stages`' FAQ; a
+    reschedule notice names `previous_start`, the time it moved from (stored on its row, so a retry says the same)."""
+    return channel_for(channel).compose(appointment, stage, for_start, content_stages, previous_start=previous_start)

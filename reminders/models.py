@@ -83,6 +83,13 @@ class Reminder(models.Model):
     stage = models.CharField(max_length=32, choices=Stage.choices, editable=False)
     channel = models.CharField(max_length=8, choices=Channel.choices)
     for_start = models.DateTimeField(help_text="The appointment time this reminder is about.")
+    previous_start = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="For a reschedule notice: the time the appointment moved from, so the notice (and a retry of it) "
+        "says what changed.",
+    )
     occasion = models.CharField(
         max_length=40,
         blank=True,

@@ -27,24 +27,29 @@ class FaqEntryForm(forms.ModelForm):
     stages = forms.MultipleChoiceField(
         choices=Stage.choices,
         widget=forms.CheckboxSelectMultiple,
-        help_text="The reminders that carry this entry. The patient's page shows every active entry.",
+        help_text="The reminders that carry this entry, if its kind is preparation or the procedure (five entries at "
+        "most in an email, by order; the rest wait on the patient's page, which shows every active entry).",
     )
 
     class Meta:
         model = FaqEntry
-        fields = ("procedure_type", "question", "answer", "topic", "stages", "order", "is_active")
+        fields = ("procedure_type", "question", "answer", "kind", "point", "topic", "stages", "order", "is_active")
 
 
 @admin.register(FaqEntry)
 class FaqEntryAdmin(CleanText, SimpleHistoryAdmin):
     form = FaqEntryForm
-    list_display = ("question", "topic", "stage_list", "order", "is_active", "procedure_type")
+    list_display = ("question", "kind", "stage_list", "in_reminders", "order", "is_active", "procedure_type")
     list_editable = ("order", "is_active")
-    list_filter = ("procedure_type", "topic", "is_active")
-    search_fields = ("question", "answer")
+    list_filter = ("procedure_type", "kind", "topic", "is_active")
+    search_fields = ("question", "answer", "point")
     list_select_related = ("procedure_type",)
 
     @admin.display(description="Stages")
     def stage_list(self, obj: FaqEntry) -> str:
         labels = dict(Stage.choices)
         return ", ".join(labels.get(s, s) for s in obj.stages) or "-"
+
+    @admin.display(description="In reminders", boolean=True)
+    def in_reminders(self, obj: FaqEntry) -> bool:
+        return obj.in_reminders

@@ -19,11 +19,37 @@ class FaqEntry(models.Model):
         AFTERCARE = "aftercare", "Afterwards"
         BACKGROUND = "background", "Background"
 
+    class Kind(models.TextChoices):
+        """What the entry helps a patient with; only getting ready and the procedure itself go in a reminder."""
+
+        PREPARATION = "preparation", "Preparation"
+        PROCEDURE = "procedure", "The procedure"
+        AFTER = "after", "After the procedure"
+        BACKGROUND = "background", "Background"
+
+    # Kinds a reminder may carry; the others stay on the patient's page.
+    KINDS_IN_REMINDERS = (Kind.PREPARATION, Kind.PROCEDURE)
+
     procedure_type = models.ForeignKey(ProcedureType, on_delete=models.CASCADE, related_name="faq_entries")
     question = models.CharField(max_length=200)
     answer = models.TextField()
     topic = models.CharField(max_length=16, choices=Topic.choices)
+    kind = models.CharField(
+        max_length=16,
+        choices=Kind.choices,
+        # A new entry stays on the patient's page until staff choose to put it in reminders.
+        default=Kind.BACKGROUND,
+        help_text="Preparation and procedure entries go in the reminders of their stages (five at most in an "
+        "email); after and background entries only on the patient's page.",
+    )
     stages = models.JSONField(default=list, blank=True, help_text="Reminder stages that carry this entry.")
+    point = models.CharField(
+        "preparation point",
+        max_length=160,
+        blank=True,
+        help_text="For a preparation entry: what to do, in one line, for the top of its stages' reminders "
+        "(the first three by order are shown), e.g. 'Wear a two-piece outfit.'",
+    )
     order = models.PositiveSmallIntegerField(default=0)
     is_active = models.BooleanField(default=True)
     history = HistoricalRecords()
@@ -43,6 +69,11 @@ class FaqEntry(models.Model):
     def __str__(self) -> str:
         return self.question
 
+    @property
+    def in_reminders(self) -> bool:
+        """Whether reminders carry this entry at all (the stages then say which)."""
+        return self.is_active and self.kind in self.KINDS_IN_REMINDERS and bool(self.stages)
+
     def clean(self):
         super().clean()
         if not isinstance(self.stages or [], list) or not all(isinstance(s, str) for s in self.stages or []):
@@ -50,3 +81,5 @@ class FaqEntry(models.Model):
         unknown = set(self.stages or []) - set(Stage.values)
         if unknown:
             raise ValidationError({"stages": f"Unknown stage(s): {', '.join(sorted(unknown))}."})
+        if self.point and self.kind != self.Kind.PREPARATION:
+            raise ValidationError({"point": "Only a preparation entry has a point to do; clear it or change the kind."})

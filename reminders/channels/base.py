@@ -45,8 +45,17 @@ class BaseChannel:
         """The address this channel sends to; only asked for patients whose reminder_channels() include it."""
         raise NotImplementedError
 
-    def compose(self, appointment: Appointment, stage: str, for_start: datetime, content_stages: list[str]) -> Message:
-        """The message; raises wording.ContentError when it cannot be made safely."""
+    def compose(
+        self,
+        appointment: Appointment,
+        stage: str,
+        for_start: datetime,
+        content_stages: list[str],
+        *,
+        previous_start: datetime | None = None,
+    ) -> Message:
+        """The message; raises wording.ContentError when it cannot be made safely. `previous_start` is the time a
+        reschedule notice moved the appointment from."""
         raise NotImplementedError
 
     def earliest_send(self, moment: datetime) -> datetime:

@@ -38,8 +38,16 @@ class EmailChannel(BaseChannel):
     def recipient(self, patient: Patient) -> str:
         return patient.email
 
-    def compose(self, appointment: Appointment, stage: str, for_start: datetime, content_stages: list[str]) -> Message:
-        ctx = context(appointment, stage, for_start, content_stages, with_faq=True)
+    def compose(
+        self,
+        appointment: Appointment,
+        stage: str,
+        for_start: datetime,
+        content_stages: list[str],
+        *,
+        previous_start: datetime | None = None,
+    ) -> Message:
+        ctx = context(appointment, stage, for_start, content_stages, with_faq=True, previous_start=previous_start)
         subject = email_subject(stage, ctx)
         ctx["subject"] = subject
         return Message(

@@ -13,12 +13,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import http.client
 import json
 import sys
 import threading
-import urllib.error
 import urllib.parse
-import urllib.request
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -77,48 +76,80 @@ class LocMemSMSBackend(BaseSMSBackend):
 
 
 class HTTPSMSBackend(BaseSMSBackend):
-    """POST {base}/Accounts/{sid}/Messages.json with To, From, Body and a StatusCallback, as Twilio does."""
+    """POST {base}/Accounts/{sid}/Messages.json with To, From, Body and a StatusCallback, as Twilio does.
+
+    One backend keeps one HTTP/1.1 connection to the provider: a batch's texts share it (SmsChannel.session closes
+    it at the end). A connection the provider closed while idle is opened again before the text is sent; once a
+    request has gone out, any failure is the text's (transient), never retried here, so no text goes twice."""
+
+    def __init__(self) -> None:
+        self._connection: http.client.HTTPConnection | None = None
 
     def send(self, to: str, body: str, *, reference: str = "") -> str:
         sid, token = settings.SMS_HTTP_ACCOUNT_SID, settings.SMS_HTTP_AUTH_TOKEN
         if not (sid and token and settings.SMS_FROM):
             raise PermanentSendError("SMS is not configured: set SMS_HTTP_ACCOUNT_SID, SMS_HTTP_AUTH_TOKEN, SMS_FROM.")
-        url = f"{settings.SMS_HTTP_BASE_URL.rstrip('/')}/Accounts/{sid}/Messages.json"
+        url = urllib.parse.urlsplit(f"{settings.SMS_HTTP_BASE_URL.rstrip('/')}/Accounts/{sid}/Messages.json")
         form = {"To": to, "From": settings.SMS_FROM, "Body": body, "StatusCallback": f"{settings.SITE_URL}/sms/status/"}
-        request = urllib.request.Request(
-            url,
-            data=urllib.parse.urlencode(form).encode(),
-            headers={
-                "Authorization": "Basic " + base64.b64encode(f"{sid}:{token}".encode()).decode(),
-                "Content-Type": "application/x-www-form-urlencoded",
-                "Accept": "application/json",
-            },
-            method="POST",
-        )
+        headers = {
+            "Authorization": "Basic " + base64.b64encode(f"{sid}:{token}".encode()).decode(),
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Accept": "application/json",
+        }
         try:
-            with urllib.request.urlopen(request, timeout=settings.SMS_HTTP_TIMEOUT) as response:
-                payload = json.loads(response.read() or b"{}")
-        except urllib.error.HTTPError as exc:
-            detail = _error_detail(exc)
-            if exc.code == 429 or exc.code >= 500:
-                raise TransientSendError(f"The SMS provider answered {exc.code}: {detail}") from exc
-            raise PermanentSendError(f"The SMS provider refused the text ({exc.code}): {detail}") from exc
-        except (urllib.error.URLError, TimeoutError, OSError) as exc:
-            raise TransientSendError(f"Could not reach the SMS provider: {exc}") from exc
-        except ValueError as exc:
+            status, answer = self._post(url, urllib.parse.urlencode(form).encode(), headers)
+        except (http.client.HTTPException, OSError) as exc:
+            self.close()
+            raise TransientSendError(f"Could not reach the SMS provider: {exc.__class__.__name__}: {exc}") from exc
+        if status >= 400:
+            detail = _error_detail(answer, status)
+            if status == 429 or status >= 500:
+                raise TransientSendError(f"The SMS provider answered {status}: {detail}")
+            raise PermanentSendError(f"The SMS provider refused the text ({status}): {detail}")
+        try:
+            message_id = json.loads(answer or b"{}").get("sid")
+        except (ValueError, AttributeError) as exc:
             raise TransientSendError("The SMS provider's answer was not JSON.") from exc
-        message_id = payload.get("sid")
         if not message_id:
             raise TransientSendError("The SMS provider's answer had no message id.")
         return message_id
 
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
 
-def _error_detail(exc: urllib.error.HTTPError) -> str:
+    def _post(self, url: urllib.parse.SplitResult, data: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
+        path = url.path + (f"?{url.query}" if url.query else "")
+        reused = self._connection is not None
+        connection = self._connection or self._connect(url)
+        try:
+            connection.request("POST", path, body=data, headers=headers)
+        except (BrokenPipeError, ConnectionResetError, http.client.CannotSendRequest):
+            if not reused:
+                raise
+            # The provider closed the idle connection: the request never got out, so send it on a new one.
+            self.close()
+            connection = self._connect(url)
+            connection.request("POST", path, body=data, headers=headers)
+        response = connection.getresponse()
+        answer = response.read()
+        if response.will_close:
+            self.close()
+        return response.status, answer
+
+    def _connect(self, url: urllib.parse.SplitResult) -> http.client.HTTPConnection:
+        kind = http.client.HTTPSConnection if url.scheme == "https" else http.client.HTTPConnection
+        self._connection = kind(url.hostname, url.port, timeout=settings.SMS_HTTP_TIMEOUT)
+        return self._connection
+
+
+def _error_detail(answer: bytes, status: int) -> str:
     try:
-        payload = json.loads(exc.read() or b"{}")
-    except ValueError:
-        return exc.reason or "no detail"
-    return str(payload.get("message") or payload.get("detail") or exc.reason)
+        payload = json.loads(answer or b"{}")
+        return str(payload.get("message") or payload.get("detail") or http.client.responses.get(status, "no detail"))
+    except (ValueError, AttributeError):
+        return http.client.responses.get(status, "no detail")
 
 
 def webhook_signature(url: str, params: dict[str, str], token: str) -> str:
@@ -163,16 +194,27 @@ class SmsChannel(BaseChannel):
     def recipient(self, patient: Patient) -> str:
         return patient.mobile.as_e164
 
-    def compose(self, appointment: Appointment, stage: str, for_start: datetime, content_stages: list[str]) -> Message:
-        return Message(
-            subject="", text=render_sms(context(appointment, stage, for_start, content_stages, with_faq=False))
-        )
+    def compose(
+        self,
+        appointment: Appointment,
+        stage: str,
+        for_start: datetime,
+        content_stages: list[str],
+        *,
+        previous_start: datetime | None = None,
+    ) -> Message:
+        ctx = context(appointment, stage, for_start, content_stages, with_faq=False, previous_start=previous_start)
+        return Message(subject="", text=render_sms(ctx))
 
     def earliest_send(self, moment: datetime) -> datetime:
         return quiet_until(moment) or moment
 
     def deliver(self, reminder: Reminder, message: Message, to: str) -> str:
-        return get_backend().send(to, message.text, reference=str(reminder.pk))
+        shared = _BACKEND.get()
+        if shared is not None:
+            return shared.send(to, message.text, reference=str(reminder.pk))
+        with self.session():  # a text on its own opens its own connection and closes it
+            return get_backend().send(to, message.text, reference=str(reminder.pk))
 
     @contextmanager
     def session(self) -> Iterator[None]:

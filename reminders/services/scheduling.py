@@ -190,10 +190,13 @@ def reschedule_reminders(appointment: Appointment, *, old_start: datetime, now: 
     folded = folded_stages(start, [r for r in rules.values() if r.is_active], now)
     moved = moved_to(start)
     announced_by_confirmation: set[str] = set()
+    last_heard: dict[str, datetime] = {}  # per channel, where an unsent notice of an earlier move moved it from
     for reminder in appointment.reminders.still_to_go().exclude(for_start=start):
         rule = rules[reminder.rule_id]
         key = (rule.pk, reminder.channel)
         if key in taken or (rule.is_event and reminder.stage != Stage.BOOKING_CONFIRMATION):
+            if reminder.stage == Stage.RESCHEDULED and reminder.previous_start:
+                last_heard[reminder.channel] = reminder.previous_start
             _close(reminder, moved)
         elif rule.is_event:
             # The patient never heard of the old time: the confirmation simply announces the new one.
@@ -211,16 +214,18 @@ def reschedule_reminders(appointment: Appointment, *, old_start: datetime, now: 
     notice = next((r for r in rules.values() if r.stage == Stage.RESCHEDULED and r.is_active), None)
     if notice:
         # On a channel whose confirmation had not gone yet, that confirmation now carries the new time.
-        _save_new(
-            _event_rows(
-                appointment,
-                notice,
-                appointment.patient.reminder_channels() - announced_by_confirmation,
-                now=now,
-                content_stages=[Stage.RESCHEDULED, *folded],
-                occasion=appointment.status_changed_at.isoformat(),
-            )
+        notices = _event_rows(
+            appointment,
+            notice,
+            appointment.patient.reminder_channels() - announced_by_confirmation,
+            now=now,
+            content_stages=[Stage.RESCHEDULED, *folded],
+            occasion=appointment.status_changed_at.isoformat(),
         )
+        for row in notices:
+            # "Moved from ... to ...", stored so a retry says the same: from the time the patient last heard of.
+            row.previous_start = last_heard.get(row.channel, old_start)
+        _save_new(notices)
     _queue_due_on_commit(appointment, now)
 
 

@@ -394,6 +394,7 @@ def test_staff_edit_faq_entries_with_stage_checkboxes(client, superuser):
             "question": entry.question,
             "answer": "Usually 30 to 60 minutes; allow an hour and a half for your visit.",
             "topic": "duration",
+            "kind": "procedure",
             "stages": ["booking_confirmation", "day_before"],
             "order": entry.order,
             "is_active": "on",

@@ -128,6 +128,46 @@ def test_event_notices_carry_no_faq():
         assert Stage.RESCHEDULED not in entry.stages and Stage.CANCELLATION not in entry.stages, entry.question
 
 
+# Kinds (migration 0010): what a reminder may carry.
+
+KIND_OF_TOPIC = {
+    "about": "procedure",
+    "procedure": "procedure",
+    "duration": "procedure",
+    "discomfort": "procedure",
+    "preparation": "preparation",
+    "aftercare": "after",
+    "background": "background",
+}
+
+
+def test_every_entry_has_the_kind_its_topic_implies():
+    for entry in ductogram_faq():
+        assert entry.kind == KIND_OF_TOPIC[entry.topic], entry.question
+
+
+def test_how_milk_is_made_and_where_is_background_that_no_reminder_carries():
+    background = [e for e in ductogram_faq() if e.kind == FaqEntry.Kind.BACKGROUND]
+    assert {"How does milk come out of the nipple?", "Where in the breast is milk made?"} <= {
+        e.question for e in background
+    }
+    assert not any(e.in_reminders for e in background)
+
+
+def test_each_preparation_entry_has_a_one_line_point_to_lead_a_reminder():
+    for entry in ductogram_faq():
+        if entry.kind == FaqEntry.Kind.PREPARATION:
+            assert entry.point and len(entry.point) <= 160 and "\n" not in entry.point, entry.question
+            assert entry.point.endswith("."), entry.question
+        else:
+            assert entry.point == "", entry.question
+
+
+def test_every_reminder_stage_has_preparation_points():
+    for stage in (Stage.BOOKING_CONFIRMATION, Stage.WEEK_BEFORE, Stage.TWO_DAYS_BEFORE, Stage.DAY_BEFORE):
+        assert any(e.point and stage in e.stages for e in ductogram_faq()), stage
+
+
 # The preparation a patient needs, each said in some answer and filed as preparation or aftercare.
 
 PREPARATION_FACTS = {

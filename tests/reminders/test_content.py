@@ -12,7 +12,7 @@ import pytest
 
 from procedures.links import patient_url
 from procedures.models import FaqEntry
-from procedures.services import cancel_appointment, confirm_attendance
+from procedures.services import cancel_appointment, confirm_attendance, reschedule_appointment
 from reminders import content, services
 from reminders.content import SMS_FORBIDDEN_WORDS, ContentError, gsm7_length, render, render_for
 from reminders.models import Reminder
@@ -67,16 +67,17 @@ def test_the_confirmation_email_answers_what_the_test_is_how_it_is_done_and_how_
     assert "It usually takes 30 to 60 minutes." in message.text  # the intro says what the test is
 
 
-def test_the_week_before_email_carries_the_whole_faq_and_the_preparation(appointment):
+def test_the_week_before_email_answers_five_questions_and_leaves_the_rest_to_the_patients_page(appointment):
     message = email_for(appointment, WEEK)
 
     every_active = set(FaqEntry.objects.filter(is_active=True).values_list("question", flat=True))
     assert len(every_active) == 15
-    assert questions_in(message.text) == every_active
-    assert questions_in(message.html) == every_active
-    for entry in FaqEntry.objects.all():
+    shown = in_reminders_of(WEEK)[:5]
+    assert questions_in(message.text) == {e.question for e in shown}
+    assert questions_in(message.html) == {e.question for e in shown}
+    for entry in shown:
         assert entry.answer in message.text
-    assert appointment.procedure_type.preparation in message.text
+    assert "Your page answers 10 more" in message.text and "Your page answers 10 more" in message.html
     assert "Do not squeeze or express your nipple" in html.unescape(message.html)
 
 
@@ -96,11 +97,17 @@ def test_the_day_before_email_carries_deodorant_clothes_and_arrival(appointment)
     assert not questions_in(message.text) & (WEEK_ONLY_QUESTIONS | {"What is a ductogram?", "Does it hurt?"})
 
 
+def in_reminders_of(stage) -> list[FaqEntry]:
+    """The active preparation and procedure entries of `stage`, in the clinic's order."""
+    entries = FaqEntry.objects.filter(is_active=True, kind__in=FaqEntry.KINDS_IN_REMINDERS).order_by("order", "id")
+    return [e for e in entries if stage in e.stages]
+
+
 @pytest.mark.parametrize("stage", CONTENT_STAGES)
-def test_each_email_carries_exactly_its_stages_active_faq_entries(appointment, stage):
+def test_each_email_carries_its_stages_first_five_preparation_and_procedure_entries(appointment, stage):
     message = email_for(appointment, stage)
 
-    expected = {e.question for e in FaqEntry.objects.filter(is_active=True) if stage in e.stages}
+    expected = {e.question for e in in_reminders_of(stage)[:5]}
     assert expected
     assert questions_in(message.text) == expected
 
@@ -115,12 +122,15 @@ def test_an_inactive_faq_entry_is_left_out(appointment):
     assert "Can I wear deodorant or use body lotion?" in email_for(appointment, DAY).text
 
 
-def test_a_late_bookings_confirmation_carries_the_content_of_the_stages_it_replaced(book):
+def test_a_late_bookings_confirmation_leads_with_the_points_of_the_stages_it_replaced(book):
     late = book(at(date(2030, 6, 7), "12:00"))  # two days ahead: week and two-day stages are folded in
 
     message = email_for(late, CONF)
 
-    assert questions_in(message.text) >= CONFIRMATION_QUESTIONS | WEEK_ONLY_QUESTIONS | TWO_DAYS_QUESTIONS
+    assert "If the discharge has stopped, call us before you come." in message.text  # the two-day stage's point
+    assert questions_in(message.text) >= CONFIRMATION_QUESTIONS
+    assert len(questions_in(message.text)) == 5
+    assert not questions_in(message.text) & WEEK_ONLY_QUESTIONS  # aftercare waits on the patient's page
 
 
 def test_an_email_with_link_only_content_keeps_the_faq_behind_the_link(appointment, settings):
@@ -239,13 +249,16 @@ def test_the_invitation_keeps_the_appointments_time_in_winter(book, frozen_now):
     assert event.decoded("DTEND") == datetime(2027, 11, 1, 11, 0, tzinfo=UTC)
 
 
-def test_every_update_of_the_invitation_is_the_same_event_with_a_newer_sequence(appointment, frozen_now):
+def test_every_invitation_is_the_same_event_and_only_a_change_makes_its_sequence_newer(appointment, frozen_now):
     _, first = _invitation(email_for(appointment, CONF))
     frozen_now.shift(timedelta(days=1))
     _, later = _invitation(email_for(appointment, WEEK))
+    moved = reschedule_appointment(appointment, new_start=FAR + timedelta(days=1))
+    _, after_the_move = _invitation(email_for(moved, WEEK))
 
-    assert str(first["UID"]) == str(later["UID"])
-    assert later["SEQUENCE"] > first["SEQUENCE"]
+    assert str(first["UID"]) == str(later["UID"]) == str(after_the_move["UID"])
+    assert later["SEQUENCE"] == first["SEQUENCE"]  # nothing changed: the same version again
+    assert after_the_move["SEQUENCE"] > first["SEQUENCE"]
 
 
 def test_the_cancellation_cancels_the_invitation(book, frozen_now):

@@ -27,7 +27,7 @@ SID = "AC0123456789"
 class FakeProvider:
     """A Twilio-style REST endpoint: records each request and answers as the test tells it to."""
 
-    def __init__(self):
+    def __init__(self, *, keep_alive: bool = False):
         self.requests: list[dict] = []
         self.status = 201
         self.body: bytes = json.dumps({"sid": "SM123", "status": "queued"}).encode()
@@ -36,10 +36,15 @@ class FakeProvider:
         provider = self
 
         class Handler(BaseHTTPRequestHandler):
+            # HTTP/1.1 keeps a connection open for the next request; HTTP/1.0 closes it after each answer.
+            protocol_version = "HTTP/1.1" if keep_alive else "HTTP/1.0"
+
             def do_POST(self):
                 length = int(self.headers.get("Content-Length", 0))
                 form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
-                provider.requests.append({"path": self.path, "headers": dict(self.headers), "form": form})
+                provider.requests.append(
+                    {"path": self.path, "headers": dict(self.headers), "form": form, "client": self.client_address}
+                )
                 if provider.stall:
                     provider.released.wait(timeout=10)  # longer than the client will wait
                 self.send_response(provider.status)
@@ -64,9 +69,9 @@ class FakeProvider:
         self.body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
 
 
-@pytest.fixture
-def provider(settings):
-    fake = FakeProvider()
+@pytest.fixture(params=[False], ids=["closing"])
+def provider(settings, request):
+    fake = FakeProvider(keep_alive=request.param)
     fake.thread.start()
     settings.SMS_BACKEND = "reminders.channels.sms.HTTPSMSBackend"
     settings.SMS_HTTP_BASE_URL = fake.base_url
@@ -463,3 +468,33 @@ def test_a_stop_reply_posted_twice_opts_out_once_and_keeps_the_first_time(webhoo
     patient.refresh_from_db()
     assert patient.reminders_opt_out_at == NOW
     assert set(appointment.reminders.values_list("pk", "status", "last_error")) == closed
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("provider", [True, False], ids=["keep-alive", "closing"], indirect=True)
+def test_a_batch_of_texts_shares_one_connection_where_the_provider_keeps_it_open(
+    provider, book, frozen_now, django_capture_on_commit_callbacks
+):
+    appointments = [
+        book(FAR + timedelta(hours=h), patient=PatientFactory(preferred_channel=Patient.Channel.SMS)) for h in range(4)
+    ]
+    texts = [a.reminders.get(stage="booking_confirmation", channel="sms") for a in appointments]
+    claimed: list[int] = []
+    with django_capture_on_commit_callbacks(execute=True):
+        services.dispatch_due(queue=claimed.extend)
+
+    assert services.send_batch(claimed) == 4
+
+    assert {r.status for r in Reminder.objects.filter(pk__in=[t.pk for t in texts])} == {Reminder.Status.SENT}
+    connections = {request["client"] for request in provider.requests}
+    assert len(provider.requests) == 4
+    assert len(connections) == (1 if provider.server.RequestHandlerClass.protocol_version == "HTTP/1.1" else 4)
+
+
+@pytest.mark.parametrize("provider", [True], ids=["keep-alive"], indirect=True)
+def test_a_text_sent_on_its_own_closes_its_connection(provider):
+    backend = HTTPSMSBackend()
+    assert backend.send("+447700900123", "Riverside Hospital: see you tomorrow") == "SM123"
+    assert backend._connection is not None, "kept for the next text of a batch"
+    backend.close()
+    assert backend._connection is None
