@@ -13,7 +13,7 @@ from procedures.models import Appointment
 
 from .. import content, queueing
 from ..models import Reminder
-from ..stages import ANNOUNCING_STAGES
+from ..stages import ANNOUNCING_STAGES, Stage
 from .scheduling import active_rules, folded_stages
 
 
@@ -48,12 +48,26 @@ def preview(appointment: Appointment) -> list[dict]:
         active_rules(appointment), key=lambda r: (r.offset is None, -(r.offset or timedelta()).total_seconds())
     )
     folded = folded_stages(appointment.scheduled_start, rules, now)
+    # A reschedule notice names the time it moved from: the last move's, where the appointment has moved.
+    last_move = (
+        appointment.reminders.filter(stage=Stage.RESCHEDULED, previous_start__isnull=False)
+        .order_by("-created_at", "-pk")
+        .values_list("previous_start", flat=True)
+        .first()
+    )
     out = []
     for rule in rules:
         stages = [rule.stage] + (folded if rule.stage in ANNOUNCING_STAGES else [])
         for channel in rule.channels:
             try:
-                message = content.render_for(appointment, rule.stage, channel, appointment.scheduled_start, stages)
+                message = content.render_for(
+                    appointment,
+                    rule.stage,
+                    channel,
+                    appointment.scheduled_start,
+                    stages,
+                    previous_start=last_move if rule.stage == Stage.RESCHEDULED else None,
+                )
                 error = ""
             except content.ContentError as exc:
                 message, error = None, str(exc)

@@ -1,5 +1,7 @@
 """Staff act on reminders from the appointment page: send a pending one now, retry a failed one, preview."""
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -74,3 +76,18 @@ def test_the_preview_shows_what_every_stage_will_say(client, appointment):
     for subject_start in ("Your appointment on", "Reminder: your appointment on", "Your appointment has moved to"):
         assert subject_start in page
     assert "characters of 160" in page
+
+
+def test_the_preview_of_a_moved_appointment_says_where_it_moved_from(client, appointment):
+    first_start = appointment.scheduled_start
+    # The patient had their confirmation, so the move is announced by a reschedule notice.
+    appointment.reminders.filter(stage=Stage.BOOKING_CONFIRMATION).update(
+        status=Reminder.Status.SENT, sent_at=timezone.now()
+    )
+    booking.reschedule_appointment(appointment, new_start=first_start + timedelta(days=1))
+    assert appointment.reminders.filter(stage=Stage.RESCHEDULED).exists()
+    client.force_login(SchedulerFactory())
+
+    page = client.get(reverse("admin:reminders_reminder_preview", args=[appointment.pk])).content.decode()
+
+    assert f"moved from {timezone.localtime(first_start):%a %-d %b %H:%M}" in page
