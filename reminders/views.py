@@ -44,6 +44,8 @@ def sms_inbound(request: HttpRequest) -> HttpResponse:
         return HttpResponseForbidden("Bad signature.")
     if services.asks_to_stop(request.POST.get("Body", "")):
         services.opt_out_by_number(request.POST.get("From", ""))
+    elif services.asks_to_start(request.POST.get("Body", "")):
+        services.opt_in_by_number(request.POST.get("From", ""))
     return HttpResponse(EMPTY_TWIML, content_type="text/xml")
 
 

@@ -11,6 +11,7 @@ from django.contrib import admin
 from django.contrib.admin.options import IS_POPUP_VAR
 from django.db.models import Q
 from django.http import HttpResponseRedirect
+from django.utils.text import capfirst
 from simple_history.admin import SimpleHistoryAdmin
 
 from prepapp.admin_dates import SafeDateHierarchy
@@ -50,6 +51,12 @@ class ProcedureResultForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # The admin's date and time boxes have no label of their own (WCAG 1.3.1, 4.1.2): name each after its field.
+        for name in ("started_at", "ended_at"):
+            if name in self.fields and hasattr(self.fields[name].widget, "widgets"):
+                date_box, time_box = self.fields[name].widget.widgets
+                date_box.attrs["aria-label"] = f"{capfirst(self.fields[name].label)}: date"
+                time_box.attrs["aria-label"] = f"{capfirst(self.fields[name].label)}: time"
         # A new result starts with "performed by" set to the radiologist logging it (the field's initial value,
         # see PerformedByRadiologists), which the blank instance's own None would otherwise hide.
         performed_by = self.fields.get("performed_by")

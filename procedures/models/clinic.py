@@ -71,6 +71,11 @@ class Patient(models.Model):
     reminders_opt_out_at = models.DateTimeField(
         null=True, blank=True, help_text="When the patient asked for no more reminders."
     )
+    sms_stopped_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the patient replied STOP to a text: no texts until they reply START, whatever else changes.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     # The names folded for search (procedures.patients.folding): kept up to date by save(). On PostgreSQL a trigram
     # GIN index (migration 0009) serves "contains every word"; the other indexes serve MRN, birth date and phones.
@@ -128,7 +133,7 @@ class Patient(models.Model):
         if self.reminders_opt_out_at:
             return frozenset()
         reachable = {ReminderChannel.EMAIL} if self.email else set()
-        if self.mobile:
+        if self.mobile and not self.sms_stopped_at:
             reachable.add(ReminderChannel.SMS)
         return frozenset(str(c) for c in self.WANTED_CHANNELS[self.preferred_channel] & reachable)
 
@@ -148,6 +153,8 @@ class Patient(models.Model):
             return ""
         if self.reminders_opt_out_at:
             return "The patient opted out of reminders."
+        if channel == ReminderChannel.SMS and self.sms_stopped_at:
+            return "The patient replied STOP to a text; texts resume only when they reply START."
         if channel == ReminderChannel.SMS and not self.mobile:
             return "The patient has no mobile number."
         if channel == ReminderChannel.EMAIL and not self.email:

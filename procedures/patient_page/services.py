@@ -15,7 +15,9 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from ..models import Appointment, FaqEntry, PatientCall, PatientRequest, PreparationRead, SafetyAnswers
+from reminders import services as reminders
+
+from ..models import Appointment, FaqEntry, Patient, PatientCall, PatientRequest, PreparationRead, SafetyAnswers
 from ..services import cancel_appointment
 
 # The same answers sent again this soon (a double tap, a reloaded form) are the same submission, not a new one.
@@ -121,6 +123,21 @@ def request_change(appointment: Appointment, *, kind: str, message: str = "") ->
     request.full_clean(exclude=["appointment"])
     request.save()
     return request, True
+
+
+@transaction.atomic
+def restart_reminders(appointment: Appointment) -> frozenset[str]:
+    """The patient who stopped reminders wants them again: the opt-out is lifted, and every coming appointment's
+    reminders still ahead come back through the same re-sync as any other change (those the stop cancelled reopen,
+    missing ones are made, stages already past stay closed). Texts stay off after a STOP reply until the patient
+    replies START (`Patient.reminder_channels`). Returns the channels reminders now go by; restarting twice is
+    harmless."""
+    patient = Patient.objects.select_for_update().get(pk=appointment.patient_id)
+    if patient.reminders_opt_out_at is not None:
+        patient.reminders_opt_out_at = None
+        patient.save(update_fields=["reminders_opt_out_at"])
+        reminders.resume(patient)
+    return patient.reminder_channels()
 
 
 # --- What staff do about it ------------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import change, confirm, page, read, safety, stop
+from .views import change, confirm, page, read, restart, safety, stop
 
 app_name = "patient"
 
@@ -13,4 +13,5 @@ urlpatterns = [
     path("<str:token>/read/", read, name="read"),
     path("<str:token>/change/", change, name="change"),
     path("<str:token>/stop/", stop, name="stop"),
+    path("<str:token>/restart/", restart, name="restart"),
 ]

@@ -32,6 +32,7 @@ from .services import (
     preparation_content,
     record_preparation_read,
     request_change,
+    restart_reminders,
 )
 
 
@@ -90,6 +91,7 @@ def _render_page(
             "confirmed": appointment.status == Appointment.Status.CONFIRMED,
             "can_act": appointment.is_upcoming(),
             "opted_out": appointment.patient.reminders_opt_out_at is not None,
+            "texts_stopped": appointment.patient.sms_stopped_at is not None,
             "safety_form": safety_form or SafetyQuestionsForm(initial=SafetyQuestionsForm.initial_from(latest_answers)),
             "latest_answers": latest_answers,
             "answers_shown": latest_answers.shown() if latest_answers else [],
@@ -199,3 +201,27 @@ def stop(request: HttpRequest, token: str) -> HttpResponse:
         reminders.opt_out(appointment.patient)
         return render(request, "patient/stopped.html", {"token": token, "appointment": appointment})
     return render(request, "patient/stop.html", {"token": token, "appointment": appointment})
+
+
+@patient_view("GET", "HEAD", "POST")
+def restart(request: HttpRequest, token: str) -> HttpResponse:
+    """Start reminders again, after a confirmation step like stopping them; texts only if no STOP reply stands."""
+    appointment = appointment_for(token)
+    patient = appointment.patient
+    if patient.reminders_opt_out_at is None:
+        return _back(token, "reminders")
+    if request.method == "POST":
+        channels = restart_reminders(appointment)
+        stopped = patient.sms_stopped_at is not None
+        messages.success(request, _restarted_message(channels, texts_stopped=stopped), "reminders")
+        return _back(token, "reminders")
+    context = {"token": token, "appointment": appointment, "texts_stopped": patient.sms_stopped_at is not None}
+    return render(request, "patient/restart.html", context)
+
+
+def _restarted_message(channels: frozenset[str], *, texts_stopped: bool) -> str:
+    by = " and ".join(word for channel, word in (("email", "email"), ("sms", "text")) if channel in channels)
+    said = f"Thank you: we will send you reminders by {by} again." if by else "Thank you: reminders are on again."
+    if texts_stopped:
+        said += " Texts stay off because you replied STOP to one of our texts: reply START to have them again."
+    return said

@@ -12,7 +12,7 @@ Sends reach the workers through reminders.queueing (patch `reminders.queueing.qu
 from ..queueing import queue_sends
 from .batches import send_batch
 from .delivery import LAST_DISPATCH_CACHE_KEY, cache_set_last_dispatch, dispatch_due, send_reminder
-from .replies import asks_to_stop, opt_out_by_number, record_delivery_report
+from .replies import asks_to_start, asks_to_stop, opt_in_by_number, opt_out_by_number, record_delivery_report
 from .scheduling import (
     TOO_LATE,
     cancel_reminders,
@@ -21,6 +21,7 @@ from .scheduling import (
     patient_details_changed,
     reopen_for_appointment,
     reschedule_reminders,
+    resume,
     schedule_reminders,
 )
 from .staff import preview, retry_failed, send_now
@@ -28,11 +29,13 @@ from .staff import preview, retry_failed, send_now
 __all__ = [
     "LAST_DISPATCH_CACHE_KEY",
     "TOO_LATE",
+    "asks_to_start",
     "asks_to_stop",
     "cache_set_last_dispatch",
     "cancel_reminders",
     "close_for_appointment",
     "dispatch_due",
+    "opt_in_by_number",
     "opt_out",
     "opt_out_by_number",
     "patient_details_changed",
@@ -41,6 +44,7 @@ __all__ = [
     "record_delivery_report",
     "reopen_for_appointment",
     "reschedule_reminders",
+    "resume",
     "retry_failed",
     "schedule_reminders",
     "send_batch",

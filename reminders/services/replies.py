@@ -1,4 +1,5 @@
-"""What the SMS provider tells us back: delivery reports for texts we sent, and replies, where STOP opts out."""
+"""What the SMS provider tells us back: delivery reports for texts we sent, and replies, where STOP opts out (and
+START lets texts go to that number again)."""
 
 from __future__ import annotations
 
@@ -6,12 +7,14 @@ import logging
 import re
 
 import phonenumbers
+from django.db import transaction
+from django.utils import timezone
 from phonenumber_field.phonenumber import PhoneNumber
 
 from procedures.models import Patient
 
 from ..models import Reminder
-from .scheduling import opt_out
+from .scheduling import opt_out, resume
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +26,7 @@ STOP_PHRASE = re.compile(
     r"contacting|sending)\b",
     re.IGNORECASE,
 )
+START_KEYWORDS = {"start", "unstop"}
 UNDELIVERED = ("failed", "undelivered")
 # The provider's last word on a text: a late or repeated report of an earlier step ("sent" after "delivered": the
 # provider retries, and reports can cross) never replaces it.
@@ -50,14 +54,38 @@ def record_delivery_report(*, provider_message_id: str, status: str, error_code:
     return texts.update(**fields)
 
 
+def asks_to_start(body: str) -> bool:
+    """A carrier opt-in keyword ("START", "Unstop"): texts may go to that number again."""
+    return " ".join(re.sub(r"[^\w ]+", " ", body).lower().split()) in START_KEYWORDS
+
+
 def opt_out_by_number(number_text: str) -> int:
     """A STOP from `number_text` opts out every patient with that mobile who has not opted out already; returns
-    how many. The same reply posted again (the provider retries) opts nobody out twice and keeps the first time."""
-    patients = [p for p in _patients_with_mobile(number_text) if p.reminders_opt_out_at is None]
+    how many. The same reply posted again (the provider retries) opts nobody out twice and keeps the first time.
+    The STOP itself is kept too (`sms_stopped_at`): restarting reminders from the patient's page never brings the
+    texts back; only a START reply does."""
+    matching = _patients_with_mobile(number_text)
+    now = timezone.now()
+    Patient.objects.filter(pk__in=[p.pk for p in matching], sms_stopped_at__isnull=True).update(sms_stopped_at=now)
+    patients = [p for p in matching if p.reminders_opt_out_at is None]
     for patient in patients:
         opt_out(patient)
     log.info("STOP reply from a number matching %d patient(s) not yet opted out.", len(patients))
     return len(patients)
+
+
+def opt_in_by_number(number_text: str) -> int:
+    """A START from `number_text` lifts that number's STOP; returns for how many patients. A patient whose
+    reminders are running (restarted by email from their page since) gets the texts still ahead back at once; one
+    who also stopped reminders on the page restarts them there, now texts included."""
+    stopped = [p for p in _patients_with_mobile(number_text) if p.sms_stopped_at is not None]
+    with transaction.atomic():
+        Patient.objects.filter(pk__in=[p.pk for p in stopped]).update(sms_stopped_at=None)
+        for patient in stopped:
+            patient.sms_stopped_at = None
+            if patient.reminders_opt_out_at is None:
+                resume(patient)
+    return len(stopped)
 
 
 def _patients_with_mobile(number_text: str) -> list[Patient]:

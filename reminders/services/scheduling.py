@@ -328,6 +328,16 @@ def opt_out(patient: Patient, *, at: datetime | None = None) -> int:
         )
 
 
+def resume(patient: Patient, *, now: datetime | None = None) -> None:
+    """Reminders come back after the patient lifted an opt-out (on their page) or a STOP (by replying START): on
+    every coming appointment the rows the stop cancelled reopen where their time is still ahead, and missing ones
+    are made, by the channels that reach the patient now. Stages already past stay closed: nothing goes late."""
+    now = now or timezone.now()
+    for appointment in Appointment.objects.upcoming(now).filter(patient=patient).select_related("patient"):
+        reopen_for_appointment(appointment, closed_because=OPTED_OUT, now=now)
+    patient_details_changed(patient, now=now)
+
+
 def _move(reminder: Reminder, start: datetime, send_at: datetime, content_stages: list[str]) -> None:
     Reminder.objects.still_to_go().filter(pk=reminder.pk).update(
         for_start=start,
