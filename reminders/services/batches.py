@@ -159,38 +159,40 @@ def _record_and_claim(
     """One UPDATE: `fields` on the finished row if it still holds `done_token`, and `wanted` on the next row if
     claim_condition allows. Written as SQL, as the ORM's CASE expressions cost more to build than the statement
     to run; the still-to-go condition is compiled from Reminder.STILL_TO_GO, so the rule stays in one place."""
-    meta, quote = Reminder._meta, connection.ops.quote_name
+    columns = _columns(connection.vendor)
+    pk_column = columns[Reminder._meta.pk.name][1]
     sets, params = [], []
     for name in sorted({*fields, *wanted}):
-        field = meta.get_field(name)
-        column = quote(field.column)
+        field, column = columns[name]
         whens = []
         for pk, values in ((done_pk, fields), (row.reminder.pk, wanted)):
             if name not in values:
                 continue
             if name == "attempts":  # the claim counts the attempt: F("attempts") + 1
-                whens.append(f"WHEN {_pk()} = %s THEN {column} + 1")
+                whens.append(f"WHEN {pk_column} = %s THEN {column} + 1")
                 params.append(pk)
             else:
-                whens.append(f"WHEN {_pk()} = %s THEN %s")
+                whens.append(f"WHEN {pk_column} = %s THEN %s")
                 params += [pk, field.get_db_prep_value(values[name], connection)]
         sets.append(f"{column} = CASE {' '.join(whens)} ELSE {column} END")
     still_to_go, still_params = _still_to_go_sql(connection.vendor)
     sql = (
-        f"UPDATE {quote(meta.db_table)} SET {', '.join(sets)} "
-        f"WHERE ({_pk()} = %s AND {quote('claim_token')} = %s) "
-        f"OR ({_pk()} = %s AND {quote('for_start')} = %s AND {still_to_go} "
-        f"AND ({quote('status')} = %s OR {quote('send_at')} <= %s))"
+        f"UPDATE {connection.ops.quote_name(Reminder._meta.db_table)} SET {', '.join(sets)} "
+        f"WHERE ({pk_column} = %s AND {columns['claim_token'][1]} = %s) "
+        f"OR ({pk_column} = %s AND {columns['for_start'][1]} = %s AND {still_to_go} "
+        f"AND ({columns['status'][1]} = %s OR {columns['send_at'][1]} <= %s))"
     )
-    claim_token, moment = meta.get_field("claim_token"), meta.get_field("send_at")
+    claim_token, moment = columns["claim_token"][0], columns["send_at"][0]
     params += [done_pk, claim_token.get_db_prep_value(done_token, connection)]
     params += [row.reminder.pk, moment.get_db_prep_value(row.reminder.for_start, connection), *still_params]
     params += [Reminder.Status.SENDING, moment.get_db_prep_value(now, connection)]
     return sql, params
 
 
-def _pk() -> str:
-    return connection.ops.quote_name(Reminder._meta.pk.column)
+@functools.cache
+def _columns(vendor: str) -> dict[str, tuple]:
+    """Each field of a reminder with its quoted column, looked up once per process."""
+    return {f.name: (f, connection.ops.quote_name(f.column)) for f in Reminder._meta.concrete_fields}
 
 
 @functools.cache
