@@ -201,6 +201,7 @@ def context(
     )
     link = patient_url(appointment)
     moved = reminder_stage == Stage.RESCHEDULED
+    arrival_time = _when(arrival)["time"]
     return {
         "stage": reminder_stage,
         "Stage": Stage,
@@ -223,10 +224,10 @@ def context(
         "more_questions": selection.more,
         # Moved back to the time the patient last heard of: nothing to move "from"; the notice names the time.
         "moved_from": short_moment(previous_start) if moved and previous_start and previous_start != for_start else "",
-        "moved_to": short_moment(for_start),
-        "arrival_time": _when(arrival)["time"],
+        "moved_to": f"{when['short_date']} {when['time']}",
+        "arrival_time": arrival_time,
         "arrive_asap": asap,
-        "arrive": ARRIVE_AS_SOON_AS_YOU_CAN if asap else f"please arrive by {_when(arrival)['time']}",
+        "arrive": ARRIVE_AS_SOON_AS_YOU_CAN if asap else f"please arrive by {arrival_time}",
         **when,
     }
 
