@@ -17,4 +17,49 @@
       if (value !== undefined) element.style.setProperty(properties[key], value);
     });
   });
+
+  // The day grid's free times are one tab stop per room (a roving tabindex): a day has hundreds, and Tab should
+  // go from booking to booking, then to each room's free times. Up and Down (Home, End) move between a room's free
+  // times; Left and Right move to the nearest free time in the next room.
+  var byRoom = {};
+  document.querySelectorAll(".schedule-grid .free-slot").forEach(function (cell) {
+    var room = cell.dataset.gridCol;
+    if (!byRoom[room]) byRoom[room] = [];
+    byRoom[room].push(cell);
+    cell.tabIndex = byRoom[room].length === 1 ? 0 : -1;
+  });
+  var rooms = Object.keys(byRoom).sort(function (a, b) { return a - b; });
+  if (!rooms.length) return;
+
+  function nearest(cells, row) {
+    var best = cells[0];
+    cells.forEach(function (cell) {
+      if (Math.abs(cell.dataset.gridRow - row) < Math.abs(best.dataset.gridRow - row)) best = cell;
+    });
+    return best;
+  }
+
+  function moveTo(cells, next) {
+    cells.forEach(function (cell) { cell.tabIndex = cell === next ? 0 : -1; });
+    next.focus();
+  }
+
+  document.querySelector(".schedule-grid").addEventListener("keydown", function (event) {
+    var cell = event.target;
+    if (!cell.classList.contains("free-slot")) return;
+    var cells = byRoom[cell.dataset.gridCol];
+    var index = cells.indexOf(cell);
+    var target = cells;
+    var next;
+    if (event.key === "ArrowDown") next = cells[index + 1];
+    else if (event.key === "ArrowUp") next = cells[index - 1];
+    else if (event.key === "Home") next = cells[0];
+    else if (event.key === "End") next = cells[cells.length - 1];
+    else if (event.key === "ArrowRight" || event.key === "ArrowLeft") {
+      target = byRoom[rooms[rooms.indexOf(cell.dataset.gridCol) + (event.key === "ArrowRight" ? 1 : -1)]];
+      next = target && nearest(target, cell.dataset.gridRow);
+    } else return;
+    event.preventDefault();
+    if (next) moveTo(target, next);
+  });
 })();

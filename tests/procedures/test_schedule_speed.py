@@ -7,6 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from procedures.schedule import markup
 from procedures.services import BookingError, book_appointment
 from reminders.models import ReminderRule
 from reminders.stages import EVENT_STAGES, Stage
@@ -100,3 +101,18 @@ def test_the_markup_built_in_python_escapes_what_patients_and_staff_typed(as_sch
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "MRN<1>" not in html and "MRN&lt;1&gt;" in html
     assert "<b>" not in html
+
+
+@pytest.mark.parametrize("view", ["procedures:day", "procedures:week"])
+def test_a_look_with_the_markup_memoised_runs_the_same_queries_as_the_first(as_scheduler, book, room, view):
+    start = next_clinic_day(14)
+    for n in range(6):
+        book(start + timedelta(minutes=45 * n))
+    markup.forget()
+    url, day = reverse(view), {"date": start.date().isoformat()}
+    with CaptureQueriesContext(connection) as cold:
+        first = as_scheduler.get(url, day).content.decode()
+    with CaptureQueriesContext(connection) as warm:
+        again = as_scheduler.get(url, day).content.decode()
+    assert len(warm.captured_queries) == len(cold.captured_queries)
+    assert first.count("status-booked") == again.count("status-booked") > 0

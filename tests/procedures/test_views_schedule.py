@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from procedures.models import Appointment
-from procedures.schedule import ROW_MINUTES, build_day, clinic_datetime, day_bounds, day_schedule
+from procedures.schedule import ROW_MINUTES, bookings_between, build_day, clinic_datetime, day_bounds, day_schedule
 from tests.clinic import FRIDAY, LONDON, MONDAY, SATURDAY, THURSDAY, TODAY, at
 from tests.factories import AppointmentFactory, PatientFactory, RadiologistFactory, RoomFactory
 
@@ -132,9 +132,9 @@ def test_only_bookings_of_that_clinic_day_appear_at_the_edges_of_local_midnight(
     # 23:30 London time on Thursday is 22:30 UTC: it belongs to Thursday, not Friday.
     late = AppointmentFactory(room=room1, scheduled_start=at(THURSDAY, "23:30"), expected_duration=30)
     early = AppointmentFactory(room=room1, scheduled_start=at(FRIDAY, "00:15"), expected_duration=30)
-    thursday = [b.appointment for b in day_page(as_scheduler, THURSDAY).context["schedule"].blocks]
-    friday = [b.appointment for b in day_page(as_scheduler, FRIDAY).context["schedule"].blocks]
-    assert thursday == [late] and friday == [early]
+    thursday = [b.appointment.pk for b in day_page(as_scheduler, THURSDAY).context["schedule"].blocks]
+    friday = [b.appointment.pk for b in day_page(as_scheduler, FRIDAY).context["schedule"].blocks]
+    assert thursday == [late.pk] and friday == [early.pk]
     # The grid widens past clinic hours so the odd booking is still drawn.
     schedule = day_schedule(THURSDAY)
     assert timezone.localtime(schedule.grid_start).strftime("%H:%M") == "08:00"
@@ -282,3 +282,27 @@ def test_the_monday_after_the_clocks_go_forward_starts_at_eight_clinic_time(clie
     assert schedule.grid_start == datetime(2031, 3, 31, 7, 0, tzinfo=UTC)  # 08:00 BST
     assert schedule.blocks[0].row == 1
     assert "08:00–08:45" in page.content.decode()
+
+
+def test_the_schedule_asks_the_patients_own_rule_whether_reminders_can_reach_them(room1):
+    """The schedules read patients as plain values (procedures/schedule/bookings.py) but answer "can reminders reach
+    her?" with Patient.reminder_channels itself: every way of being unreachable shows, and only those."""
+    ways = {
+        "email and mobile": {},
+        "no email, no mobile": {"email": "", "mobile": ""},
+        "texts only, no mobile": {"preferred_channel": "sms", "mobile": ""},
+        "email only, has email": {"preferred_channel": "email", "mobile": ""},
+        "opted out": {"reminders_opt_out_at": at(TODAY, "09:00")},
+        "wants none": {"preferred_channel": "none"},
+        "replied STOP, texts only": {"preferred_channel": "sms", "sms_stopped_at": at(TODAY, "09:00")},
+    }
+    patients = {}
+    for n, (way, details) in enumerate(ways.items()):
+        patients[way] = PatientFactory(**details)
+        AppointmentFactory(
+            patient=patients[way], room=room1, scheduled_start=at(THURSDAY, "08:00") + timedelta(hours=n)
+        )
+    start, end = day_bounds(THURSDAY)
+    seen = {b.patient.mrn: b.patient.can_receive_reminders for b in bookings_between(start, end)}
+    assert seen == {p.mrn: p.can_receive_reminders for p in patients.values()}
+    assert [way for way, p in patients.items() if seen[p.mrn]] == ["email and mobile", "email only, has email"]
