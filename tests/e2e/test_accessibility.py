@@ -107,7 +107,7 @@ def clinic(site) -> Clinic:
     done = ProcedureResultFactory(
         appointment__room=room1,
         appointment__radiologist=okafor,
-        appointment__scheduled_start=earlier,
+        appointment__scheduled_start=earlier - timedelta(hours=2),  # one radiologist is in one place at a time
         performed_by=okafor,
     ).appointment
     return Clinic(
