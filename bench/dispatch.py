@@ -25,6 +25,7 @@ import random
 import statistics
 import sys
 import time
+import tracemalloc
 import warnings
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -191,6 +192,12 @@ def measure(pending: int, runs: int, due_ids: list[int]) -> None:
     vacuum()
     print(f"{pending:>9,} pending, nothing due   {summary(timed(runs, nothing_due))}   ({runs} runs)")
     print(f"{pending:>9,} pending, {DUE} due       {summary(timed(runs, some_due, make_due))}   ({runs} runs)")
+    make_due()
+    tracemalloc.start()
+    some_due()
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    print(f"{pending:>9,} pending, {DUE} due       peak Python memory of one dispatch {peak / 1024:7.0f} KiB")
     put_back()
 
 
