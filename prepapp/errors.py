@@ -1,5 +1,7 @@
-"""Error pages Django does not route through a view of ours: a form posted without a valid CSRF token."""
+"""Error pages Django does not route through a view of ours: a form posted without a valid CSRF token, and a
+sign-in locked after too many wrong passwords."""
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
@@ -18,3 +20,20 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
             back = ""
         return render(request, "403_csrf_patient.html", {"back": back}, status=403)
     return render(request, "403_csrf.html", status=403)
+
+
+def locked_out(request: HttpRequest, original_response=None, credentials: dict | None = None) -> HttpResponse:
+    """AXES_LOCKOUT_CALLABLE: axes' own lockout page (429), with Retry-After saying when signing in may be tried
+    again (the cool-off, counted from the last wrong password at most), as RFC 9110 asks of a 429."""
+    from axes.helpers import get_client_username, get_cool_off, get_failure_limit
+
+    cool_off = get_cool_off(request)
+    context = {
+        "failure_limit": get_failure_limit(request, credentials),
+        "username": get_client_username(request, credentials) or "",
+        "cooloff_timedelta": cool_off,
+    }
+    response = render(request, settings.AXES_LOCKOUT_TEMPLATE, context, status=429)
+    if cool_off:
+        response["Retry-After"] = str(int(cool_off.total_seconds()))
+    return response

@@ -93,6 +93,7 @@ def test_five_wrong_passwords_lock_that_account_out_from_that_computer_for_an_ho
     assert locked.status_code == 429
     html = locked.content.decode()
     assert "Too many wrong passwords" in html and "1:00:00" in html
+    assert locked["Retry-After"] == "3600", "a 429 says when to try again"
     # Even the right password is refused now, here and at the admin's door.
     assert sign_in(client, scheduler.username).status_code == 429
     assert (
