@@ -16,30 +16,19 @@ and the untried rows are handed back the same way, before the hard limit kills t
 
 from __future__ import annotations
 
-import functools
 import logging
 import time
 import uuid
 from datetime import datetime
 
 from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 
 from ..channels import channel_for
 from ..models import Reminder
 from ..stages import Channel
 from ..wording import faq_loaded
-from .delivery import (
-    Ready,
-    claim_condition,
-    claim_fields,
-    deliver,
-    finish_fields,
-    finished,
-    prepare,
-    sendable_now,
-)
+from .delivery import Ready, claim, deliver, finish_fields, finished, prepare, sendable_now
 
 log = logging.getLogger(__name__)
 
@@ -131,75 +120,18 @@ class _Chain:
             self._record(fields, Reminder.objects.filter(pk=reminder.pk, claim_token=token).update(**fields))
 
     def _claim(self, row: Ready, token: uuid.UUID, now: datetime) -> bool:
-        wanted = claim_fields(row, token, now)
         if self._done is None:
-            return bool(Reminder.objects.filter(claim_condition(row, now)).update(**wanted))
+            return claim(row, token, now)[0]
         reminder, done_token, fields = self._done
-        with connection.cursor() as cursor:
-            cursor.execute(*_record_and_claim(reminder.pk, done_token, fields, row, now, wanted))
-            changed = cursor.rowcount
-        if changed == 1:
-            # One of the two: ask which (rare: the finished row changed hands, or the next was moved or closed).
-            claimed = Reminder.objects.filter(pk=row.reminder.pk, claim_token=token).exists()
-            self._record(fields, not claimed)
-            return claimed
-        self._record(fields, changed == 2)
-        return changed == 2
+        claimed, recorded = claim(row, token, now, recording=(reminder.pk, done_token, fields))
+        self._record(fields, recorded)
+        return claimed
 
     def _record(self, fields: dict, done: bool) -> None:
         reminder = self._done[0]
         self._done = None
         finished(reminder, fields, done)
         self.sent += done and reminder.status == Reminder.Status.SENT
-
-
-def _record_and_claim(
-    done_pk: int, done_token: uuid.UUID, fields: dict, row: Ready, now: datetime, wanted: dict
-) -> tuple[str, list]:
-    """One UPDATE: `fields` on the finished row if it still holds `done_token`, and `wanted` on the next row if
-    claim_condition allows. Written as SQL, as the ORM's CASE expressions cost more to build than the statement
-    to run; the still-to-go condition is compiled from Reminder.STILL_TO_GO, so the rule stays in one place."""
-    columns = _columns(connection.vendor)
-    pk_column = columns[Reminder._meta.pk.name][1]
-    sets, params = [], []
-    for name in sorted({*fields, *wanted}):
-        field, column = columns[name]
-        whens = []
-        for pk, values in ((done_pk, fields), (row.reminder.pk, wanted)):
-            if name not in values:
-                continue
-            if name == "attempts":  # the claim counts the attempt: F("attempts") + 1
-                whens.append(f"WHEN {pk_column} = %s THEN {column} + 1")
-                params.append(pk)
-            else:
-                whens.append(f"WHEN {pk_column} = %s THEN %s")
-                params += [pk, field.get_db_prep_value(values[name], connection)]
-        sets.append(f"{column} = CASE {' '.join(whens)} ELSE {column} END")
-    still_to_go, still_params = _still_to_go_sql(connection.vendor)
-    sql = (
-        f"UPDATE {connection.ops.quote_name(Reminder._meta.db_table)} SET {', '.join(sets)} "
-        f"WHERE ({pk_column} = %s AND {columns['claim_token'][1]} = %s) "
-        f"OR ({pk_column} = %s AND {columns['for_start'][1]} = %s AND {still_to_go} "
-        f"AND ({columns['status'][1]} = %s OR {columns['send_at'][1]} <= %s))"
-    )
-    claim_token, moment = columns["claim_token"][0], columns["send_at"][0]
-    params += [done_pk, claim_token.get_db_prep_value(done_token, connection)]
-    params += [row.reminder.pk, moment.get_db_prep_value(row.reminder.for_start, connection), *still_params]
-    params += [Reminder.Status.SENDING, moment.get_db_prep_value(now, connection)]
-    return sql, params
-
-
-@functools.cache
-def _columns(vendor: str) -> dict[str, tuple]:
-    """Each field of a reminder with its quoted column, looked up once per process."""
-    return {f.name: (f, connection.ops.quote_name(f.column)) for f in Reminder._meta.concrete_fields}
-
-
-@functools.cache
-def _still_to_go_sql(vendor: str) -> tuple[str, tuple]:
-    query = Reminder.objects.filter(Reminder.STILL_TO_GO).query
-    sql, params = query.where.as_sql(query.get_compiler(connection=connection), connection)
-    return sql, tuple(params)
 
 
 def time_budget() -> float:

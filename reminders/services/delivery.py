@@ -17,6 +17,7 @@ The rules the field learned the hard way:
 
 from __future__ import annotations
 
+import functools
 import logging
 import uuid
 from collections.abc import Callable
@@ -27,7 +28,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from .. import content, queueing
@@ -161,7 +162,7 @@ def attempt(reminder: Reminder, now: datetime, *, reload: bool = True) -> bool:
     if ready is None:
         return over_time
     token = uuid.uuid4()
-    if not Reminder.objects.filter(claim_condition(ready, now)).update(**claim_fields(ready, token, now)):
+    if not claim(ready, token, now)[0]:
         _done(reminder, reload)
         return False
     outcome, over_time = deliver(ready, token, now)
@@ -209,29 +210,79 @@ def prepare(reminder: Reminder, now: datetime, *, reload: bool = True) -> tuple[
     return Ready(reminder, channel, message, channel.recipient(reminder.appointment.patient)), False
 
 
-def claim_condition(ready: Ready, now: datetime) -> Q:
-    """The compare-and-set's condition: still to go, due or claimed by dispatch, and for the same time (a
-    reschedule that committed since the row was read moved it, and the message is stale)."""
-    reminder = ready.reminder
-    return (
-        Reminder.STILL_TO_GO
-        & Q(pk=reminder.pk, for_start=reminder.for_start)
-        & (Q(status=Reminder.Status.SENDING) | Q(send_at__lte=now))
-    )
+# A batch's previous row, whose outcome the next claim records: its id, its claim token, the fields to write.
+Recording = tuple[int, uuid.UUID, dict]
 
 
-def claim_fields(ready: Ready, token: uuid.UUID, now: datetime) -> dict:
-    """What the claim writes: the row is this sender's, for a lease, with the message it is about to send."""
-    return {
+def claim(ready: Ready, token: uuid.UUID, now: datetime, *, recording: Recording | None = None) -> tuple[bool, bool]:
+    """Claim the row by compare-and-set: only while it is still to go, due or claimed by dispatch, and for the same
+    time (a reschedule that committed since the row was read moved it, and the message is stale). The claim holds
+    the row for a lease and keeps the message about to be sent. With `recording`, the same UPDATE writes a batch's
+    previous outcome, guarded by that row's own claim token: one statement a reminder. Returns whether the row was
+    claimed and whether the recording was written."""
+    with connection.cursor() as cursor:
+        cursor.execute(*_claim_statement(ready, token, now, recording))
+        changed = cursor.rowcount
+    if recording is None:
+        return changed == 1, False
+    if changed == 1:
+        # One of the two: ask which (rare: the previous row changed hands, or this one was moved or closed).
+        claimed = Reminder.objects.filter(pk=ready.reminder.pk, claim_token=token).exists()
+        return claimed, not claimed
+    return changed == 2, changed == 2
+
+
+def _claim_statement(ready: Ready, token: uuid.UUID, now: datetime, recording: Recording | None) -> tuple[str, list]:
+    """The claim as SQL: building the ORM's CASE expressions cost more than running the statement. The still-to-go
+    condition is compiled from Reminder.STILL_TO_GO, so that rule keeps its one home."""
+    columns = _columns(connection.vendor)
+    pk, attempts = columns[Reminder._meta.pk.name][1], columns["attempts"][1]
+    claimed = ready.reminder.pk
+    claiming = {
         "status": Reminder.Status.SENDING,
         "claim_token": token,
         "lease_until": now + timedelta(seconds=settings.REMINDER_LEASE_SECONDS),
-        "attempts": F("attempts") + 1,
         "subject": ready.message.subject,
         "body": ready.message.text,
         "body_html": ready.message.html,
         "recipient": ready.to,
     }
+    rows = [(claimed, claiming)] + ([(recording[0], recording[2])] if recording else [])
+    sets, params = [f"{attempts} = CASE WHEN {pk} = %s THEN {attempts} + 1 ELSE {attempts} END"], [claimed]
+    for name in sorted({name for _, values in rows for name in values}):
+        field, column = columns[name]
+        whens = []
+        for row_pk, values in rows:
+            if name in values:
+                whens.append(f"WHEN {pk} = %s THEN %s")
+                params += [row_pk, field.get_db_prep_value(values[name], connection)]
+        sets.append(f"{column} = CASE {' '.join(whens)} ELSE {column} END")
+    still_to_go, still_params = _still_to_go_sql(connection.vendor)
+    moment = columns["send_at"][0]
+    where = (
+        f"({pk} = %s AND {columns['for_start'][1]} = %s AND {still_to_go} "
+        f"AND ({columns['status'][1]} = %s OR {columns['send_at'][1]} <= %s))"
+    )
+    params += [claimed, moment.get_db_prep_value(ready.reminder.for_start, connection), *still_params]
+    params += [Reminder.Status.SENDING, moment.get_db_prep_value(now, connection)]
+    if recording:
+        where += f" OR ({pk} = %s AND {columns['claim_token'][1]} = %s)"
+        params += [recording[0], columns["claim_token"][0].get_db_prep_value(recording[1], connection)]
+    table = connection.ops.quote_name(Reminder._meta.db_table)
+    return f"UPDATE {table} SET {', '.join(sets)} WHERE {where}", params
+
+
+@functools.cache
+def _columns(vendor: str) -> dict[str, tuple]:
+    """Each field of a reminder with its quoted column, looked up once per process (and database vendor)."""
+    return {f.name: (f, connection.ops.quote_name(f.column)) for f in Reminder._meta.concrete_fields}
+
+
+@functools.cache
+def _still_to_go_sql(vendor: str) -> tuple[str, tuple]:
+    query = Reminder.objects.filter(Reminder.STILL_TO_GO).query
+    sql, params = query.where.as_sql(query.get_compiler(connection=connection), connection)
+    return sql, tuple(params)
 
 
 def deliver(ready: Ready, token: uuid.UUID, now: datetime) -> tuple[dict, bool]:
