@@ -173,7 +173,10 @@ def _when(moment: datetime) -> dict[str, str]:
 
 def short_moment(moment: datetime) -> str:
     """How a move names its two times ("Thu 3 Dec 11:30"), in the email and in the text."""
-    when = _when(moment)
+    return _short(_when(moment))
+
+
+def _short(when: dict[str, str]) -> str:
     return f"{when['short_date']} {when['time']}"
 
 
@@ -224,7 +227,7 @@ def context(
         "more_questions": selection.more,
         # Moved back to the time the patient last heard of: nothing to move "from"; the notice names the time.
         "moved_from": short_moment(previous_start) if moved and previous_start and previous_start != for_start else "",
-        "moved_to": f"{when['short_date']} {when['time']}",
+        "moved_to": _short(when),
         "arrival_time": arrival_time,
         "arrive_asap": asap,
         "arrive": ARRIVE_AS_SOON_AS_YOU_CAN if asap else f"please arrive by {arrival_time}",
