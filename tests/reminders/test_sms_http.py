@@ -7,6 +7,7 @@ import socket
 import threading
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import SimpleNamespace
 from urllib.parse import parse_qs
 
 import pytest
@@ -15,8 +16,9 @@ import time_machine
 from procedures.models import Patient
 from reminders import services
 from reminders.channels import PermanentSendError, TransientSendError
-from reminders.channels.sms import HTTPSMSBackend, webhook_signature
+from reminders.channels.sms import HTTPSMSBackend, SmsChannel, webhook_signature
 from reminders.models import Reminder
+from reminders.wording import Message
 from tests.clinic import FAR, NOW
 from tests.factories import PatientFactory
 
@@ -492,9 +494,18 @@ def test_a_batch_of_texts_shares_one_connection_where_the_provider_keeps_it_open
 
 
 @pytest.mark.parametrize("provider", [True], ids=["keep-alive"], indirect=True)
-def test_a_text_sent_on_its_own_closes_its_connection(provider):
-    backend = HTTPSMSBackend()
-    assert backend.send("+447700900123", "Riverside Hospital: see you tomorrow") == "SM123"
-    assert backend._connection is not None, "kept for the next text of a batch"
-    backend.close()
-    assert backend._connection is None
+def test_a_text_sent_on_its_own_closes_its_connection(provider, monkeypatch):
+    closed = []
+    real_close = HTTPSMSBackend.close
+
+    def spied_close(backend):
+        closed.append(backend._connection is not None)
+        real_close(backend)
+
+    monkeypatch.setattr(HTTPSMSBackend, "close", spied_close)
+    reminder = SimpleNamespace(pk=42)
+
+    assert SmsChannel().deliver(reminder, Message(subject="", text="Riverside Hospital: see you"), "+447700900123")
+
+    assert closed == [True], "the open connection was closed once the text had gone"
+    assert len(provider.requests) == 1
