@@ -6,13 +6,7 @@ import csv
 import io
 from dataclasses import dataclass, field
 
-# A cell starting with one of these is read as a formula by spreadsheets; a leading ' makes it text.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_cell(value) -> str:
-    text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+from ..exports import spreadsheet_safe
 
 
 @dataclass
@@ -30,13 +24,13 @@ class Table:
     def to_csv(self) -> str:
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\r\n")
-        writer.writerow([csv_cell(c) for c in self.columns])
+        writer.writerow([spreadsheet_safe(c) for c in self.columns])
         for row in self.rows:
-            writer.writerow([csv_cell(c) for c in row])
+            writer.writerow([spreadsheet_safe(c) for c in row])
         if self.summary:
             writer.writerow([])
             for label, value in self.summary:
-                writer.writerow([csv_cell(label), csv_cell(value)])
+                writer.writerow([spreadsheet_safe(label), spreadsheet_safe(value)])
         return out.getvalue()
 
 

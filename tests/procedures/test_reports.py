@@ -13,6 +13,8 @@ The data: May 2030 (the clock is frozen at Wednesday 5 June 2030), one room, one
 Outside the period: one on Tue 30 April and one on Thu 6 June.
 """
 
+import csv
+import io
 from datetime import timedelta
 
 import pytest
@@ -23,7 +25,7 @@ from procedures.models import Appointment, PreparationRead, ProcedureResult
 from procedures.reports import catalogue, queries, result_queries
 from procedures.reports.period import Filters, preset_span
 from procedures.reports.sql import percentile_of
-from procedures.reports.tables import Table, csv_cell
+from procedures.reports.tables import Table
 from reminders.models import Reminder
 from tests.clinic import TODAY, at
 from tests.factories import AppointmentFactory, PatientFactory, ProcedureResultFactory, reminder_rule
@@ -297,7 +299,9 @@ def test_a_csv_holds_the_tables_numbers_with_formulas_escaped(reminders, as_sche
      ("plain", "plain"), (None, ""), (12, "12"), (-1.5, "'-1.5")],
 )  # fmt: skip
 def test_csv_cells_that_a_spreadsheet_would_read_as_formulas_get_a_quote(value, shown):
-    assert csv_cell(value) == shown
+    table = Table(caption="t", columns=["Room"], rows=[[value]], summary=[("Note", value)])
+    header, row, _, summary = list(csv.reader(io.StringIO(table.to_csv(), newline="")))
+    assert (header, row, summary) == (["Room"], [shown], ["Note", shown])
 
 
 def test_the_periods():
