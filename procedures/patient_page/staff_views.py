@@ -10,12 +10,12 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from ..access import ATTEND, MOVE, can_attend, can_move, staff_required
 from ..models import Appointment, PatientRequest
 from ..services import BookingError
+from ..worklist import safe_next
 from .forms import CallNoteForm, RequestCancelForm, RequestDoneForm
 from .selectors import CALL_LIST_DAYS, call_list, recently_done, waiting_requests
 from .services import cancel_as_requested, close_request, log_call
@@ -23,12 +23,7 @@ from .services import cancel_as_requested, close_request, log_call
 
 def _next(request: HttpRequest, default: str) -> str:
     """Where the form was (the posted `next`), if it is a path on this site; otherwise `default`."""
-    target = request.POST.get("next", "")
-    hosts = {request.get_host()}
-    safe = target.startswith("/") and url_has_allowed_host_and_scheme(
-        target, allowed_hosts=hosts, require_https=request.is_secure()
-    )
-    return target if safe else default
+    return safe_next(request.POST.get("next"), host=request.get_host(), secure=request.is_secure(), default=default)
 
 
 def _back(request: HttpRequest, default: str) -> HttpResponse:
