@@ -74,8 +74,10 @@ class EmailChannel(BaseChannel):
         if shared is not None:
             email.connection = shared
             if getattr(shared, "connection", False) is None:
-                # An SMTP connection that broke on an earlier email of the batch: reopen it for the rest.
-                _open(shared)
+                # An SMTP connection that broke on an earlier email of the batch: reopen it for the rest. If that
+                # fails too, say so now rather than wait out the timeout again inside send().
+                if not _open(shared):
+                    raise TransientSendError("Could not reach the mail server to send this email.")
         try:
             email.send(fail_silently=False)
         except smtplib.SMTPRecipientsRefused as exc:
@@ -105,12 +107,15 @@ class EmailChannel(BaseChannel):
             _close(connection)
 
 
-def _open(connection) -> None:
-    """Open the shared connection; if the server is away, each email's own send reports it (as a transient error)."""
+def _open(connection) -> bool:
+    """Open the shared connection; returns whether it is open. If the server is away, each email tries once more
+    and reports it as a transient error."""
     try:
         connection.open()
     except (TimeoutError, smtplib.SMTPException, OSError):
         log.warning("Could not open the mail connection for a batch; each email will try.", exc_info=True)
+        return False
+    return getattr(connection, "connection", True) is not None
 
 
 def _close(connection) -> None:

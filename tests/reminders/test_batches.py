@@ -378,3 +378,30 @@ def test_an_appointment_moved_while_the_batch_sends_is_reminded_only_for_its_new
     assert done.status == Reminder.Status.SENT
     assert (moved.status, moved.for_start) == (Reminder.Status.PENDING, new_start), "moved, not sent for the old time"
     assert [int(m.extra_headers["X-Reminder-ID"]) for m in mailoutbox] == [done.pk]
+
+
+class UnreachableMailServer(CountingMailServer):
+    """A mail server nobody answers for: every attempt to connect is counted, and times out."""
+
+    def open(self):
+        type(self).opened += 1
+        raise TimeoutError("timed out")
+
+    def send_messages(self, email_messages):  # Django's SMTP backend connects here when it has no connection
+        self.open()
+
+
+def test_with_the_mail_server_away_each_email_of_a_batch_waits_out_one_timeout_not_two(book, settings, claim):
+    settings.EMAIL_BACKEND = f"{__name__}.UnreachableMailServer"
+    appointments = [
+        book(FAR + timedelta(hours=h), patient=PatientFactory(preferred_channel=Patient.Channel.EMAIL))
+        for h in range(2)
+    ]
+    (batch,) = claim()
+
+    assert services.send_batch(batch) == 0
+
+    assert UnreachableMailServer.opened == 1 + 2, "the batch's connection, then one try for each email"
+    for row in (_reload(r) for r in _emails(appointments)):
+        assert (row.status, row.attempts) == (Reminder.Status.PENDING, 1)
+        assert row.last_error == "Could not reach the mail server to send this email."
