@@ -20,6 +20,7 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils.html import escape
 
 from procedures.models import Appointment, PreparationRead, ProcedureResult
 from procedures.reports import catalogue, queries, result_queries
@@ -315,21 +316,25 @@ def test_the_periods():
 
 
 @pytest.mark.parametrize(
-    "query",
+    ("query", "field"),
     [
-        "period=custom&from=2030-05-31&to=2030-05-01",
-        "period=custom&from=nonsense",
-        "period=custom&from=2020-01-01&to=2030-01-01",
-        "period=weekly",
-        "room=999999",
-        "radiologist=abc",
+        ("period=custom&from=2030-05-31&to=2030-05-01", None),
+        ("period=custom&from=nonsense", "From"),
+        ("period=custom&from=2020-01-01&to=2030-01-01", None),
+        ("period=weekly", "Period"),
+        ("room=999999", "Room"),
+        ("radiologist=abc", "Radiologist"),
     ],
 )
-def test_filters_that_cannot_be_used_show_this_month_and_say_why(query, as_scheduler):
+def test_filters_that_cannot_be_used_show_this_month_and_say_why(query, field, as_scheduler):
     response = as_scheduler.get(f"/reports/?{query}")
     assert response.status_code == 200
     assert response.context["filters"] == Filters("this_month", TODAY.replace(day=1), TODAY.replace(day=30))
-    assert b'id="filter-problem"' in response.content
+    problem = response.content.decode().split('id="filter-problem"')[1].split("</div>")[0]
+    reasons = [error for errors in response.context["form"].errors.values() for error in errors]
+    assert reasons and all(escape(reason) in problem for reason in reasons), "each reason is in the banner"
+    if field:
+        assert f"<li>{field}: " in problem
 
 
 def test_figures_are_cached_per_period_filters_and_role(clinic, as_scheduler, radiologist):
