@@ -17,6 +17,7 @@ from functools import wraps
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import HttpRequest
 
 SCHEDULERS = "Schedulers"
@@ -56,11 +57,13 @@ def is_radiologist(user) -> bool:
     return user.groups.filter(name=RADIOLOGISTS).exists()
 
 
-def radiologists():
-    """Active accounts that can be booked as the radiologist for a ductogram."""
-    return (
-        get_user_model().objects.filter(groups__name=RADIOLOGISTS, is_active=True).order_by("last_name", "first_name")
-    )
+def radiologists(*, keeping: int | None = None):
+    """Active accounts that can be booked as the radiologist for a ductogram; with `keeping`, also that account
+    (the one a booking or a result already names, who may have left since), so a form does not drop it unseen."""
+    chosen = Q(groups__name=RADIOLOGISTS, is_active=True)
+    if keeping is not None:
+        chosen |= Q(pk=keeping)
+    return get_user_model().objects.filter(chosen).distinct().order_by("last_name", "first_name")
 
 
 def can_book(user) -> bool:

@@ -283,7 +283,9 @@ class RescheduleForm(SlotForm):
         super().__init__(*args, procedure_type=appointment.procedure_type, **kwargs)
         self.fields["expected_duration"].initial = appointment.expected_duration
         self.fields["duration_reason"].initial = appointment.duration_reason
-        self.fields["radiologist"].queryset = radiologists()
+        # The radiologist booked stays on offer (and chosen) even after leaving the group: moving the appointment
+        # must not unassign them unseen.
+        self.fields["radiologist"].queryset = radiologists(keeping=appointment.radiologist_id)
         self.fields["radiologist"].initial = appointment.radiologist_id
         self.fields["radiologist"].label_from_instance = lambda u: u.get_full_name() or u.get_username()
 

@@ -9,7 +9,6 @@ goes back to `next`. One result per appointment: the inline offers one form and 
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.options import IS_POPUP_VAR
-from django.db.models import Q
 from django.http import HttpResponseRedirect
 from django.utils.text import capfirst
 from simple_history.admin import SimpleHistoryAdmin
@@ -65,12 +64,8 @@ class ProcedureResultForm(forms.ModelForm):
         if self.instance.pk is None and not self.initial.get("performed_by"):
             self.initial["performed_by"] = performed_by.initial
         # A result logged before, naming someone no longer a radiologist, keeps that name until it is changed.
-        named = self.instance.performed_by_id
-        if named and not performed_by.queryset.filter(pk=named).exists():
-            model = performed_by.queryset.model
-            performed_by.queryset = model.objects.filter(
-                Q(pk__in=performed_by.queryset.values("pk")) | Q(pk=named)
-            ).order_by("last_name", "first_name")
+        if self.instance.performed_by_id:
+            performed_by.queryset = radiologists(keeping=self.instance.performed_by_id)
 
 
 RESULT_FIELDSETS = (

@@ -137,6 +137,27 @@ def test_a_scheduler_moves_an_appointment_and_is_told_from_when_to_when(as_sched
     ]
 
 
+def test_moving_an_appointment_keeps_a_radiologist_who_has_left_unless_staff_choose_otherwise(
+    as_scheduler, booked, room1
+):
+    leaver = RadiologistFactory(first_name="Ruth", last_name="Leaver")
+    services.reschedule_appointment(booked, new_start=booked.scheduled_start, radiologist=leaver, reason="Cover")
+    leaver.is_active = False
+    leaver.save()
+
+    form = as_scheduler.get(url("reschedule", booked)).context["form"]
+    assert form["radiologist"].value() == leaver.pk
+    assert leaver in form.fields["radiologist"].queryset, "still on offer, so the page shows who is booked"
+
+    as_scheduler.post(
+        url("reschedule", booked),
+        {**MOVE, "room": room1.pk, "radiologist": leaver.pk, "start_date": "2030-06-06", "start_time": "11:00",
+         "expected_duration": "45"},
+    )  # fmt: skip
+    booked.refresh_from_db()
+    assert (booked.scheduled_start, booked.radiologist) == (at(THURSDAY, "11:00"), leaver)
+
+
 def test_a_reschedule_into_a_taken_slot_keeps_the_form_and_offers_free_times(as_scheduler, booked, room1):
     AppointmentFactory(room=room1, scheduled_start=at(THURSDAY, "14:00"))
     page = as_scheduler.post(
