@@ -1,6 +1,6 @@
 """Clinic opening hours, read from CLINIC_OPENING_HOURS ("Mon-Fri 08:00-18:00; Sat 09:00-12:00")."""
 
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 
 from django.conf import settings
@@ -53,3 +53,10 @@ def hours_on(day: date) -> tuple[datetime, datetime] | None:
 
 def describe_opening_hours() -> str:
     return settings.CLINIC_OPENING_HOURS
+
+
+def day_bounds(day: date) -> tuple[datetime, datetime]:
+    """Local midnight to the next local midnight, as aware instants (normalised, for zones that change at 00:00)."""
+    tz = timezone.get_default_timezone()
+    start, end = (datetime.combine(d, time.min, tzinfo=tz) for d in (day, day + timedelta(days=1)))
+    return start.astimezone(UTC).astimezone(tz), end.astimezone(UTC).astimezone(tz)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from urllib.parse import urlencode
 
-from django.utils import timezone
+from ..hours import day_bounds
 
 PRESETS = {
     "this_month": "This month",
@@ -27,12 +27,12 @@ class Filters:
 
     @property
     def start(self) -> datetime:
-        return timezone.make_aware(datetime.combine(self.first, time.min))
+        return day_bounds(self.first)[0]
 
     @property
     def end(self) -> datetime:
         """The instant just after the period (midnight after `last`), exclusive."""
-        return timezone.make_aware(datetime.combine(self.last + timedelta(days=1), time.min))
+        return day_bounds(self.last)[1]
 
     def days(self) -> list[date]:
         return [self.first + timedelta(days=n) for n in range((self.last - self.first).days + 1)]

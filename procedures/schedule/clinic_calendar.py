@@ -10,6 +10,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from django.utils import timezone
 
 from .. import hours
+from ..hours import day_bounds
+
+__all__ = ["clinic_datetime", "day_bounds", "step_clinic_day", "week_start"]
 
 
 def clinic_datetime(day: date, at: time) -> datetime:
@@ -21,13 +24,6 @@ def clinic_datetime(day: date, at: time) -> datetime:
     if first.utcoffset() != first.replace(fold=1).utcoffset():
         raise ValueError(f"{at:%H:%M} happens twice on {day:%a %d %b} (the clocks go back); choose another time.")
     return first
-
-
-def day_bounds(day: date) -> tuple[datetime, datetime]:
-    """Local midnight to the next local midnight, as aware instants (normalised, for zones that change at 00:00)."""
-    tz = timezone.get_default_timezone()
-    start, end = (datetime.combine(d, time.min, tzinfo=tz) for d in (day, day + timedelta(days=1)))
-    return start.astimezone(UTC).astimezone(tz), end.astimezone(UTC).astimezone(tz)
 
 
 def step_clinic_day(day: date, step: int) -> date:

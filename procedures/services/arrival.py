@@ -15,7 +15,7 @@ Each service runs in one transaction and refuses with a `BookingError` sentence,
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from reminders import services as reminders
 
+from ..hours import day_bounds
 from ..models import Appointment
 from .booking import (
     BookingError,
@@ -55,7 +56,7 @@ def clinic_day(moment: datetime) -> date:
 def check_in_opens(appointment: Appointment) -> datetime:
     """CHECK_IN_OPENS_MINUTES before the start, but never before the start of the appointment's clinic day."""
     start = appointment.scheduled_start
-    day_begins = timezone.make_aware(datetime.combine(clinic_day(start), time.min))
+    day_begins = day_bounds(clinic_day(start))[0]
     return max(start - timedelta(minutes=settings.CHECK_IN_OPENS_MINUTES), day_begins)
 
 
