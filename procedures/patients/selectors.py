@@ -48,11 +48,6 @@ class History:
     can_see_results: bool
     results: list[tuple[Appointment, ProcedureResult, list[str]]]  # empty unless can_see_results
 
-    @property
-    def next_appointment(self) -> Appointment | None:
-        coming = [a for a in self.appointments if a.is_upcoming()]
-        return coming[-1] if coming else None
-
 
 def patient_history(patient: Patient, user) -> History:
     """Appointments, messages sent, safety answers, requests, calls, and results for those who may read them.

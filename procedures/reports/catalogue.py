@@ -91,12 +91,8 @@ def cached(key: str, compute: Callable):
     return value
 
 
-def compute(chart: Chart, filters: Filters) -> Table:
-    return chart.compute(filters)
-
-
 def table(chart: Chart, filters: Filters, user) -> Table:
-    return cached(cache_key(chart, filters, user, "table"), lambda: compute(chart, filters))
+    return cached(cache_key(chart, filters, user, "table"), lambda: chart.compute(filters))
 
 
 def tables(charts: list[Chart], filters: Filters, user) -> list[Table]:
@@ -106,7 +102,7 @@ def tables(charts: list[Chart], filters: Filters, user) -> list[Table]:
     missing = {}
     for chart in charts:
         if keys[chart.slug] not in found:
-            missing[keys[chart.slug]] = found[keys[chart.slug]] = compute(chart, filters)
+            missing[keys[chart.slug]] = found[keys[chart.slug]] = chart.compute(filters)
     if missing:
         cache.set_many(missing, CACHE_SECONDS)
     return [found[keys[chart.slug]] for chart in charts]
