@@ -14,19 +14,18 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm
-from django.db.models import Q
 from django.utils import timezone
 
 from .access import radiologists
 from .models import MAX_BOOKABLE_MINUTES, Appointment, Patient, ProcedureType, Room
-from .params import FIRST_DAY, LAST_DAY, in_calendar, parse_id, parse_query
+from .params import FIRST_DAY, LAST_DAY, in_calendar, parse_id
 from .patients.duplicates import SecondBookingFields
+from .patients.search import QUERY_MAX_LENGTH, matching, read_query
 from .schedule import clinic_datetime
 from .services.booking import MOVE_REASON_MAX_LENGTH
 from .text import CleanCharField
 
 PATIENT_SEARCH_LIMIT = 20
-PATIENT_QUERY_MAX_LENGTH = 100
 NOTES_MAX_LENGTH = 2000
 PATIENT_NOT_FOUND = "That patient was not found; search again."
 
@@ -47,17 +46,10 @@ def start_initial(moment: datetime) -> dict[str, str]:
 
 
 def search_patients(query: str | None, *, limit: int = PATIENT_SEARCH_LIMIT) -> list[int]:
-    """Ids of patients whose MRN is the query, or whose names contain every word of it; one query. A query no
-    patient could match (too long, or with control characters) finds nobody, without asking the database."""
-    query = parse_query(query, max_length=PATIENT_QUERY_MAX_LENGTH) or ""
-    words = query.split()
-    if not words:
-        return []
-    by_name = Q()
-    for word in words:
-        by_name &= Q(given_name__icontains=word) | Q(family_name__icontains=word)
-    matches = Patient.objects.filter(Q(mrn__istartswith=query) | by_name)
-    return list(matches.order_by("family_name", "given_name").values_list("pk", flat=True)[:limit])
+    """Ids of the patients the booking form's search finds: the same search as the patients page (every word of a
+    name, accents and punctuation folded; an MRN; a date of birth; a phone number), one query. A query no patient
+    could match finds nobody, without asking the database."""
+    return list(matching(read_query(query)).values_list("pk", flat=True)[:limit])
 
 
 class PatientChoiceField(forms.ModelChoiceField):
@@ -122,7 +114,7 @@ class BookingForm(SlotForm, SecondBookingFields):
     patient_query = CleanCharField(
         label="MRN or name",
         required=False,
-        max_length=PATIENT_QUERY_MAX_LENGTH,
+        max_length=QUERY_MAX_LENGTH,
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
     patient = PatientChoiceField(

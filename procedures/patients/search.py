@@ -124,8 +124,9 @@ def matching(query: Query) -> QuerySet[Patient]:
         every_word = Q()
         for word in query.words:
             every_word &= Q(search_name__contains=word)
-        if len(query.words) == 1:
-            # An MRN is one word; matched whole, in any case (an index on UPPER(mrn) serves it).
+        if len(query.text.split()) == 1:
+            # An MRN is typed as one token (folding splits one like "H-77881" in two); matched whole, in any case
+            # (an index on UPPER(mrn) serves it).
             return patients.filter(every_word | Q(mrn__iexact=query.text))
         return patients.filter(every_word)
     return patients.none()

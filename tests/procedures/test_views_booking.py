@@ -91,6 +91,14 @@ def test_enter_in_the_search_box_finds_rather_than_books(as_scheduler, room1):
     assert Appointment.objects.count() == 0
 
 
+@pytest.mark.parametrize("typed", ["zoe oneill", "ZOË O'NEILL", "H-77881"])
+def test_the_booking_search_finds_a_patient_as_the_patients_page_does(as_scheduler, room1, typed):
+    wanted = PatientFactory(given_name="Zoë", family_name="O'Neill", mrn="H-77881")
+    PatientFactory(given_name="Zoe", family_name="Adams")
+    page = as_scheduler.post(BOOK_URL, booking(action="search", patient_query=typed, room=room1.pk))
+    assert list(page.context["form"].fields["patient"].queryset) == [wanted]
+
+
 def test_a_search_that_finds_nobody_says_so(as_scheduler, room1):
     page = as_scheduler.post(BOOK_URL, booking(action="search", patient_query="Nobody"))
     assert "No patient has that MRN or name." in page.content.decode()
