@@ -20,7 +20,7 @@ from django.db.models import F, Q, Window
 from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
-from .access import radiologists
+from .access import radiologists, staff_name
 from .models import ProcedureResult, ProcedureType
 from .params import parse_id
 
@@ -45,13 +45,13 @@ def suggest_duration(*, procedure_type: ProcedureType, radiologist=None, now: da
     own, overall = _recent_durations(procedure_type, radiologist, now or timezone.now())
     plural = f"{procedure_type.name.lower()}s"
     if radiologist is not None and len(own) >= ENOUGH:
-        name = radiologist.get_full_name() or radiologist.get_username()
+        name = staff_name(radiologist)
         return _learned(procedure_type, own, RADIOLOGIST, f"{name}'s last {len(own)} {plural}")
     if len(overall) >= ENOUGH:
         suggestion = _learned(procedure_type, overall, PROCEDURE_TYPE, f"the last {len(overall)} logged {plural}")
         if radiologist is None:
             return suggestion
-        name = radiologist.get_full_name() or radiologist.get_username()
+        name = staff_name(radiologist)
         few = f"{name} has {len(own)} logged" if own else f"none logged by {name}"
         return DurationSuggestion(
             suggestion.minutes,

@@ -18,6 +18,7 @@ from datetime import date
 
 from django.utils import timezone
 
+from .access import staff_name
 from .models import Appointment
 from .params import FIRST_DAY, LAST_DAY
 from .schedule import day_bounds
@@ -64,10 +65,6 @@ def _when(moment) -> str:
     return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
 
 
-def _name(user) -> str:
-    return (user.get_full_name() or user.get_username()) if user else ""
-
-
 def _result(attribute: str) -> Callable[[Appointment], object]:
     def read(appointment: Appointment):
         result = getattr(appointment, "result", None)  # the reverse one-to-one raises when there is none
@@ -95,7 +92,7 @@ COLUMNS: list[tuple[str, Callable[[Appointment], object]]] = [
     ("family_name", lambda a: a.patient.family_name),
     ("given_name", lambda a: a.patient.given_name),
     ("room", lambda a: a.room.name),
-    ("radiologist", lambda a: _name(a.radiologist)),
+    ("radiologist", lambda a: staff_name(a.radiologist)),
     ("status", lambda a: a.status),
     ("cancel_reason_code", lambda a: a.cancel_reason_code),
     ("cancel_reason", lambda a: a.cancellation_reason),

@@ -16,7 +16,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils import timezone
 
-from .access import radiologists
+from .access import radiologists, staff_name
 from .models import MAX_BOOKABLE_MINUTES, Appointment, Patient, ProcedureType, Room
 from .params import FIRST_DAY, LAST_DAY, in_calendar, parse_id
 from .patients.duplicates import SecondBookingFields
@@ -155,7 +155,7 @@ class BookingForm(SlotForm, SecondBookingFields):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["radiologist"].queryset = radiologists()
-        self.fields["radiologist"].label_from_instance = lambda u: u.get_full_name() or u.get_username()
+        self.fields["radiologist"].label_from_instance = staff_name
         query = self._value("patient_query") or ""
         self.found_ids = search_patients(query)
         self.searched = bool(query.strip())
@@ -279,7 +279,7 @@ class RescheduleForm(SlotForm):
         # must not unassign them unseen.
         self.fields["radiologist"].queryset = radiologists(keeping=appointment.radiologist_id)
         self.fields["radiologist"].initial = appointment.radiologist_id
-        self.fields["radiologist"].label_from_instance = lambda u: u.get_full_name() or u.get_username()
+        self.fields["radiologist"].label_from_instance = staff_name
 
     def clean(self):
         cleaned = super().clean()

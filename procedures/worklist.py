@@ -19,8 +19,6 @@ from .patient_page.flags import badges_html, flags_of
 from .patient_page.selectors import with_patient_flags
 from .schedule import day_bounds
 
-# The permission "Log result" needs (Radiologists have it; schedulers never see results).
-LOG_RESULT = "procedures.add_procedureresult"
 # What every worklist row shows beside the appointment itself.
 ROW_RELATED = ("patient", "room", "radiologist", "procedure_type")
 

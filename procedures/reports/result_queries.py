@@ -4,9 +4,11 @@ computed only for accounts that can see results (procedures.reports.catalogue), 
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db.models import Count, F, FloatField, Q, TextField
 from django.db.models.functions import Cast
 
+from procedures.access import staff_name
 from procedures.models import ProcedureResult
 
 from .period import Filters
@@ -14,6 +16,17 @@ from .sql import Minutes, Percentile
 from .tables import Table, rate, rounded
 
 # d and f (radiologists only): result data.
+
+RADIOLOGIST_USERNAME = "appointment__radiologist__username"
+
+
+def _radiologist_name(row: dict) -> str:
+    """The radiologist of a row grouped by radiologist, named as everywhere else (access.staff_name)."""
+    prefix = "appointment__radiologist__"
+    user = get_user_model()(
+        first_name=row[f"{prefix}first_name"], last_name=row[f"{prefix}last_name"], username=row[RADIOLOGIST_USERNAME]
+    )
+    return staff_name(user)
 
 
 def _results(f: Filters):
@@ -65,7 +78,7 @@ def durations(f: Filters) -> Table:
         (
             "Radiologist",
             "appointment__radiologist_id",
-            ("appointment__radiologist__first_name", "appointment__radiologist__last_name"),
+            ("appointment__radiologist__first_name", "appointment__radiologist__last_name", RADIOLOGIST_USERNAME),
         ),
     ]
     for by, key, names in groupings:
@@ -79,7 +92,7 @@ def durations(f: Filters) -> Table:
             elif row[key] is None:
                 name = "No radiologist booked"
             else:
-                name = " ".join(row[n] for n in names)
+                name = _radiologist_name(row)
             table.rows.append(
                 [
                     by,

@@ -20,7 +20,7 @@ from django.utils import timezone
 from reminders import services as reminders
 
 from .. import hours
-from ..access import RADIOLOGISTS, is_radiologist
+from ..access import RADIOLOGISTS, is_radiologist, staff_name
 from ..models import MAX_BOOKABLE_MINUTES, Appointment, Patient, ProcedureType, Room
 from ..slots import booking_horizon
 
@@ -59,10 +59,6 @@ def _span(appointment: Appointment) -> str:
     return f"{_hhmm(appointment.scheduled_start)}-{_hhmm(appointment.expected_end)}"
 
 
-def _person(user) -> str:
-    return user.get_full_name() or user.get_username()
-
-
 def _overlapping(*, start: datetime, end: datetime, exclude_id: int | None):
     """Live appointments that overlap [start, end); bounded by the longest booking so the index is used."""
     qs = (
@@ -81,7 +77,7 @@ def check_conflicts(*, room: Room, radiologist, start: datetime, end: datetime, 
         if other.room_id == room.pk:
             raise BookingError(f"{room.name} is booked {_span(other)} for another patient.")
         if radiologist is not None and other.radiologist_id == radiologist.pk:
-            raise BookingError(f"{_person(radiologist)} is already booked {_span(other)} in {other.room.name}.")
+            raise BookingError(f"{staff_name(radiologist)} is already booked {_span(other)} in {other.room.name}.")
 
 
 def check_booking(
@@ -131,7 +127,7 @@ def check_booking(
     if is_a_radiologist is None and radiologist is not None:
         is_a_radiologist = is_radiologist(radiologist)
     if radiologist is not None and not is_a_radiologist:
-        raise BookingError(f"{_person(radiologist)} is not a radiologist.")
+        raise BookingError(f"{staff_name(radiologist)} is not a radiologist.")
     if overlaps:
         check_conflicts(room=room, radiologist=radiologist, start=start, end=end, exclude_id=exclude_id)
 
