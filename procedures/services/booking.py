@@ -60,15 +60,8 @@ def _span(appointment: Appointment) -> str:
 
 
 def _overlapping(*, start: datetime, end: datetime, exclude_id: int | None):
-    """Live appointments that overlap [start, end); bounded by the longest booking so the index is used."""
-    qs = (
-        Appointment.objects.live()
-        .filter(scheduled_start__lt=end, scheduled_start__gt=start - timedelta(minutes=MAX_BOOKABLE_MINUTES))
-        .select_related("room", "radiologist")
-    )
-    if exclude_id is not None:
-        qs = qs.exclude(pk=exclude_id)
-    return [a for a in qs if a.expected_end > start]
+    """Live appointments that overlap [start, end) (the queryset's one overlap rule), with what a refusal names."""
+    return Appointment.objects.overlapping(start, end, exclude_id=exclude_id).select_related("room", "radiologist")
 
 
 def check_conflicts(*, room: Room, radiologist, start: datetime, end: datetime, exclude_id: int | None) -> None:
@@ -112,11 +105,8 @@ def check_booking(
         raise BookingError(f"{room.name} is not in use; choose another room.")
     if duration <= 0 or duration > MAX_BOOKABLE_MINUTES:
         raise BookingError(f"A booking lasts between 1 and {MAX_BOOKABLE_MINUTES} minutes.")
-    if not (procedure_type.min_duration <= duration <= procedure_type.max_duration) and not duration_reason.strip():
-        raise BookingError(
-            f"A {procedure_type.name.lower()} is booked for {procedure_type.min_duration}-"
-            f"{procedure_type.max_duration} minutes; give a reason to book {duration}."
-        )
+    if refusal := procedure_type.duration_refusal(duration, duration_reason):
+        raise BookingError(refusal)
     end = start + timedelta(minutes=duration)
     opening = hours.hours_on(_local(start).date())
     if opening is None or start < opening[0] or end > opening[1]:

@@ -196,7 +196,7 @@ def test_a_booking_longer_than_a_ductogram_usually_takes_needs_a_reason():
     with pytest.raises(ValidationError) as exc:
         appointment.full_clean()
     assert exc.value.message_dict["duration_reason"] == [
-        "A ductogram usually takes 30-60 minutes; give a reason for booking 90."
+        "A ductogram is booked for 30-60 minutes; give a reason to book 90."
     ]
 
 

@@ -1,0 +1,137 @@
+"""Each rule has one home, and every reader asks it: a test here fails when a reader goes back to a copy of its
+own. The home is stood in for (monkeypatched) and each reader must follow it; the real rule's behaviour is checked
+beside it. "Now" is Wednesday 5 June 2030, 12:00 in London."""
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from procedures import slots
+from procedures.forms import BookingForm, RescheduleForm
+from procedures.models import Appointment, ProcedureType
+from procedures.models.clinic import AppointmentQuerySet
+from procedures.services import BookingError, check_booking, free_slots
+from tests.clinic import MONDAY, at
+from tests.factories import AppointmentFactory, PatientFactory, RadiologistFactory, RoomFactory
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]
+
+
+# --- The bookable duration: ProcedureType.duration_refusal -----------------------------------------------------------
+
+
+def slot_data(room, minutes: int, **more) -> dict:
+    return {
+        "room": room.pk,
+        "start_date": MONDAY.isoformat(),
+        "start_time": "10:00",
+        "expected_duration": minutes,
+        **more,
+    }
+
+
+def duration_sentences(procedure_type, room, minutes: int) -> dict[str, list[str]]:
+    """What each reader of the bookable duration says about `minutes` with no reason given."""
+    said: dict[str, list[str]] = {}
+    appointment = AppointmentFactory.build(
+        patient=PatientFactory(),
+        procedure_type=procedure_type,
+        room=room,
+        scheduled_start=at(MONDAY, "10:00"),
+        expected_duration=minutes,
+    )
+    try:
+        appointment.full_clean()
+    except ValidationError as exc:
+        said["model"] = exc.message_dict.get("duration_reason", [])
+    try:
+        check_booking(
+            procedure_type=procedure_type, room=room, radiologist=None, start=at(MONDAY, "10:00"), duration=minutes
+        )
+    except BookingError as exc:
+        said["service"] = [str(exc)]
+    booking = BookingForm(data=slot_data(room, minutes, patient_source="new"), procedure_type=procedure_type)
+    booking.is_valid()
+    said["booking form"] = booking.errors.get("duration_reason", [])
+    booked = AppointmentFactory(procedure_type=procedure_type, room=room, scheduled_start=at(MONDAY, "15:00"))
+    moving = RescheduleForm(data=slot_data(room, minutes, reason="Asked for a morning"), appointment=booked)
+    moving.is_valid()
+    said["reschedule form"] = moving.errors.get("duration_reason", [])
+    return said
+
+
+def test_the_four_readers_of_the_bookable_duration_say_the_one_sentence(ductogram, room1):
+    sentence = "A ductogram is booked for 30-60 minutes; give a reason to book 90."
+    assert ductogram.duration_refusal(90) == sentence
+    assert duration_sentences(ductogram, room1, 90) == {
+        "model": [sentence],
+        "service": [sentence],
+        "booking form": [sentence],
+        "reschedule form": [sentence],
+    }
+    assert ductogram.duration_refusal(90, "Bilateral") == ""
+    assert ductogram.duration_refusal(90, "   ") == sentence  # a blank reason is no reason
+    assert ductogram.duration_refusal(30) == ductogram.duration_refusal(60) == ""
+    assert ductogram.duration_refusal(None) == ""
+
+
+def test_every_reader_of_the_bookable_duration_follows_the_procedure_type(monkeypatch, ductogram, room1):
+    """Were the rule to change (here: 45 minutes refused), every reader changes with it."""
+    ruling = "Only the procedure type says how long a booking may be."
+    monkeypatch.setattr(
+        ProcedureType, "duration_refusal", lambda self, minutes, reason="": ruling if minutes == 45 else ""
+    )
+    assert duration_sentences(ductogram, room1, 45) == {
+        "model": [ruling],
+        "service": [ruling],
+        "booking form": [ruling],
+        "reschedule form": [ruling],
+    }
+
+
+# --- The overlap: AppointmentQuerySet.overlapping --------------------------------------------------------------------
+
+
+def test_the_overlap_query_counts_live_bookings_that_share_a_minute(room1):
+    ten = AppointmentFactory(room=room1, scheduled_start=at(MONDAY, "10:00"), expected_duration=45)
+    AppointmentFactory(
+        room=room1,
+        scheduled_start=at(MONDAY, "11:00"),
+        status=Appointment.Status.CANCELLED,
+        cancellation_reason="Unwell",
+    )
+
+    def overlapping(start: str, end: str, **kwargs) -> list[int]:
+        return list(
+            Appointment.objects.overlapping(at(MONDAY, start), at(MONDAY, end), **kwargs).values_list("pk", flat=True)
+        )
+
+    assert overlapping("10:44", "11:30") == [ten.pk]
+    assert overlapping("09:15", "10:01") == [ten.pk]
+    assert overlapping("10:45", "11:30") == []  # back to back: it ends as the next begins
+    assert overlapping("09:15", "10:00") == []
+    assert overlapping("11:00", "11:45") == []  # a cancelled booking frees its room
+    assert overlapping("10:00", "10:45", exclude_id=ten.pk) == []  # moving a booking: its own time is free
+
+
+def test_the_booking_check_and_the_free_times_both_ask_the_one_overlap_query(monkeypatch, ductogram, room1):
+    okafor = RadiologistFactory()
+    AppointmentFactory(room=room1, radiologist=okafor, scheduled_start=at(MONDAY, "10:00"), expected_duration=60)
+
+    def blocked(**kwargs) -> bool:
+        try:
+            check_booking(procedure_type=ductogram, duration=45, start=at(MONDAY, "10:15"), **kwargs)
+        except BookingError:
+            return True
+        return False
+
+    def free() -> set:
+        here, _ = slots.offered_slots(room=room1, after=at(MONDAY, "10:00"), duration=45, radiologist=okafor)
+        return {at(MONDAY, "10:15") in free_slots(room=room1, day=MONDAY, duration=45), at(MONDAY, "10:15") in here}
+
+    assert blocked(room=room1, radiologist=None) and blocked(room=RoomFactory(name="Mammo Room 2"), radiologist=okafor)
+    assert free() == {False}
+    monkeypatch.setattr(
+        AppointmentQuerySet, "overlapping", lambda self, start, end, *, exclude_id=None: self.none()
+    )  # a rule that sees no overlap at all: every reader must now see the time as free
+    assert not blocked(room=room1, radiologist=okafor)
+    assert free() == {True}
