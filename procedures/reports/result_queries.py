@@ -3,7 +3,6 @@ computed only for accounts that can see results (procedures.reports.catalogue), 
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Count, F, FloatField, Q, TextField
 from django.db.models.functions import Cast
@@ -12,7 +11,7 @@ from procedures.access import staff_name
 from procedures.models import ProcedureResult
 
 from .period import Filters
-from .sql import Minutes, Percentile
+from .sql import Percentile
 from .tables import Table, rate, rounded
 
 # d and f (radiologists only): result data.
@@ -41,15 +40,12 @@ def _results(f: Filters):
 
 
 def durations(f: Filters) -> Table:
-    longest = settings.RESULT_MAX_HOURS * 60
+    """Only the results whose duration counts (`ProcedureResult.objects.usable_durations()`: performed, ending after
+    they start, within RESULT_MAX_HOURS), as the learned booking lengths read them."""
     performed = (
         _results(f)
-        .filter(outcome=ProcedureResult.Outcome.PERFORMED, started_at__isnull=False, ended_at__isnull=False)
-        .annotate(
-            actual=Minutes("started_at", "ended_at"),
-            expected=Cast("appointment__expected_duration", FloatField()),
-        )
-        .filter(actual__gte=0, actual__lte=longest)
+        .usable_durations()
+        .annotate(actual=F("actual_minutes"), expected=Cast("appointment__expected_duration", FloatField()))
     )
     figures = {
         "n": Count("id"),

@@ -311,7 +311,7 @@ def test_a_procedure_that_ends_before_it_started_is_refused():
     result = ProcedureResultFactory.build(started_at=start, ended_at=start - timedelta(minutes=1))
     with pytest.raises(ValidationError) as exc:
         result.validate_constraints()
-    assert messages(exc) == ["The procedure cannot end before it started."]
+    assert messages(exc) == ["The procedure must end after it started; check the end time."]
 
 
 def test_the_actual_duration_is_the_minutes_from_start_to_end_once_both_are_logged():

@@ -2,16 +2,24 @@
 own. The home is stood in for (monkeypatched) and each reader must follow it; the real rule's behaviour is checked
 beside it. "Now" is Wednesday 5 June 2030, 12:00 in London."""
 
+from datetime import timedelta
+
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.db.models import F, Q
 
 from procedures import slots
+from procedures.durations import suggest_duration
 from procedures.forms import BookingForm, RescheduleForm
-from procedures.models import Appointment, ProcedureType
+from procedures.models import Appointment, ProcedureResult, ProcedureType
+from procedures.models import results as results_module
 from procedures.models.clinic import AppointmentQuerySet
+from procedures.reports import result_queries
+from procedures.reports.period import Filters
 from procedures.services import BookingError, check_booking, free_slots
-from tests.clinic import MONDAY, at
-from tests.factories import AppointmentFactory, PatientFactory, RadiologistFactory, RoomFactory
+from tests.clinic import MONDAY, TODAY, at
+from tests.factories import AppointmentFactory, PatientFactory, ProcedureResultFactory, RadiologistFactory, RoomFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]
 
@@ -135,3 +143,86 @@ def test_the_booking_check_and_the_free_times_both_ask_the_one_overlap_query(mon
     )  # a rule that sees no overlap at all: every reader must now see the time as free
     assert not blocked(room=room1, radiologist=okafor)
     assert free() == {True}
+
+
+# --- The actual duration: ProcedureResult.objects.usable_durations() (models/results.py) ----------------------------
+
+
+@pytest.fixture
+def rows_from_before_the_rule():
+    """Lets the test write rows the database now refuses, as they were saved before migration 0012 (a 0-minute
+    result): SQLite ignores its check constraints for the test; PostgreSQL drops the constraint inside the test's
+    transaction, which is rolled back with it."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("PRAGMA ignore_check_constraints = ON")
+        else:
+            cursor.execute("ALTER TABLE procedures_procedureresult DROP CONSTRAINT result_ends_after_start")
+    yield
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA ignore_check_constraints = OFF")
+
+
+def results_of(minutes: list[float], *, days_ago: int = 1, **fields) -> list[ProcedureResult]:
+    """Performed results of these lengths, a day apart, the first `days_ago` days before now, 10:00."""
+    made = []
+    for i, length in enumerate(minutes):
+        start = at(TODAY - timedelta(days=days_ago + i), "10:00")
+        made.append(
+            ProcedureResultFactory(
+                appointment__scheduled_start=start,
+                started_at=start,
+                ended_at=start + timedelta(minutes=length),
+                **fields,
+            )
+        )
+    return made
+
+
+LAST_MONTH = Filters("custom", TODAY - timedelta(days=40), TODAY)
+
+
+def counted(procedure_type) -> dict[str, object]:
+    """How many results, and which median, each reader of the actual duration counts."""
+    report = {row[1]: row for row in result_queries.durations(LAST_MONTH).rows if row[0] == "Procedure type"}
+    by_type = report.get(procedure_type.name, [None] * 6)
+    suggestion = suggest_duration(procedure_type=procedure_type)
+    return {
+        "usable_durations": ProcedureResult.objects.usable_durations().count(),
+        "report": by_type[2],
+        "suggestion": suggestion.sample_size,
+        "report median": by_type[5],
+    }
+
+
+def test_a_0_minute_result_saved_before_the_rule_counts_nowhere(ductogram, rows_from_before_the_rule, settings):
+    settings.RESULT_MAX_HOURS = 4
+    results_of([40] * 10)
+    zero, _ = results_of([0, 0], days_ago=12)
+    results_of([5 * 60], days_ago=14)  # longer than RESULT_MAX_HOURS
+    results_of([30], days_ago=15, outcome=ProcedureResult.Outcome.CANNULATION_FAILED)
+    assert counted(ductogram) == {"usable_durations": 10, "report": 10, "suggestion": 10, "report median": 40.0}
+    assert zero.actual_duration is None  # the row form of the rule, for pages and exports
+    with pytest.raises(ValidationError) as exc:
+        zero.full_clean()
+    assert exc.value.message_dict["ended_at"] == ["The procedure must end after it started; check the end time."]
+
+
+def test_the_model_the_reports_and_the_suggestion_follow_the_one_rule(monkeypatch, ductogram):
+    """Were the rule to change (here: at least 45 minutes), the model's clean(), the reports and suggest_duration
+    would all change with it."""
+    short = results_of([40] * 10)
+    results_of([50] * 10, days_ago=12)
+    assert counted(ductogram) == {"usable_durations": 20, "report": 20, "suggestion": 20, "report median": 45.0}
+    short[0].full_clean()
+
+    monkeypatch.setattr(
+        results_module,
+        "usable_span",
+        lambda: Q(started_at__isnull=False, ended_at__gte=F("started_at") + timedelta(minutes=45)),
+    )
+    assert counted(ductogram) == {"usable_durations": 10, "report": 10, "suggestion": 10, "report median": 50.0}
+    with pytest.raises(ValidationError) as exc:
+        short[0].full_clean()
+    assert "ended_at" in exc.value.message_dict
