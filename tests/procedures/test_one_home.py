@@ -8,6 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import F, Q
+from django.urls import reverse
 
 from procedures import slots
 from procedures.durations import suggest_duration
@@ -15,11 +16,20 @@ from procedures.forms import BookingForm, RescheduleForm
 from procedures.models import Appointment, ProcedureResult, ProcedureType
 from procedures.models import results as results_module
 from procedures.models.clinic import AppointmentQuerySet
+from procedures.patient_page import selectors as patient_selectors
 from procedures.reports import result_queries
 from procedures.reports.period import Filters
 from procedures.services import BookingError, check_booking, free_slots
+from reminders.stages import Stage
 from tests.clinic import MONDAY, TODAY, at
-from tests.factories import AppointmentFactory, PatientFactory, ProcedureResultFactory, RadiologistFactory, RoomFactory
+from tests.factories import (
+    AppointmentFactory,
+    PatientFactory,
+    ProcedureResultFactory,
+    RadiologistFactory,
+    RoomFactory,
+    reminder_rule,
+)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]
 
@@ -226,3 +236,39 @@ def test_the_model_the_reports_and_the_suggestion_follow_the_one_rule(monkeypatc
     with pytest.raises(ValidationError) as exc:
         short[0].full_clean()
     assert "ended_at" in exc.value.message_dict
+
+
+# --- "Preparation overdue": from the reminder rule the admin edits (patient_page.selectors.preparation_due_at) -------
+
+
+def test_preparation_overdue_follows_the_offset_the_admin_gives_the_two_days_before_reminder(as_scheduler, room1):
+    monday = AppointmentFactory(room=room1, scheduled_start=at(MONDAY, "10:00"))  # 4 days 22 hours from now
+
+    def overdue() -> dict[str, object]:
+        """What each reader says: the badges (Python), the call list (SQL), the appointment page and the day."""
+        badges = {flag.code for flag in patient_selectors.flags_for(Appointment.objects.get(pk=monday.pk))}
+        called = {a.pk: reasons for a, reasons in patient_selectors.call_list()}
+        page = as_scheduler.get(reverse("procedures:appointment", args=[monday.pk])).content.decode()
+        day = as_scheduler.get(reverse("procedures:day"), {"date": MONDAY.isoformat()}).content.decode()
+        return {
+            "badge": "prep_unread" in badges,
+            "call list": called.get(monday.pk),
+            "page": "away or less" in page,
+            "day": "Preparation not read" in day,
+        }
+
+    assert overdue() == {"badge": False, "call list": None, "page": False, "day": False}  # two days: not yet
+    rule = reminder_rule(Stage.TWO_DAYS_BEFORE)
+    rule.offset = timedelta(days=5)
+    rule.save()
+    assert overdue() == {
+        "badge": True,
+        "call list": ["Has not read the preparation, five days or less before the appointment."],
+        "page": True,
+        "day": True,
+    }
+    page = as_scheduler.get(reverse("procedures:appointment", args=[monday.pk])).content.decode()
+    assert "Not read, and the appointment is five days away or less." in page
+
+    rule.delete()  # no rule to say when: nothing is overdue
+    assert overdue() == {"badge": False, "call list": None, "page": False, "day": False}
