@@ -13,14 +13,17 @@ from django.urls import reverse
 from procedures import slots
 from procedures.durations import suggest_duration
 from procedures.forms import BookingForm, RescheduleForm
-from procedures.models import Appointment, ProcedureResult, ProcedureType
+from procedures.models import Appointment, FaqEntry, ProcedureResult, ProcedureType
 from procedures.models import results as results_module
 from procedures.models.clinic import AppointmentQuerySet
+from procedures.models.faq import FaqQuerySet
 from procedures.patient_page import selectors as patient_selectors
+from procedures.patient_page import services as patient_services
 from procedures.reports import result_queries
 from procedures.reports.period import Filters
 from procedures.services import BookingError, check_booking, free_slots
-from reminders.stages import Stage
+from reminders import wording
+from reminders.stages import CONTENT_STAGES, Stage
 from tests.clinic import MONDAY, TODAY, at
 from tests.factories import (
     AppointmentFactory,
@@ -272,3 +275,29 @@ def test_preparation_overdue_follows_the_offset_the_admin_gives_the_two_days_bef
 
     rule.delete()  # no rule to say when: nothing is overdue
     assert overdue() == {"badge": False, "call list": None, "page": False, "day": False}
+
+
+# --- The FAQ patients read: FaqEntry.objects.for_patients() -----------------------------------------------------------
+
+
+def test_the_patient_page_and_the_reminders_read_the_one_faq_query(monkeypatch, ductogram):
+    def page() -> list[str]:
+        return [entry.question for entry in patient_services.faq_entries(ductogram)]
+
+    def reminders(loaded: bool) -> set[str]:
+        if not loaded:
+            return {entry.question for entry in wording.faq_for(ductogram.pk, list(CONTENT_STAGES)).entries}
+        with wording.faq_loaded({ductogram.pk}):
+            return {entry.question for entry in wording.faq_for(ductogram.pk, list(CONTENT_STAGES)).entries}
+
+    every = list(FaqEntry.objects.filter(procedure_type=ductogram, is_active=True).order_by("order", "id"))
+    assert page() == [entry.question for entry in every]  # active, in the clinic's order
+    carried = reminders(loaded=False)
+    assert carried and carried == reminders(loaded=True)
+
+    hidden = next(iter(carried))
+    real = FaqQuerySet.for_patients
+    monkeypatch.setattr(FaqQuerySet, "for_patients", lambda self: real(self).exclude(question=hidden))
+    assert hidden not in page() and len(page()) == len(every) - 1
+    assert hidden not in reminders(loaded=False)
+    assert hidden not in reminders(loaded=True)
