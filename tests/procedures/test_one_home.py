@@ -2,7 +2,9 @@
 own. The home is stood in for (monkeypatched) and each reader must follow it; the real rule's behaviour is checked
 beside it. "Now" is Wednesday 5 June 2030, 12:00 in London."""
 
+import re
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -301,3 +303,76 @@ def test_the_patient_page_and_the_reminders_read_the_one_faq_query(monkeypatch, 
     assert hidden not in page() and len(page()) == len(every) - 1
     assert hidden not in reminders(loaded=False)
     assert hidden not in reminders(loaded=True)
+
+
+# --- Roles, permissions and the staff display name: procedures/access.py ---------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[2]
+SOURCES = ("procedures", "reminders", "prepapp", "templates", "bench")
+PERMISSION = re.compile(r"""["'.](procedures|reminders|auth)\.(view|add|change|delete)_\w+""")
+ROLE = re.compile(r"""["'](Radiologists|Schedulers)["']""")
+
+
+def source_files():
+    for folder in SOURCES:
+        for path in sorted((ROOT / folder).rglob("*")):
+            if path.suffix in {".py", ".html", ".txt"} and "migrations" not in path.parts:
+                yield path.relative_to(ROOT), path.read_text(encoding="utf-8")
+
+
+def test_roles_and_permissions_are_named_only_in_access_py():
+    """Views, admin, templates (through the `access` context processor) and benchmarks use access.py's names; only
+    the migrations that made the groups keep their own words, as migrations must."""
+    found = [
+        f"{path}: {match.group(0)}"
+        for path, text in source_files()
+        if path != Path("procedures/access.py")
+        for match in (*PERMISSION.finditer(text), *ROLE.finditer(text))
+    ]
+    assert found == []
+    templates = [f"{path}" for path, text in source_files() if path.suffix == ".html" and "perms." in text]
+    assert templates == []
+
+
+def test_staff_are_named_by_access_staff_name_alone():
+    """Everyone else asks access.staff_name (the |staff_name filter in templates): no page, export, report or form
+    writes the full-name-else-username rule again."""
+    copies = [
+        f"{path}: line {number}"
+        for path, text in source_files()
+        if path != Path("procedures/access.py")
+        for number, line in enumerate(text.splitlines(), 1)
+        if re.search(r"get_full_name\s*\(|\.get_full_name\s*(\||}})", line)  # a call, or a template's use
+    ]
+    assert copies == []
+
+
+def test_a_radiologist_without_a_full_name_is_named_by_username_everywhere(client, superuser, ductogram, room1):
+    nameless = RadiologistFactory(username="locum.7", first_name="", last_name="")
+    booked = AppointmentFactory(room=room1, radiologist=nameless, scheduled_start=at(MONDAY, "10:00"))
+    client.force_login(superuser)
+    pages = {
+        "appointment": reverse("procedures:appointment", args=[booked.pk]),
+        "print": reverse("procedures:day-print") + f"?date={MONDAY.isoformat()}",
+        "day": reverse("procedures:day") + f"?date={MONDAY.isoformat()}",
+        "admin list": reverse("admin:procedures_appointment_changelist"),
+    }
+    for what, url in pages.items():
+        assert "locum.7" in client.get(url).content.decode(), what
+    export = b"".join(client.get(reverse("procedures:export"), {"from": "2030-06-10", "to": "2030-06-10"}))
+    assert b"locum.7" in export
+    assert check_booking_refusal_names(ductogram, room1, nameless) == "locum.7 is already booked"
+
+
+def check_booking_refusal_names(procedure_type, room, radiologist) -> str:
+    try:
+        check_booking(
+            procedure_type=procedure_type,
+            room=RoomFactory(name="Mammo Room 2"),
+            radiologist=radiologist,
+            start=at(MONDAY, "10:15"),
+            duration=45,
+        )
+    except BookingError as exc:
+        return str(exc).split(" 10:00")[0]
+    return ""
