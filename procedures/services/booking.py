@@ -336,11 +336,17 @@ def save_status(current: Appointment, status: str, *, by, closing: str = "") -> 
 
 @transaction.atomic
 def cancel_appointment(
-    appointment: Appointment, *, reason_code: str, reason: str = "", by: AbstractBaseUser | None = None
+    appointment: Appointment,
+    *,
+    reason: str = "",
+    reason_code: str = Appointment.CancelReason.OTHER,
+    by: AbstractBaseUser | None = None,
 ) -> Appointment:
     """Cancel an open appointment for one of `Appointment.CancelReason`, with optional words (needed for "other").
 
-    The words on file are the reason's label when none are given, so every cancellation reads with a reason."""
+    Without a code it is "other" (DESIGN.md's `cancel_appointment(appointment, reason="...")`), so the words are
+    needed then. The words on file are the reason's label when none are given, so every cancellation reads with a
+    reason."""
     codes = Appointment.CancelReason
     if reason_code not in codes.values:
         raise BookingError("Choose why the appointment is cancelled.")
