@@ -76,6 +76,11 @@ class ReminderChannel:
         words; "" when it can."""
         raise NotImplementedError
 
+    @property
+    def patient_word(self) -> str:
+        """How the patient's page names it, as in "we will send you reminders by text"; a subclass may say it."""
+        return self.label.lower()
+
     def reaches(self, patient: Patient) -> bool:
         return not self.why_not(patient)
 

@@ -43,6 +43,7 @@ class EmailChannel(ReminderChannel):
     slug = "email"
     label = "Email"
     missing = "email address"
+    patient_word = "email"
     consent_by_default = True
     carries_faq = True
 

@@ -103,6 +103,7 @@ class SmsChannel(ReminderChannel):
     slug = "sms"
     label = "SMS"
     missing = "mobile number"
+    patient_word = "text"
     consent_by_default = True
 
     def why_not(self, patient: Patient) -> str:
