@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from procedures.models import Appointment, PreparationRead, SafetyAnswers
 from procedures.services import book_appointment
-from reminders.models import Channel, Reminder
+from reminders.models import Reminder
 from reminders.services import send_reminder
 from reminders.stages import Stage
 from tests.e2e.conftest import PASSWORD, sync_api
@@ -59,7 +59,7 @@ def test_from_the_emailed_link_a_patient_answers_reads_and_confirms_and_staff_se
 
     # The booking confirmation goes out by email, and carries her private link.
     confirmation = Reminder.objects.get(
-        appointment=appointment, stage=Stage.BOOKING_CONFIRMATION, channel=Channel.EMAIL
+        appointment=appointment, stage=Stage.BOOKING_CONFIRMATION, channel="email"
     )
     assert send_reminder(confirmation.pk).status == Reminder.Status.SENT
     (email,) = mailoutbox
