@@ -165,7 +165,7 @@ def test_the_booking_check_and_the_free_times_both_ask_the_one_overlap_query(mon
 
 @pytest.fixture
 def rows_from_before_the_rule():
-    """Lets the test write rows the database now refuses, as they were saved before migration 0012 (a 0-minute
+    """Lets the test write rows the database now refuses, as they were saved before migration 0013 (a 0-minute
     result): SQLite ignores its check constraints for the test; PostgreSQL drops the constraint inside the test's
     transaction, which is rolled back with it."""
     with connection.cursor() as cursor:

@@ -1,5 +1,5 @@
-"""Migration 0012: before the database refuses a result whose end is not after its start, the rows that break that
-rule lose their end time, and each result's history says what it was and why it went."""
+"""Migration result_ends_after_start (0013): before the database refuses a result whose end is not after its
+start, the rows that break that rule lose their end time, and each result's history says what it was and why."""
 
 from datetime import UTC, timedelta
 
@@ -12,7 +12,13 @@ from procedures.models import ProcedureResult
 from tests.clinic import NOW
 from tests.factories import AppointmentFactory, ProcedureResultFactory
 
-BEFORE, AFTER = "0011_patient_sms_stopped_at", "0012_result_ends_after_start"
+
+def the_migration() -> tuple[str, str]:
+    """The migration's name and the one before it, read from the graph (so a renumbering needs no edit here)."""
+    graph = MigrationExecutor(connection).loader.graph
+    (after,) = [name for app, name in graph.nodes if app == "procedures" and name.endswith("_result_ends_after_start")]
+    (before,) = [name for app, name in graph.node_map[("procedures", after)].parents if app == "procedures"]
+    return before, after
 
 
 def migrate_procedures(target: str) -> None:
@@ -22,10 +28,11 @@ def migrate_procedures(target: str) -> None:
 # Transactional, because migrations change the schema; serialized_rollback keeps the migrations' own rows (groups,
 # the FAQ, reminder rules) for the tests after this one.
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_migration_0012_clears_an_end_not_after_the_start_and_records_why_in_the_history():
+def test_the_migration_clears_an_end_not_after_the_start_and_records_why_in_the_history():
     start = NOW - timedelta(days=3)
+    before, after = the_migration()
     try:
-        migrate_procedures(BEFORE)
+        migrate_procedures(before)
         zero = ProcedureResultFactory(
             appointment=AppointmentFactory(scheduled_start=start), started_at=start, ended_at=start
         )
@@ -41,7 +48,7 @@ def test_migration_0012_clears_an_end_not_after_the_start_and_records_why_in_the
         )
         histories_before = {r.pk: r.history.count() for r in (zero, sound, running)}
 
-        migrate_procedures(AFTER)
+        migrate_procedures(after)
 
         zero.refresh_from_db()
         assert (zero.started_at, zero.ended_at) == (start, None)  # the result stays; its end is to be logged again
@@ -49,8 +56,9 @@ def test_migration_0012_clears_an_end_not_after_the_start_and_records_why_in_the
         latest = zero.history.order_by("-history_id").first()
         assert zero.history.count() == histories_before[zero.pk] + 1
         assert latest.ended_at is None and latest.history_type == "~"
+        when = f"{start.astimezone(UTC):%Y-%m-%d %H:%M:%S}"
         assert latest.history_change_reason == (
-            f"Migration 0012 cleared the end {start.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC (not after the start)"
+            f"Migration result_ends_after_start cleared the end {when} UTC (not after start)"
         )
         for untouched in (sound, running):
             before = (untouched.started_at, untouched.ended_at)

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 def cleared(end) -> str:
     """The history row's change reason (at most 100 characters): what the end was, and why it went."""
-    return f"Migration 0012 cleared the end {end.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC (not after the start)"
+    return f"Migration result_ends_after_start cleared the end {end.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC (not after start)"
 
 
 def clear_ends_not_after_start(apps, schema_editor):
@@ -43,7 +43,7 @@ def clear_ends_not_after_start(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("procedures", "0011_patient_sms_stopped_at"),
+        ("procedures", "0012_patient_channel_consent"),
     ]
 
     operations = [
