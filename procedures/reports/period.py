@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from urllib.parse import urlencode
 
-from ..hours import day_bounds
+from .. import clinic_time
 
 PRESETS = {
     "this_month": "This month",
@@ -27,12 +27,12 @@ class Filters:
 
     @property
     def start(self) -> datetime:
-        return day_bounds(self.first)[0]
+        return clinic_time.day_start(self.first)
 
     @property
     def end(self) -> datetime:
         """The instant just after the period (midnight after `last`), exclusive."""
-        return day_bounds(self.last)[1]
+        return clinic_time.day_bounds(self.last)[1]
 
     def days(self) -> list[date]:
         return [self.first + timedelta(days=n) for n in range((self.last - self.first).days + 1)]

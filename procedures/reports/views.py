@@ -8,6 +8,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from procedures import clinic_time
 from procedures.access import can_see_results, staff_required
 
 from . import catalogue, charts
@@ -40,7 +41,7 @@ def reports(request):
             "sections": sections,
             "sees_results": can_see_results(request.user),
             "cache_minutes": catalogue.CACHE_SECONDS // 60,
-            "generated": timezone.localtime(),
+            "generated": clinic_time.local(timezone.now()),
         },
     )
 
