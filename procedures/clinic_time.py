@@ -2,9 +2,10 @@
 
 Times are stored in UTC and shown in the clinic's zone (CLINIC_TIME_ZONE, which is Django's TIME_ZONE). A clinic day
 runs from local midnight to local midnight, so it lasts 23 or 25 hours when the clocks change. Opening hours are
-read from CLINIC_OPENING_HOURS ("Mon-Fri 08:00-18:00; Sat 09:00-12:00"). Every date and time the service writes in
-Python is written by one of the named formats at the end, in the letters of Django's date filter that the templates
-use ("D j M Y H:i"), so a date reads the same on a page, in a sentence and in a message.
+read from CLINIC_OPENING_HOURS ("Mon-Fri 08:00-18:00; Sat 09:00-12:00"). A date or a time that Python code writes
+(in a sentence, a message, a link, a file name or a CSV cell) is written by one of the named formats at the end; their
+words use the letters of Django's date filter, as the templates do ("D j M Y H:i"), so a date reads the same on a
+page, in a sentence and in a message.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ def zone() -> tzinfo:
 
 def local(moment: datetime) -> datetime:
     """An aware instant in clinic time."""
-    return moment.astimezone(zone())
+    return timezone.localtime(moment, zone())
 
 
 def today(now: datetime | None = None) -> date:

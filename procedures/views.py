@@ -70,8 +70,8 @@ def _nav(url_name: str, previous: date, following: date) -> dict[str, str]:
         "appointment_url_prefix": reverse("procedures:appointment", args=[0]).removesuffix("0/"),
         "form_action": url,
         "today_url": url,
-        "previous_url": f"{url}?date={previous.isoformat()}",
-        "next_url": f"{url}?date={following.isoformat()}",
+        "previous_url": f"{url}?date={clinic_time.iso_day(previous)}",
+        "next_url": f"{url}?date={clinic_time.iso_day(following)}",
     }
 
 

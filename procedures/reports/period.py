@@ -41,7 +41,7 @@ class Filters:
         """The canonical query string for these filters (links to charts and CSVs, and the cache key)."""
         params: dict[str, str | int] = {"period": self.preset}
         if self.preset == "custom":
-            params["from"], params["to"] = self.first.isoformat(), self.last.isoformat()
+            params["from"], params["to"] = clinic_time.iso_day(self.first), clinic_time.iso_day(self.last)
         if self.room_id:
             params["room"] = self.room_id
         if self.radiologist_id:

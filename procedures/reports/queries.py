@@ -70,7 +70,7 @@ def weekly(f: Filters) -> Table:
     week = f.first - timedelta(days=f.first.weekday())
     while week <= f.last:
         row = found.get(week, {})
-        table.rows.append([week.isoformat(), *[row.get(name, 0) for name in counts]])
+        table.rows.append([clinic_time.iso_day(week), *[row.get(name, 0) for name in counts]])
         week += timedelta(days=7)
     return table
 

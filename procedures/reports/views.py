@@ -63,6 +63,6 @@ def chart_csv(request, slug: str):
     _form, filters = _filters(request)
     table = catalogue.table(chart, filters, request.user)
     response = HttpResponse(table.to_csv(), content_type="text/csv; charset=utf-8")
-    name = f"{chart.slug}-{filters.first.isoformat()}-to-{filters.last.isoformat()}.csv"
+    name = f"{chart.slug}-{clinic_time.iso_day(filters.first)}-to-{clinic_time.iso_day(filters.last)}.csv"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
