@@ -71,7 +71,7 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=2000)
     args = parser.parse_args()
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    settings.SMS_BACKEND = "reminders.channels.sms.FileSMSBackend"
+    settings.SMS_BACKEND = "reminders.providers.sms.FileSMSBackend"
     settings.SMS_QUIET_HOURS = ""
     settings.SMS_FILE_PATH = str(Path(tempfile.mkdtemp(prefix="bench-profile-")) / "sms.jsonl")
     with throwaway_database():

@@ -229,9 +229,8 @@ class NewPatientForm(forms.ModelForm):
 
     class Meta:
         model = Patient
-        fields = ("mrn", "given_name", "family_name", "date_of_birth", "email", "mobile", "preferred_channel")
+        fields = ("mrn", "given_name", "family_name", "date_of_birth", "email", "mobile", "channels")
         widgets = {"date_of_birth": forms.DateInput(attrs={"type": "date"})}
-        help_texts = {"preferred_channel": "How the patient would like reminders."}
         field_classes = {"mrn": CleanCharField, "given_name": CleanCharField, "family_name": CleanCharField}
 
     def __init__(self, *args, **kwargs):

@@ -8,15 +8,14 @@ from django import forms
 from ..forms import mobile_message
 from ..models import Patient
 
-CONTACT_FIELDS = ("email", "mobile", "phone", "preferred_channel")
+CONTACT_FIELDS = ("email", "mobile", "phone", "channels")
 
 
 class ContactForm(forms.ModelForm):
     class Meta:
         model = Patient
         fields = CONTACT_FIELDS
-        help_texts = {"preferred_channel": "How the patient would like reminders."}
-        labels = {"phone": "Other phone", "preferred_channel": "Reminders by"}
+        labels = {"phone": "Other phone"}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -35,7 +35,7 @@ def site(live_server, settings, mailoutbox):
     """Links in messages point at the live server; email to the in-memory outbox; the rate limit's own cache."""
     settings.SITE_URL = live_server.url
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    settings.SMS_BACKEND = "reminders.channels.sms.LocMemSMSBackend"
+    settings.SMS_BACKEND = "reminders.providers.sms.LocMemSMSBackend"
     return live_server
 
 
