@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from procedures import clinic_time
 from reminders.wording import too_late_to_arrive_early
 
 from . import durations, params, schedule, services, slots
@@ -33,11 +34,11 @@ from .patient_page.selectors import appointment_panel
 
 
 def _when(moment: datetime) -> str:
-    return f"{timezone.localtime(moment):%a %d %b %Y %H:%M}"
+    return clinic_time.date_time(moment)
 
 
 def _span(appointment: Appointment) -> str:
-    return f"{_when(appointment.scheduled_start)}-{timezone.localtime(appointment.expected_end):%H:%M}"
+    return f"{_when(appointment.scheduled_start)}-{clinic_time.time_of_day(appointment.expected_end)}"
 
 
 def _ductogram() -> ProcedureType:
@@ -69,8 +70,8 @@ def _nav(url_name: str, previous: date, following: date) -> dict[str, str]:
         "appointment_url_prefix": reverse("procedures:appointment", args=[0]).removesuffix("0/"),
         "form_action": url,
         "today_url": url,
-        "previous_url": f"{url}?date={previous.isoformat()}",
-        "next_url": f"{url}?date={following.isoformat()}",
+        "previous_url": f"{url}?date={clinic_time.iso_day(previous)}",
+        "next_url": f"{url}?date={clinic_time.iso_day(following)}",
     }
 
 
@@ -124,7 +125,7 @@ def week_view(request: HttpRequest) -> HttpResponse:
 def day_print(request: HttpRequest) -> HttpResponse:
     """The list the nurses print each morning: every live booking of the day, by room, then time."""
     day, problem = params.day_or_today(request.GET.get("date"))  # said on the page, which shows no messages
-    start, end = schedule.day_bounds(day)
+    start, end = clinic_time.day_bounds(day)
     appointments = [a for a in schedule.appointments_between(start, end) if a.is_live]
     appointments.sort(key=lambda a: (a.room.name, a.scheduled_start))
     return render(

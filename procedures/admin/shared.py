@@ -5,8 +5,8 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.db import models
-from django.utils import timezone
 
+from .. import clinic_time
 from ..access import staff_name
 from ..text import NoControlCharacters
 
@@ -77,4 +77,4 @@ class AppointmentColumns:
 
     @admin.display(description="Appointment", ordering="appointment__scheduled_start")
     def appointment_start(self, obj) -> str:
-        return timezone.localtime(obj.appointment.scheduled_start).strftime("%d %b %Y %H:%M")
+        return clinic_time.date_time(obj.appointment.scheduled_start)

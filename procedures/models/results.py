@@ -17,6 +17,8 @@ from django.db.models import DateTimeField, F, Q, Value
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from procedures import clinic_time
+
 from .clinic import Appointment
 from .expressions import Minutes
 
@@ -229,10 +231,8 @@ class ProcedureResult(models.Model):
                 )
         booked = self.appointment.scheduled_start if self.appointment_id else None
         if booked is not None:
-            when = timezone.localtime(booked)
+            when = clinic_time.date_time(booked)
             for name, moment in (("started_at", start), ("ended_at", end)):
                 if moment and name not in errors and abs(moment - booked) > RESULT_WITHIN_OF_BOOKING:
-                    errors[name] = (
-                        f"This is more than a day from the booked time ({when:%a %d %b %Y %H:%M}); check the date."
-                    )
+                    errors[name] = f"This is more than a day from the booked time ({when}); check the date."
         return errors

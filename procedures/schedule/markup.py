@@ -17,10 +17,11 @@ from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
+from .. import clinic_time
 from ..access import staff_name
 from ..models import Appointment
 from ..patient_page.flags import Flag, badges_html, flags_of
@@ -43,7 +44,7 @@ class PageContext(NamedTuple):
 
 def page_context() -> PageContext:
     return PageContext(
-        timezone.get_current_timezone(),
+        clinic_time.zone(),
         translation.get_language(),
         reverse("procedures:appointment", args=[0]).removesuffix("0/"),
         reverse("procedures:patient", args=[0]).removesuffix("0/"),
@@ -89,8 +90,8 @@ def _flags_now(b: Booking, now: datetime) -> tuple[Flag, ...]:
 def _booking(values: tuple, page: PageContext) -> Booking:
     """The booking back from its values, with its times as the page shows them ("09:00")."""
     booking = Booking(values)
-    booking.start_label = f"{booking.scheduled_start.astimezone(page.tz):%H:%M}"
-    booking.end_label = f"{booking.expected_end.astimezone(page.tz):%H:%M}"
+    booking.start_label = clinic_time.time_of_day(booking.scheduled_start)
+    booking.end_label = clinic_time.time_of_day(booking.expected_end)
     return booking
 
 
