@@ -144,6 +144,12 @@ class Patient(models.Model):
             slug for slug, channel in registered_channels().items() if slug in self.channels and channel.reaches(self)
         )
 
+    def notice_channels(self) -> frozenset[str]:
+        """Where service notices go (a move, a cancellation, "arrive as soon as you can"): every registered channel
+        that reaches the patient, whatever reminders they agreed to or stopped. Never a text to a number that
+        replied STOP: the SMS channel does not reach it."""
+        return frozenset(slug for slug, channel in registered_channels().items() if channel.reaches(self))
+
     @property
     def can_receive_reminders(self) -> bool:
         return bool(self.reminder_channels())
@@ -186,6 +192,12 @@ class ProcedureType(models.Model):
         help_text="Minutes before the start that the patient should arrive.", default=15
     )
     preparation = models.TextField(blank=True, help_text="Shown to patients before the appointment.")
+    preparation_lead_days = models.PositiveSmallIntegerField(
+        "preparation days",
+        default=3,
+        help_text="How many days before the appointment the preparation starts (for a ductogram: no squeezing or "
+        "checking for discharge). Patients are told the day before it starts, by every channel they have.",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -331,6 +343,12 @@ class Appointment(models.Model):
     referrer = models.CharField(max_length=200, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.BOOKED, db_index=True)
     status_changed_at = models.DateTimeField(default=timezone.now)
+    moved_from = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="After a move: the time the patient last knew of, until they have seen the change on their page.",
+    )
     cancellation_reason = models.CharField(max_length=200, blank=True)
     cancel_reason_code = models.CharField(
         "reason for cancelling", max_length=24, choices=CancelReason.choices, blank=True

@@ -23,6 +23,7 @@ from .scheduling import (
     reschedule_reminders,
     resume,
     schedule_reminders,
+    send_missed_notices,
 )
 from .staff import preview, retry_failed, send_now
 
@@ -48,6 +49,7 @@ __all__ = [
     "retry_failed",
     "schedule_reminders",
     "send_batch",
+    "send_missed_notices",
     "send_now",
     "send_reminder",
 ]

@@ -20,8 +20,9 @@ from procedures.models import Appointment, Patient
 from .. import queueing
 from ..channels import channel_for, channels
 from ..models import Reminder, ReminderRule
-from ..stages import Stage
+from ..stages import ANNOUNCING_STAGES, SERVICE_STAGES, TYPE_TIMED_STAGES, Stage
 from ..timing import send_time
+from ..wording import too_late_to_arrive_early
 
 Closed = Reminder.CloseReason
 # Staff's words for two closings, as the rows say them (the codes are what code reads).
@@ -33,8 +34,30 @@ def moved_to(start: datetime) -> str:
     return f"The appointment moved to {clinic_time.date_time(start)}."
 
 
+def asks_to_arrive_asap(appointment: Appointment, stage: str, for_start: datetime, now: datetime) -> bool:
+    """A confirmation or move notice whose arrive-by time has already gone: it asks the patient to come as soon as
+    they can, so it is a service notice."""
+    return stage in ANNOUNCING_STAGES and too_late_to_arrive_early(
+        for_start, appointment.procedure_type.arrival_lead, now=now
+    )
+
+
+def channels_for(appointment: Appointment, stage: str, for_start: datetime, now: datetime) -> frozenset[str]:
+    """The one answer to "by which channels may this message go": a service notice (a move, a cancellation, an
+    "arrive as soon as you can") by every channel that reaches the patient, whether or not they stopped reminders;
+    a reminder only by the channels they agreed to and have not stopped. Scheduling and sending both ask here."""
+    patient = appointment.patient
+    if stage in SERVICE_STAGES or asks_to_arrive_asap(appointment, stage, for_start, now):
+        return patient.notice_channels()
+    return patient.reminder_channels()
+
+
 def active_rules(appointment: Appointment) -> list[ReminderRule]:
-    return list(ReminderRule.objects.filter(procedure_type_id=appointment.procedure_type_id, is_active=True))
+    return list(
+        ReminderRule.objects.filter(procedure_type_id=appointment.procedure_type_id, is_active=True).select_related(
+            "procedure_type"
+        )
+    )
 
 
 def _fold_horizon(now: datetime) -> datetime:
@@ -44,7 +67,7 @@ def _fold_horizon(now: datetime) -> datetime:
 def folded_stages(start: datetime, rules: list[ReminderRule], now: datetime) -> list[str]:
     """Timed stages too close or already past for this start: an announcing notice carries their content."""
     horizon = _fold_horizon(now)
-    return [r.stage for r in rules if not r.is_event and send_time(start, r.offset) <= horizon]
+    return [r.stage for r in rules if not r.is_event and send_time(start, r.lead) <= horizon]
 
 
 def _earliest(moment: datetime, channel: str) -> datetime:
@@ -88,11 +111,26 @@ def _timed_rows(
     for rule in rules:
         if rule.is_event:
             continue
-        due = send_time(start, rule.offset)
+        due = send_time(start, rule.lead)
         for channel in sorted(channels & set(rule.channels)):
             if (rule.pk, channel) in existing:
                 continue
             late = due <= horizon
+            if late and rule.stage in TYPE_TIMED_STAGES and not channel_for(channel).carries_faq:
+                # The preparation must reach the patient before it matters: a channel whose confirmation cannot
+                # carry it (a text) sends it at once instead, saying what to do from now on.
+                rows.append(
+                    Reminder(
+                        appointment=appointment,
+                        rule=rule,
+                        stage=rule.stage,
+                        channel=channel,
+                        for_start=start,
+                        send_at=_earliest(now, channel),
+                        content_stages=[rule.stage],
+                    )
+                )
+                continue
             rows.append(
                 Reminder(
                     appointment=appointment,
@@ -158,7 +196,8 @@ def _schedule(appointment: Appointment, now: datetime, *, just_booked: bool = Fa
     if not appointment.is_upcoming(now):
         return []
     channels = appointment.patient.reminder_channels()
-    if not channels:
+    confirming = channels_for(appointment, Stage.BOOKING_CONFIRMATION, appointment.scheduled_start, now)
+    if not channels and not confirming:
         return []
     rules = active_rules(appointment)
     existing: set[tuple[int, str]] = set()
@@ -171,7 +210,7 @@ def _schedule(appointment: Appointment, now: datetime, *, just_booked: bool = Fa
     if confirmation and (just_booked or not appointment.reminders.filter(stage=Stage.BOOKING_CONFIRMATION).exists()):
         folded = folded_stages(appointment.scheduled_start, rules, now)
         rows += _event_rows(
-            appointment, confirmation, channels, now=now, content_stages=[Stage.BOOKING_CONFIRMATION, *folded]
+            appointment, confirmation, confirming, now=now, content_stages=[Stage.BOOKING_CONFIRMATION, *folded]
         )
     if just_booked:
         # No conflict is possible, so the rows come back with their ids.
@@ -189,7 +228,12 @@ def reschedule_reminders(appointment: Appointment, *, old_start: datetime, now: 
     start = appointment.scheduled_start
     if start == old_start:
         return
-    rules = {r.pk: r for r in ReminderRule.objects.filter(procedure_type_id=appointment.procedure_type_id)}
+    rules = {
+        r.pk: r
+        for r in ReminderRule.objects.filter(procedure_type_id=appointment.procedure_type_id).select_related(
+            "procedure_type"
+        )
+    }
     taken = set(appointment.reminders.filter(for_start=start, occasion="").values_list("rule_id", "channel"))
     folded = folded_stages(start, [r for r in rules.values() if r.is_active], now)
     moved = moved_to(start)
@@ -207,8 +251,8 @@ def reschedule_reminders(appointment: Appointment, *, old_start: datetime, now: 
             _move(reminder, start, _earliest(now, reminder.channel), [Stage.BOOKING_CONFIRMATION, *folded])
             announced_by_confirmation.add(reminder.channel)
             taken.add(key)
-        elif send_time(start, rule.offset) > _fold_horizon(now):
-            _move(reminder, start, _earliest(send_time(start, rule.offset), reminder.channel), [rule.stage])
+        elif send_time(start, rule.lead) > _fold_horizon(now):
+            _move(reminder, start, _earliest(send_time(start, rule.lead), reminder.channel), [rule.stage])
             taken.add(key)
         else:
             # Too late for this stage at the new time; _schedule records it as skipped for the new time.
@@ -218,19 +262,65 @@ def reschedule_reminders(appointment: Appointment, *, old_start: datetime, now: 
     notice = next((r for r in rules.values() if r.stage == Stage.RESCHEDULED and r.is_active), None)
     if notice:
         # On a channel whose confirmation had not gone yet, that confirmation now carries the new time.
-        notices = _event_rows(
+        reaching = channels_for(appointment, Stage.RESCHEDULED, start, now) - announced_by_confirmation
+        heard = _last_heard_of(appointment, old_start)
+        notices = _notice_rows(
             appointment,
             notice,
-            appointment.patient.reminder_channels() - announced_by_confirmation,
+            reaching,
             now=now,
             content_stages=[Stage.RESCHEDULED, *folded],
-            occasion=appointment.status_changed_at.isoformat(),
+            announced=bool(announced_by_confirmation),
         )
         for row in notices:
             # "Moved from ... to ...", stored so a retry says the same: from the time the patient last heard of.
-            row.previous_start = last_heard.get(row.channel, old_start)
+            row.previous_start = last_heard.get(row.channel, heard)
         _save_new(notices)
     _queue_due_on_commit(appointment, now)
+
+
+def _notice_rows(
+    appointment: Appointment,
+    rule: ReminderRule,
+    reaching: frozenset[str],
+    *,
+    now: datetime,
+    content_stages: list[str],
+    announced: bool = False,
+) -> list[Reminder]:
+    """A service notice's rows, by every channel that reaches the patient. When none does (the only number replied
+    STOP, no address on file), the notice is kept as missed on the channels the patient agreed to, closed saying
+    why, so staff see it and a restart sends it once (resume)."""
+    occasion = appointment.status_changed_at.isoformat()
+    rows = _event_rows(appointment, rule, reaching, now=now, content_stages=content_stages, occasion=occasion)
+    if rows or announced:
+        return rows
+    patient = appointment.patient
+    missed = _event_rows(
+        appointment, rule, frozenset(patient.channels), now=now, content_stages=content_stages, occasion=occasion
+    )
+    for row in missed:
+        row.status = Reminder.Status.CANCELLED
+        row.close_reason = Closed.OPTED_OUT if patient.reminders_opt_out_at else Closed.UNREACHABLE
+        row.last_error = f"Missed: {patient.why_unreachable(row.channel)} It goes if they restart reminders."
+    return missed
+
+
+def _last_heard_of(appointment: Appointment, old_start: datetime) -> datetime:
+    """The time a move notice should say the appointment moved from: the one the patient last heard of. A move
+    whose notice they missed leaves that notice's own "from"."""
+    missed = (
+        appointment.reminders.filter(
+            stage=Stage.RESCHEDULED,
+            status=Reminder.Status.CANCELLED,
+            close_reason__in=[Closed.UNREACHABLE, Closed.OPTED_OUT],
+            previous_start__isnull=False,
+        )
+        .order_by("created_at", "pk")
+        .values_list("previous_start", flat=True)
+        .first()
+    )
+    return missed or old_start
 
 
 def _reopen_cancelled_by_a_move(appointment: Appointment, rules: dict[int, ReminderRule], now: datetime) -> None:
@@ -242,11 +332,11 @@ def _reopen_cancelled_by_a_move(appointment: Appointment, rules: dict[int, Remin
         for_start=start, occasion="", status=Reminder.Status.CANCELLED, close_reason=Closed.MOVED, channel__in=channels
     ):
         rule = rules[reminder.rule_id]
-        if rule.is_event or not rule.is_active or send_time(start, rule.offset) <= horizon:
+        if rule.is_event or not rule.is_active or send_time(start, rule.lead) <= horizon:
             continue
         Reminder.objects.filter(pk=reminder.pk, status=Reminder.Status.CANCELLED).update(
             status=Reminder.Status.PENDING,
-            send_at=_earliest(send_time(start, rule.offset), reminder.channel),
+            send_at=_earliest(send_time(start, rule.lead), reminder.channel),
             content_stages=[rule.stage],
             last_error="",
             close_reason="",
@@ -266,34 +356,29 @@ def cancel_reminders(appointment: Appointment, *, now: datetime | None = None) -
         procedure_type_id=appointment.procedure_type_id, stage=Stage.CANCELLATION, is_active=True
     ).first()
     if notice and appointment.scheduled_start > now:
-        _save_new(
-            _event_rows(
-                appointment,
-                notice,
-                appointment.patient.reminder_channels(),
-                now=now,
-                content_stages=[Stage.CANCELLATION],
-                occasion=appointment.status_changed_at.isoformat(),
-            )
-        )
+        reaching = channels_for(appointment, Stage.CANCELLATION, appointment.scheduled_start, now)
+        _save_new(_notice_rows(appointment, notice, reaching, now=now, content_stages=[Stage.CANCELLATION]))
         _queue_due_on_commit(appointment, now)
     return count
 
 
 def patient_details_changed(patient: Patient, *, now: datetime | None = None) -> int:
     """A new email or mobile (or a changed preference) reaches the patient's coming appointments too; a channel that
-    no longer reaches them closes its rows still to go now, so the timeline staff see says so at once."""
+    no longer reaches them closes its rows still to go now, so the timeline staff see says so at once; a notice
+    that reached them by no channel goes now that one does."""
     now = now or timezone.now()
-    reachable = patient.reminder_channels()
+    reachable, noticed = patient.reminder_channels(), patient.notice_channels()
     code = Closed.OPTED_OUT if patient.reminders_opt_out_at else Closed.UNREACHABLE
     for channel in set(channels()) - reachable:
-        Reminder.objects.still_to_go().filter(appointment__patient=patient, channel=channel).close(
-            Reminder.Status.CANCELLED, code, patient.why_unreachable(channel)
-        )
+        rows = Reminder.objects.still_to_go().filter(appointment__patient=patient, channel=channel)
+        if channel in noticed:
+            rows = rows.exclude(stage__in=SERVICE_STAGES)  # service notices go whatever reminders do
+        rows.close(Reminder.Status.CANCELLED, code, patient.why_unreachable(channel))
     count = 0
     for appointment in Appointment.objects.upcoming(now).filter(patient=patient).select_related("patient"):
         schedule_reminders(appointment, now=now)
         count += 1
+    send_missed_notices(patient, now=now)
     return count
 
 
@@ -335,6 +420,7 @@ def opt_out(patient: Patient, *, at: datetime | None = None) -> int:
         return (
             Reminder.objects.still_to_go()
             .filter(appointment__patient=patient)
+            .exclude(stage__in=SERVICE_STAGES)
             .close(Reminder.Status.CANCELLED, Closed.OPTED_OUT)
         )
 
@@ -347,6 +433,38 @@ def resume(patient: Patient, *, now: datetime | None = None) -> None:
     for appointment in Appointment.objects.upcoming(now).filter(patient=patient).select_related("patient"):
         reopen_for_appointment(appointment, closed_because=Closed.OPTED_OUT, now=now)
     patient_details_changed(patient, now=now)
+
+
+def send_missed_notices(patient: Patient, *, now: datetime | None = None) -> int:
+    """Notices that reached the patient by no channel (kept as missed by _notice_rows) go once, now that a channel
+    reaches them: the latest move of each coming appointment, and the cancellation of one not yet past. Returns how
+    many rows it reopened; a second call finds none."""
+    now = now or timezone.now()
+    reopened = 0
+    missed = Reminder.objects.filter(
+        appointment__patient=patient,
+        stage__in=SERVICE_STAGES,
+        status=Reminder.Status.CANCELLED,
+        close_reason__in=[Closed.UNREACHABLE, Closed.OPTED_OUT],
+        for_start__gt=now,
+    ).select_related("appointment__patient", "appointment__procedure_type")
+    latest: dict[tuple[int, str, str], Reminder] = {}
+    for row in missed.order_by("created_at", "pk"):
+        appointment = row.appointment
+        about_now = row.for_start == appointment.scheduled_start and (
+            (row.stage == Stage.CANCELLATION) == (appointment.status == Appointment.Status.CANCELLED)
+        )
+        if about_now:
+            latest[(appointment.pk, row.stage, row.channel)] = row
+    for row in latest.values():
+        reaching = channels_for(row.appointment, row.stage, row.for_start, now)
+        if row.channel not in reaching:
+            continue
+        reopened += Reminder.objects.filter(pk=row.pk, status=Reminder.Status.CANCELLED).update(
+            status=Reminder.Status.PENDING, send_at=_earliest(now, row.channel), last_error="", close_reason=""
+        )
+        _queue_due_on_commit(row.appointment, now)
+    return reopened
 
 
 def _move(reminder: Reminder, start: datetime, send_at: datetime, content_stages: list[str]) -> None:
