@@ -16,7 +16,7 @@ from phonenumber_field.modelfields import PhoneNumberField
 from simple_history.models import HistoricalRecords
 
 from procedures.access import RADIOLOGISTS
-from procedures.patients.folding import fold
+from procedures.folding import fold
 from reminders.stages import Channel as ReminderChannel
 
 # Longest booking the database accepts at all; the procedure type's bounds are the everyday limit.
@@ -77,7 +77,7 @@ class Patient(models.Model):
         help_text="When the patient replied STOP to a text: no texts until they reply START, whatever else changes.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    # The names folded for search (procedures.patients.folding): kept up to date by save(). On PostgreSQL a trigram
+    # The names folded for search (procedures.folding): kept up to date by save(). On PostgreSQL a trigram
     # GIN index (migration 0009) serves "contains every word"; the other indexes serve MRN, birth date and phones.
     search_name = models.CharField(max_length=201, default="", editable=False)
     history = HistoricalRecords(excluded_fields=["search_name"])

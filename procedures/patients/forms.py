@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django import forms
 
-from ..forms import mobile_message
+from ..booking.forms import mobile_message
 from ..models import Patient
 
 CONTACT_FIELDS = ("email", "mobile", "phone", "preferred_channel")

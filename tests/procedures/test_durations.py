@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 
-from procedures.durations import DEFAULT, PROCEDURE_TYPE, RADIOLOGIST, suggest_duration
+from procedures.booking.durations import DEFAULT, PROCEDURE_TYPE, RADIOLOGIST, suggest_duration
 from procedures.models import ProcedureResult
 from tests.clinic import NOW
 from tests.factories import ProcedureResultFactory, RadiologistFactory

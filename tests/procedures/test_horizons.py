@@ -10,7 +10,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from procedures import slots
-from procedures.forms import NewPatientForm
+from procedures.booking.forms import NewPatientForm
 from procedures.models import Appointment, Patient, ProcedureResult
 from procedures.services import (
     BookingError,

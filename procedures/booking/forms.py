@@ -16,14 +16,14 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils import timezone
 
-from .access import radiologists
-from .models import MAX_BOOKABLE_MINUTES, Appointment, Patient, ProcedureType, Room
-from .params import FIRST_DAY, LAST_DAY, in_calendar, parse_id
-from .patients.duplicates import SecondBookingFields
-from .patients.search import QUERY_MAX_LENGTH, matching, read_query
-from .schedule import clinic_datetime
-from .services.booking import MOVE_REASON_MAX_LENGTH
-from .text import CleanCharField
+from ..access import radiologists
+from ..models import MAX_BOOKABLE_MINUTES, Appointment, Patient, ProcedureType, Room
+from ..params import FIRST_DAY, LAST_DAY, in_calendar, parse_id
+from ..patients.duplicates import SecondBookingFields
+from ..patients.search import QUERY_MAX_LENGTH, matching, read_query
+from ..schedule import clinic_datetime
+from ..services.booking import MOVE_REASON_MAX_LENGTH
+from ..text import CleanCharField
 
 PATIENT_SEARCH_LIMIT = 20
 NOTES_MAX_LENGTH = 2000
@@ -176,7 +176,7 @@ class BookingForm(SlotForm, SecondBookingFields):
         return self.initial.get(name)
 
     def suggest(self, suggestion) -> None:
-        """Pre-fill the expected duration with the learned one (procedures.durations) and keep why for the page. A
+        """Pre-fill the expected duration with the learned one (`durations`) and keep why for the page. A
         posted duration wins; after "Find", one still at the figure suggested before follows the radiologist now
         chosen."""
         self.duration_suggestion = suggestion

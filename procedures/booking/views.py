@@ -15,8 +15,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from reminders.wording import too_late_to_arrive_early
 
-from . import durations, params, schedule, services, slots
-from .access import (
+from .. import params, schedule, services, slots
+from ..access import (
     ATTEND,
     BOOK,
     MOVE,
@@ -27,9 +27,10 @@ from .access import (
     can_see_results,
     staff_required,
 )
+from ..models import Appointment, Patient, ProcedureResult, ProcedureType
+from ..patient_page.selectors import appointment_panel
+from . import durations
 from .forms import BookingForm, CancelForm, NewPatientForm, RescheduleForm, start_initial
-from .models import Appointment, Patient, ProcedureResult, ProcedureType
-from .patient_page.selectors import appointment_panel
 
 
 def _when(moment: datetime) -> str:
