@@ -2,16 +2,13 @@
 
 from django.urls import include, path
 
-from .booking import views as booking_views
-
 app_name = "procedures"
 
 urlpatterns = [
     # The home page and the radiologist's worklist: /, /worklist/, /worklist/log/<id>/ (procedures/worklist/).
     path("", include("procedures.worklist.urls")),
-    path("schedule/", booking_views.day_view, name="day"),
-    path("schedule/week/", booking_views.week_view, name="week"),
-    path("schedule/print/", booking_views.day_print, name="day-print"),
+    # The day, the week and the printed list: /schedule/, /schedule/week/, /schedule/print/ (procedures/schedule/).
+    path("schedule/", include("procedures.schedule.urls")),
     # Booking, the appointment page and its actions: /appointments/... (procedures/booking/).
     path("appointments/", include("procedures.booking.urls")),
     # What patients send from their page: /requests/, /calls/, logging a call (procedures/patient_page/).

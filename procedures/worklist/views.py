@@ -14,8 +14,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from ..access import SEE_RESULTS, is_radiologist, staff_required
-from ..booking.views import day_view
 from ..models import Appointment, ProcedureResult
+from ..schedule.views import day_view
 from .selectors import LOG_RESULT, pending_list, safe_next, todays_list
 
 
