@@ -13,7 +13,7 @@ from datetime import date, datetime
 
 from django.utils import timezone
 
-from .schedule import clinic_datetime
+from .schedule.clinic_calendar import clinic_datetime
 from .text import has_control_characters
 
 FIRST_DAY = date(1900, 1, 1)

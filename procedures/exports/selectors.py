@@ -18,9 +18,9 @@ from datetime import date
 
 from django.utils import timezone
 
+from ..hours import day_bounds
 from ..models import Appointment
 from ..params import FIRST_DAY, LAST_DAY
-from ..schedule import day_bounds
 
 CHUNK_SIZE = 2000
 MAX_DAYS = 366  # a year, leap day included: a longer export is refused, ask for it a year at a time

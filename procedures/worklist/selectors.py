@@ -14,10 +14,10 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from ..hours import day_bounds
 from ..models import Appointment, ProcedureResult, SafetyAnswers
 from ..patient_page.flags import flags_of
 from ..patient_page.selectors import with_patient_flags
-from ..schedule import day_bounds
 
 # The permission "Log result" needs (Radiologists have it; schedulers never see results).
 LOG_RESULT = "procedures.add_procedureresult"
