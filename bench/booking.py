@@ -83,7 +83,7 @@ def main() -> None:
                 date_of_birth="1970-01-01",
                 email=f"bk{n}@patients.example",
                 mobile=f"+4477009{n:05d}",
-                preferred_channel=Patient.Channel.BOTH,
+                channels=["email", "sms"],
             )
             with CaptureQueriesContext(connection) as captured:
                 began = time.perf_counter()

@@ -175,7 +175,16 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default=f"{CLINIC_NAME} <no-reply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
-SMS_BACKEND = env("SMS_BACKEND", default="reminders.channels.sms.ConsoleSMSBackend")
+# The ways reminders reach patients: channel classes by dotted path (reminders.channels). Each brings its slug, its
+# templates and whether a new patient agrees to it unless they say otherwise.
+REMINDER_CHANNELS = env.list(
+    "REMINDER_CHANNELS",
+    default=["reminders.channels.email.EmailChannel", "reminders.channels.sms.SmsChannel"],
+)
+
+# Where texts go: reminders.providers.sms.ConsoleSMSBackend / FileSMSBackend / LocMemSMSBackend, or
+# reminders.providers.http_sms.HTTPSMSBackend. (A path under reminders.channels.sms, where they lived before, works.)
+SMS_BACKEND = env("SMS_BACKEND", default="reminders.providers.sms.ConsoleSMSBackend")
 # FileSMSBackend: one JSON line per text, for development.
 SMS_FILE_PATH = env("SMS_FILE_PATH", default=str(BASE_DIR / "var" / "sms.jsonl"))
 # HTTPSMSBackend: a Twilio-style REST provider.

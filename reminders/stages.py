@@ -1,7 +1,8 @@
-"""The reminders' vocabulary: the stages (the moments a patient hears from the clinic) and the channels.
+"""The reminders' vocabulary: the stages, the moments a patient hears from the clinic. (Channels are not a fixed
+list: settings.REMINDER_CHANNELS registers them, reminders.channels.)
 
-Kept free of models so that procedures (FAQ content, a patient's reachable channels) and reminders (rules, the
-outbox) share one vocabulary without importing each other's models.
+Kept free of models so that procedures (FAQ content) and reminders (rules, the outbox) share one vocabulary without
+importing each other's models.
 """
 
 from django.db import models
@@ -23,8 +24,3 @@ CONTENT_STAGES = (Stage.BOOKING_CONFIRMATION, Stage.WEEK_BEFORE, Stage.TWO_DAYS_
 EVENT_STAGES = (Stage.BOOKING_CONFIRMATION, Stage.RESCHEDULED, Stage.CANCELLATION)
 # Event stages that announce a time and so carry what the timed stages they replace would have said.
 ANNOUNCING_STAGES = (Stage.BOOKING_CONFIRMATION, Stage.RESCHEDULED)
-
-
-class Channel(models.TextChoices):
-    EMAIL = "email", "Email"
-    SMS = "sms", "SMS"

@@ -67,7 +67,7 @@ class PatientFactory(factory.django.DjangoModelFactory):
     date_of_birth = factory.Faker("date_of_birth", minimum_age=25, maximum_age=80)
     email = factory.LazyAttribute(lambda p: f"{p.mrn.lower()}@patients.example")
     mobile = factory.Sequence(lambda n: f"+4477009{n % 100000:05d}")
-    preferred_channel = Patient.Channel.BOTH
+    channels = factory.LazyFunction(lambda: ["email", "sms"])
 
 
 class ProcedureTypeFactory(factory.django.DjangoModelFactory):

@@ -10,14 +10,16 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Upper
+from django.db.models.functions import Cast, Upper
 from django.utils import timezone
 from phonenumber_field.modelfields import PhoneNumberField
 from simple_history.models import HistoricalRecords
 
 from procedures.access import RADIOLOGISTS
 from procedures.folding import fold
-from reminders.stages import Channel as ReminderChannel
+from reminders.channels import channels as registered_channels
+from reminders.channels import default_consent
+from reminders.channels.fields import ChannelsField
 
 # Longest booking the database accepts at all; the procedure type's bounds are the everyday limit.
 MAX_BOOKABLE_MINUTES = 240
@@ -50,13 +52,17 @@ def validate_date_of_birth(value: date) -> None:
         )
 
 
-class Patient(models.Model):
-    class Channel(models.TextChoices):
-        EMAIL = "email", "Email"
-        SMS = "sms", "SMS"
-        BOTH = "both", "Email and SMS"
-        NONE = "none", "No reminders"
+class PatientQuerySet(models.QuerySet):
+    def agreed_to(self, channel: str | None) -> "PatientQuerySet":
+        """Patients who agreed to reminders by `channel`; with None, those who agreed to none. Read from the JSON
+        list's text, which works alike on PostgreSQL and SQLite."""
+        if channel is None:
+            return self.filter(channels=[])
+        as_text = Cast("channels", models.TextField())
+        return self.annotate(_channels_text=as_text).filter(_channels_text__contains=f'"{channel}"')
 
+
+class Patient(models.Model):
     mrn = models.CharField("MRN", max_length=32, unique=True, help_text="The hospital number.")
     given_name = models.CharField(max_length=100)
     family_name = models.CharField(max_length=100)
@@ -67,7 +73,12 @@ class Patient(models.Model):
         blank=True,
         help_text="Another number staff can call, e.g. a landline. Texts only ever go to the mobile.",
     )
-    preferred_channel = models.CharField(max_length=8, choices=Channel.choices, default=Channel.BOTH)
+    channels = ChannelsField(
+        "reminders by",
+        default=default_consent,
+        blank=True,
+        help_text="The ways the patient agreed to be reminded; none for no reminders.",
+    )
     reminders_opt_out_at = models.DateTimeField(
         null=True, blank=True, help_text="When the patient asked for no more reminders."
     )
@@ -81,6 +92,8 @@ class Patient(models.Model):
     # GIN index (migration 0009) serves "contains every word"; the other indexes serve MRN, birth date and phones.
     search_name = models.CharField(max_length=201, default="", editable=False)
     history = HistoricalRecords(excluded_fields=["search_name"])
+
+    objects = PatientQuerySet.as_manager()
 
     # The fields search_name is folded from.
     SEARCH_SOURCES = frozenset({"given_name", "family_name"})
@@ -119,46 +132,44 @@ class Patient(models.Model):
     def full_name(self) -> str:
         return f"{self.given_name} {self.family_name}"
 
-    # What each preference asks for; whether the patient can be reached there is a second question.
-    WANTED_CHANNELS = {
-        Channel.EMAIL: frozenset({ReminderChannel.EMAIL}),
-        Channel.SMS: frozenset({ReminderChannel.SMS}),
-        Channel.BOTH: frozenset({ReminderChannel.EMAIL, ReminderChannel.SMS}),
-        Channel.NONE: frozenset(),
-    }
-
     def reminder_channels(self) -> frozenset[str]:
-        """The one answer to "how can reminders reach this patient": the channels they want and have an address
-        or mobile for; none once they opt out. Scheduling, sending and the staff pages all ask this."""
+        """The one answer to "how can reminders reach this patient": the registered channels they agreed to that
+        reach them (reminders.channels); none once they opt out. Scheduling, sending and the staff pages ask this."""
         if self.reminders_opt_out_at:
             return frozenset()
-        reachable = {ReminderChannel.EMAIL} if self.email else set()
-        if self.mobile and not self.sms_stopped_at:
-            reachable.add(ReminderChannel.SMS)
-        return frozenset(str(c) for c in self.WANTED_CHANNELS[self.preferred_channel] & reachable)
+        return frozenset(
+            slug for slug, channel in registered_channels().items() if slug in self.channels and channel.reaches(self)
+        )
 
     @property
     def can_receive_reminders(self) -> bool:
         return bool(self.reminder_channels())
 
+    @property
+    def channels_display(self) -> str:
+        """The channels the patient agreed to, in staff's words ("Email and SMS", "No reminders")."""
+        labels = [channel.label for slug, channel in registered_channels().items() if slug in self.channels]
+        if not labels:
+            return "No reminders"
+        return labels[0] if len(labels) == 1 else f"{', '.join(labels[:-1])} and {labels[-1]}"
+
     def why_unreachable(self, channel: str | None = None) -> str:
-        """In staff's words, why `channel` (or, with None, every channel) cannot reach the patient; "" if it can."""
+        """In staff's words, why `channel` (or, with None, every channel) cannot reach the patient; "" if it can.
+        Each channel says why it cannot reach them (its missing address, a STOP reply)."""
+        registry = registered_channels()
         if channel is None:
             if self.can_receive_reminders:
                 return ""
-            if self.reminders_opt_out_at or self.preferred_channel == self.Channel.NONE:
+            if self.reminders_opt_out_at or not self.channels:
                 return "has asked for no reminders"
-            return "has no email address or mobile number for the reminders they chose"
+            missing = [registry[slug].missing for slug in registry if slug in self.channels]
+            return f"has no {' or '.join(missing)} for the reminders they chose"
         if channel in self.reminder_channels():
             return ""
         if self.reminders_opt_out_at:
             return "The patient opted out of reminders."
-        if channel == ReminderChannel.SMS and self.sms_stopped_at:
-            return "The patient replied STOP to a text; texts resume only when they reply START."
-        if channel == ReminderChannel.SMS and not self.mobile:
-            return "The patient has no mobile number."
-        if channel == ReminderChannel.EMAIL and not self.email:
-            return "The patient has no email address."
+        if channel in registry and (why := registry[channel].why_not(self)):
+            return why
         return f"The patient no longer wants reminders by {channel}."
 
 

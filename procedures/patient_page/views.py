@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from reminders import services as reminders
+from reminders.channels import channels as registered_channels
 
 from ..links import appointment_id_from_token
 from ..models import Appointment, FaqEntry, PatientRequest, PreparationRead, SafetyAnswers
@@ -220,7 +221,7 @@ def restart(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def _restarted_message(channels: frozenset[str], *, texts_stopped: bool) -> str:
-    by = " and ".join(word for channel, word in (("email", "email"), ("sms", "text")) if channel in channels)
+    by = " and ".join(channel.patient_word for slug, channel in registered_channels().items() if slug in channels)
     said = f"Thank you: we will send you reminders by {by} again." if by else "Thank you: reminders are on again."
     if texts_stopped:
         said += " Texts stay off because you replied STOP to one of our texts: reply START to have them again."

@@ -10,15 +10,14 @@ from django.conf import settings
 from ..models import Patient
 from ..text import CleanCharField
 
-CONTACT_FIELDS = ("email", "mobile", "phone", "preferred_channel")
+CONTACT_FIELDS = ("email", "mobile", "phone", "channels")
 
 
 class ContactForm(forms.ModelForm):
     class Meta:
         model = Patient
         fields = CONTACT_FIELDS
-        help_texts = {"preferred_channel": "How the patient would like reminders."}
-        labels = {"phone": "Other phone", "preferred_channel": "Reminders by"}
+        labels = {"phone": "Other phone"}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -33,9 +32,8 @@ class NewPatientForm(forms.ModelForm):
 
     class Meta:
         model = Patient
-        fields = ("mrn", "given_name", "family_name", "date_of_birth", "email", "mobile", "preferred_channel")
+        fields = ("mrn", "given_name", "family_name", "date_of_birth", "email", "mobile", "channels")
         widgets = {"date_of_birth": forms.DateInput(attrs={"type": "date"})}
-        help_texts = {"preferred_channel": "How the patient would like reminders."}
         field_classes = {"mrn": CleanCharField, "given_name": CleanCharField, "family_name": CleanCharField}
 
     def __init__(self, *args, **kwargs):

@@ -12,8 +12,9 @@ from django.utils import timezone
 
 from procedures.hours import hours_on
 from procedures.models import Appointment, PreparationRead, Room
+from reminders.channels import channel_choices
 from reminders.models import Reminder
-from reminders.stages import Channel, Stage
+from reminders.stages import Stage
 
 from .period import Filters
 from .sql import Minutes, Percentile
@@ -201,7 +202,7 @@ def reminders(f: Filters) -> Table:
             "Due to sent, 90th percentile (min)",
         ],
     )
-    for channel, channel_label in Channel.choices:
+    for channel, channel_label in channel_choices():
         for stage, stage_label in Stage.choices:
             row = found.get((channel, stage))
             if row:
@@ -235,7 +236,7 @@ def reminder_reasons(f: Filters) -> Table:
         caption="Why reminders failed or were skipped (the 30 commonest reasons)",
         columns=["Channel", "Outcome", "Reason", "Reminders"],
     )
-    channels, statuses = dict(Channel.choices), dict(R.choices)
+    channels, statuses = dict(channel_choices()), dict(R.choices)
     for row in rows:
         table.rows.append(
             [

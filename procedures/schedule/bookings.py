@@ -14,7 +14,7 @@ from functools import lru_cache
 from operator import itemgetter
 
 from django.contrib.auth.models import AbstractUser
-from django.db.models import CharField, QuerySet
+from django.db.models import CharField, JSONField, QuerySet
 from django.db.models.functions import Cast
 from django.utils import timezone
 from phonenumber_field.modelfields import PhoneNumberField
@@ -54,6 +54,24 @@ COLUMNS = (
 )
 
 
+# The patient's list columns (the channels they agreed to) come back as JSON lists: made tuples, so that a row can key
+# the markup memo.
+_LISTS = tuple(
+    COLUMNS.index(f"patient__{f.name}")
+    for f in Patient._meta.concrete_fields
+    if isinstance(f, JSONField) and f"patient__{f.name}" in COLUMNS
+)
+
+
+def _hashable(values: tuple) -> tuple:
+    if not _LISTS:
+        return values
+    row = list(values)
+    for index in _LISTS:
+        row[index] = tuple(row[index] or ())
+    return tuple(row)
+
+
 # Where each part of a row is.
 _PATIENT = slice(COLUMNS.index("patient_id") + 1, COLUMNS.index("patient_id") + 1 + len(PATIENT_FIELDS))
 _RADIOLOGIST = slice(COLUMNS.index("radiologist_id"), COLUMNS.index("radiologist__username") + 1)
@@ -64,7 +82,6 @@ class ScheduledPatient:
     """The patient as a schedule shows them: name, MRN, and whether any reminder can reach them (the model's rule,
     reading the same fields: every column of the patient is here)."""
 
-    WANTED_CHANNELS = Patient.WANTED_CHANNELS
     full_name = Patient.full_name
     reminder_channels = Patient.reminder_channels
     can_receive_reminders = Patient.can_receive_reminders
@@ -159,7 +176,8 @@ def _bookings_query() -> QuerySet:
 def bookings_between(start: datetime, end: datetime) -> list[Booking]:
     """Appointments starting in [start, end), clinic order (start, then room), in one query however many: with
     the facts the patient flags need (`with_patient_flags`), as `Booking`s."""
-    return [Booking(values) for values in _bookings_query().filter(scheduled_start__gte=start, scheduled_start__lt=end)]
+    rows = _bookings_query().filter(scheduled_start__gte=start, scheduled_start__lt=end)
+    return [Booking(_hashable(values)) for values in rows]
 
 
 def label_times(appointments: list) -> list:

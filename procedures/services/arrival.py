@@ -40,8 +40,9 @@ from .booking import (
 Status = Appointment.Status
 
 # Why the reminders still to go were closed; an undo reopens the ones closed for exactly this reason.
-CLOSED_BY_CHECK_IN = "The patient has checked in."
-CLOSED_BY_NO_SHOW = "The patient did not attend."
+# Why the appointment's reminders closed (reminders' close-reason codes): what undoing the change reopens.
+CLOSED_BY_CHECK_IN = "checked_in"
+CLOSED_BY_NO_SHOW = "no_show"
 # What an undo is called in a sentence, and the reason its reminders were closed with.
 UNDONE = {
     Status.CHECKED_IN: ("check-in", CLOSED_BY_CHECK_IN),

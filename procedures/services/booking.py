@@ -340,7 +340,8 @@ def change_booking_details(appointment: Appointment, *, by: AbstractBaseUser | N
 
 
 def save_status(current: Appointment, status: str, *, by, closing: str = "") -> Appointment:
-    """Save `current` (already locked and checked) in its new status; `closing` closes its open reminders."""
+    """Save `current` (already locked and checked) in its new status; `closing` (a reminders close-reason code)
+    closes its open reminders."""
     set_status(current, status, by=by)
     current.save()
     if closing:
@@ -393,4 +394,4 @@ def complete_appointment(appointment: Appointment, *, by: AbstractBaseUser | Non
         return current
     if not current.can_become(Appointment.Status.COMPLETED):
         raise BookingError(f"This appointment is {state_words(current)}; it cannot be completed.")
-    return save_status(current, Appointment.Status.COMPLETED, by=by, closing="The appointment has taken place.")
+    return save_status(current, Appointment.Status.COMPLETED, by=by, closing="completed")

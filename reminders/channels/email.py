@@ -7,18 +7,25 @@ import smtplib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import datetime
+from datetime import datetime, timedelta
+from email.utils import parseaddr
+from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
+import icalendar
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.template.loader import render_to_string
+from django.utils import timezone
 
-from procedures.models import Appointment, Patient
+from ..stages import Stage
+from ..wording import context
+from .base import Draft, Message, PermanentSendError, ReminderChannel, TransientSendError
 
-from ..models import Channel, Reminder
-from ..wording import Message, calendar_invitation, context, email_subject
-from .base import BaseChannel, PermanentSendError, TransientSendError
+if TYPE_CHECKING:
+    from procedures.models import Appointment, Patient
+
+    from ..models import Reminder
 
 log = logging.getLogger(__name__)
 
@@ -32,29 +39,36 @@ def message_id(reminder: Reminder) -> str:
     return f"<reminder-{reminder.pk}-{int(reminder.for_start.timestamp())}@{host}>"
 
 
-class EmailChannel(BaseChannel):
-    name = Channel.EMAIL.value
+class EmailChannel(ReminderChannel):
+    slug = "email"
+    label = "Email"
+    missing = "email address"
+    patient_word = "email"
+    consent_by_default = True
+    carries_faq = True
 
-    def recipient(self, patient: Patient) -> str:
+    def why_not(self, patient: Patient) -> str:
+        return "" if patient.email else "The patient has no email address."
+
+    def address(self, patient: Patient) -> str:
         return patient.email
 
-    def compose(
-        self,
-        appointment: Appointment,
-        stage: str,
-        for_start: datetime,
-        content_stages: list[str],
-        *,
-        previous_start: datetime | None = None,
-    ) -> Message:
-        ctx = context(appointment, stage, for_start, content_stages, with_faq=True, previous_start=previous_start)
-        subject = email_subject(stage, ctx)
+    def compose(self, draft: Draft) -> Message:
+        ctx = context(
+            draft.appointment,
+            draft.stage,
+            draft.for_start,
+            list(draft.content_stages),
+            with_faq=True,
+            previous_start=draft.previous_start,
+        )
+        subject = email_subject(draft.stage, ctx)
         ctx["subject"] = subject
         return Message(
             subject=subject,
             text=render_to_string("reminders/email.txt", ctx).strip() + "\n",
             html=render_to_string("reminders/email.html", ctx),
-            ics=calendar_invitation(appointment, stage, for_start, ctx),
+            ics=calendar_invitation(draft.appointment, draft.stage, draft.for_start, ctx),
         )
 
     def deliver(self, reminder: Reminder, message: Message, to: str) -> str:
@@ -62,7 +76,7 @@ class EmailChannel(BaseChannel):
             subject=message.subject,
             body=message.text,
             to=[to],
-            headers={"Message-ID": message_id(reminder), "X-Reminder-ID": str(reminder.pk)},
+            headers={"Message-ID": message_id(reminder), "X-Reminder-ID": str(reminder.pk), **dict(message.headers)},
         )
         if message.html:
             email.attach_alternative(message.html, "text/html")
@@ -125,3 +139,75 @@ def _close(connection) -> None:
         log.debug("Closing the mail connection failed", exc_info=True)
         if hasattr(connection, "connection"):
             connection.connection = None
+
+
+def email_subject(stage: str, ctx: dict) -> str:
+    when = f"{ctx['short_date']} at {ctx['time']}"
+    if stage == Stage.RESCHEDULED:
+        return f"Your appointment has moved to {when}"
+    if stage == Stage.CANCELLATION:
+        return f"Your appointment on {when} has been cancelled"
+    if stage == Stage.BOOKING_CONFIRMATION:
+        return f"Your appointment on {when}"
+    return f"Reminder: your appointment on {when}"
+
+
+def invitation_sequence(appointment: Appointment) -> int:
+    """The invitation's SEQUENCE: the seconds from the booking to the appointment's latest change (0 as booked). It
+    grows with each move and with the cancellation, so calendars replace the earlier version, and a retried send of
+    the same state repeats it."""
+    changed = appointment.status_changed_at - appointment.created_at if appointment.created_at else timedelta(0)
+    return max(int(changed.total_seconds()), 0)
+
+
+def _organizer() -> icalendar.vCalAddress:
+    """The clinic, at the address its email comes from; named as texts name it, since calendars are often shared."""
+    _, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    organizer = icalendar.vCalAddress(f"mailto:{address or 'no-reply@localhost'}")
+    organizer.params["cn"] = icalendar.vText(settings.CLINIC_SMS_NAME)
+    return organizer
+
+
+def _attendee(appointment: Appointment) -> icalendar.vCalAddress:
+    attendee = icalendar.vCalAddress(f"mailto:{appointment.patient.email}")
+    attendee.params.update(
+        {
+            "cn": icalendar.vText(appointment.patient.full_name),
+            "cutype": "INDIVIDUAL",
+            "role": "REQ-PARTICIPANT",
+            "partstat": "NEEDS-ACTION",
+            "rsvp": "FALSE",  # the clinic's address takes no replies: the patient confirms on their page
+        }
+    )
+    return attendee
+
+
+def calendar_invitation(appointment: Appointment, stage: str, for_start: datetime, ctx: dict) -> bytes:
+    """One event per appointment (the same UID in every message): a request for the current time, replaced by the
+    next move's (a higher SEQUENCE), or a cancellation of it; from the clinic, to the patient, so strict calendar
+    clients show an invitation rather than a file."""
+    cal = icalendar.Calendar()
+    cal.add("prodid", "-//Ductogram preparation tracker//EN")
+    cal.add("version", "2.0")
+    cancelled = stage == Stage.CANCELLATION
+    cal.add("method", "CANCEL" if cancelled else "REQUEST")
+    event = icalendar.Event()
+    host = urlparse(settings.SITE_URL).hostname or "localhost"
+    event.add("uid", f"appointment-{appointment.pk}@{host}")
+    event.add("dtstamp", timezone.now())
+    event.add("dtstart", for_start)
+    event.add("dtend", for_start + timedelta(minutes=appointment.expected_duration))
+    # Calendars are often shared: the title names the hospital, not the test.
+    event.add("summary", f"Hospital appointment ({ctx['sms_name']})")
+    event.add("location", f"{ctx['place']}, {ctx['clinic_address']}")
+    if cancelled:
+        event.add("description", f"Cancelled. To book a new time, call {ctx['clinic_phone']}.")
+    else:
+        event.add("description", f"{ctx['arrive'][:1].upper()}{ctx['arrive'][1:]}. Details: {ctx['link']}")
+    event.add("sequence", invitation_sequence(appointment))
+    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    event["organizer"] = _organizer()
+    if appointment.patient.email:
+        event.add("attendee", _attendee(appointment))
+    cal.add_component(event)
+    return cal.to_ical()

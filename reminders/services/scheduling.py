@@ -17,13 +17,15 @@ from django.utils import timezone
 from procedures.models import Appointment, Patient
 
 from .. import queueing
-from ..channels import channel_for
+from ..channels import channel_for, channels
 from ..models import Reminder, ReminderRule
-from ..stages import Channel, Stage
+from ..stages import Stage
 from ..timing import send_time
 
-TOO_LATE = "Too close to the appointment for this stage: its content went with the booking or move notice."
-OPTED_OUT = "The patient opted out of reminders."
+Closed = Reminder.CloseReason
+# Staff's words for two closings, as the rows say them (the codes are what code reads).
+TOO_LATE = Closed.FOLDED.label
+OPTED_OUT = Closed.OPTED_OUT.label
 
 
 def moved_to(start: datetime) -> str:
@@ -100,6 +102,7 @@ def _timed_rows(
                     send_at=_earliest(due, channel),
                     status=Reminder.Status.SKIPPED if late else Reminder.Status.PENDING,
                     last_error=TOO_LATE if late else "",
+                    close_reason=Closed.FOLDED if late else "",
                     content_stages=[rule.stage],
                 )
             )
@@ -197,7 +200,7 @@ def reschedule_reminders(appointment: Appointment, *, old_start: datetime, now: 
         if key in taken or (rule.is_event and reminder.stage != Stage.BOOKING_CONFIRMATION):
             if reminder.stage == Stage.RESCHEDULED and reminder.previous_start:
                 last_heard[reminder.channel] = reminder.previous_start
-            _close(reminder, moved)
+            _close(reminder, Closed.MOVED, moved)
         elif rule.is_event:
             # The patient never heard of the old time: the confirmation simply announces the new one.
             _move(reminder, start, _earliest(now, reminder.channel), [Stage.BOOKING_CONFIRMATION, *folded])
@@ -208,7 +211,7 @@ def reschedule_reminders(appointment: Appointment, *, old_start: datetime, now: 
             taken.add(key)
         else:
             # Too late for this stage at the new time; _schedule records it as skipped for the new time.
-            _close(reminder, moved)
+            _close(reminder, Closed.MOVED, moved)
     _reopen_cancelled_by_a_move(appointment, rules, now)
     _schedule(appointment, now)
     notice = next((r for r in rules.values() if r.stage == Stage.RESCHEDULED and r.is_active), None)
@@ -235,7 +238,7 @@ def _reopen_cancelled_by_a_move(appointment: Appointment, rules: dict[int, Remin
     start, horizon = appointment.scheduled_start, _fold_horizon(now)
     channels = appointment.patient.reminder_channels()
     for reminder in appointment.reminders.filter(
-        for_start=start, occasion="", status=Reminder.Status.CANCELLED, channel__in=channels
+        for_start=start, occasion="", status=Reminder.Status.CANCELLED, close_reason=Closed.MOVED, channel__in=channels
     ):
         rule = rules[reminder.rule_id]
         if rule.is_event or not rule.is_active or send_time(start, rule.offset) <= horizon:
@@ -245,6 +248,7 @@ def _reopen_cancelled_by_a_move(appointment: Appointment, rules: dict[int, Remin
             send_at=_earliest(send_time(start, rule.offset), reminder.channel),
             content_stages=[rule.stage],
             last_error="",
+            close_reason="",
         )
 
 
@@ -255,7 +259,7 @@ def cancel_reminders(appointment: Appointment, *, now: datetime | None = None) -
         Reminder.objects.still_to_go()
         .filter(appointment=appointment)
         .exclude(stage=Stage.CANCELLATION)
-        .close(Reminder.Status.CANCELLED, "The appointment was cancelled.")
+        .close(Reminder.Status.CANCELLED, Closed.CANCELLED)
     )
     notice = ReminderRule.objects.filter(
         procedure_type_id=appointment.procedure_type_id, stage=Stage.CANCELLATION, is_active=True
@@ -280,9 +284,10 @@ def patient_details_changed(patient: Patient, *, now: datetime | None = None) ->
     no longer reaches them closes its rows still to go now, so the timeline staff see says so at once."""
     now = now or timezone.now()
     reachable = patient.reminder_channels()
-    for channel in {c for c, _ in Channel.choices} - reachable:
+    code = Closed.OPTED_OUT if patient.reminders_opt_out_at else Closed.UNREACHABLE
+    for channel in set(channels()) - reachable:
         Reminder.objects.still_to_go().filter(appointment__patient=patient, channel=channel).close(
-            Reminder.Status.CANCELLED, patient.why_unreachable(channel)
+            Reminder.Status.CANCELLED, code, patient.why_unreachable(channel)
         )
     count = 0
     for appointment in Appointment.objects.upcoming(now).filter(patient=patient).select_related("patient"):
@@ -291,16 +296,21 @@ def patient_details_changed(patient: Patient, *, now: datetime | None = None) ->
     return count
 
 
-def close_for_appointment(appointment: Appointment, reason: str) -> int:
-    """An appointment that ended another way (no-show, checked in): its open reminders will not be needed."""
-    return Reminder.objects.still_to_go().filter(appointment=appointment).close(Reminder.Status.CANCELLED, reason)
+def close_for_appointment(appointment: Appointment, code: str, reason: str = "") -> int:
+    """An appointment that ended another way (checked in, did not attend, completed: `code`, a
+    Reminder.CloseReason): its open reminders will not be needed."""
+    return (
+        Reminder.objects.still_to_go()
+        .filter(appointment=appointment)
+        .close(Reminder.Status.CANCELLED, Closed(code), reason)
+    )
 
 
 def reopen_for_appointment(appointment: Appointment, *, closed_because: str, now: datetime | None = None) -> int:
-    """The change that closed reminders with `closed_because` was undone (a check-in or did-not-attend recorded by
-    mistake): those for the appointment's time whose time is still ahead go back to pending, unchanged. One already
-    due stays closed, as does one for a channel that no longer reaches the patient or a stage switched off since;
-    nothing reopens once the appointment has begun. Returns how many reopened."""
+    """The change that closed reminders for `closed_because` (a Reminder.CloseReason) was undone (a check-in or
+    did-not-attend recorded by mistake): those for the appointment's time whose time is still ahead go back to
+    pending, unchanged. One already due stays closed, as does one for a channel that no longer reaches the patient
+    or a stage switched off since; nothing reopens once the appointment has begun. Returns how many reopened."""
     now = now or timezone.now()
     if not appointment.is_upcoming(now):
         return 0
@@ -308,11 +318,11 @@ def reopen_for_appointment(appointment: Appointment, *, closed_because: str, now
         appointment=appointment,
         for_start=appointment.scheduled_start,
         status=Reminder.Status.CANCELLED,
-        last_error=closed_because,
+        close_reason=Closed(closed_because),
         send_at__gt=now,
         channel__in=appointment.patient.reminder_channels(),
         rule__is_active=True,
-    ).update(status=Reminder.Status.PENDING, last_error="")
+    ).update(status=Reminder.Status.PENDING, last_error="", close_reason="")
 
 
 def opt_out(patient: Patient, *, at: datetime | None = None) -> int:
@@ -324,7 +334,7 @@ def opt_out(patient: Patient, *, at: datetime | None = None) -> int:
         return (
             Reminder.objects.still_to_go()
             .filter(appointment__patient=patient)
-            .close(Reminder.Status.CANCELLED, OPTED_OUT)
+            .close(Reminder.Status.CANCELLED, Closed.OPTED_OUT)
         )
 
 
@@ -334,7 +344,7 @@ def resume(patient: Patient, *, now: datetime | None = None) -> None:
     are made, by the channels that reach the patient now. Stages already past stay closed: nothing goes late."""
     now = now or timezone.now()
     for appointment in Appointment.objects.upcoming(now).filter(patient=patient).select_related("patient"):
-        reopen_for_appointment(appointment, closed_because=OPTED_OUT, now=now)
+        reopen_for_appointment(appointment, closed_because=Closed.OPTED_OUT, now=now)
     patient_details_changed(patient, now=now)
 
 
@@ -350,8 +360,9 @@ def _move(reminder: Reminder, start: datetime, send_at: datetime, content_stages
         body="",
         body_html="",
         last_error="",
+        close_reason="",
     )
 
 
-def _close(reminder: Reminder, reason: str) -> None:
-    Reminder.objects.still_to_go().filter(pk=reminder.pk).close(Reminder.Status.CANCELLED, reason)
+def _close(reminder: Reminder, code: str, reason: str) -> None:
+    Reminder.objects.still_to_go().filter(pk=reminder.pk).close(Reminder.Status.CANCELLED, code, reason)

@@ -66,7 +66,7 @@ class Clinic:
 @pytest.fixture
 def site(live_server, settings):
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    settings.SMS_BACKEND = "reminders.channels.sms.LocMemSMSBackend"
+    settings.SMS_BACKEND = "reminders.providers.sms.LocMemSMSBackend"
     settings.SITE_URL = live_server.url
     return live_server
 

@@ -418,7 +418,7 @@ def test_adding_a_mobile_in_the_admin_brings_texts_for_the_coming_appointment(cl
     from procedures import services as booking
     from reminders.models import Reminder
 
-    patient = PatientFactory(mobile="", preferred_channel=Patient.Channel.BOTH)
+    patient = PatientFactory(mobile="", channels=["email", "sms"])
     booking.book_appointment(
         patient=patient,
         procedure_type=ProcedureType.objects.get(code="DUCTOGRAM"),
@@ -438,7 +438,7 @@ def test_adding_a_mobile_in_the_admin_brings_texts_for_the_coming_appointment(cl
             "date_of_birth": patient.date_of_birth.isoformat(),
             "email": patient.email,
             "mobile": "+447911123456",
-            "preferred_channel": "both",
+            "channels": ["email", "sms"],
         },
     )
     assert response.status_code == 302, response.context["adminform"].form.errors
@@ -458,7 +458,7 @@ def test_registering_a_patient_in_the_admin_records_who_registered_her(client, s
             "date_of_birth": "1977-05-23",
             "email": "ngozi@example.com",
             "mobile": "+447911123456",
-            "preferred_channel": "both",
+            "channels": ["email", "sms"],
         },
     )
     assert response.status_code == 302, response.context["adminform"].form.errors
@@ -481,7 +481,7 @@ def test_changing_a_patients_name_in_the_admin_leaves_her_reminders_alone(client
             "date_of_birth": patient.date_of_birth.isoformat(),
             "email": patient.email,
             "mobile": "+447911123456",
-            "preferred_channel": "both",
+            "channels": ["email", "sms"],
         },
     )
     assert response.status_code == 302, response.context["adminform"].form.errors

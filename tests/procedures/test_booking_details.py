@@ -7,11 +7,12 @@ from django.urls import reverse
 
 from procedures.links import patient_token
 from procedures.models import Appointment, Room
-from reminders.content import SMS_FORBIDDEN_WORDS, forbidden_words_in, gsm7_length, render, render_for
+from reminders.channels.sms import SMS_FORBIDDEN_WORDS, forbidden_words_in, gsm7_length
 from reminders.stages import Stage
 from reminders.wording import too_late_to_arrive_early
 from tests.clinic import MONDAY, THURSDAY, TODAY, at
 from tests.factories import PatientFactory
+from tests.messages import render, render_for
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now", "ductogram", "own_cache")]
 
@@ -115,7 +116,7 @@ def test_a_move_too_close_to_its_start_says_so_to_the_scheduler_and_in_the_moved
 
 def test_a_patient_no_message_reaches_is_told_by_the_scheduler(as_scheduler, room1, frozen_now):
     frozen_now.move_to(at(TODAY, "14:19"))
-    patient = PatientFactory(email="", mobile="", preferred_channel="none", mrn="RX777003")
+    patient = PatientFactory(email="", mobile="", channels=[], mrn="RX777003")
     response = as_scheduler.post(BOOK_URL, booking(patient, TODAY, "14:30"), follow=True)
     assert messages_of(response)[0].endswith("; tell the patient to arrive as soon as they can.")
 

@@ -91,21 +91,21 @@ def test_a_mobile_number_that_is_not_a_phone_number_is_refused_when_validated():
 @pytest.mark.parametrize(
     "channel, email, mobile, opted_out, reachable",
     [
-        (Patient.Channel.BOTH, "a@patients.example", "+447700900123", False, True),
-        (Patient.Channel.EMAIL, "a@patients.example", "", False, True),
-        (Patient.Channel.EMAIL, "", "+447700900123", False, False),
-        (Patient.Channel.SMS, "", "+447700900123", False, True),
-        (Patient.Channel.SMS, "a@patients.example", "", False, False),
-        (Patient.Channel.BOTH, "", "", False, False),
-        (Patient.Channel.NONE, "a@patients.example", "+447700900123", False, False),
-        (Patient.Channel.BOTH, "a@patients.example", "+447700900123", True, False),
+        (["email", "sms"], "a@patients.example", "+447700900123", False, True),
+        (["email"], "a@patients.example", "", False, True),
+        (["email"], "", "+447700900123", False, False),
+        (["sms"], "", "+447700900123", False, True),
+        (["sms"], "a@patients.example", "", False, False),
+        (["email", "sms"], "", "", False, False),
+        ([], "a@patients.example", "+447700900123", False, False),
+        (["email", "sms"], "a@patients.example", "+447700900123", True, False),
     ],
 )
 def test_a_patient_can_receive_reminders_only_on_a_channel_she_chose_and_gave_details_for(
     channel, email, mobile, opted_out, reachable
 ):
     patient = PatientFactory(
-        preferred_channel=channel,
+        channels=channel,
         email=email,
         mobile=mobile,
         reminders_opt_out_at=timezone.now() if opted_out else None,

@@ -577,7 +577,7 @@ def test_register_patient_saves_her_with_who_registered_her(scheduler):
         date_of_birth=date(1977, 5, 23),
         email="ngozi@example.com",
         mobile="+447911123456",
-        preferred_channel=Patient.Channel.SMS,
+        channels=["sms"],
     )
     patient = Patient.objects.get(pk=patient.pk)
     assert (patient.mrn, patient.full_name, str(patient.mobile)) == ("RX300001", "Ngozi Eze", "+447911123456")
@@ -592,7 +592,7 @@ def test_register_patient_refuses_a_field_a_patient_does_not_have():
 
 
 def test_a_new_mobile_brings_texts_for_the_coming_appointment_and_records_who_changed_it(book, scheduler):
-    patient = PatientFactory(mobile="", preferred_channel=Patient.Channel.BOTH)
+    patient = PatientFactory(mobile="", channels=["email", "sms"])
     appointment = book(at(MONDAY, "10:00"), patient=patient)
     assert not appointment.reminders.filter(channel="sms").exists()
     updated = update_patient(patient, by=scheduler, mobile="+447911123456")
@@ -608,7 +608,7 @@ def test_only_a_change_of_email_mobile_or_preference_re_plans_the_reminders(book
     monkeypatch.setattr("reminders.services.patient_details_changed", replanned.append)
     update_patient(patient, family_name="Okonkwo-Smith", email=patient.email)
     assert replanned == []
-    update_patient(patient, preferred_channel=Patient.Channel.EMAIL)
+    update_patient(patient, channels=["email"])
     assert [p.pk for p in replanned] == [patient.pk]
     assert Patient.objects.get(pk=patient.pk).family_name == "Okonkwo-Smith"
 

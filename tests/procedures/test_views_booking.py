@@ -44,7 +44,7 @@ def new_patient(**overrides) -> dict:
         "new-date_of_birth": "1977-05-23",
         "new-email": "ngozi@example.com",
         "new-mobile": "+447911123456",
-        "new-preferred_channel": "both",
+        "new-channels": ["email", "sms"],
     }
     data.update(overrides)
     return data
@@ -137,7 +137,7 @@ def test_a_new_patient_with_an_mrn_already_registered_is_refused_at_the_field(as
     "details, why",
     [
         ({"email": "", "mobile": ""}, "has no email address or mobile number for the reminders they chose"),
-        ({"preferred_channel": Patient.Channel.NONE}, "has asked for no reminders"),
+        ({"channels": []}, "has asked for no reminders"),
         ({"reminders_opt_out_at": timezone.now}, "has asked for no reminders"),
     ],
     ids=["no-contact", "chose-none", "opted-out"],

@@ -290,11 +290,11 @@ def test_the_schedule_asks_the_patients_own_rule_whether_reminders_can_reach_the
     ways = {
         "email and mobile": {},
         "no email, no mobile": {"email": "", "mobile": ""},
-        "texts only, no mobile": {"preferred_channel": "sms", "mobile": ""},
-        "email only, has email": {"preferred_channel": "email", "mobile": ""},
+        "texts only, no mobile": {"channels": ["sms"], "mobile": ""},
+        "email only, has email": {"channels": ["email"], "mobile": ""},
         "opted out": {"reminders_opt_out_at": at(TODAY, "09:00")},
-        "wants none": {"preferred_channel": "none"},
-        "replied STOP, texts only": {"preferred_channel": "sms", "sms_stopped_at": at(TODAY, "09:00")},
+        "wants none": {"channels": []},
+        "replied STOP, texts only": {"channels": ["sms"], "sms_stopped_at": at(TODAY, "09:00")},
     }
     patients = {}
     for n, (way, details) in enumerate(ways.items()):

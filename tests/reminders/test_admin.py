@@ -25,7 +25,7 @@ def appointment(book, mailoutbox, sms_outbox, settings):
     appointment = book(FAR)
     for reminder in appointment.reminders.filter(stage=CONF):
         services.send_reminder(reminder.pk)
-    settings.SMS_BACKEND = "reminders.channels.sms.LocMemSMSBackend"
+    settings.SMS_BACKEND = "reminders.providers.sms.LocMemSMSBackend"
     return appointment
 
 

@@ -98,26 +98,26 @@ def test_scheduling_again_creates_nothing_new(book):
 @pytest.mark.parametrize(
     "preferred, channels",
     [
-        (Patient.Channel.BOTH, {"email", "sms"}),
-        (Patient.Channel.EMAIL, {"email"}),
-        (Patient.Channel.SMS, {"sms"}),
-        (Patient.Channel.NONE, set()),
+        (["email", "sms"], {"email", "sms"}),
+        (["email"], {"email"}),
+        (["sms"], {"sms"}),
+        ([], set()),
     ],
 )
-def test_the_patients_preferred_channel_decides_which_reminders_she_gets(book, preferred, channels):
-    appointment = book(FAR, patient=PatientFactory(preferred_channel=preferred))
+def test_the_channels_the_patient_agreed_to_decide_which_reminders_she_gets(book, preferred, channels):
+    appointment = book(FAR, patient=PatientFactory(channels=preferred))
 
     assert rows(appointment) == {(stage, channel) for stage, channel in EVERY_ROW if channel in channels}
 
 
 def test_a_patient_with_no_mobile_gets_no_texts(book):
-    appointment = book(FAR, patient=PatientFactory(mobile="", preferred_channel=Patient.Channel.BOTH))
+    appointment = book(FAR, patient=PatientFactory(mobile="", channels=["email", "sms"]))
 
     assert rows(appointment) == {(CONF, "email"), (WEEK, "email"), (TWO_DAYS, "email")}
 
 
 def test_a_patient_who_wants_texts_but_has_no_mobile_gets_nothing(book):
-    appointment = book(FAR, patient=PatientFactory(mobile="", preferred_channel=Patient.Channel.SMS))
+    appointment = book(FAR, patient=PatientFactory(mobile="", channels=["sms"]))
 
     assert not appointment.reminders.exists()
 
@@ -350,10 +350,10 @@ def test_an_offset_in_hours_gives_the_same_time_whichever_way_the_appointment_wa
 
 
 def test_a_patient_who_now_wants_email_only_has_her_pending_texts_closed_at_once(book):
-    patient = PatientFactory(preferred_channel=Patient.Channel.BOTH, mobile="+447911123456")
+    patient = PatientFactory(channels=["email", "sms"], mobile="+447911123456")
     appointment = book(FAR, patient=patient)
     assert appointment.reminders.filter(channel="sms", status=Reminder.Status.PENDING).exists()
-    Patient.objects.filter(pk=patient.pk).update(preferred_channel=Patient.Channel.EMAIL)
+    Patient.objects.filter(pk=patient.pk).update(channels=["email"])
 
     services.patient_details_changed(Patient.objects.get(pk=patient.pk))
 

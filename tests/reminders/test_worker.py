@@ -103,7 +103,7 @@ def _due_email_reminders(count: int) -> list[int]:
     rule = reminder_rule(Stage.BOOKING_CONFIRMATION)
     now = timezone.now()
     patients = Patient.objects.bulk_create(
-        PatientFactory.build(mrn=f"BATCH{i:05d}", preferred_channel=Patient.Channel.EMAIL) for i in range(count)
+        PatientFactory.build(mrn=f"BATCH{i:05d}", channels=["email"]) for i in range(count)
     )
     start = next_clinic_day(days_ahead=8)
     appointments = Appointment.objects.bulk_create(
@@ -141,7 +141,7 @@ def _dispatch_until_all_sent(ids: list[int], timeout: float) -> None:
 
 def test_a_booking_gives_the_patient_a_confirmation_email_with_the_faq_within_seconds(make_worker, smtp_sink):
     make_worker(concurrency=1)
-    patient = PatientFactory(preferred_channel=Patient.Channel.BOTH)
+    patient = PatientFactory(channels=["email", "sms"])
     started = time.monotonic()
     appointment = booking.book_appointment(
         patient=patient,
@@ -212,7 +212,7 @@ def test_a_redis_restart_mid_batch_loses_no_reminder_and_sends_none_twice(make_w
 def test_the_worker_sends_texts_to_the_sms_backend_and_never_after_the_appointment_began(
     make_worker, smtp_sink, tmp_path
 ):
-    patient = PatientFactory(preferred_channel=Patient.Channel.SMS)
+    patient = PatientFactory(channels=["sms"])
     appointment = AppointmentFactory(patient=patient, scheduled_start=next_clinic_day(days_ahead=3))
     rule = reminder_rule(Stage.DAY_BEFORE)
     now = timezone.now()
@@ -225,9 +225,7 @@ def test_the_worker_sends_texts_to_the_sms_backend_and_never_after_the_appointme
         send_at=now,
         content_stages=[rule.stage],
     )
-    begun = AppointmentFactory(
-        patient=PatientFactory(preferred_channel=Patient.Channel.SMS), scheduled_start=now - timedelta(minutes=5)
-    )
+    begun = AppointmentFactory(patient=PatientFactory(channels=["sms"]), scheduled_start=now - timedelta(minutes=5))
     late = Reminder.objects.create(
         appointment=begun,
         rule=rule,
@@ -263,7 +261,7 @@ def test_a_send_past_the_soft_time_limit_is_retried_later_and_the_worker_carries
     now = timezone.now()
 
     def due(channel: str) -> Reminder:
-        patient = PatientFactory(preferred_channel=Patient.Channel.BOTH)
+        patient = PatientFactory(channels=["email", "sms"])
         appointment = AppointmentFactory(patient=patient, scheduled_start=next_clinic_day(days_ahead=3))
         return Reminder.objects.create(
             appointment=appointment,

@@ -44,20 +44,22 @@ STAFF = [
 ]
 # A second number staff can call: landlines in Ofcom's drama ranges (valid to `phonenumbers`, never a real line).
 LANDLINE = "landline"
+# The channels each demo patient agreed to.
+BOTH, EMAIL_ONLY, SMS_ONLY, NO_REMINDERS = ["email", "sms"], ["email"], ["sms"], []
 PATIENTS = [
-    # given, family, born, channel, has email, has mobile, landline
-    ("Amelia", "Hughes", date(1971, 3, 14), Patient.Channel.BOTH, True, True, ""),
-    ("Priya", "Shah", date(1965, 11, 2), Patient.Channel.EMAIL, True, False, "+44 20 7946 0102"),
-    ("Grace", "O'Neill", date(1980, 6, 30), Patient.Channel.SMS, False, True, ""),
-    ("Fatima", "Begum", date(1958, 1, 21), Patient.Channel.BOTH, True, True, "+44 113 496 0104"),
-    ("Chloe", "Martin", date(1987, 9, 9), Patient.Channel.BOTH, True, True, ""),
-    ("Helen", "Baker", date(1949, 4, 5), Patient.Channel.NONE, False, False, ""),  # no phone at all
-    ("Sofia", "Rossi", date(1975, 12, 12), Patient.Channel.EMAIL, True, False, "+44 20 7946 0107"),
-    ("Zainab", "Ahmed", date(1969, 7, 17), Patient.Channel.BOTH, True, True, ""),
-    ("Olivia", "Walsh", date(1983, 2, 28), Patient.Channel.SMS, False, True, "+44 113 496 0109"),
-    ("Emily", "Clarke", date(1962, 10, 1), Patient.Channel.BOTH, True, True, ""),
-    ("Ngozi", "Eze", date(1977, 5, 23), Patient.Channel.BOTH, True, True, ""),
-    ("Hannah", "Price", date(1990, 8, 8), Patient.Channel.EMAIL, True, False, "+44 20 7946 0112"),
+    # given, family, born, channels, has email, has mobile, landline
+    ("Amelia", "Hughes", date(1971, 3, 14), BOTH, True, True, ""),
+    ("Priya", "Shah", date(1965, 11, 2), EMAIL_ONLY, True, False, "+44 20 7946 0102"),
+    ("Grace", "O'Neill", date(1980, 6, 30), SMS_ONLY, False, True, ""),
+    ("Fatima", "Begum", date(1958, 1, 21), BOTH, True, True, "+44 113 496 0104"),
+    ("Chloe", "Martin", date(1987, 9, 9), BOTH, True, True, ""),
+    ("Helen", "Baker", date(1949, 4, 5), NO_REMINDERS, False, False, ""),  # no phone at all
+    ("Sofia", "Rossi", date(1975, 12, 12), EMAIL_ONLY, True, False, "+44 20 7946 0107"),
+    ("Zainab", "Ahmed", date(1969, 7, 17), BOTH, True, True, ""),
+    ("Olivia", "Walsh", date(1983, 2, 28), SMS_ONLY, False, True, "+44 113 496 0109"),
+    ("Emily", "Clarke", date(1962, 10, 1), BOTH, True, True, ""),
+    ("Ngozi", "Eze", date(1977, 5, 23), BOTH, True, True, ""),
+    ("Hannah", "Price", date(1990, 8, 8), EMAIL_ONLY, True, False, "+44 20 7946 0112"),
 ]
 # Per clinic day: (room index, start, minutes). Each room has its own radiologist, so no two bookings clash.
 DAY_PLAN = [
@@ -162,7 +164,7 @@ class Command(BaseCommand):
                 given_name=given,
                 family_name=family,
                 date_of_birth=born,
-                preferred_channel=channel,
+                channels=channel,
                 email=f"{given.lower()}.{family.lower().replace(chr(39), '')}@patients.example" if has_email else "",
                 mobile=mobile,
                 phone=landline,
