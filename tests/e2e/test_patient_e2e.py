@@ -58,9 +58,7 @@ def test_from_the_emailed_link_a_patient_answers_reads_and_confirms_and_staff_se
     SchedulerFactory(username="sam", first_name="Sam", last_name="Patel")
 
     # The booking confirmation goes out by email, and carries her private link.
-    confirmation = Reminder.objects.get(
-        appointment=appointment, stage=Stage.BOOKING_CONFIRMATION, channel="email"
-    )
+    confirmation = Reminder.objects.get(appointment=appointment, stage=Stage.BOOKING_CONFIRMATION, channel="email")
     assert send_reminder(confirmation.pk).status == Reminder.Status.SENT
     (email,) = mailoutbox
     assert email.to == ["amelia.hughes@patients.example"]
