@@ -34,7 +34,7 @@ from django.utils import timezone
 from throwaway import throwaway_database  # noqa: E402 - bench/ is the script's own folder
 
 from procedures.access import RADIOLOGISTS
-from procedures.hours import hours_on
+from procedures.clinic_time import hours_on
 from procedures.models import Patient, ProcedureType, Room
 from procedures.services import book_appointment
 from tests.conftest import use_broker

@@ -39,7 +39,7 @@ from django.test import Client
 from django.utils import timezone
 from throwaway import throwaway_database  # noqa: E402 - bench/ is the script's own folder
 
-from procedures.hours import hours_on
+from procedures.clinic_time import hours_on
 from procedures.models import Appointment, Patient, ProcedureType, Room
 from procedures.patients.search import matching, read_query
 

@@ -43,7 +43,7 @@ from django.test import Client
 from django.utils import timezone
 from throwaway import throwaway_database  # noqa: E402 - bench/ is the script's own folder
 
-from procedures.hours import hours_on
+from procedures.clinic_time import hours_on
 from procedures.models import Appointment, Patient, ProcedureResult, ProcedureType, Room
 from procedures.reports import catalogue
 from procedures.reports.period import Filters

@@ -48,7 +48,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from throwaway import throwaway_database  # noqa: E402 - bench/ is the script's own folder
 
-from procedures.hours import hours_on
+from procedures.clinic_time import hours_on
 from procedures.models import (
     Appointment,
     Patient,

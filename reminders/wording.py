@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.utils import timezone
 
+from procedures import clinic_time
 from procedures.links import patient_url
 from procedures.models import Appointment, FaqEntry
 
@@ -104,17 +105,16 @@ def too_late_to_arrive_early(start: datetime, arrival_lead: int, *, now: datetim
 
 
 def _when(moment: datetime) -> dict[str, str]:
-    local = timezone.localtime(moment)
     return {
-        "short_date": f"{local:%a} {local.day} {local:%b}",
-        "long_date": f"{local:%A} {local.day} {local:%B %Y}",
-        "time": f"{local:%H:%M}",
+        "short_date": clinic_time.short_date(moment),
+        "long_date": clinic_time.long_date(moment),
+        "time": clinic_time.time_of_day(moment),
     }
 
 
 def short_moment(moment: datetime) -> str:
     """How a move names its two times ("Thu 3 Dec 11:30"), in the email and in the text."""
-    return _short(_when(moment))
+    return clinic_time.short_date_time(moment)
 
 
 def _short(when: dict[str, str]) -> str:

@@ -4,8 +4,8 @@ service."""
 from django import forms
 from django.contrib import admin
 from django.db import models
-from django.utils import timezone
 
+from .. import clinic_time
 from ..text import NoControlCharacters
 
 
@@ -45,4 +45,4 @@ class AppointmentColumns:
 
     @admin.display(description="Appointment", ordering="appointment__scheduled_start")
     def appointment_start(self, obj) -> str:
-        return timezone.localtime(obj.appointment.scheduled_start).strftime("%d %b %Y %H:%M")
+        return clinic_time.date_time(obj.appointment.scheduled_start)

@@ -12,14 +12,14 @@ from datetime import date, datetime, time
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.utils import timezone
+
+from procedures import clinic_time
 
 from ..access import radiologists
 from ..models import MAX_BOOKABLE_MINUTES, Appointment, Patient, ProcedureType, Room
 from ..params import FIRST_DAY, LAST_DAY, in_calendar, parse_id
 from ..patients.duplicates import SecondBookingFields
 from ..patients.search import QUERY_MAX_LENGTH, matching, read_query
-from ..schedule import clinic_datetime
 from ..services.booking import MOVE_REASON_MAX_LENGTH
 from ..text import CleanCharField
 
@@ -30,8 +30,7 @@ PATIENT_NOT_FOUND = "That patient was not found; search again."
 
 def start_initial(moment: datetime) -> dict[str, str]:
     """The date and time fields' values for an instant, in clinic time."""
-    local = timezone.localtime(moment)
-    return {"start_date": local.date().isoformat(), "start_time": local.strftime("%H:%M")}
+    return {"start_date": clinic_time.iso_day(moment), "start_time": clinic_time.time_of_day(moment)}
 
 
 def search_patients(query: str | None, *, limit: int = PATIENT_SEARCH_LIMIT) -> list[int]:
@@ -45,7 +44,8 @@ class PatientChoiceField(forms.ModelChoiceField):
     default_error_messages = {"invalid_choice": PATIENT_NOT_FOUND}
 
     def label_from_instance(self, obj: Patient) -> str:
-        label = f"{obj.family_name.upper()}, {obj.given_name} · MRN {obj.mrn} · born {obj.date_of_birth:%d %b %Y}"
+        born = clinic_time.plain_date(obj.date_of_birth)
+        label = f"{obj.family_name.upper()}, {obj.given_name} · MRN {obj.mrn} · born {born}"
         if not obj.can_receive_reminders:
             label += " · no reminders can reach this patient"
         return label
@@ -57,7 +57,8 @@ class SlotForm(forms.Form):
     room = forms.ModelChoiceField(queryset=Room.objects.filter(is_active=True), empty_label=None)
     start_date = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}))
     start_time = forms.TimeField(
-        label="Start (clinic time)", widget=forms.TimeInput(attrs={"type": "time", "step": 300}, format="%H:%M")
+        label="Start (clinic time)",
+        widget=forms.TimeInput(attrs={"type": "time", "step": 300}, format=clinic_time.TIME_INPUT),
     )
     expected_duration = forms.IntegerField(
         label="Expected duration (minutes)", min_value=1, max_value=MAX_BOOKABLE_MINUTES
@@ -79,7 +80,7 @@ class SlotForm(forms.Form):
             self.add_error("start_date", f"Choose a date from {FIRST_DAY.year} to {LAST_DAY.year}.")
         elif isinstance(day, date) and isinstance(at, time):
             try:
-                cleaned["start"] = clinic_datetime(day, at)
+                cleaned["start"] = clinic_time.clinic_datetime(day, at)
             except ValueError as exc:
                 self.add_error("start_time", str(exc))
         return cleaned

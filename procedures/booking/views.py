@@ -9,9 +9,9 @@ from django.contrib import messages
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from procedures import clinic_time
 from reminders.wording import too_late_to_arrive_early
 
 from .. import params, services, slots
@@ -33,11 +33,11 @@ from .forms import BookingForm, CancelForm, RescheduleForm, start_initial
 
 
 def _when(moment: datetime) -> str:
-    return f"{timezone.localtime(moment):%a %d %b %Y %H:%M}"
+    return clinic_time.date_time(moment)
 
 
 def _span(appointment: Appointment) -> str:
-    return f"{_when(appointment.scheduled_start)}-{timezone.localtime(appointment.expected_end):%H:%M}"
+    return f"{_when(appointment.scheduled_start)}-{clinic_time.time_of_day(appointment.expected_end)}"
 
 
 def _ductogram() -> ProcedureType:

@@ -15,6 +15,7 @@ from django.utils import timezone
 from phonenumber_field.modelfields import PhoneNumberField
 from simple_history.models import HistoricalRecords
 
+from procedures import clinic_time
 from procedures.access import RADIOLOGISTS
 from procedures.folding import fold
 from reminders.channels import channels as registered_channels
@@ -40,13 +41,13 @@ def validate_date_of_birth(value: date) -> None:
     """A date of birth lies between PATIENT_MAX_AGE_YEARS years before today (clinic time) and today.
 
     A field validator, so the booking form, the admin and `full_clean()` all show it on the field."""
-    today = timezone.localdate()
+    today = clinic_time.today()
     if value > today:
         raise ValidationError("A date of birth cannot be in the future; check the year.", code="born_in_the_future")
     oldest = years_before(today, settings.PATIENT_MAX_AGE_YEARS)
     if value < oldest:
         raise ValidationError(
-            f"A date of birth before {oldest.day} {oldest:%B} {oldest.year} would make the patient older than "
+            f"A date of birth before {clinic_time.plain_date(oldest)} would make the patient older than "
             f"{settings.PATIENT_MAX_AGE_YEARS}; check the year.",
             code="born_too_long_ago",
         )
@@ -331,7 +332,7 @@ class Appointment(models.Model):
         # or for a radiologist. They are raw SQL because the range must be built from immutable functions.
 
     def __str__(self) -> str:
-        when = timezone.localtime(self.scheduled_start).strftime("%a %d %b %Y %H:%M") if self.scheduled_start else "?"
+        when = clinic_time.date_time(self.scheduled_start) if self.scheduled_start else "?"
         return f"{self.procedure_type} for {self.patient} on {when}"
 
     @property

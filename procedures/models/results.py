@@ -10,6 +10,8 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from procedures import clinic_time
+
 from .clinic import Appointment
 
 # How far from the booked start a logged start or end may be: the procedure happens on the day, give or take.
@@ -190,10 +192,8 @@ class ProcedureResult(models.Model):
                 )
         booked = self.appointment.scheduled_start if self.appointment_id else None
         if booked is not None:
-            when = timezone.localtime(booked)
+            when = clinic_time.date_time(booked)
             for name, moment in (("started_at", start), ("ended_at", end)):
                 if moment and name not in errors and abs(moment - booked) > RESULT_WITHIN_OF_BOOKING:
-                    errors[name] = (
-                        f"This is more than a day from the booked time ({when:%a %d %b %Y %H:%M}); check the date."
-                    )
+                    errors[name] = f"This is more than a day from the booked time ({when}); check the date."
         return errors

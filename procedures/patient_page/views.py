@@ -14,11 +14,11 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 
 from reminders import services as reminders
 from reminders.channels import channels as registered_channels
 
+from .. import clinic_time
 from ..links import appointment_id_from_token
 from ..models import Appointment, FaqEntry, PatientRequest, PreparationRead, SafetyAnswers
 from ..services import BookingError, confirm_attendance
@@ -48,7 +48,7 @@ def appointment_for(token: str) -> Appointment:
     if (
         appointment is None
         or appointment.status in (Appointment.Status.CANCELLED, Appointment.Status.NO_SHOW)
-        or timezone.localtime(appointment.scheduled_start).date() < timezone.localdate()
+        or clinic_time.day_of(appointment.scheduled_start) < clinic_time.today()
     ):
         raise Http404("No such page.")
     return appointment
@@ -85,8 +85,8 @@ def _render_page(
             "token": token,
             "appointment": appointment,
             "given_name": appointment.patient.given_name,
-            "start": timezone.localtime(appointment.scheduled_start),
-            "arrival": timezone.localtime(appointment.arrival_time),
+            "start": clinic_time.local(appointment.scheduled_start),
+            "arrival": clinic_time.local(appointment.arrival_time),
             "preparation": content["preparation"],
             "faq": _faq_by_topic(entries),
             "confirmed": appointment.status == Appointment.Status.CONFIRMED,

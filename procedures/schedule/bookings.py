@@ -16,9 +16,9 @@ from operator import itemgetter
 from django.contrib.auth.models import AbstractUser
 from django.db.models import CharField, JSONField, QuerySet
 from django.db.models.functions import Cast
-from django.utils import timezone
 from phonenumber_field.modelfields import PhoneNumberField
 
+from .. import clinic_time
 from ..models import Appointment, Patient, Room
 from ..patient_page.flags import FACTS
 from ..patient_page.selectors import with_flags, with_patient_flags
@@ -157,7 +157,7 @@ class Booking(tuple):
         return dict(Appointment.Laterality.choices).get(self.laterality, self.laterality)
 
     def __repr__(self) -> str:
-        return f"<Booking {self.pk} {self.status} {self.scheduled_start:%Y-%m-%d %H:%M}>"
+        return f"<Booking {self.pk} {self.status} {clinic_time.iso_minute(self.scheduled_start)}>"
 
 
 for _name in FACTS:  # the patient flags read these by name (`flags.FACTS`)
@@ -182,10 +182,9 @@ def bookings_between(start: datetime, end: datetime) -> list[Booking]:
 
 def label_times(appointments: list) -> list:
     """Give each appointment (or `Booking`) its clinic-time `start_label` and `end_label` ("09:00")."""
-    tz = timezone.get_current_timezone()
     for a in appointments:
-        a.start_label = f"{a.scheduled_start.astimezone(tz):%H:%M}"
-        a.end_label = f"{a.expected_end.astimezone(tz):%H:%M}"
+        a.start_label = clinic_time.time_of_day(a.scheduled_start)
+        a.end_label = clinic_time.time_of_day(a.expected_end)
     return appointments
 
 

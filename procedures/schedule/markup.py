@@ -18,9 +18,10 @@ from zoneinfo import ZoneInfo
 
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.safestring import SafeString, mark_safe
 
+from .. import clinic_time
 from ..models import Appointment
 from ..patient_page.flags import Flag, flags_of
 from ..templatetags.staff_badges import badges_html
@@ -44,7 +45,7 @@ class PageContext(NamedTuple):
 
 def page_context() -> PageContext:
     return PageContext(
-        timezone.get_current_timezone(),
+        clinic_time.zone(),
         translation.get_language(),
         reverse("procedures:appointment", args=[0]).removesuffix("0/"),
         reverse("procedures:patient", args=[0]).removesuffix("0/"),
@@ -78,8 +79,8 @@ def _flags_now(b: Booking, now: datetime) -> tuple[Flag, ...]:
 def _booking(values: tuple, page: PageContext) -> Booking:
     """The booking back from its values, with its times as the page shows them ("09:00")."""
     booking = Booking(values)
-    booking.start_label = f"{booking.scheduled_start.astimezone(page.tz):%H:%M}"
-    booking.end_label = f"{booking.expected_end.astimezone(page.tz):%H:%M}"
+    booking.start_label = clinic_time.time_of_day(booking.scheduled_start)
+    booking.end_label = clinic_time.time_of_day(booking.expected_end)
     return booking
 
 

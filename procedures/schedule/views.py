@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from .. import params, schedule
+from .. import clinic_time, params, schedule
 from ..access import can_book, staff_required
 
 
@@ -24,8 +24,8 @@ def _nav(url_name: str, previous: date, following: date) -> dict[str, str]:
         "appointment_url_prefix": reverse("procedures:appointment", args=[0]).removesuffix("0/"),
         "form_action": url,
         "today_url": url,
-        "previous_url": f"{url}?date={previous.isoformat()}",
-        "next_url": f"{url}?date={following.isoformat()}",
+        "previous_url": f"{url}?date={clinic_time.iso_day(previous)}",
+        "next_url": f"{url}?date={clinic_time.iso_day(following)}",
     }
 
 
@@ -79,7 +79,7 @@ def week_view(request: HttpRequest) -> HttpResponse:
 def day_print(request: HttpRequest) -> HttpResponse:
     """The list the nurses print each morning: every live booking of the day, by room, then time."""
     day, problem = params.day_or_today(request.GET.get("date"))  # said on the page, which shows no messages
-    start, end = schedule.day_bounds(day)
+    start, end = clinic_time.day_bounds(day)
     appointments = [a for a in schedule.appointments_between(start, end) if a.is_live]
     appointments.sort(key=lambda a: (a.room.name, a.scheduled_start))
     return render(

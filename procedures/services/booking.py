@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from reminders import services as reminders
 
-from .. import hours
+from .. import clinic_time
 from ..access import RADIOLOGISTS, is_radiologist
 from ..models import MAX_BOOKABLE_MINUTES, Appointment, Patient, ProcedureType, Room
 from ..slots import booking_horizon
@@ -34,29 +34,8 @@ class BookingError(Exception):
     """A booking operation was refused; the message says why, in the scheduler's words."""
 
 
-def _local(dt: datetime) -> datetime:
-    return timezone.localtime(dt)
-
-
-def _hhmm(dt: datetime) -> str:
-    return _local(dt).strftime("%H:%M")
-
-
-def _for_sentence(dt: datetime) -> datetime:
-    """`dt` in clinic time; at the calendar's very ends, where the clinic's zone cannot reach, as given."""
-    try:
-        return _local(dt)
-    except OverflowError:
-        return dt
-
-
-def _day(dt: datetime) -> str:
-    dt = _for_sentence(dt)
-    return f"{dt:%a %d %b} {dt.year:04d}"
-
-
 def _span(appointment: Appointment) -> str:
-    return f"{_hhmm(appointment.scheduled_start)}-{_hhmm(appointment.expected_end)}"
+    return clinic_time.time_span(appointment.scheduled_start, appointment.expected_end)
 
 
 def _person(user) -> str:
@@ -108,10 +87,10 @@ def check_booking(
     if start > latest:
         raise BookingError(
             f"Bookings can be made up to {settings.BOOKING_HORIZON_DAYS} days ahead (until "
-            f"{_local(latest):%a %d %b %Y %H:%M}); {_day(start)} is too far."
+            f"{clinic_time.date_time(latest)}); {clinic_time.medium_date(start)} is too far."
         )
     if start <= now:
-        raise BookingError(f"{_for_sentence(start):%a %d %b %H:%M} has already passed; choose a time in the future.")
+        raise BookingError(f"{clinic_time.short_date_time(start)} has already passed; choose a time in the future.")
     if not room.is_active:
         raise BookingError(f"{room.name} is not in use; choose another room.")
     if duration <= 0 or duration > MAX_BOOKABLE_MINUTES:
@@ -122,11 +101,11 @@ def check_booking(
             f"{procedure_type.max_duration} minutes; give a reason to book {duration}."
         )
     end = start + timedelta(minutes=duration)
-    opening = hours.hours_on(_local(start).date())
+    opening = clinic_time.hours_on(clinic_time.day_of(start))
     if opening is None or start < opening[0] or end > opening[1]:
         raise BookingError(
-            f"{_local(start):%a %d %b} {_hhmm(start)}-{_hhmm(end)} is outside clinic hours "
-            f"({hours.describe_opening_hours()})."
+            f"{clinic_time.short_date(start)} {clinic_time.time_span(start, end)} is outside clinic hours "
+            f"({clinic_time.describe_opening_hours()})."
         )
     if is_a_radiologist is None and radiologist is not None:
         is_a_radiologist = is_radiologist(radiologist)

@@ -14,7 +14,8 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from ..hours import day_bounds
+from procedures import clinic_time
+
 from ..models import Appointment, ProcedureResult, SafetyAnswers
 from ..patient_page.flags import flags_of
 from ..patient_page.selectors import with_patient_flags
@@ -48,7 +49,7 @@ def _rows(queryset: QuerySet[Appointment], now: datetime) -> list[Appointment]:
 def todays_list(user, now: datetime | None = None) -> list[Appointment]:
     """Today's appointments that hold their room (clinic day), the user's own first, then the rest, each by time."""
     now = now or timezone.now()
-    start, end = day_bounds(timezone.localdate(now))
+    start, end = clinic_time.day_bounds(clinic_time.today(now))
     today = Appointment.objects.live().filter(scheduled_start__gte=start, scheduled_start__lt=end)
     rows = _rows(today.order_by("scheduled_start", "room__name"), now)
     for a in rows:

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from procedures import clinic_time
 from procedures.models import Appointment, Patient
 
 from .. import queueing
@@ -29,7 +30,7 @@ OPTED_OUT = Closed.OPTED_OUT.label
 
 
 def moved_to(start: datetime) -> str:
-    return f"The appointment moved to {timezone.localtime(start):%a %d %b %Y %H:%M}."
+    return f"The appointment moved to {clinic_time.date_time(start)}."
 
 
 def active_rules(appointment: Appointment) -> list[ReminderRule]:

@@ -182,7 +182,7 @@ def cancel_with_errors(page, url, c):
 
 def contact_with_errors(page, url, c):
     page.goto(f"{url}/patients/{c.coming.patient.pk}/")
-    page.get_by_label("Email").fill("not an address")
+    page.get_by_role("textbox", name="Email").fill("not an address")
     submit_without_browser_checks(page, "Save contact details")
 
 

@@ -68,7 +68,7 @@ def test_a_booking_too_close_to_its_start_asks_the_patient_to_arrive_as_soon_as_
     response = as_scheduler.post(BOOK_URL, booking(patient, TODAY, "14:30"), follow=True)
     appointment = Appointment.objects.get(patient=patient)
     assert messages_of(response)[0] == (
-        "Booked Grace Lee (RX777001) in Mammo Room 1, Wed 05 Jun 2030 14:30-15:15; "
+        "Booked Grace Lee (RX777001) in Mammo Room 1, Wed 5 Jun 2030 14:30-15:15; "
         "the patient is told to arrive as soon as they can."
     )
 
@@ -90,7 +90,7 @@ def test_a_booking_made_in_good_time_says_when_to_arrive(as_scheduler, client, r
     patient = PatientFactory(given_name="Grace", family_name="Lee", mrn="RX777002")
     response = as_scheduler.post(BOOK_URL, booking(patient, TODAY, "14:30"), follow=True)  # at noon
     appointment = Appointment.objects.get(patient=patient)
-    assert messages_of(response)[0] == "Booked Grace Lee (RX777002) in Mammo Room 1, Wed 05 Jun 2030 14:30-15:15."
+    assert messages_of(response)[0] == "Booked Grace Lee (RX777002) in Mammo Room 1, Wed 5 Jun 2030 14:30-15:15."
     assert "please arrive by 14:15" in confirmation(appointment, "email").text
     assert "(arrive 14:15)" in confirmation(appointment, "sms").text
     assert "Please arrive by 14:15." in confirmation(appointment, "email").ics.decode()

@@ -7,8 +7,9 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
+from procedures.clinic_time import clinic_datetime, day_bounds
 from procedures.models import Appointment
-from procedures.schedule import ROW_MINUTES, bookings_between, build_day, clinic_datetime, day_bounds, day_schedule
+from procedures.schedule import ROW_MINUTES, bookings_between, build_day, day_schedule
 from tests.clinic import FRIDAY, LONDON, MONDAY, SATURDAY, THURSDAY, TODAY, at
 from tests.factories import AppointmentFactory, PatientFactory, RadiologistFactory, RoomFactory
 

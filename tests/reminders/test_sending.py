@@ -321,7 +321,7 @@ def test_a_row_for_a_time_the_appointment_no_longer_has_is_closed_not_sent(book,
 
     reminder = reload(reminder)
     assert reminder.status == Reminder.Status.CANCELLED
-    assert reminder.last_error == "The appointment moved to Thu 04 Jul 2030 14:00."
+    assert reminder.last_error == "The appointment moved to Thu 4 Jul 2030 14:00."
     assert mailoutbox == []
 
 

@@ -25,9 +25,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from procedures import services
+from procedures import clinic_time, services
 from procedures.access import RADIOLOGISTS, SCHEDULERS
-from procedures.hours import hours_on
 from procedures.models import Appointment, Patient, ProcedureResult, ProcedureType, Room
 
 DEMO_MRN_PREFIX = "DEMO"
@@ -104,9 +103,9 @@ class Command(BaseCommand):
             self.radiologists = [users["dr.okafor"], users["dr.lindqvist"]]
             self.scheduler = users["scheduler"]
             self.patients = [self._patient(i, *row) for i, row in enumerate(PATIENTS, start=1)]
-        today = timezone.localdate()
+        today = clinic_time.today()
         written = sum(self._fill_past_day(day) for day in self._past_clinic_days(today))
-        written += self._fill_past_day(today, today=True) if hours_on(today) else 0
+        written += self._fill_past_day(today, today=True) if clinic_time.hours_on(today) else 0
         booked = self._book_ahead(today, days)
 
         self.stdout.write(
@@ -115,7 +114,7 @@ class Command(BaseCommand):
                 f"{written} past and today's appointments, {booked} new bookings ahead."
             )
         )
-        if hours_on(today) is None:
+        if clinic_time.hours_on(today) is None:
             self.stdout.write("The clinic is closed today, so there is no list for today; see the coming days.")
         self.stdout.write(f"Logins (password for all: {password}):")
         for username, first, last, group, is_superuser in STAFF:
@@ -179,7 +178,7 @@ class Command(BaseCommand):
         days, day = [], today
         while len(days) < PAST_DAYS:
             day -= timedelta(days=1)
-            if hours_on(day) is not None:
+            if clinic_time.hours_on(day) is not None:
                 days.append(day)
         return sorted(days)
 
@@ -263,7 +262,7 @@ class Command(BaseCommand):
             if cancel:
                 services.cancel_appointment(appointment, reason_code=cancel, by=self.scheduler)
         except services.BookingError as exc:
-            self.stderr.write(f"Skipped a demo booking at {slot['scheduled_start']:%Y-%m-%d %H:%M}: {exc}")
+            self.stderr.write(f"Skipped a demo booking at {clinic_time.iso_minute(slot['scheduled_start'])}: {exc}")
             return 0
         if check_in and services.arrival_actions(appointment).check_in:
             services.check_in(appointment, by=self.scheduler)
@@ -275,7 +274,7 @@ class Command(BaseCommand):
         booked, cancelled = 0, False
         for offset in range(1, days + 1):
             day = today + timedelta(days=offset)
-            if hours_on(day) is None or self._has_demo_bookings(day):
+            if clinic_time.hours_on(day) is None or self._has_demo_bookings(day):
                 continue
             for index in range(len(DAY_PLAN)):
                 cancel = CANCEL_AHEAD if not cancelled and index == 2 else None
