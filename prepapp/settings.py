@@ -80,6 +80,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "procedures.context_processors.clinic",
+                "procedures.context_processors.access",
             ],
         },
     },

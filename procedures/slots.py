@@ -19,7 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from . import clinic_time
-from .models import MAX_BOOKABLE_MINUTES, Appointment, Room
+from .models import Appointment, Room
 
 Interval = tuple[datetime, datetime]
 
@@ -70,14 +70,10 @@ def free_starts(
 
 
 def _live_between(start: datetime, end: datetime, *, exclude_id: int | None = None, holders: Q | None = None):
-    """Live appointments overlapping [start, end); bounded by the longest booking so the (room, start) index serves."""
-    qs = Appointment.objects.live().filter(
-        scheduled_start__lt=end, scheduled_start__gt=start - timedelta(minutes=MAX_BOOKABLE_MINUTES)
-    )
+    """Live appointments overlapping [start, end) (the queryset's one overlap rule), held by `holders`."""
+    qs = Appointment.objects.overlapping(start, end, exclude_id=exclude_id)
     if holders is not None:
         qs = qs.filter(holders)
-    if exclude_id is not None:
-        qs = qs.exclude(pk=exclude_id)
     return qs.only("scheduled_start", "expected_duration", "room_id", "radiologist_id")
 
 

@@ -44,7 +44,7 @@ def _active_faq(procedure_type_id: int) -> list[FaqEntry]:
     loaded = _LOADED_FAQ.get()
     if loaded is not None and procedure_type_id in loaded:
         return loaded[procedure_type_id]
-    return list(FaqEntry.objects.filter(procedure_type_id=procedure_type_id, is_active=True).order_by("order", "id"))
+    return list(FaqEntry.objects.for_patients().filter(procedure_type_id=procedure_type_id))
 
 
 def _by_stage(entries: list[FaqEntry], stages: list[str]) -> list[FaqEntry]:
@@ -83,8 +83,7 @@ def faq_loaded(procedure_type_ids: set[int]) -> Iterator[None]:
     """Within the block, faq_for answers for these procedure types from one query made here."""
     loaded: dict[int, list[FaqEntry]] = {pk: [] for pk in procedure_type_ids}
     if procedure_type_ids:
-        entries = FaqEntry.objects.filter(procedure_type_id__in=procedure_type_ids, is_active=True)
-        for entry in entries.order_by("order", "id"):
+        for entry in FaqEntry.objects.for_patients().filter(procedure_type_id__in=procedure_type_ids):
             loaded[entry.procedure_type_id].append(entry)
     reset = _LOADED_FAQ.set(loaded)
     try:

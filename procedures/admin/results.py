@@ -20,7 +20,7 @@ from ..access import is_radiologist, radiologists
 from ..models import Appointment, ProcedureResult
 from ..params import parse_id
 from ..worklist import selectors as worklist
-from .shared import AppointmentColumns, CleanText, minutes
+from .shared import AppointmentColumns, CleanText, StaffFilter, StaffNames, minutes, staff_column
 
 
 class ProcedureResultForm(forms.ModelForm):
@@ -77,7 +77,7 @@ RESULT_FIELDSETS = (
     ),
     ("Findings", {"fields": ("findings", "birads", "recommendation", "report")}),
     ("Complications", {"fields": ("complications", "complication_details")}),
-    ("Logged", {"fields": ("logged_by", "logged_at")}),
+    ("Logged", {"fields": ("logged_by_name", "logged_at")}),
 )
 
 
@@ -94,6 +94,8 @@ class PerformedByRadiologists:
 
 
 class ResultDisplayMixin:
+    logged_by_name = staff_column("logged_by", "Logged by")
+
     @admin.display(description="Expected / actual duration")
     def durations(self, obj: ProcedureResult) -> str:
         expected = obj.appointment.expected_duration if obj and obj.appointment_id else None
@@ -101,7 +103,7 @@ class ResultDisplayMixin:
         return f"{minutes(expected)} expected / {minutes(actual)} actual"
 
 
-class ProcedureResultInline(CleanText, PerformedByRadiologists, ResultDisplayMixin, admin.StackedInline):
+class ProcedureResultInline(CleanText, StaffNames, PerformedByRadiologists, ResultDisplayMixin, admin.StackedInline):
     """The result on the appointment's page; the appointment admin saves it through the service. One result per
     appointment: an empty form while there is none (left empty, nothing is saved), the result itself once there
     is one, and never an "Add another" link (the forms shown always reach `max_num`)."""
@@ -109,7 +111,7 @@ class ProcedureResultInline(CleanText, PerformedByRadiologists, ResultDisplayMix
     model = ProcedureResult
     form = ProcedureResultForm
     fieldsets = RESULT_FIELDSETS
-    readonly_fields = ("durations", "logged_by", "logged_at")
+    readonly_fields = ("durations", "logged_by_name", "logged_at")
     extra = 0
     max_num = 1
     can_delete = False
@@ -123,11 +125,17 @@ class ProcedureResultInline(CleanText, PerformedByRadiologists, ResultDisplayMix
 
 @admin.register(ProcedureResult)
 class ProcedureResultAdmin(
-    CleanText, SafeDateHierarchy, AppointmentColumns, PerformedByRadiologists, ResultDisplayMixin, SimpleHistoryAdmin
+    CleanText,
+    StaffNames,
+    SafeDateHierarchy,
+    AppointmentColumns,
+    PerformedByRadiologists,
+    ResultDisplayMixin,
+    SimpleHistoryAdmin,
 ):
     form = ProcedureResultForm
     fieldsets = ((None, {"fields": ("appointment",)}),) + RESULT_FIELDSETS
-    readonly_fields = ("durations", "logged_by", "logged_at")
+    readonly_fields = ("durations", "logged_by_name", "logged_at")
     autocomplete_fields = ("appointment",)
     date_hierarchy = "logged_at"
     list_display = (
@@ -139,18 +147,20 @@ class ProcedureResultAdmin(
         "recommendation",
         "complications",
         "durations",
-        "performed_by",
-        "logged_by",
+        "performed_by_name",
+        "logged_by_name",
     )
     list_filter = (
         "outcome",
         "birads",
         "recommendation",
         "complications",
-        ("performed_by", admin.RelatedOnlyFieldListFilter),
+        ("performed_by", StaffFilter),
     )
     search_fields = ("appointment__patient__mrn", "appointment__patient__family_name", "report")
     list_select_related = ("appointment__patient", "appointment__procedure_type", "performed_by", "logged_by")
+
+    performed_by_name = staff_column("performed_by", "Performed by")
 
     def get_readonly_fields(self, request, obj=None):
         # Once logged, a result belongs to its appointment; a correction is a change to the result, not a move.

@@ -15,7 +15,7 @@ from django.contrib.auth import get_user_model
 
 from procedures import clinic_time
 
-from ..access import radiologists
+from ..access import radiologists, staff_name
 from ..models import MAX_BOOKABLE_MINUTES, Appointment, Patient, ProcedureType, Room
 from ..params import FIRST_DAY, LAST_DAY, in_calendar, parse_id
 from ..patients.duplicates import SecondBookingFields
@@ -68,10 +68,7 @@ class SlotForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.procedure_type = procedure_type
         self.fields["expected_duration"].initial = procedure_type.default_duration
-        self.fields["expected_duration"].help_text = (
-            f"Usually {procedure_type.default_duration}; {procedure_type.min_duration}-"
-            f"{procedure_type.max_duration} minutes without a reason."
-        )
+        self.fields["expected_duration"].help_text = procedure_type.duration_help()
 
     def clean(self):
         cleaned = super().clean()
@@ -85,9 +82,11 @@ class SlotForm(forms.Form):
                 self.add_error("start_time", str(exc))
         return cleaned
 
-    def duration_in_bounds(self, minutes: int | None) -> bool:
-        pt = self.procedure_type
-        return minutes is None or pt.min_duration <= minutes <= pt.max_duration
+    def check_duration(self, cleaned: dict) -> None:
+        """The type's rule for the length (ProcedureType.duration_refusal), shown beside the reason to give."""
+        refusal = self.procedure_type.duration_refusal(cleaned.get("expected_duration"), cleaned.get("duration_reason"))
+        if refusal:
+            self.add_error("duration_reason", refusal)
 
 
 class BookingForm(SlotForm, SecondBookingFields):
@@ -145,7 +144,7 @@ class BookingForm(SlotForm, SecondBookingFields):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["radiologist"].queryset = radiologists()
-        self.fields["radiologist"].label_from_instance = lambda u: u.get_full_name() or u.get_username()
+        self.fields["radiologist"].label_from_instance = staff_name
         query = self._value("patient_query") or ""
         self.found_ids = search_patients(query)
         self.searched = bool(query.strip())
@@ -172,10 +171,7 @@ class BookingForm(SlotForm, SecondBookingFields):
         self.duration_suggestion = suggestion
         field = self.fields["expected_duration"]
         field.initial = suggestion.minutes
-        field.help_text = (
-            f"Usually {suggestion.minutes}; {self.procedure_type.min_duration}-"
-            f"{self.procedure_type.max_duration} minutes without a reason."
-        )
+        field.help_text = self.procedure_type.duration_help(suggestion.minutes)
         if not self.is_bound and str(self.initial.get("expected_duration") or "") in (
             "",
             str(self.initial.get("suggested_duration") or ""),
@@ -196,14 +192,7 @@ class BookingForm(SlotForm, SecondBookingFields):
         missing = cleaned.get("patient_source") == self.EXISTING and not cleaned.get("patient")
         if missing and "patient" not in self.errors:
             self.add_error("patient", "Find the patient by MRN or name and choose them, or register a new patient.")
-        minutes = cleaned.get("expected_duration")
-        if not self.duration_in_bounds(minutes) and not (cleaned.get("duration_reason") or "").strip():
-            pt = self.procedure_type
-            self.add_error(
-                "duration_reason",
-                f"A {pt.name.lower()} is booked for {pt.min_duration}-{pt.max_duration} minutes; "
-                f"say why this one needs {minutes}.",
-            )
+        self.check_duration(cleaned)
         # A second upcoming ductogram for the patient: shown, and booked only when confirmed with a reason.
         existing = cleaned.get("patient") if cleaned.get("patient_source") == self.EXISTING else None
         self.check_second_booking(cleaned, existing, self.procedure_type)
@@ -240,19 +229,11 @@ class RescheduleForm(SlotForm):
         # must not unassign them unseen.
         self.fields["radiologist"].queryset = radiologists(keeping=appointment.radiologist_id)
         self.fields["radiologist"].initial = appointment.radiologist_id
-        self.fields["radiologist"].label_from_instance = lambda u: u.get_full_name() or u.get_username()
+        self.fields["radiologist"].label_from_instance = staff_name
 
     def clean(self):
         cleaned = super().clean()
-        minutes = cleaned.get("expected_duration")
-        reason = (cleaned.get("duration_reason") or "").strip()
-        if not self.duration_in_bounds(minutes) and not reason:
-            pt = self.procedure_type
-            self.add_error(
-                "duration_reason",
-                f"A {pt.name.lower()} is booked for {pt.min_duration}-{pt.max_duration} minutes; "
-                f"give a reason to book {minutes}.",
-            )
+        self.check_duration(cleaned)
         return cleaned
 
     def clean_reason(self) -> str:

@@ -18,6 +18,7 @@ from datetime import date
 
 from procedures import clinic_time
 
+from ..access import staff_name
 from ..models import Appointment
 from ..params import FIRST_DAY, LAST_DAY
 
@@ -66,10 +67,6 @@ def _when(moment) -> str:
     return clinic_time.iso_minute(moment) if moment else ""
 
 
-def _name(user) -> str:
-    return (user.get_full_name() or user.get_username()) if user else ""
-
-
 def _result(attribute: str) -> Callable[[Appointment], object]:
     def read(appointment: Appointment):
         result = getattr(appointment, "result", None)  # the reverse one-to-one raises when there is none
@@ -97,7 +94,7 @@ COLUMNS: list[tuple[str, Callable[[Appointment], object]]] = [
     ("family_name", lambda a: a.patient.family_name),
     ("given_name", lambda a: a.patient.given_name),
     ("room", lambda a: a.room.name),
-    ("radiologist", lambda a: _name(a.radiologist)),
+    ("radiologist", lambda a: staff_name(a.radiologist)),
     ("status", lambda a: a.status),
     ("cancel_reason_code", lambda a: a.cancel_reason_code),
     ("cancel_reason", lambda a: a.cancellation_reason),

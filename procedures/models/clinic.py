@@ -4,7 +4,7 @@ Invariants that the database can hold live in constraints here; rules that need 
 `procedures.services`, which is the only code that moves an appointment's status.
 """
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -21,6 +21,8 @@ from procedures.folding import fold
 from reminders.channels import channels as registered_channels
 from reminders.channels import default_consent
 from reminders.channels.fields import ChannelsField
+
+from .expressions import PlusMinutes
 
 # Longest booking the database accepts at all; the procedure type's bounds are the everyday limit.
 MAX_BOOKABLE_MINUTES = 240
@@ -203,6 +205,22 @@ class ProcedureType(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def duration_refusal(self, minutes: int | None, reason: str = "") -> str:
+        """The one rule for how long a booking of this type may be: within the type's minimum and maximum, or with
+        a reason given. Returns the sentence every reader shows (the model's clean(), the booking service, the
+        booking and rescheduling forms); "" when the length is fine (or not yet known)."""
+        if minutes is None or self.min_duration <= minutes <= self.max_duration or (reason or "").strip():
+            return ""
+        return (
+            f"A {self.name.lower()} is booked for {self.min_duration}-{self.max_duration} minutes; "
+            f"give a reason to book {minutes}."
+        )
+
+    def duration_help(self, usual: int | None = None) -> str:
+        """The rule as a hint beside the duration field: the usual length (the type's default unless given)."""
+        usual = self.default_duration if usual is None else usual
+        return f"Usually {usual}; {self.min_duration}-{self.max_duration} minutes without a reason."
+
 
 class Room(models.Model):
     name = models.CharField(max_length=64, unique=True)
@@ -223,6 +241,19 @@ class AppointmentQuerySet(models.QuerySet):
 
     def live(self) -> "AppointmentQuerySet":
         return self.filter(status__in=Appointment.LIVE_STATUSES)
+
+    def overlapping(self, start: datetime, end: datetime, *, exclude_id: int | None = None) -> "AppointmentQuerySet":
+        """The one overlap rule: live appointments whose time [scheduled_start, expected end) overlaps [start, end).
+        The booking check and the free times both ask it (narrowed to a room or a radiologist as they need); on
+        PostgreSQL the exclusion constraints of migration 0002 hold the same rule. Also bounded below by the longest
+        booking, so the (room, scheduled_start) index serves."""
+        qs = (
+            self.live()
+            .filter(scheduled_start__lt=end, scheduled_start__gt=start - timedelta(minutes=MAX_BOOKABLE_MINUTES))
+            .alias(ends_at=PlusMinutes("scheduled_start", "expected_duration"))
+            .filter(ends_at__gt=start)
+        )
+        return qs if exclude_id is None else qs.exclude(pk=exclude_id)
 
 
 class Appointment(models.Model):
@@ -366,13 +397,6 @@ class Appointment(models.Model):
     def clean(self):
         super().clean()
         if self.expected_duration and self.procedure_type_id:
-            pt = self.procedure_type
-            if not (pt.min_duration <= self.expected_duration <= pt.max_duration) and not self.duration_reason.strip():
-                raise ValidationError(
-                    {
-                        "duration_reason": (
-                            f"A {pt.name.lower()} usually takes {pt.min_duration}-{pt.max_duration} minutes; "
-                            f"give a reason for booking {self.expected_duration}."
-                        )
-                    }
-                )
+            refusal = self.procedure_type.duration_refusal(self.expected_duration, self.duration_reason)
+            if refusal:
+                raise ValidationError({"duration_reason": refusal})

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django import forms
 
 from procedures import clinic_time
-from procedures.access import radiologists
+from procedures.access import radiologists, staff_name
 from procedures.models import Room
 from procedures.params import parse_day
 
@@ -29,7 +29,7 @@ class ReportFilterForm(forms.Form):
                     data[name] = data[short]
         super().__init__(data, **kwargs)
         self.fields["radiologist"].queryset = radiologists()
-        self.fields["radiologist"].label_from_instance = lambda user: user.get_full_name() or user.get_username()
+        self.fields["radiologist"].label_from_instance = staff_name
         for name in ("room", "radiologist"):
             self.fields[name].widget.attrs["class"] = "form-select"
 

@@ -22,6 +22,7 @@ from django.utils import translation
 from django.utils.safestring import SafeString, mark_safe
 
 from .. import clinic_time
+from ..access import staff_name
 from ..models import Appointment
 from ..patient_page.flags import Flag, flags_of
 from ..templatetags.staff_badges import badges_html
@@ -89,7 +90,7 @@ def _block(values: tuple, column: int, row: int, span: int, flags: tuple[Flag, .
     a, e = _booking(values, page), html.escape
     patient, radiologist, by = a.patient, a.radiologist, ""
     if radiologist is not None:
-        by = " · " + e(radiologist.get_full_name() or radiologist.get_username())
+        by = " · " + e(staff_name(radiologist))
     name, start, end = e(patient.full_name), e(a.start_label), e(a.end_label)
     no_reminders = _no_reminders(a, patient, ' title="No reminders can reach this patient"')
     return (

@@ -20,7 +20,7 @@ from django.utils import timezone
 from reminders import services as reminders
 
 from .. import clinic_time
-from ..access import RADIOLOGISTS, is_radiologist
+from ..access import RADIOLOGISTS, is_radiologist, staff_name
 from ..models import MAX_BOOKABLE_MINUTES, Appointment, Patient, ProcedureType, Room
 from ..slots import booking_horizon
 
@@ -38,20 +38,9 @@ def _span(appointment: Appointment) -> str:
     return clinic_time.time_span(appointment.scheduled_start, appointment.expected_end)
 
 
-def _person(user) -> str:
-    return user.get_full_name() or user.get_username()
-
-
 def _overlapping(*, start: datetime, end: datetime, exclude_id: int | None):
-    """Live appointments that overlap [start, end); bounded by the longest booking so the index is used."""
-    qs = (
-        Appointment.objects.live()
-        .filter(scheduled_start__lt=end, scheduled_start__gt=start - timedelta(minutes=MAX_BOOKABLE_MINUTES))
-        .select_related("room", "radiologist")
-    )
-    if exclude_id is not None:
-        qs = qs.exclude(pk=exclude_id)
-    return [a for a in qs if a.expected_end > start]
+    """Live appointments that overlap [start, end) (the queryset's one overlap rule), with what a refusal names."""
+    return Appointment.objects.overlapping(start, end, exclude_id=exclude_id).select_related("room", "radiologist")
 
 
 def check_conflicts(*, room: Room, radiologist, start: datetime, end: datetime, exclude_id: int | None) -> None:
@@ -60,7 +49,7 @@ def check_conflicts(*, room: Room, radiologist, start: datetime, end: datetime, 
         if other.room_id == room.pk:
             raise BookingError(f"{room.name} is booked {_span(other)} for another patient.")
         if radiologist is not None and other.radiologist_id == radiologist.pk:
-            raise BookingError(f"{_person(radiologist)} is already booked {_span(other)} in {other.room.name}.")
+            raise BookingError(f"{staff_name(radiologist)} is already booked {_span(other)} in {other.room.name}.")
 
 
 def check_booking(
@@ -95,11 +84,8 @@ def check_booking(
         raise BookingError(f"{room.name} is not in use; choose another room.")
     if duration <= 0 or duration > MAX_BOOKABLE_MINUTES:
         raise BookingError(f"A booking lasts between 1 and {MAX_BOOKABLE_MINUTES} minutes.")
-    if not (procedure_type.min_duration <= duration <= procedure_type.max_duration) and not duration_reason.strip():
-        raise BookingError(
-            f"A {procedure_type.name.lower()} is booked for {procedure_type.min_duration}-"
-            f"{procedure_type.max_duration} minutes; give a reason to book {duration}."
-        )
+    if refusal := procedure_type.duration_refusal(duration, duration_reason):
+        raise BookingError(refusal)
     end = start + timedelta(minutes=duration)
     opening = clinic_time.hours_on(clinic_time.day_of(start))
     if opening is None or start < opening[0] or end > opening[1]:
@@ -110,7 +96,7 @@ def check_booking(
     if is_a_radiologist is None and radiologist is not None:
         is_a_radiologist = is_radiologist(radiologist)
     if radiologist is not None and not is_a_radiologist:
-        raise BookingError(f"{_person(radiologist)} is not a radiologist.")
+        raise BookingError(f"{staff_name(radiologist)} is not a radiologist.")
     if overlaps:
         check_conflicts(room=room, radiologist=radiologist, start=start, end=end, exclude_id=exclude_id)
 
@@ -330,11 +316,17 @@ def save_status(current: Appointment, status: str, *, by, closing: str = "") -> 
 
 @transaction.atomic
 def cancel_appointment(
-    appointment: Appointment, *, reason_code: str, reason: str = "", by: AbstractBaseUser | None = None
+    appointment: Appointment,
+    *,
+    reason: str = "",
+    reason_code: str = Appointment.CancelReason.OTHER,
+    by: AbstractBaseUser | None = None,
 ) -> Appointment:
     """Cancel an open appointment for one of `Appointment.CancelReason`, with optional words (needed for "other").
 
-    The words on file are the reason's label when none are given, so every cancellation reads with a reason."""
+    Without a code it is "other" (DESIGN.md's `cancel_appointment(appointment, reason="...")`), so the words are
+    needed then. The words on file are the reason's label when none are given, so every cancellation reads with a
+    reason."""
     codes = Appointment.CancelReason
     if reason_code not in codes.values:
         raise BookingError("Choose why the appointment is cancelled.")

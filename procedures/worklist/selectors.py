@@ -20,8 +20,6 @@ from ..models import Appointment, ProcedureResult, SafetyAnswers
 from ..patient_page.flags import flags_of
 from ..patient_page.selectors import with_patient_flags
 
-# The permission "Log result" needs (Radiologists have it; schedulers never see results).
-LOG_RESULT = "procedures.add_procedureresult"
 # What every worklist row shows beside the appointment itself.
 ROW_RELATED = ("patient", "room", "radiologist", "procedure_type")
 

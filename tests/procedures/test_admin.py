@@ -157,7 +157,7 @@ def test_a_result_form_with_an_end_before_its_start_re_renders_with_the_message(
     )
     response = client.post(_admin_url(Appointment, "change", appointment.pk), data)
     assert response.status_code == 200
-    assert "The procedure cannot end before it started." in response.content.decode()
+    assert "The procedure must end after it started; check the end time." in response.content.decode()
     assert not ProcedureResult.objects.exists()
 
 

@@ -196,7 +196,7 @@ def test_a_booking_longer_than_a_ductogram_usually_takes_needs_a_reason():
     with pytest.raises(ValidationError) as exc:
         appointment.full_clean()
     assert exc.value.message_dict["duration_reason"] == [
-        "A ductogram usually takes 30-60 minutes; give a reason for booking 90."
+        "A ductogram is booked for 30-60 minutes; give a reason to book 90."
     ]
 
 
@@ -311,7 +311,7 @@ def test_a_procedure_that_ends_before_it_started_is_refused():
     result = ProcedureResultFactory.build(started_at=start, ended_at=start - timedelta(minutes=1))
     with pytest.raises(ValidationError) as exc:
         result.validate_constraints()
-    assert messages(exc) == ["The procedure cannot end before it started."]
+    assert messages(exc) == ["The procedure must end after it started; check the end time."]
 
 
 def test_the_actual_duration_is_the_minutes_from_start_to_end_once_both_are_logged():

@@ -230,7 +230,7 @@ def test_a_time_the_clinic_cannot_take_is_refused_in_one_sentence(as_scheduler, 
 def test_a_booking_longer_than_an_hour_needs_a_reason_at_the_reason_field(as_scheduler, room1):
     page = as_scheduler.post(BOOK_URL, booking(PatientFactory(), room=room1.pk, expected_duration=90))
     assert page.context["form"].errors["duration_reason"] == [
-        "A ductogram is booked for 30-60 minutes; say why this one needs 90."
+        "A ductogram is booked for 30-60 minutes; give a reason to book 90."
     ]
     assert Appointment.objects.count() == 0
     response = as_scheduler.post(
