@@ -21,6 +21,10 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     # The patient's page behind the private link in every reminder.
     path("p/", include("procedures.patient_page.urls")),
+    # The one-click unsubscribe in every email's List-Unsubscribe header.
+    path("u/", include("procedures.patient_page.unsubscribe_urls")),
+    # The email provider's delivery and complaint webhooks (django-anymail; reminders.webhooks records them).
+    path("anymail/", include("anymail.urls")),
     path("", include("reminders.urls")),
     path("", include("procedures.urls")),
 ]
