@@ -54,9 +54,8 @@ def record_email_event(*, provider_message_id: str, event_type: str, detail: str
     changed = []
     for reminder in candidates.select_related("appointment"):
         # One conditional UPDATE a row: of two deliveries of the same report, only one changes it and acts.
-        if Reminder.objects.filter(pk=reminder.pk).exclude(delivery_status__in=settled).update(
-            delivery_status=event_type
-        ):
+        row = Reminder.objects.filter(pk=reminder.pk).exclude(delivery_status__in=settled)
+        if row.update(delivery_status=event_type):
             reminder.delivery_status = event_type
             changed.append(reminder)
     if not changed:
