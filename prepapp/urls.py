@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from prepapp.health import healthz
 from procedures.accounts.forms import StaffLoginForm
+from procedures.patient_page.urls import unsubscribe_urls
 
 admin.site.site_header = "Ductogram preparation tracker"
 admin.site.site_title = "Ductogram admin"
@@ -22,7 +23,7 @@ urlpatterns = [
     # The patient's page behind the private link in every reminder.
     path("p/", include("procedures.patient_page.urls")),
     # The one-click unsubscribe in every email's List-Unsubscribe header.
-    path("u/", include("procedures.patient_page.unsubscribe_urls")),
+    path("u/", include(unsubscribe_urls)),
     # The email provider's delivery and complaint webhooks (django-anymail; reminders.webhooks records them).
     path("anymail/", include("anymail.urls")),
     path("", include("reminders.urls")),
