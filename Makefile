@@ -14,7 +14,8 @@ ARGS ?=
 
 # Both run as development: DEBUG is on unless the environment says otherwise (the settings' own default is off, so a
 # deploy that forgets DEBUG is never in debug mode). pytest sets it too (pyproject.toml), for a bare `pytest`.
-run test vnu: export DEBUG ?= true
+run test: export DEBUG ?= true
+vnu: export DEBUG ?= true
 
 help:
 	@echo "make run     set up .venv, migrate, load demo data, start web (127.0.0.1:8000), Celery worker and beat"
