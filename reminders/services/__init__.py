@@ -7,6 +7,8 @@
 - batches: the rows dispatch claimed together, sent by one task over one connection, each under those rules.
 - staff: send now, retry failed, preview.
 - replies: the SMS provider's delivery reports and STOP replies.
+- email_events: the email provider's delivery reports, bounces and complaints (django-anymail's tracking events).
+- fallbacks: what happens when a message we sent did not arrive.
 
 Sends reach the workers through reminders.queueing (patch `reminders.queueing.queue_sends` in tests, not this name).
 """
@@ -15,6 +17,8 @@ from ..queueing import queue_sends
 from .batches import send_batch
 from .consent import opt_out, patient_details_changed, resume, send_missed_notices
 from .delivery import LAST_DISPATCH_CACHE_KEY, cache_set_last_dispatch, dispatch_due, send_reminder
+from .email_events import record_email_event
+from .fallbacks import delivery_failed
 from .reach import channels_for
 from .replies import asks_to_start, asks_to_stop, opt_in_by_number, opt_out_by_number, record_delivery_report
 from .scheduling import (
@@ -36,6 +40,7 @@ __all__ = [
     "cancel_reminders",
     "channels_for",
     "close_for_appointment",
+    "delivery_failed",
     "dispatch_due",
     "opt_in_by_number",
     "opt_out",
@@ -44,6 +49,7 @@ __all__ = [
     "preview",
     "queue_sends",
     "record_delivery_report",
+    "record_email_event",
     "reopen_for_appointment",
     "reschedule_reminders",
     "resume",
