@@ -53,10 +53,15 @@ def channels_for(appointment: Appointment, stage: str, for_start: datetime, now:
 
 
 def active_rules(appointment: Appointment) -> list[ReminderRule]:
-    return list(
-        ReminderRule.objects.filter(procedure_type_id=appointment.procedure_type_id, is_active=True).select_related(
-            "procedure_type"
-        )
+    return _in_order(ReminderRule.objects.filter(procedure_type_id=appointment.procedure_type_id, is_active=True))
+
+
+def _in_order(rules) -> list[ReminderRule]:
+    """Timed stages furthest ahead first, then the event stages: the order folded content is carried in, the same on
+    every database (an offset-less timed stage would sort differently among NULLs)."""
+    return sorted(
+        rules.select_related("procedure_type"),
+        key=lambda r: (r.lead is None, -(r.lead.total_seconds() if r.lead else 0), r.pk),
     )
 
 
@@ -228,12 +233,7 @@ def reschedule_reminders(appointment: Appointment, *, old_start: datetime, now: 
     start = appointment.scheduled_start
     if start == old_start:
         return
-    rules = {
-        r.pk: r
-        for r in ReminderRule.objects.filter(procedure_type_id=appointment.procedure_type_id).select_related(
-            "procedure_type"
-        )
-    }
+    rules = {r.pk: r for r in _in_order(ReminderRule.objects.filter(procedure_type_id=appointment.procedure_type_id))}
     taken = set(appointment.reminders.filter(for_start=start, occasion="").values_list("rule_id", "channel"))
     folded = folded_stages(start, [r for r in rules.values() if r.is_active], now)
     moved = moved_to(start)
@@ -249,7 +249,8 @@ def reschedule_reminders(appointment: Appointment, *, old_start: datetime, now: 
         elif rule.is_event:
             # The patient never heard of the old time: the confirmation simply announces the new one.
             _move(reminder, start, _earliest(now, reminder.channel), [Stage.BOOKING_CONFIRMATION, *folded])
-            announced_by_confirmation.add(reminder.channel)
+            if reminder.channel in channels_for(appointment, Stage.BOOKING_CONFIRMATION, start, now):
+                announced_by_confirmation.add(reminder.channel)
             taken.add(key)
         elif send_time(start, rule.lead) > _fold_horizon(now):
             _move(reminder, start, _earliest(send_time(start, rule.lead), reminder.channel), [rule.stage])
