@@ -3,7 +3,8 @@ flags as data; `procedures/templatetags/staff_badges.py` draws them as badges).
 
 Nothing here queries. Each function reads the facts `selectors.with_patient_flags` annotates onto an appointment
 (the `FACTS` below): the latest safety answers' flags, when the preparation was first read, the kind of any request
-waiting for staff, the last call, and when it was booked. The selectors fetch them, for hundreds of appointments in one query.
+waiting for staff, the last call, and when it was booked. The selectors fetch them, for hundreds of appointments in
+one query.
 """
 
 from __future__ import annotations
