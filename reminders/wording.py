@@ -17,7 +17,7 @@ from django.utils import timezone
 from procedures import clinic_time
 from procedures.links import patient_url
 from procedures.models import Appointment, FaqEntry
-from procedures.models.clinic import preparation_opens_on
+from procedures.preparation import preparation_opens_on
 
 from .stages import CONTENT_STAGES, Stage
 

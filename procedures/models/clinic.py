@@ -182,19 +182,6 @@ class Patient(models.Model):
         return f"The patient no longer wants reminders by {channel}."
 
 
-def preparation_opens_on(start: datetime, lead_days: int) -> date:
-    """The clinic day the preparation starts for an appointment at `start` (for a ductogram: no squeezing from three
-    days before): `lead_days` before the appointment's day. The one rule behind a message's "from tomorrow" and the
-    flag on a booking made inside the preparation window."""
-    return clinic_time.day_of(start) - timedelta(days=lead_days)
-
-
-def booked_inside_preparation(created_at: datetime, start: datetime, lead_days: int) -> bool:
-    """A booking made on or after the day its preparation started: the patient may already have done what the
-    preparation forbids, so staff ask, and the confirmation says what to do instead."""
-    return clinic_time.day_of(created_at) >= preparation_opens_on(start, lead_days)
-
-
 class ProcedureType(models.Model):
     code = models.CharField(max_length=32, unique=True)
     name = models.CharField(max_length=100)
@@ -245,9 +232,6 @@ class ProcedureType(models.Model):
         """The rule as a hint beside the duration field: the usual length (the type's default unless given)."""
         usual = self.default_duration if usual is None else usual
         return f"Usually {usual}; {self.min_duration}-{self.max_duration} minutes without a reason."
-
-    def preparation_opens_on(self, start: datetime) -> date:
-        return preparation_opens_on(start, self.preparation_lead_days)
 
 
 class Room(models.Model):
@@ -403,13 +387,6 @@ class Appointment(models.Model):
     @property
     def expected_end(self):
         return self.scheduled_start + timedelta(minutes=self.expected_duration)
-
-    @property
-    def booked_inside_preparation_window(self) -> bool:
-        """Booked on or after the day its preparation started (needs the procedure type)."""
-        return booked_inside_preparation(
-            self.created_at, self.scheduled_start, self.procedure_type.preparation_lead_days
-        )
 
     @property
     def arrival_time(self):

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from django.db.models import Q
 
 from ..models import Appointment, PatientRequest, SafetyAnswers
-from ..models.clinic import booked_inside_preparation
+from ..preparation import booked_inside_preparation
 
 # The annotations every function here reads.
 FACTS = (

@@ -8,8 +8,8 @@ import pytest
 from django.urls import reverse
 
 from procedures.models import Appointment
-from procedures.models.clinic import booked_inside_preparation, preparation_opens_on
 from procedures.patient_page import selectors
+from procedures.preparation import booked_inside_preparation, preparation_opens_on
 from procedures.services import cancel_appointment
 from tests.clinic import FAR, FRIDAY, MONDAY, NOW, TODAY, at
 
@@ -40,7 +40,7 @@ def test_a_booking_two_days_ahead_is_flagged_on_the_day_and_appointment_pages(bo
     late = book(at(FRIDAY, "10:00"))
     early = book(at(MONDAY, "10:00"))
 
-    assert late.booked_inside_preparation_window and not early.booked_inside_preparation_window
+    assert {f.code for f in selectors.flags_for(late)} >= {"prep_late"}
     day = as_scheduler.get(reverse("procedures:day"), {"date": FRIDAY.isoformat()}).content.decode()
     week = as_scheduler.get(reverse("procedures:week"), {"date": FRIDAY.isoformat()}).content.decode()
     printed = as_scheduler.get(reverse("procedures:day-print"), {"date": FRIDAY.isoformat()}).content.decode()
