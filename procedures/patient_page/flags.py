@@ -76,7 +76,7 @@ def preparation_lead_words(a: Appointment) -> str:
 
 def booked_late_for_preparation(a: Appointment) -> bool:
     """Booked on or after the day its preparation started, and not yet over: staff ask whether the patient has
-    squeezed or checked for discharge since (the model's rule, `booked_inside_preparation`)."""
+    squeezed or checked for discharge since (`procedures.preparation`, the rule the messages ask too)."""
     if a.status not in Appointment.OPEN_STATUSES or a.pf_created_at is None or a.pf_prep_lead_days is None:
         return False
     return booked_inside_preparation(a.pf_created_at, a.scheduled_start, a.pf_prep_lead_days)
