@@ -16,6 +16,7 @@ from django.template.loader import render_to_string
 
 from procedures.links import patient_url
 from procedures.services import cancel_appointment
+from reminders import services
 from reminders.channels.sms import SMS_FORBIDDEN_WORDS, SMS_LEVELS, forbidden_words_in, gsm7_length, render_sms
 from reminders.models import Reminder
 from reminders.stages import Stage
@@ -93,6 +94,24 @@ def test_a_day_before_reminder_sent_twelve_days_ahead_says_no_tomorrow(appointme
         assert "tomorrow" not in words
     assert "We look forward to seeing you on Mon 24 Jun." in email.text
     assert text.startswith("Riverside Hospital: reminder of your appointment Mon 24 Jun at 10:00")
+
+
+def test_send_now_of_the_day_before_text_twelve_days_ahead_sends_no_tomorrow(
+    appointment, frozen_now, sms_outbox, settings, django_capture_on_commit_callbacks, queued
+):
+    settings.SMS_QUIET_HOURS = ""
+    frozen_now.move_to(FAR - timedelta(days=12))
+    row = appointment.reminders.get(stage=DAY, channel="sms")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.send_now([row]) == 1
+    services.send_reminder(row.pk)
+
+    row.refresh_from_db()
+    assert row.status == Reminder.Status.SENT
+    [sent] = [t for t in sms_outbox if t["reference"] == str(row.pk)]
+    assert "tomorrow" not in sent["body"] and "tomorrow" not in row.body
+    assert "Mon 24 Jun at 10:00" in sent["body"]
 
 
 def test_the_day_before_reminder_on_the_day_before_says_tomorrow(appointment, frozen_now):
