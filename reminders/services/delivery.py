@@ -35,7 +35,8 @@ from .. import queueing
 from ..channels import ContentError, Draft, Message, ReminderChannel, SendError, TransientSendError, channel_for
 from ..models import Reminder
 from ..stages import Stage
-from .scheduling import channels_for, moved_to
+from .reach import channels_for
+from .scheduling import moved_to
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from phonenumber_field.phonenumber import PhoneNumber
 from procedures.models import Patient
 
 from ..models import Reminder
-from .scheduling import opt_out, resume, send_missed_notices
+from .consent import opt_out, resume, send_missed_notices
 
 log = logging.getLogger(__name__)
 

@@ -31,11 +31,12 @@ def migrate_procedures(target: str) -> None:
 def test_the_migration_clears_an_end_not_after_the_start_and_records_why_in_the_history():
     start = NOW - timedelta(days=3)
     before, after = the_migration()
+    # The rows are made with today's models and schema (later migrations add columns the factories fill); the one
+    # that breaks the rule gets its end at the old schema, which has no constraint yet.
+    zero = ProcedureResultFactory(
+        appointment=AppointmentFactory(scheduled_start=start), started_at=start, ended_at=start + timedelta(minutes=1)
+    )
     try:
-        migrate_procedures(before)
-        zero = ProcedureResultFactory(
-            appointment=AppointmentFactory(scheduled_start=start), started_at=start, ended_at=start
-        )
         sound = ProcedureResultFactory(
             appointment=AppointmentFactory(scheduled_start=start + timedelta(hours=1)),
             started_at=start + timedelta(hours=1),
@@ -46,6 +47,8 @@ def test_the_migration_clears_an_end_not_after_the_start_and_records_why_in_the_
             started_at=start + timedelta(hours=2),
             ended_at=None,
         )
+        migrate_procedures(before)
+        ProcedureResult.objects.filter(pk=zero.pk).update(ended_at=start)
         histories_before = {r.pk: r.history.count() for r in (zero, sound, running)}
 
         migrate_procedures(after)
