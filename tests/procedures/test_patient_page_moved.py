@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from procedures.links import patient_token
+from procedures.links import patient_token, unsubscribe_url
 from procedures.models import Appointment
 from procedures.patient_page.services import acknowledge_move
 from procedures.services import reschedule_appointment
@@ -83,3 +83,12 @@ def test_the_stop_pages_say_moves_and_cancellations_still_come(client, book):
 
     assert still in client.get(f"{page_of(appointment)}stop/").content.decode()
     assert still in client.post(f"{page_of(appointment)}stop/").content.decode()
+
+
+def test_the_email_unsubscribe_pages_say_moves_and_cancellations_still_come(client, book):
+    appointment = book(THURSDAY_1130)
+    still = "We will still tell you if your appointment is moved or cancelled."
+    link = unsubscribe_url(appointment.patient)
+
+    assert still in client.get(link).content.decode()
+    assert still in client.post(link).content.decode()
