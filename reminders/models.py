@@ -13,14 +13,14 @@ from django.db.models import Q
 
 from procedures.models import Appointment, ProcedureType
 
-from .channels import channel_choices, validate_channel_slug
+from .channels import channel_choices, channel_for, validate_channel_slug
 from .channels.fields import ChannelsField
 from .stages import EVENT_STAGES, TYPE_TIMED_STAGES, Stage
 
 # Stages whose rule has no offset: those sent on an event, and those timed by the procedure type.
 UNTIMED_BY_OFFSET = [s.value for s in (*EVENT_STAGES, *TYPE_TIMED_STAGES)]
 
-__all__ = ["Reminder", "ReminderQuerySet", "ReminderRule", "offset_label"]
+__all__ = ["InboundText", "Reminder", "ReminderQuerySet", "ReminderRule", "offset_label"]
 
 
 class ReminderRule(models.Model):
@@ -121,6 +121,14 @@ class Reminder(models.Model):
         REFUSED = "refused", "The provider refused the message."
         GAVE_UP = "gave_up", "Gave up after the last attempt."
 
+    class Fallback(models.TextChoices):
+        """What was done about a message that did not arrive."""
+
+        SENT_AGAIN = "sent_again", "Sent again by another channel"
+        COVERED = "covered", "Another channel already carries it"
+        CALL = "call", "Nothing else reaches the patient: on the call list"
+        NOT_NEEDED = "not_needed", "Not sent again: the appointment has passed, moved or was cancelled"
+
     appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="reminders")
     rule = models.ForeignKey(ReminderRule, on_delete=models.PROTECT, related_name="reminders")
     stage = models.CharField(max_length=32, choices=Stage.choices, editable=False)
@@ -156,6 +164,21 @@ class Reminder(models.Model):
     recipient = models.CharField(max_length=254, blank=True)
     provider_message_id = models.CharField(max_length=100, blank=True, db_index=True)
     delivery_status = models.CharField(max_length=32, blank=True, help_text="As reported back by the SMS provider.")
+    # The fallback chain (reminders.services.fallbacks): a row the provider says did not arrive records when and what
+    # was done about it, once; a row sent instead points back at the one it replaces.
+    undelivered_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="When the provider reported that it did not arrive."
+    )
+    fallback = models.CharField(max_length=16, choices=Fallback.choices, blank=True, editable=False)
+    fallback_of = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="fallbacks",
+        help_text="The message that did not arrive, which this one sends again by another channel.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -179,6 +202,37 @@ class Reminder(models.Model):
     def __str__(self) -> str:
         return f"{self.get_stage_display()} by {self.get_channel_display()} for appointment {self.appointment_id}"
 
+    @property
+    def fallback_note(self) -> str:
+        """The fallback chain in staff's words, for the reminder timeline: "Sent again by email after the text was
+        undelivered." on the row sent instead; what was done on the row that did not arrive. Reads `fallback_of`
+        (select it with the row)."""
+        if self.fallback_of_id:
+            before = self.fallback_of
+            failed = FAILED_WORDS.get(before.delivery_status, "did not arrive")
+            return f"Sent again by {_word(self.channel)} after the {_word(before.channel)} {failed}."
+        if self.fallback == self.Fallback.SENT_AGAIN:
+            return "Did not arrive: sent again by the next channel (below)."
+        if self.fallback == self.Fallback.COVERED:
+            return "Did not arrive; another channel carries the same message."
+        if self.fallback == self.Fallback.CALL:
+            return "Did not arrive, and nothing else reaches the patient: they are on the call list."
+        if self.fallback == self.Fallback.NOT_NEEDED:
+            return "Did not arrive; not sent again (the appointment has passed, moved or was cancelled)."
+        return ""
+
+
+# How the timeline says a provider's report of a message that did not arrive.
+FAILED_WORDS = {"undelivered": "was undelivered", "failed": "failed", "bounced": "bounced", "rejected": "was refused"}
+
+
+def _word(slug: str) -> str:
+    """ "text", "email", "letter": the channel as the patient's page names it (a slug no longer registered, as is)."""
+    try:
+        return channel_for(slug).patient_word
+    except ValueError:
+        return slug
+
 
 def offset_label(offset: timedelta | None) -> str:
     if offset is None:
@@ -188,3 +242,30 @@ def offset_label(offset: timedelta | None) -> str:
         return f"{days} day{'s' if days != 1 else ''} before"
     hours = offset.total_seconds() / 3600
     return f"{hours:g} hours before"
+
+
+class InboundText(models.Model):
+    """A text a patient sent us (other than STOP/START), kept once per provider message id, so a webhook the
+    provider posts again neither acts nor answers twice (reminders.services.conversations)."""
+
+    class Outcome(models.TextChoices):
+        CONFIRMED = "confirmed", "Confirmed the appointment"
+        MOVE = "move", "Asked to move the appointment"
+        MESSAGE = "message", "Passed to staff"
+        UNMATCHED = "unmatched", "Number not matched"
+
+    provider_message_id = models.CharField(max_length=64, unique=True)
+    sender = models.CharField(max_length=32)
+    body = models.TextField(blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+    appointment = models.ForeignKey(
+        Appointment, on_delete=models.SET_NULL, null=True, blank=True, related_name="inbound_texts"
+    )
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, blank=True)
+    reply = models.CharField(max_length=160, blank=True, help_text="The acknowledgement we answered with.")
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Text from {self.sender} ({self.get_outcome_display() or 'received'})"

@@ -1,10 +1,13 @@
 """The HTTP SMS gateway's two webhooks: delivery reports for texts we sent, and replies (STOP opts the patient out,
-START lets texts go again). Each checks the provider's signature (reminders.providers.http_sms) and calls a reminders
-service; anything malformed is simply not signed: a 403, never a 500.
+START lets texts go again, anything else is a conversation: services.conversations, acknowledged in the answer).
+Each checks the provider's signature (reminders.providers.http_sms) and calls a reminders service; anything
+malformed is simply not signed: a 403, never a 500.
 
 The email provider's webhooks are django-anymail's, under /anymail/ (its views check their own authentication: the
 WEBHOOK_SECRET basic auth, and a provider's signature where it signs); `email_tracking` receives its normalised
 events (connected in reminders.apps)."""
+
+from xml.sax.saxutils import escape
 
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.views.decorators.csrf import csrf_exempt
@@ -14,6 +17,9 @@ from . import services
 from .providers.http_sms import valid_webhook_signature
 
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
+# The acknowledgement of a reply, as the provider's own answer to the webhook: it goes back on the same exchange,
+# with no outbox row and no second request to the provider (and a replayed post gets the empty answer).
+REPLY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response><Message>{}</Message></Response>'
 
 
 def _signed(request: HttpRequest) -> bool:
@@ -41,10 +47,15 @@ def sms_status(request: HttpRequest) -> HttpResponse:
 def sms_inbound(request: HttpRequest) -> HttpResponse:
     if not _signed(request):
         return HttpResponseForbidden("Bad signature.")
-    if services.asks_to_stop(request.POST.get("Body", "")):
-        services.opt_out_by_number(request.POST.get("From", ""))
-    elif services.asks_to_start(request.POST.get("Body", "")):
-        services.opt_in_by_number(request.POST.get("From", ""))
+    body, sender = request.POST.get("Body", ""), request.POST.get("From", "")
+    if services.asks_to_stop(body):
+        services.opt_out_by_number(sender)
+    elif services.asks_to_start(body):
+        services.opt_in_by_number(sender)
+    else:
+        reply = services.handle_reply(provider_message_id=request.POST.get("MessageSid", ""), sender=sender, body=body)
+        if reply:
+            return HttpResponse(REPLY_TWIML.format(escape(reply)), content_type="text/xml")
     return HttpResponse(EMPTY_TWIML, content_type="text/xml")
 
 

@@ -214,7 +214,7 @@ def appointment_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "procedures/appointment_detail.html",
         {
             "appointment": appointment,
-            "reminders": appointment.reminders.select_related("rule").order_by("send_at", "pk"),
+            "reminders": appointment.reminders.select_related("rule", "fallback_of").order_by("send_at", "pk"),
             "can_see_result": can_see_result,
             "result": result,
             "result_findings": [labels.get(f, f) for f in (result.findings if result else [])],

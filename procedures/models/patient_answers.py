@@ -16,13 +16,19 @@ class PatientRequestQuerySet(models.QuerySet):
     def awaiting_staff(self) -> "PatientRequestQuerySet":
         return self.filter(status=PatientRequest.Status.OPEN)
 
+    def changes(self) -> "PatientRequestQuerySet":
+        """Requests to move or cancel (not messages): one may wait per appointment."""
+        return self.exclude(kind=PatientRequest.Kind.MESSAGE)
+
 
 class PatientRequest(models.Model):
-    """A patient's request, from their page, to move or cancel: staff act on it with the booking services."""
+    """A patient's request, from their page or by text, to move or cancel, or a text in their own words: staff act
+    on it with the booking services, or answer it."""
 
     class Kind(models.TextChoices):
         RESCHEDULE = "reschedule", "Change the date or time"
         CANCEL = "cancel", "Cancel"
+        MESSAGE = "message", "Message by text"
 
     class Status(models.TextChoices):
         OPEN = "open", "Waiting for staff"
@@ -44,10 +50,11 @@ class PatientRequest(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
-            # A second tap, or a second tab, cannot make two open requests for one appointment.
+            # A second tap, or a second tab, cannot make two open requests for one appointment (messages by text
+            # are the patient's words: as many as they send).
             models.UniqueConstraint(
                 fields=["appointment"],
-                condition=Q(status="open"),
+                condition=Q(status="open") & ~Q(kind="message"),
                 name="patientrequest_one_open_per_appointment",
                 violation_error_message="This appointment already has a request waiting for staff.",
             ),

@@ -24,7 +24,10 @@ FACTS = (
     "pf_safety_at",  # when they were given
     "pf_prep_read_at",  # when the preparation was first read
     "pf_prep_due_at",  # when an unread preparation becomes overdue (selectors.preparation_due_at: the admin's rule)
-    "pf_request_kind",  # the kind of the request waiting for staff, if any
+    "pf_request_kind",  # the kind of the request to move or cancel waiting for staff, if any
+    "pf_message_at",  # when the latest text from the patient waiting for staff came
+    "pf_unreached_at",  # when the latest message that nothing else could carry was reported undelivered
+    "pf_unreached_reason",  # what the provider said about it
     "pf_last_call_at",
     "pf_created_at",  # when the appointment was booked
     "pf_prep_lead_days",  # the procedure type's preparation days
@@ -90,6 +93,14 @@ def safety_call_due(a: Appointment) -> bool:
     return a.pf_last_call_at is None or a.pf_last_call_at < a.pf_safety_at
 
 
+def unreached_call_due(a: Appointment) -> bool:
+    """A message did not arrive, nothing else reaches the patient (reminders.services.fallbacks), and nobody has
+    called since."""
+    if a.pf_unreached_at is None:
+        return False
+    return a.pf_last_call_at is None or a.pf_last_call_at < a.pf_unreached_at
+
+
 def call_reasons(a: Appointment, now: datetime) -> list[str]:
     """Why staff should call this patient, in words; empty when there is no reason (or they have called)."""
     if not a.is_upcoming(now):
@@ -103,6 +114,9 @@ def call_reasons(a: Appointment, now: datetime) -> list[str]:
         if not called_since_due:
             words = preparation_lead_words(a)
             reasons.append(f"Has not read the preparation, {words} or less before the appointment.")
+    if unreached_call_due(a):
+        said = (a.pf_unreached_reason or "").strip()
+        reasons.append(f"A message did not arrive and nothing else reaches the patient: tell them by phone. {said}")
     return reasons
 
 
@@ -118,6 +132,10 @@ def flags_of(a: Appointment, now: datetime) -> list[Flag]:
     if a.pf_request_kind:
         label = "Asks to cancel" if a.pf_request_kind == PatientRequest.Kind.CANCEL else "Asks to reschedule"
         flags.append(Flag("request", label, "warn", "A request from the patient's page is waiting on /requests/"))
+    if a.pf_message_at is not None:
+        flags.append(Flag("message", "Sent a text", "warn", "A text from the patient is waiting on /requests/"))
+    if unreached_call_due(a) and a.is_upcoming(now):
+        flags.append(Flag("unreached", "Not reached", "call", "A message did not arrive: call the patient"))
     if booked_late_for_preparation(a):
         flags.append(
             Flag(

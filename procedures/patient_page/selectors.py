@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from django.db.models import DateTimeField, ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from reminders.models import ReminderRule
+from reminders.models import Reminder, ReminderRule
 from reminders.stages import Stage
 
 from ..access import can_attend, can_move
@@ -55,6 +55,10 @@ def with_patient_flags(queryset: QuerySet[Appointment]) -> QuerySet[Appointment]
     latest = SafetyAnswers.objects.filter(appointment=OuterRef("pk")).order_by("-answered_at", "-id")
     first_read = PreparationRead.objects.filter(appointment=OuterRef("pk")).order_by("read_at")
     waiting = PatientRequest.objects.awaiting_staff().filter(appointment=OuterRef("pk"))
+    texted = waiting.filter(kind=PatientRequest.Kind.MESSAGE).order_by("-created_at")
+    # The latest message that did not arrive and that nothing else could carry (reminders.services.fallbacks).
+    unreached = Reminder.objects.filter(appointment=OuterRef("pk"), fallback=Reminder.Fallback.CALL)
+    unreached = unreached.order_by("-undelivered_at")
     last_call = PatientCall.objects.filter(appointment=OuterRef("pk")).order_by("-called_at")
     return queryset.annotate(
         pf_safety_flags=Subquery(latest.values("flags")[:1]),
@@ -62,7 +66,10 @@ def with_patient_flags(queryset: QuerySet[Appointment]) -> QuerySet[Appointment]
         pf_safety_at=Subquery(latest.values("answered_at")[:1]),
         pf_prep_read_at=Subquery(first_read.values("read_at")[:1]),
         pf_prep_due_at=preparation_due_at(),
-        pf_request_kind=Subquery(waiting.values("kind")[:1]),
+        pf_request_kind=Subquery(waiting.changes().values("kind")[:1]),
+        pf_message_at=Subquery(texted.values("created_at")[:1]),
+        pf_unreached_at=Subquery(unreached.values("undelivered_at")[:1]),
+        pf_unreached_reason=Subquery(unreached.values("last_error")[:1]),
         pf_last_call_at=Subquery(last_call.values("called_at")[:1]),
         pf_created_at=F("created_at"),
         pf_prep_lead_days=F("procedure_type__preparation_lead_days"),
@@ -104,8 +111,9 @@ def call_list(now: datetime | None = None, days: int = CALL_LIST_DAYS) -> list[t
         .filter(scheduled_start__lt=now + timedelta(days=days))
         .select_related("patient", "room")
     )
-    # Only those with a reason: safety answers that need a call, or preparation overdue.
-    coming = coming.filter(Q(pf_safety_needs_call=True) | preparation_overdue_filter(now)).order_by("scheduled_start")
+    # Only those with a reason: safety answers that need a call, preparation overdue, or a message nothing carried.
+    reasons = Q(pf_safety_needs_call=True) | preparation_overdue_filter(now) | Q(pf_unreached_at__isnull=False)
+    coming = coming.filter(reasons).order_by("scheduled_start")
     rows = [(appointment, call_reasons(appointment, now)) for appointment in coming]
     rows = [(appointment, reasons) for appointment, reasons in rows if reasons]
     for appointment, _ in rows:

@@ -117,13 +117,21 @@ def request_change(appointment: Appointment, *, kind: str, message: str = "") ->
     if kind not in PatientRequest.Kind.values:
         raise ValueError(f"Unknown request kind {kind!r}")
     current = _open_for_patient(appointment)
-    waiting = PatientRequest.objects.awaiting_staff().filter(appointment=current).first()
+    waiting = PatientRequest.objects.awaiting_staff().changes().filter(appointment=current).first()
     if waiting:
         return waiting, False
     request = PatientRequest(appointment=current, kind=kind, message=(message or "").strip())
     request.full_clean(exclude=["appointment"])
     request.save()
     return request, True
+
+
+def record_message(appointment: Appointment, *, message: str) -> PatientRequest:
+    """The patient's own words by text (reminders.services.conversations), for staff on /requests/, linked to the
+    appointment the conversation is about: every message is kept, beside any request to move or cancel."""
+    return PatientRequest.objects.create(
+        appointment=appointment, kind=PatientRequest.Kind.MESSAGE, message=(message or "").strip()[:1000]
+    )
 
 
 def acknowledge_move(appointment: Appointment) -> bool:

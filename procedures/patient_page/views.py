@@ -80,7 +80,7 @@ def _render_page(
     digest = content_hash(content)
     latest_answers = SafetyAnswers.objects.filter(appointment=appointment).first()
     reads = list(PreparationRead.objects.filter(appointment=appointment).order_by("-read_at")[:1])
-    waiting = PatientRequest.objects.awaiting_staff().filter(appointment=appointment).first()
+    waiting = PatientRequest.objects.awaiting_staff().changes().filter(appointment=appointment).first()
     return render(
         request,
         "patient/page.html",

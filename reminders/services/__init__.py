@@ -9,6 +9,8 @@
 - replies: the SMS provider's delivery reports and STOP replies.
 - email_events: the email provider's delivery reports, bounces and complaints (django-anymail's tracking events).
 - fallbacks: what happens when a message we sent did not arrive.
+- conversations: what a patient's reply other than STOP/START means (YES confirms, MOVE asks to move, the rest
+  reaches staff), and the acknowledgement texted back.
 
 Sends reach the workers through reminders.queueing (patch `reminders.queueing.queue_sends` in tests, not this name).
 """
@@ -16,6 +18,7 @@ Sends reach the workers through reminders.queueing (patch `reminders.queueing.qu
 from ..queueing import queue_sends
 from .batches import send_batch
 from .consent import opt_out, patient_details_changed, resume, send_missed_notices
+from .conversations import handle_reply
 from .delivery import LAST_DISPATCH_CACHE_KEY, cache_set_last_dispatch, dispatch_due, send_reminder
 from .email_events import record_email_event
 from .fallbacks import delivery_failed
@@ -41,6 +44,7 @@ __all__ = [
     "channels_for",
     "close_for_appointment",
     "delivery_failed",
+    "handle_reply",
     "dispatch_due",
     "opt_in_by_number",
     "opt_out",

@@ -28,3 +28,12 @@ def channels_for(appointment: Appointment, stage: str, for_start: datetime, now:
     if stage in SERVICE_STAGES or asks_to_arrive_asap(appointment, stage, for_start, now):
         return patient.notice_channels()
     return patient.reminder_channels()
+
+
+def fallback_channels(appointment: Appointment, stage: str, for_start: datetime, now: datetime) -> frozenset[str]:
+    """By which channels a message may go again after the one it went by did not arrive (services.fallbacks): any
+    channel that reaches the patient, as for a service notice (they agreed to be told; the channel they chose
+    failed), unless it is a reminder and they stopped reminders."""
+    if appointment.patient.reminders_opt_out_at:
+        return channels_for(appointment, stage, for_start, now)
+    return appointment.patient.notice_channels()

@@ -15,6 +15,7 @@ from procedures.models import Patient
 
 from ..models import Reminder
 from .consent import opt_out, resume, send_missed_notices
+from .fallbacks import delivery_failed
 
 log = logging.getLogger(__name__)
 
@@ -39,19 +40,29 @@ def asks_to_stop(body: str) -> bool:
 
 
 def record_delivery_report(*, provider_message_id: str, status: str, error_code: str = "") -> int:
-    """The provider's word on a text it accepted: kept on the reminder, with why when it did not arrive. Returns
-    how many reminders it changed: none for a message we do not know, for a report already recorded (the provider
-    posts again when our answer is slow), or for an earlier step reported after the final one."""
+    """The provider's word on a text it accepted: kept on the reminder, with why when it did not arrive (and then the
+    text falls back: fallbacks.delivery_failed). Returns how many reminders it changed: none for a message we do not
+    know, for a report already recorded (the provider posts again when our answer is slow), or for an earlier step
+    reported after the final one."""
     status = status[:32]
     if not (provider_message_id and status):
         return 0
-    fields = {"delivery_status": status}
-    if status in UNDELIVERED:
-        fields["last_error"] = f"The provider reports the text {status} (code {error_code or '?'})."
+    reason = f"The provider reports the text {status} (code {error_code or '?'})."
     texts = Reminder.objects.filter(provider_message_id=provider_message_id).exclude(delivery_status=status)
     if status not in FINAL:
         texts = texts.exclude(delivery_status__in=FINAL)
-    return texts.update(**fields)
+    changed = 0
+    for text in texts:
+        # One conditional UPDATE a row: of two deliveries of the same report, only one changes it and acts.
+        row = Reminder.objects.filter(pk=text.pk).exclude(delivery_status=status)
+        if status not in FINAL:
+            row = row.exclude(delivery_status__in=FINAL)
+        if not row.update(delivery_status=status):
+            continue
+        changed += 1
+        if status in UNDELIVERED:
+            delivery_failed(text, reason=reason)
+    return changed
 
 
 def asks_to_start(body: str) -> bool:

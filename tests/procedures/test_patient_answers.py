@@ -323,9 +323,9 @@ def test_once_confirmed_the_two_days_before_email_and_text_no_longer_ask_to_conf
         return render_for(appointment, Stage.TWO_DAYS_BEFORE, channel, appointment.scheduled_start, []).text
 
     assert "Please let us know you are coming" in two_days_before("email")
-    assert "Please confirm" in two_days_before("sms")
+    assert "Reply YES to confirm" in two_days_before("sms")
     client.post(url(appointment, "confirm"))
     appointment.refresh_from_db()
     assert "Please let us know you are coming" not in two_days_before("email")
-    assert "Please confirm" not in two_days_before("sms")
+    assert "Reply YES" not in two_days_before("sms")
     assert "Is the discharge still there?" in two_days_before("email")  # the question still goes

@@ -102,7 +102,7 @@ def test_a_cancelled_appointments_link_gives_404_and_a_moved_ones_still_works(cl
 
 def test_confirming_in_one_tap_makes_the_appointment_confirmed_and_the_48_hour_text_stops_asking(client, appointment):
     before = render_for(appointment, Stage.TWO_DAYS_BEFORE, "sms", appointment.scheduled_start, []).text
-    assert "Please confirm" in before
+    assert "Reply YES to confirm" in before
 
     response = client.post(f"{page_of(appointment)}confirm/", follow=True)
 
@@ -111,7 +111,7 @@ def test_confirming_in_one_tap_makes_the_appointment_confirmed_and_the_48_hour_t
     assert "we have recorded that you are coming" in response.content.decode()
     assert "You have told us you are coming" in response.content.decode()
     after = render_for(appointment, Stage.TWO_DAYS_BEFORE, "sms", appointment.scheduled_start, []).text
-    assert "Please confirm" not in after
+    assert "Reply YES" not in after
     assert client.get(f"{page_of(appointment)}confirm/").status_code == 405
 
 

@@ -349,11 +349,11 @@ def test_an_sms_name_that_names_a_body_part_is_refused_not_sent(book, settings, 
 
 def test_the_two_days_before_text_asks_to_confirm_unless_the_patient_has(appointment):
     asks = render_for(appointment, TWO_DAYS, "sms", appointment.scheduled_start, [TWO_DAYS]).text
-    assert "Please confirm" in asks
+    assert "Reply YES to confirm" in asks
 
     appointment = confirm_attendance(appointment)
     told = render_for(appointment, TWO_DAYS, "sms", appointment.scheduled_start, [TWO_DAYS]).text
-    assert "Please confirm" not in told
+    assert "Reply YES" not in told
     assert f"Details: {patient_url(appointment)}" in told
 
 
@@ -367,7 +367,7 @@ def test_a_text_too_long_for_one_segment_drops_the_arrival_time_first(appointmen
 
     assert "(arrive" not in tight
     assert len(tight) <= 160
-    assert tight.endswith(f"Please confirm: {patient_url(appointment)}")
+    assert tight.endswith(f"Reply YES to confirm. {patient_url(appointment)}")
 
 
 def test_a_too_long_site_url_fails_the_text_at_once_saying_why(book, settings, frozen_now, sms_outbox, mailoutbox):

@@ -1,0 +1,150 @@
+"""Two-way texts: what a patient's reply means, once STOP and START are dealt with (replies). The reply is matched to
+the patient by number and to the appointment the last text we sent that number was about; "YES" confirms it as the
+page's button does, "MOVE" asks staff to move it as the page's request does, and anything else reaches staff on
+/requests/ in the patient's own words. Each reply gets one short acknowledgement (no clinical words, one GSM-7
+segment), answered in the webhook's own response; a reply the provider posts again (the same MessageSid) neither acts
+nor answers twice."""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from datetime import datetime
+
+import phonenumbers
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from phonenumber_field.phonenumber import PhoneNumber
+
+from procedures import clinic_time
+from procedures.models import Appointment, Patient
+
+from ..channels.sms import SMS_MAX_LENGTH, SmsChannel, forbidden_words_in, gsm7_length
+from ..models import InboundText, Reminder
+
+log = logging.getLogger(__name__)
+
+CONFIRM_WORDS = {"yes", "y", "c", "confirm"}
+MOVE_WORDS = {"move", "change"}
+Outcome = InboundText.Outcome
+
+
+def plain_words(body: str) -> str:
+    """The reply as lower-case words without punctuation: "Yes!" and " y. " both read "yes"/"y"."""
+    return " ".join(re.sub(r"[^\w ]+", " ", body).lower().split())
+
+
+def handle_reply(*, provider_message_id: str, sender: str, body: str, now: datetime | None = None) -> str:
+    """Act on a patient's reply (not STOP or START) and return the acknowledgement to text back; "" for a reply
+    already handled (the provider posts again when our answer is slow). The reply is kept (InboundText) with what
+    it did, in the same transaction as the action."""
+    now = now or timezone.now()
+    number = _e164(sender)
+    with transaction.atomic():
+        inbound, created = InboundText.objects.get_or_create(
+            provider_message_id=(provider_message_id or f"no-id-{uuid.uuid4().hex}")[:64],
+            defaults={"sender": (number or sender)[:32], "body": body[:1600]},
+        )
+        if not created:
+            log.info("Reply %s handled already: not acted on again.", inbound.provider_message_id)
+            return ""
+        appointment = _appointment_about(number, now) if number else None
+        outcome = _act(appointment, body, now) if appointment else Outcome.UNMATCHED
+        reply = acknowledgement(outcome, appointment)
+        InboundText.objects.filter(pk=inbound.pk).update(appointment=appointment, outcome=outcome, reply=reply)
+    return reply
+
+
+def _act(appointment: Appointment, body: str, now: datetime) -> str:
+    # Imported here: procedures' services import these reminder services (bookings schedule reminders).
+    from procedures.patient_page.services import PatientActionError, acknowledge_move, record_message, request_change
+    from procedures.services import BookingError, confirm_attendance
+
+    words = plain_words(body)
+    if words in CONFIRM_WORDS and appointment.is_upcoming(now):
+        try:
+            with transaction.atomic():
+                confirm_attendance(appointment)
+                acknowledge_move(appointment)  # confirming the new time is seeing it, as on the page
+            return Outcome.CONFIRMED
+        except BookingError:
+            pass  # it cannot be confirmed now: staff read the reply instead
+    if words in MOVE_WORDS:
+        try:
+            with transaction.atomic():
+                request_change(appointment, kind="reschedule", message=f"By text: {body.strip()}"[:1000])
+            return Outcome.MOVE
+        except PatientActionError:
+            pass
+    record_message(appointment, message=body)
+    return Outcome.MESSAGE
+
+
+def _e164(sender: str) -> str:
+    try:
+        number = PhoneNumber.from_string(sender)
+    except Exception:  # noqa: BLE001 - an unreadable number matches nobody
+        return ""
+    # Possible, not valid, as for STOP (replies): a number we text must be able to answer us.
+    return number.as_e164 if phonenumbers.is_possible_number(number) else ""
+
+
+def _appointment_about(number: str, now: datetime) -> Appointment | None:
+    """The appointment the conversation is about: the one the latest text we sent to `number` was about, if it is
+    still ahead; else the next appointment of a patient with that mobile, else their latest one."""
+    last_text = (
+        Reminder.objects.filter(
+            channel=SmsChannel.slug,
+            status=Reminder.Status.SENT,
+            recipient=number,
+            appointment__in=Appointment.objects.upcoming(now),
+        )
+        .select_related("appointment")
+        .order_by("-sent_at", "-pk")
+        .first()
+    )
+    if last_text is not None:
+        return last_text.appointment
+    patients = Patient.objects.filter(mobile=number)
+    mine = Appointment.objects.filter(patient__in=patients)
+    return mine.upcoming(now).order_by("scheduled_start").first() or mine.order_by("-scheduled_start").first()
+
+
+def acknowledgement(outcome: str, appointment: Appointment | None) -> str:
+    """One short text back: the longest wording that fits one GSM-7 segment and names nothing clinical."""
+    name, phone = settings.CLINIC_SMS_NAME, settings.CLINIC_PHONE
+    if outcome == Outcome.CONFIRMED:
+        when = f"{clinic_time.short_date(appointment.scheduled_start)} at " + clinic_time.time_of_day(
+            appointment.scheduled_start
+        )
+        options = [
+            f"{name}: thank you, your appointment on {when} is confirmed.",
+            f"{name}: thank you, your appointment is confirmed.",
+            "Thank you, your appointment is confirmed.",
+        ]
+    elif outcome == Outcome.MOVE:
+        options = [
+            f"{name}: thank you, we will be in touch to find you a new time. Or call {phone}.",
+            f"{name}: thank you, we will be in touch to find you a new time.",
+            "Thank you, we will be in touch to find you a new time.",
+        ]
+    elif outcome == Outcome.MESSAGE:
+        options = [
+            f"{name}: thank you, your message has been passed to our team. If it is urgent, call {phone}.",
+            f"{name}: thank you, your message has been passed to our team.",
+            "Thank you, your message has been passed to our team.",
+        ]
+    else:
+        options = [
+            f"{name}: sorry, we could not match this number to an appointment. Please call {phone}.",
+            f"Sorry, we could not match this number to an appointment. Please call {phone}.",
+            "Sorry, we could not match this number to an appointment. Please call us.",
+        ]
+    return next((text for text in options if _fits(text)), options[-1])
+
+
+def _fits(text: str) -> bool:
+    length = gsm7_length(text)
+    return length is not None and length <= SMS_MAX_LENGTH and not forbidden_words_in(text)
