@@ -204,24 +204,25 @@ class Reminder(models.Model):
 
     @property
     def fallback_note(self) -> str:
-        """The fallback chain in staff's words, for the reminder timeline: "Sent again by email after the text was
-        undelivered." on the row sent instead; what was done on the row that did not arrive. Reads `fallback_of`
-        (select it with the row)."""
+        """The fallback chain in staff's words, for the reminder timeline: on a row sent instead, "Sent again by email
+        after the text was undelivered."; on a row that did not arrive, what was done. Reads `fallback_of` (select
+        it with the row)."""
+        notes = []
         if self.fallback_of_id:
             before = self.fallback_of
             failed = FAILED_WORDS.get(before.delivery_status, "did not arrive")
-            return f"Sent again by {_word(self.channel)} after the {_word(before.channel)} {failed}."
-        if self.fallback == self.Fallback.SENT_AGAIN:
-            return "Did not arrive: sent again by the next channel (below)."
-        if self.fallback == self.Fallback.COVERED:
-            return "Did not arrive; another channel carries the same message."
-        if self.fallback == self.Fallback.CALL:
-            return "Did not arrive, and nothing else reaches the patient: they are on the call list."
-        if self.fallback == self.Fallback.NOT_NEEDED:
-            return "Did not arrive; not sent again (the appointment has passed, moved or was cancelled)."
-        return ""
+            notes.append(f"Sent again by {_word(self.channel)} after the {_word(before.channel)} {failed}.")
+        notes.append(FALLBACK_WORDS.get(self.fallback, ""))
+        return " ".join(note for note in notes if note)
 
 
+# What was done about a row that did not arrive, as the timeline says it.
+FALLBACK_WORDS = {
+    Reminder.Fallback.SENT_AGAIN: "Did not arrive: sent again by the next channel (below).",
+    Reminder.Fallback.COVERED: "Did not arrive; another channel carries the same message.",
+    Reminder.Fallback.CALL: "Did not arrive, and nothing else reaches the patient: they are on the call list.",
+    Reminder.Fallback.NOT_NEEDED: "Did not arrive; not sent again: the appointment has passed, moved or ended.",
+}
 # How the timeline says a provider's report of a message that did not arrive.
 FAILED_WORDS = {"undelivered": "was undelivered", "failed": "failed", "bounced": "bounced", "rejected": "was refused"}
 

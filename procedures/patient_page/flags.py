@@ -102,10 +102,14 @@ def unreached_call_due(a: Appointment) -> bool:
 
 
 def call_reasons(a: Appointment, now: datetime) -> list[str]:
-    """Why staff should call this patient, in words; empty when there is no reason (or they have called)."""
-    if not a.is_upcoming(now):
-        return []
+    """Why staff should call this patient, in words; empty when there is no reason (or they have called). A message
+    that did not arrive counts until the appointment's time, even once it is cancelled (the patient must hear so)."""
     reasons = []
+    if unreached_call_due(a) and a.scheduled_start > now:
+        said = (a.pf_unreached_reason or "").strip()
+        reasons.append(f"A message did not arrive and nothing else reaches the patient: tell them by phone. {said}")
+    if not a.is_upcoming(now):
+        return reasons
     if safety_call_due(a):
         labels = [SafetyAnswers.FLAGS[c][0] for c in _codes(a) if SafetyAnswers.FLAGS[c][1]]
         reasons.append(f"Safety answers: {', '.join(labels).lower()}. The exam may need rebooking.")
@@ -114,9 +118,6 @@ def call_reasons(a: Appointment, now: datetime) -> list[str]:
         if not called_since_due:
             words = preparation_lead_words(a)
             reasons.append(f"Has not read the preparation, {words} or less before the appointment.")
-    if unreached_call_due(a):
-        said = (a.pf_unreached_reason or "").strip()
-        reasons.append(f"A message did not arrive and nothing else reaches the patient: tell them by phone. {said}")
     return reasons
 
 
@@ -134,7 +135,7 @@ def flags_of(a: Appointment, now: datetime) -> list[Flag]:
         flags.append(Flag("request", label, "warn", "A request from the patient's page is waiting on /requests/"))
     if a.pf_message_at is not None:
         flags.append(Flag("message", "Sent a text", "warn", "A text from the patient is waiting on /requests/"))
-    if unreached_call_due(a) and a.is_upcoming(now):
+    if unreached_call_due(a) and a.scheduled_start > now:
         flags.append(Flag("unreached", "Not reached", "call", "A message did not arrive: call the patient"))
     if booked_late_for_preparation(a):
         flags.append(

@@ -102,18 +102,19 @@ def flags_for(appointment: Appointment, now: datetime | None = None) -> list[Fla
 
 
 def call_list(now: datetime | None = None, days: int = CALL_LIST_DAYS) -> list[tuple[Appointment, list[str]]]:
-    """Upcoming appointments (the next `days` days) whose patient staff should call, with why, and with their
-    badges: those with a red flag (a badge of level "call": "Call patient", or an answer that may stop the exam)
-    first, then the rest, each soonest first. Each says `is_urgent`. One query."""
+    """Appointments whose patient staff should call, with why, and with their badges: in the next `days` days,
+    upcoming ones whose answers or unread preparation need a call; and at any distance, any appointment still ahead
+    (a cancelled one too) whose message did not arrive and nothing else could carry (reminders' fallbacks). Those
+    with a red flag (a badge of level "call") first, then the rest, each soonest first. Each says `is_urgent`. One
+    query."""
     now = now or timezone.now()
     coming = with_patient_flags(
-        Appointment.objects.upcoming(now)
-        .filter(scheduled_start__lt=now + timedelta(days=days))
-        .select_related("patient", "room")
+        Appointment.objects.filter(scheduled_start__gt=now).select_related("patient", "room", "procedure_type")
     )
-    # Only those with a reason: safety answers that need a call, preparation overdue, or a message nothing carried.
-    reasons = Q(pf_safety_needs_call=True) | preparation_overdue_filter(now) | Q(pf_unreached_at__isnull=False)
-    coming = coming.filter(reasons).order_by("scheduled_start")
+    soon = Q(status__in=Appointment.UPCOMING, scheduled_start__lt=now + timedelta(days=days)) & (
+        Q(pf_safety_needs_call=True) | preparation_overdue_filter(now)
+    )
+    coming = coming.filter(soon | Q(pf_unreached_at__isnull=False)).order_by("scheduled_start")
     rows = [(appointment, call_reasons(appointment, now)) for appointment in coming]
     rows = [(appointment, reasons) for appointment, reasons in rows if reasons]
     for appointment, _ in rows:
