@@ -13,6 +13,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from procedures.patient_page.services import answer_text
+
 from . import services
 from .providers.http_sms import valid_webhook_signature
 
@@ -53,7 +55,8 @@ def sms_inbound(request: HttpRequest) -> HttpResponse:
     elif services.asks_to_start(body):
         services.opt_in_by_number(sender)
     else:
-        reply = services.handle_reply(provider_message_id=request.POST.get("MessageSid", ""), sender=sender, body=body)
+        sid = request.POST.get("MessageSid", "")
+        reply = services.handle_reply(provider_message_id=sid, sender=sender, body=body, act=answer_text)
         if reply:
             return HttpResponse(REPLY_TWIML.format(escape(reply)), content_type="text/xml")
     return HttpResponse(EMPTY_TWIML, content_type="text/xml")

@@ -18,7 +18,7 @@ from django.utils import timezone
 from reminders import services as reminders
 
 from ..models import Appointment, FaqEntry, Patient, PatientCall, PatientRequest, PreparationRead, SafetyAnswers
-from ..services import cancel_appointment
+from ..services import BookingError, cancel_appointment, confirm_attendance
 
 # The same answers sent again this soon (a double tap, a reloaded form) are the same submission, not a new one.
 SAME_ANSWERS_WINDOW = timedelta(minutes=10)
@@ -127,11 +127,36 @@ def request_change(appointment: Appointment, *, kind: str, message: str = "") ->
 
 
 def record_message(appointment: Appointment, *, message: str) -> PatientRequest:
-    """The patient's own words by text (reminders.services.conversations), for staff on /requests/, linked to the
-    appointment the conversation is about: every message is kept, beside any request to move or cancel."""
+    """The patient's own words by text, for staff on /requests/, linked to the appointment the conversation is
+    about: every message is kept, beside any request to move or cancel."""
     return PatientRequest.objects.create(
         appointment=appointment, kind=PatientRequest.Kind.MESSAGE, message=(message or "").strip()[:1000]
     )
+
+
+@transaction.atomic
+def answer_text(appointment: Appointment, *, intent: str, body: str) -> str:
+    """A patient's reply by text, as reminders.services.conversations read it: "confirm" confirms the appointment as
+    the page's button does, "move" asks staff to move it as the page's request does; anything else, or what can no
+    longer be done (the appointment has begun, or is cancelled), reaches staff in their words. Returns what was
+    done: "confirmed", "move" or "message"."""
+    if intent == "confirm" and appointment.is_upcoming():
+        try:
+            with transaction.atomic():
+                confirm_attendance(appointment)
+                acknowledge_move(appointment)  # confirming the new time is seeing it
+            return "confirmed"
+        except BookingError:
+            pass
+    if intent == "move":
+        try:
+            with transaction.atomic():
+                request_change(appointment, kind=PatientRequest.Kind.RESCHEDULE, message=f"By text: {body.strip()}")
+            return "move"
+        except PatientActionError:
+            pass
+    record_message(appointment, message=body)
+    return "message"
 
 
 def acknowledge_move(appointment: Appointment) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 
 import phonenumbers
@@ -36,10 +37,27 @@ def plain_words(body: str) -> str:
     return " ".join(re.sub(r"[^\w ]+", " ", body).lower().split())
 
 
-def handle_reply(*, provider_message_id: str, sender: str, body: str, now: datetime | None = None) -> str:
-    """Act on a patient's reply (not STOP or START) and return the acknowledgement to text back; "" for a reply
-    already handled (the provider posts again when our answer is slow). The reply is kept (InboundText) with what
-    it did, in the same transaction as the action."""
+# What the clinic does about a reply: (appointment, intent, body) -> what was done ("confirmed", "move" or
+# "message"). The webhook hands in procedures.patient_page.services.answer_text: the patient's actions are
+# procedures', and procedures' services import these (bookings schedule reminders), so not the other way round.
+Act = Callable[..., str]
+
+
+def intent_of(body: str) -> str:
+    """What a reply asks: "confirm" (YES, Y, C, CONFIRM), "move" (MOVE, CHANGE), or "" (words for staff). Only the
+    whole reply counts: "yes but I may be late" is words for staff."""
+    words = plain_words(body)
+    if words in CONFIRM_WORDS:
+        return "confirm"
+    if words in MOVE_WORDS:
+        return "move"
+    return ""
+
+
+def handle_reply(*, provider_message_id: str, sender: str, body: str, act: Act, now: datetime | None = None) -> str:
+    """Act on a patient's reply (not STOP or START) through `act` and return the acknowledgement to text back; ""
+    for a reply already handled (the provider posts again when our answer is slow). The reply is kept
+    (InboundText) with what it did, in the same transaction as the action."""
     now = now or timezone.now()
     number = _e164(sender)
     with transaction.atomic():
@@ -51,35 +69,12 @@ def handle_reply(*, provider_message_id: str, sender: str, body: str, now: datet
             log.info("Reply %s handled already: not acted on again.", inbound.provider_message_id)
             return ""
         appointment = _appointment_about(number, now) if number else None
-        outcome = _act(appointment, body, now) if appointment else Outcome.UNMATCHED
+        outcome = Outcome.UNMATCHED
+        if appointment is not None:
+            outcome = act(appointment, intent=intent_of(body), body=body)
         reply = acknowledgement(outcome, appointment)
         InboundText.objects.filter(pk=inbound.pk).update(appointment=appointment, outcome=outcome, reply=reply)
     return reply
-
-
-def _act(appointment: Appointment, body: str, now: datetime) -> str:
-    # Imported here: procedures' services import these reminder services (bookings schedule reminders).
-    from procedures.patient_page.services import PatientActionError, acknowledge_move, record_message, request_change
-    from procedures.services import BookingError, confirm_attendance
-
-    words = plain_words(body)
-    if words in CONFIRM_WORDS and appointment.is_upcoming(now):
-        try:
-            with transaction.atomic():
-                confirm_attendance(appointment)
-                acknowledge_move(appointment)  # confirming the new time is seeing it, as on the page
-            return Outcome.CONFIRMED
-        except BookingError:
-            pass  # it cannot be confirmed now: staff read the reply instead
-    if words in MOVE_WORDS:
-        try:
-            with transaction.atomic():
-                request_change(appointment, kind="reschedule", message=f"By text: {body.strip()}"[:1000])
-            return Outcome.MOVE
-        except PatientActionError:
-            pass
-    record_message(appointment, message=body)
-    return Outcome.MESSAGE
 
 
 def _e164(sender: str) -> str:
