@@ -16,7 +16,7 @@ from procedures.models import Appointment
 
 from . import services
 from .channels import channel_choices
-from .models import Reminder, ReminderRule, offset_label
+from .models import InboundText, Reminder, ReminderRule, offset_label
 
 
 class ReminderRuleForm(forms.ModelForm):
@@ -55,7 +55,7 @@ class ReminderAdmin(SafeDateHierarchy, admin.ModelAdmin):
         "sent_at",
         "short_error",
     )
-    list_filter = ("status", "close_reason", "stage", "channel")
+    list_filter = ("status", "close_reason", "fallback", "stage", "channel")
     search_fields = ("appointment__patient__mrn", "appointment__patient__family_name", "recipient")
     date_hierarchy = "send_at"
     list_select_related = ("appointment__patient",)
@@ -77,6 +77,9 @@ class ReminderAdmin(SafeDateHierarchy, admin.ModelAdmin):
         "body",
         "provider_message_id",
         "delivery_status",
+        "undelivered_at",
+        "fallback",
+        "fallback_of",
         "content_stages",
         "lease_until",
         "created_at",
@@ -98,6 +101,9 @@ class ReminderAdmin(SafeDateHierarchy, admin.ModelAdmin):
                     "recipient",
                     "provider_message_id",
                     "delivery_status",
+                    "undelivered_at",
+                    "fallback",
+                    "fallback_of",
                     "lease_until",
                 )
             },
@@ -205,3 +211,25 @@ class ReminderAdmin(SafeDateHierarchy, admin.ModelAdmin):
             "sandbox": True,
         }
         return response
+
+
+@admin.register(InboundText)
+class InboundTextAdmin(SafeDateHierarchy, admin.ModelAdmin):
+    """Texts patients sent us (not STOP/START), with what each did: read-only, as received. Those matched to an
+    appointment also reach staff on /requests/; this is where an unmatched number's text can be read."""
+
+    list_display = ("received_at", "sender", "outcome", "appointment", "body")
+    list_filter = ("outcome",)
+    search_fields = ("sender", "body", "appointment__patient__mrn", "appointment__patient__family_name")
+    date_hierarchy = "received_at"
+    list_select_related = ("appointment__patient",)
+    readonly_fields = ("received_at", "provider_message_id", "sender", "body", "appointment", "outcome", "reply")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser

@@ -178,3 +178,14 @@ def test_the_text_that_asks_for_confirmation_says_reply_yes(texted):
     text = channel_for("sms").compose(Draft(texted, "two_days_before", texted.scheduled_start, ("two_days_before",)))
     assert "Reply YES to confirm" in text.text
     assert_short_and_private(text.text)
+
+
+@pytest.mark.django_db
+def test_an_unmatched_numbers_text_can_be_read_in_the_admin(webhook, client, superuser):
+    answer(webhook("Who is this?", sender="+447911999999"))
+
+    client.force_login(superuser)
+    page = client.get("/admin/reminders/inboundtext/").content.decode()
+    assert "Who is this?" in page and "+447911999999" in page
+    inbound = InboundText.objects.get()
+    assert client.get(f"/admin/reminders/inboundtext/{inbound.pk}/change/").status_code == 200
