@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from .. import queueing
@@ -80,14 +80,18 @@ def _fall_back(row: Reminder, now: datetime) -> tuple[str, Reminder | None]:
             if existing.status in CARRYING and existing.undelivered_at is None:
                 return Reminder.Fallback.COVERED, None
             continue  # that channel failed too, or was closed: try the next
-        again = Reminder.objects.create(
-            channel=slug,
-            stage=row.stage,
-            previous_start=row.previous_start,
-            content_stages=list(row.content_stages),
-            send_at=registered[slug].earliest_send(now),
-            fallback_of=row,
-            **same,
-        )
+        try:
+            with transaction.atomic():
+                again = Reminder.objects.create(
+                    channel=slug,
+                    stage=row.stage,
+                    previous_start=row.previous_start,
+                    content_stages=list(row.content_stages),
+                    send_at=registered[slug].earliest_send(now),
+                    fallback_of=row,
+                    **same,
+                )
+        except IntegrityError:  # scheduling made that channel's row at the same moment: it carries the message
+            return Reminder.Fallback.COVERED, None
         return Reminder.Fallback.SENT_AGAIN, again
     return Reminder.Fallback.CALL, None
