@@ -22,6 +22,7 @@ from .base import (
     ReminderChannel,
     SendError,
     TransientSendError,
+    not_reaching,
 )
 
 __all__ = [
@@ -37,6 +38,7 @@ __all__ = [
     "channel_for",
     "channels",
     "default_consent",
+    "not_reaching",
     "validate_channel_slug",
     "validate_channel_slugs",
 ]

@@ -7,8 +7,9 @@ must load before the models do.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -82,7 +83,8 @@ class ReminderChannel:
         return self.label.lower()
 
     def reaches(self, patient: Patient) -> bool:
-        return not self.why_not(patient)
+        """Whether it can reach `patient` now; never while it is one of the channels `not_reaching` names."""
+        return self.slug not in _NOT_REACHING.get() and not self.why_not(patient)
 
     def address(self, patient: Patient) -> str:
         """Where this channel sends to; only asked for a patient it reaches."""
@@ -110,6 +112,22 @@ class ReminderChannel:
         return ""
 
 
+# Channels that reach nobody for the moment: a message that did not arrive by them is being sent again
+# (reminders.services.fallbacks), so a channel whose rule looks at the others (a letter goes only to a patient nothing
+# else reaches) sees them as not reaching.
+_NOT_REACHING: ContextVar[frozenset[str]] = ContextVar("reminders_not_reaching", default=frozenset())
+
+
+@contextmanager
+def not_reaching(slugs: Iterable[str]) -> Iterator[None]:
+    """Within the block, the channels `slugs` names reach nobody (Channel.reaches answers False)."""
+    reset = _NOT_REACHING.set(_NOT_REACHING.get() | frozenset(slugs))
+    try:
+        yield
+    finally:
+        _NOT_REACHING.reset(reset)
+
+
 # The name the second round used; kept so that a channel written against it still loads.
 BaseChannel = ReminderChannel
 
@@ -122,4 +140,5 @@ __all__ = [
     "ReminderChannel",
     "SendError",
     "TransientSendError",
+    "not_reaching",
 ]

@@ -35,7 +35,7 @@ from .. import queueing
 from ..channels import ContentError, Draft, Message, ReminderChannel, SendError, TransientSendError, channel_for
 from ..models import Reminder
 from ..stages import Stage
-from .reach import channels_for, fallback_channels
+from .reach import allowed_channels
 from .scheduling import moved_to
 
 log = logging.getLogger(__name__)
@@ -127,8 +127,7 @@ def _reason_not_to_send(reminder: Reminder, now: datetime) -> tuple[str, str, st
         if appointment.scheduled_start <= now:
             return Reminder.Status.SKIPPED, Closed.STARTED, BEGUN
     patient = appointment.patient
-    allowed = fallback_channels if reminder.fallback_of_id else channels_for
-    if reminder.channel not in allowed(appointment, reminder.stage, reminder.for_start, now):
+    if reminder.channel not in allowed_channels(reminder, now):
         code = Closed.OPTED_OUT if patient.reminders_opt_out_at else Closed.UNREACHABLE
         return Reminder.Status.CANCELLED, code, patient.why_unreachable(reminder.channel)
     return None

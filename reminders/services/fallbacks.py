@@ -17,7 +17,7 @@ from .. import queueing
 from ..channels import channels
 from ..models import Reminder
 from ..stages import Stage
-from .reach import fallback_channels
+from .reach import failed_before, fallback_channels
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +69,8 @@ def _fall_back(row: Reminder, now: datetime) -> tuple[str, Reminder | None]:
     if not still_news(row, now):
         return Reminder.Fallback.NOT_NEEDED, None
     registered = channels()
-    allowed = fallback_channels(row.appointment, row.stage, row.for_start, now)
+    failed = {row.channel, *failed_before(row)}
+    allowed = fallback_channels(row.appointment, row.stage, row.for_start, now, failed=failed)
     after = FALLBACK_CHAIN[FALLBACK_CHAIN.index(row.channel) + 1 :] if row.channel in FALLBACK_CHAIN else ()
     for slug in after:
         if slug not in registered or slug not in allowed:

@@ -8,7 +8,7 @@ import pytest
 from procedures.models import Patient
 from procedures.services import cancel_appointment
 from reminders import services
-from reminders.channels import Draft, Message, ReminderChannel
+from reminders.channels import Draft, Message, ReminderChannel, channels
 from reminders.models import Reminder
 from reminders.providers.http_sms import webhook_signature
 from reminders.wording import context
@@ -26,15 +26,19 @@ HAS_ADDRESS: set[str] = set()
 
 
 class StandInLetterChannel(ReminderChannel):
-    """A `letter` channel for these tests (the real one lives on its own branch): it reaches patients with an
-    address on file (MRNs in HAS_ADDRESS) and "posts" by noting the row."""
+    """A `letter` channel for these tests (the real one lives on its own branch): as that one, it reaches patients
+    with an address on file (MRNs in HAS_ADDRESS) whom nothing else reaches, and "posts" by noting the row."""
 
     slug = "letter"
     label = "Letter"
     missing = "postal address"
 
     def why_not(self, patient: Patient) -> str:
-        return "" if patient.mrn in HAS_ADDRESS else "The patient has no postal address."
+        if patient.mrn not in HAS_ADDRESS:
+            return "The patient has no postal address."
+        if any(channel.reaches(patient) for slug, channel in channels().items() if slug != self.slug):
+            return "Something else reaches the patient."
+        return ""
 
     def address(self, patient: Patient) -> str:
         return f"post:{patient.mrn}"
