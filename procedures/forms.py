@@ -19,6 +19,7 @@ from procedures import clinic_time
 
 from .access import radiologists, staff_name
 from .models import MAX_BOOKABLE_MINUTES, Appointment, Patient, ProcedureType, Room
+from .models.address import ADDRESS_FIELDS, ADDRESS_LINES
 from .params import FIRST_DAY, LAST_DAY, in_calendar, parse_id
 from .patients.duplicates import SecondBookingFields
 from .patients.search import QUERY_MAX_LENGTH, matching, read_query
@@ -218,9 +219,25 @@ class NewPatientForm(forms.ModelForm):
 
     class Meta:
         model = Patient
-        fields = ("mrn", "given_name", "family_name", "date_of_birth", "email", "mobile", "channels")
+        fields = (
+            "mrn",
+            "given_name",
+            "family_name",
+            "date_of_birth",
+            "email",
+            "mobile",
+            *ADDRESS_FIELDS,
+            "channels",
+            "wants_letters",
+            "needs_large_print",
+        )
         widgets = {"date_of_birth": forms.DateInput(attrs={"type": "date"})}
-        field_classes = {"mrn": CleanCharField, "given_name": CleanCharField, "family_name": CleanCharField}
+        field_classes = {
+            "mrn": CleanCharField,
+            "given_name": CleanCharField,
+            "family_name": CleanCharField,
+            **{name: CleanCharField for name in ADDRESS_LINES},
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -24,6 +24,8 @@ urlpatterns = [
     path("", include("procedures.patient_page.staff_urls")),
     # Finding a patient and their whole history: /patients/, /patients/<id>/ (procedures/patients/).
     path("", include("procedures.patients.urls")),
+    # Letters to print and post: /letters/, /letters/print.pdf, /letters/<id>.pdf (procedures/letters/).
+    path("", include("procedures.letters.urls")),
     # The appointments CSV (procedures/exports.py); before the reports page's include, so no pattern there hides it.
     path("reports/export/", export_views.export_appointments, name="export"),
     # The reports page, its charts' SVGs and CSVs: /reports/, /reports/charts/<slug>.svg, /reports/data/<slug>.csv.

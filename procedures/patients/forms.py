@@ -7,8 +7,10 @@ from django import forms
 
 from ..forms import mobile_message
 from ..models import Patient
+from ..models.address import ADDRESS_FIELDS, ADDRESS_LINES
+from ..text import CleanCharField
 
-CONTACT_FIELDS = ("email", "mobile", "phone", "channels")
+CONTACT_FIELDS = ("email", "mobile", "phone", *ADDRESS_FIELDS, "channels", "wants_letters", "needs_large_print")
 
 
 class ContactForm(forms.ModelForm):
@@ -16,6 +18,7 @@ class ContactForm(forms.ModelForm):
         model = Patient
         fields = CONTACT_FIELDS
         labels = {"phone": "Other phone"}
+        field_classes = {name: CleanCharField for name in ADDRESS_LINES}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

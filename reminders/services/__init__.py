@@ -5,6 +5,7 @@
 - batches: the rows dispatch claimed together, sent by one task over one connection, each under those rules.
 - staff: send now, retry failed, preview.
 - replies: the SMS provider's delivery reports and STOP replies.
+- letters: the rows staff deliver by hand (letters) that are due, and marking them posted.
 
 Sends reach the workers through reminders.queueing (patch `reminders.queueing.queue_sends` in tests, not this name).
 """
@@ -12,6 +13,7 @@ Sends reach the workers through reminders.queueing (patch `reminders.queueing.qu
 from ..queueing import queue_sends
 from .batches import send_batch
 from .delivery import LAST_DISPATCH_CACHE_KEY, cache_set_last_dispatch, dispatch_due, send_reminder
+from .letters import due_by_hand, mark_posted
 from .replies import asks_to_start, asks_to_stop, opt_in_by_number, opt_out_by_number, record_delivery_report
 from .scheduling import (
     TOO_LATE,
@@ -35,6 +37,8 @@ __all__ = [
     "cancel_reminders",
     "close_for_appointment",
     "dispatch_due",
+    "due_by_hand",
+    "mark_posted",
     "opt_in_by_number",
     "opt_out",
     "opt_out_by_number",

@@ -18,7 +18,7 @@ from procedures import clinic_time
 from procedures.models import Appointment, Patient
 
 from .. import queueing
-from ..channels import channel_for, channels
+from ..channels import channel_for, channels, hand_delivered
 from ..models import Reminder, ReminderRule
 from ..stages import Stage
 from ..timing import send_time
@@ -49,6 +49,23 @@ def folded_stages(start: datetime, rules: list[ReminderRule], now: datetime) -> 
 
 def _earliest(moment: datetime, channel: str) -> datetime:
     return channel_for(channel).earliest_send(moment)
+
+
+def _timed_send_at(due: datetime, channel: str) -> datetime:
+    """When a timed stage's row leaves by `channel`: in time to reach the patient at `due` (a letter leaves the
+    post's time earlier), at a moment the channel may send."""
+    return _earliest(channel_for(channel).send_time(due), channel)
+
+
+def _unless_too_late(rows: list[Reminder], now: datetime) -> list[Reminder]:
+    """A row its channel would deliver only after the appointment (for a move, after the earlier of its two times)
+    is kept as skipped, saying why, instead of going: staff see it on the timeline and can phone."""
+    for row in rows:
+        deadline = min(row.for_start, row.previous_start or row.for_start)
+        if row.status == Reminder.Status.PENDING and channel_for(row.channel).too_late(max(row.send_at, now), deadline):
+            row.status, row.close_reason = Reminder.Status.SKIPPED, Closed.ARRIVES_LATE
+            row.last_error = Closed.ARRIVES_LATE.label
+    return rows
 
 
 def _event_rows(
@@ -100,7 +117,7 @@ def _timed_rows(
                     stage=rule.stage,
                     channel=channel,
                     for_start=start,
-                    send_at=_earliest(due, channel),
+                    send_at=_timed_send_at(due, channel),
                     status=Reminder.Status.SKIPPED if late else Reminder.Status.PENDING,
                     last_error=TOO_LATE if late else "",
                     close_reason=Closed.FOLDED if late else "",
@@ -120,9 +137,9 @@ def _queue_due_on_commit(appointment: Appointment, now: datetime) -> None:
 
     def queue() -> None:
         ids = list(
-            Reminder.objects.filter(
-                appointment=appointment, status=Reminder.Status.PENDING, send_at__lte=now
-            ).values_list("pk", flat=True)
+            Reminder.objects.filter(appointment=appointment, status=Reminder.Status.PENDING, send_at__lte=now)
+            .exclude(channel__in=hand_delivered())
+            .values_list("pk", flat=True)
         )
         queueing.queue_sends(ids)
 
@@ -148,7 +165,8 @@ def schedule_reminders(
         _queue_due_on_commit(appointment, now)
         return list(appointment.reminders.filter(for_start=appointment.scheduled_start, occasion=""))
     rows = _schedule(appointment, now, just_booked=True)
-    due = [r.pk for r in rows if r.status == Reminder.Status.PENDING and r.send_at <= now]
+    by_hand = hand_delivered()
+    due = [r.pk for r in rows if r.status == Reminder.Status.PENDING and r.send_at <= now and r.channel not in by_hand]
     if due:
         transaction.on_commit(lambda: queueing.queue_sends(due))
     return [r for r in rows if not r.occasion]
@@ -173,6 +191,7 @@ def _schedule(appointment: Appointment, now: datetime, *, just_booked: bool = Fa
         rows += _event_rows(
             appointment, confirmation, channels, now=now, content_stages=[Stage.BOOKING_CONFIRMATION, *folded]
         )
+    _unless_too_late(rows, now)
     if just_booked:
         # No conflict is possible, so the rows come back with their ids.
         return Reminder.objects.bulk_create(rows)
@@ -208,7 +227,7 @@ def reschedule_reminders(appointment: Appointment, *, old_start: datetime, now: 
             announced_by_confirmation.add(reminder.channel)
             taken.add(key)
         elif send_time(start, rule.offset) > _fold_horizon(now):
-            _move(reminder, start, _earliest(send_time(start, rule.offset), reminder.channel), [rule.stage])
+            _move(reminder, start, _timed_send_at(send_time(start, rule.offset), reminder.channel), [rule.stage])
             taken.add(key)
         else:
             # Too late for this stage at the new time; _schedule records it as skipped for the new time.
@@ -229,7 +248,7 @@ def reschedule_reminders(appointment: Appointment, *, old_start: datetime, now: 
         for row in notices:
             # "Moved from ... to ...", stored so a retry says the same: from the time the patient last heard of.
             row.previous_start = last_heard.get(row.channel, old_start)
-        _save_new(notices)
+        _save_new(_unless_too_late(notices, now))
     _queue_due_on_commit(appointment, now)
 
 
@@ -246,7 +265,7 @@ def _reopen_cancelled_by_a_move(appointment: Appointment, rules: dict[int, Remin
             continue
         Reminder.objects.filter(pk=reminder.pk, status=Reminder.Status.CANCELLED).update(
             status=Reminder.Status.PENDING,
-            send_at=_earliest(send_time(start, rule.offset), reminder.channel),
+            send_at=_timed_send_at(send_time(start, rule.offset), reminder.channel),
             content_stages=[rule.stage],
             last_error="",
             close_reason="",
@@ -266,16 +285,15 @@ def cancel_reminders(appointment: Appointment, *, now: datetime | None = None) -
         procedure_type_id=appointment.procedure_type_id, stage=Stage.CANCELLATION, is_active=True
     ).first()
     if notice and appointment.scheduled_start > now:
-        _save_new(
-            _event_rows(
-                appointment,
-                notice,
-                appointment.patient.reminder_channels(),
-                now=now,
-                content_stages=[Stage.CANCELLATION],
-                occasion=appointment.status_changed_at.isoformat(),
-            )
+        notices = _event_rows(
+            appointment,
+            notice,
+            appointment.patient.reminder_channels(),
+            now=now,
+            content_stages=[Stage.CANCELLATION],
+            occasion=appointment.status_changed_at.isoformat(),
         )
+        _save_new(_unless_too_late(notices, now))
         _queue_due_on_commit(appointment, now)
     return count
 
