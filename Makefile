@@ -19,7 +19,7 @@ run test: export DEBUG ?= true
 help:
 	@echo "make run     set up .venv, migrate, load demo data, start web (127.0.0.1:8000), Celery worker and beat"
 	@echo "make test    the whole pytest suite, then lint (ARGS=... passes arguments to pytest)"
-	@echo "make lint    ruff check and ruff format --check"
+	@echo "make lint    ruff check, ruff format --check, and the import contracts (lint-imports)"
 	@echo "make format  let ruff fix what it can and reformat"
 
 # Check the version before making a venv that could not run the project (pyproject.toml needs 3.11+). A failed
@@ -56,8 +56,11 @@ test: $(VENV)/.installed
 	@scripts/ensure-redis
 	@status=0; $(BIN)/pytest $(ARGS) || status=$$?; $(MAKE) --no-print-directory lint || status=1; exit $$status
 
+# The import contracts (pyproject.toml, [tool.importlinter]): models below rules below screens, no screen imported
+# across apps; a broken one prints the chain of imports that breaks it.
 lint: $(VENV)/.installed
-	@status=0; $(BIN)/ruff check . || status=1; $(BIN)/ruff format --check . || status=1; exit $$status
+	@status=0; $(BIN)/ruff check . || status=1; $(BIN)/ruff format --check . || status=1; \
+		$(BIN)/lint-imports --no-cache || status=1; exit $$status
 
 format: $(VENV)/.installed
 	$(BIN)/ruff check --fix .

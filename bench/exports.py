@@ -36,7 +36,7 @@ from django.utils import timezone
 from throwaway import throwaway_database  # noqa: E402 - bench/ is the script's own folder
 
 from procedures.access import RADIOLOGISTS, SCHEDULERS
-from procedures.exports import appointments
+from procedures.exports.selectors import appointments
 from tests.procedures.test_exports import seed
 
 MB = 2**20

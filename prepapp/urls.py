@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from prepapp.health import healthz
-from procedures.forms import StaffLoginForm
+from procedures.accounts.forms import StaffLoginForm
 
 admin.site.site_header = "Ductogram preparation tracker"
 admin.site.site_title = "Ductogram admin"

@@ -9,9 +9,10 @@ from simple_history.admin import SimpleHistoryAdmin
 from prepapp.admin_dates import SafeDateHierarchy
 from reminders.models import Reminder
 
-from .. import services, worklist
+from .. import services
 from ..access import can_see_results
 from ..models import Appointment, ProcedureResult
+from ..worklist import selectors as worklist
 from .results import ProcedureResultInline
 from .shared import CleanText, StaffFilter, StaffNames, adopt, minutes, staff_column
 

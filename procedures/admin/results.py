@@ -15,10 +15,11 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from prepapp.admin_dates import SafeDateHierarchy
 
-from .. import services, worklist
+from .. import services
 from ..access import is_radiologist, radiologists
 from ..models import Appointment, ProcedureResult
 from ..params import parse_id
+from ..worklist import selectors as worklist
 from .shared import AppointmentColumns, CleanText, StaffFilter, StaffNames, minutes, staff_column
 
 

@@ -17,7 +17,7 @@ from simple_history.models import HistoricalRecords
 
 from procedures import clinic_time
 from procedures.access import RADIOLOGISTS
-from procedures.patients.folding import fold
+from procedures.folding import fold
 from reminders.channels import channels as registered_channels
 from reminders.channels import default_consent
 from reminders.channels.fields import ChannelsField
@@ -92,7 +92,7 @@ class Patient(PostalDetails, models.Model):
         help_text="When the patient replied STOP to a text: no texts until they reply START, whatever else changes.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    # The names folded for search (procedures.patients.folding): kept up to date by save(). On PostgreSQL a trigram
+    # The names folded for search (procedures.folding): kept up to date by save(). On PostgreSQL a trigram
     # GIN index (migration 0009) serves "contains every word"; the other indexes serve MRN, birth date and phones.
     search_name = models.CharField(max_length=201, default="", editable=False)
     history = HistoricalRecords(excluded_fields=["search_name"])

@@ -2,7 +2,7 @@
 
 A result's actual duration has one rule, `usable_span()`: both times logged, the end after the start, and at most
 RESULT_MAX_HOURS after it. `ProcedureResult.objects.usable_durations()` keeps the performed results that meet it,
-with their minutes, for the reports' figures and the learned booking lengths (procedures.durations); the model's
+with their minutes, for the reports' figures and the learned booking lengths (procedures.booking.durations); the model's
 clean() asks the database the same condition of the times being logged; and the check constraint
 `result_ends_after_start` holds its first half in the database (the longest is a setting, so it stays in code).
 """

@@ -1,4 +1,5 @@
-"""What the patient's answers mean for staff: the badges on an appointment and the reasons to call the patient.
+"""What the patient's answers mean for staff: the flags on an appointment and the reasons to call the patient (the
+flags as data; `procedures/templatetags/staff_badges.py` draws them as badges).
 
 Nothing here queries. Each function reads the facts `selectors.with_patient_flags` annotates onto an appointment
 (the `FACTS` below): the latest safety answers' flags, when the preparation was first read, the kind of any request
@@ -11,8 +12,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db.models import Q
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString, mark_safe
 
 from ..models import Appointment, PatientRequest, SafetyAnswers
 
@@ -28,8 +27,6 @@ FACTS = (
 )
 
 NUMBER_WORDS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven"}
-
-BADGE_CLASS = {"call": "text-bg-danger", "warn": "text-bg-warning", "ok": "text-bg-success"}
 
 
 @dataclass(frozen=True)
@@ -117,18 +114,3 @@ def flags_of(a: Appointment, now: datetime) -> list[Flag]:
     if a.pf_prep_read_at is not None:
         flags.append(Flag("prep_read", "Read preparation ✓", "ok", "The patient has read the preparation"))
     return flags
-
-
-def badges_html(flags: list[Flag], *, compact: bool = False) -> SafeString:
-    """The badges as HTML, built in Python: a week's schedule draws them for hundreds of bookings. `compact`
-    (schedules, the call list) leaves out the all-clear on safety answers."""
-    if compact:
-        flags = [f for f in flags if f.level != "ok" or f.code == "prep_read"]
-    if not flags:
-        return mark_safe("")
-    badges = format_html_join(
-        " ",
-        '<span class="badge patient-flag flag-{} {}" title="{}">{}</span>',
-        ((f.code, BADGE_CLASS[f.level], f.title, f.label) for f in flags),
-    )
-    return format_html('<span class="patient-flags">{}</span>', badges)

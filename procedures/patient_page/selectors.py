@@ -1,8 +1,8 @@
 """The staff pages' reads of what patients sent from their page, each in a fixed number of queries.
 
 The schedules draw hundreds of bookings, so what the badges need is annotated onto the appointments' own query
-(`with_patient_flags`), and `with_flag_badges` renders each booking's badges once. Pages get
-their data from these functions; templates only draw it.
+(`with_patient_flags`), and `with_flags` works out each booking's flags (as data: the templates draw them with
+`{% flag_badges %}`). Pages get their data from these functions; templates only draw it.
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ from reminders.stages import Stage
 
 from ..access import can_attend, can_move
 from ..models import Appointment, PatientCall, PatientRequest, PreparationRead, SafetyAnswers
+from ..templatetags.staff_badges import badges_html
 from .flags import (
     FACTS,
     Flag,
-    badges_html,
     call_reasons,
     flags_of,
     preparation_lead_words,
@@ -68,14 +68,13 @@ def with_patient_flags(queryset: QuerySet[Appointment]) -> QuerySet[Appointment]
     )
 
 
-def with_flag_badges(appointments: Iterable[Appointment]) -> list[Appointment]:
-    """Give each appointment (annotated by `with_patient_flags`) its `flags_html`: the compact badges the
-    schedules and the call list show, rendered once in Python, so a week of hundreds of bookings costs no query
-    and no template tag per booking."""
+def with_flags(appointments: Iterable[Appointment]) -> list[Appointment]:
+    """Give each appointment (annotated by `with_patient_flags`) its `flags` as of now, for the call list and the
+    printed list to draw (`{% flag_badges a.flags compact=True %}`): no query per appointment."""
     now = timezone.now()
     out = []
     for appointment in appointments:
-        appointment.flags_html = badges_html(flags_of(appointment, now), compact=True)
+        appointment.flags = flags_of(appointment, now)
         out.append(appointment)
     return out
 
@@ -111,7 +110,7 @@ def call_list(now: datetime | None = None, days: int = CALL_LIST_DAYS) -> list[t
     for appointment, _ in rows:
         appointment.is_urgent = any(flag.level == "call" for flag in flags_of(appointment, now))
     rows.sort(key=lambda row: not row[0].is_urgent)  # stable: each group stays soonest first
-    with_flag_badges(appointment for appointment, _ in rows)
+    with_flags(appointment for appointment, _ in rows)
     return rows
 
 

@@ -21,7 +21,7 @@ from phonenumber_field.modelfields import PhoneNumberField
 from .. import clinic_time
 from ..models import Appointment, Patient, Room
 from ..patient_page.flags import FACTS
-from ..patient_page.selectors import with_flag_badges, with_patient_flags
+from ..patient_page.selectors import with_flags, with_patient_flags
 
 # Every column of the patient, so the model's rules (`reminder_channels`) find whatever they read; phone numbers as
 # text ("+447700900123"), as only whether there is one matters here and parsing a thousand costs milliseconds.
@@ -189,8 +189,8 @@ def label_times(appointments: list) -> list:
 
 
 def appointments_between(start: datetime, end: datetime) -> list[Appointment]:
-    """Appointments starting in [start, end) as model instances, each with its `flags_html`, in one query: for the
+    """Appointments starting in [start, end) as model instances, each with its `flags`, in one query: for the
     printed list, which shows more of each (date of birth, notes, discharge) and is not drawn hundreds at a time."""
     appointments = Appointment.objects.filter(scheduled_start__gte=start, scheduled_start__lt=end)
     appointments = appointments.select_related("patient", "room", "radiologist")
-    return with_flag_badges(with_patient_flags(appointments.order_by("scheduled_start", "room__name")))
+    return with_flags(with_patient_flags(appointments.order_by("scheduled_start", "room__name")))

@@ -16,20 +16,22 @@ from functools import lru_cache
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
-from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from .. import clinic_time
 from ..access import staff_name
 from ..models import Appointment
-from ..patient_page.flags import Flag, badges_html, flags_of
+from ..patient_page.flags import Flag, flags_of
+from ..templatetags.staff_badges import badges_html
 from .bookings import Booking
 
 # Bookings memoised per process: a busy day is about 200, a busy week 1,000. An entry (the row and its markup) is
 # about 3 kB, so a full memo is about 12 MB (measured over 100,000 bench bookings).
 MEMO_SIZE = 4096
+STATUS_BADGE_TEMPLATE = "procedures/_status_badge.html"
 
 
 class PageContext(NamedTuple):
@@ -51,25 +53,13 @@ def page_context() -> PageContext:
     )
 
 
-_CONFIRMED = mark_safe(
-    '<span class="badge status-badge status-confirmed" title="The patient has confirmed">Confirmed&nbsp;✓</span>'
-)
-_NOT_CONFIRMED = mark_safe(
-    ' <span class="badge text-bg-light border confirmation-badge" title="The patient has not confirmed yet">'
-    "Not confirmed</span>"
-)
-
-
 @lru_cache(maxsize=64)
 def _badges_for_status(status: str, language: str | None) -> SafeString:
-    """The status badge (and "Not confirmed"), the same for every booking in a status: built once per status (and
-    language: the labels are translated)."""
-    if status == Appointment.Status.CONFIRMED:
-        return _CONFIRMED
-    badges = format_html(
-        '<span class="badge status-badge status-{}">{}</span>', status, Appointment.Status(status).label
-    )
-    return badges + _NOT_CONFIRMED if status == Appointment.Status.BOOKED else badges
+    """The status badge (and "Not confirmed"), the same for every booking in a status: the one template every page
+    includes (procedures/_status_badge.html), rendered once per status (and language: the labels are translated)."""
+    shown = {"status": status, "get_status_display": Appointment.Status(status).label}
+    badge = render_to_string(STATUS_BADGE_TEMPLATE, {"appointment": shown}).strip()
+    return mark_safe(badge)  # noqa: S308 - the template's own (escaped) output, stripped of its final newline
 
 
 @lru_cache(maxsize=256)

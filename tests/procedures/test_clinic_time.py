@@ -6,7 +6,8 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
-from procedures import clinic_time, exports
+from procedures import clinic_time
+from procedures.exports import selectors as exports
 from procedures.reports.period import Filters
 from procedures.services.arrival import check_in_opens
 from tests.clinic import LONDON, NOW, TODAY, at

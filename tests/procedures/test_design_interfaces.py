@@ -5,7 +5,7 @@ from datetime import datetime
 
 import pytest
 
-from procedures.durations import suggest_duration
+from procedures.booking.durations import suggest_duration
 from procedures.models import Appointment, Patient, ProcedureResult
 from procedures.services import (
     BookingError,

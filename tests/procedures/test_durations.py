@@ -6,7 +6,7 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
-from procedures.durations import DEFAULT, PROCEDURE_TYPE, RADIOLOGIST, suggest_duration
+from procedures.booking.durations import DEFAULT, PROCEDURE_TYPE, RADIOLOGIST, suggest_duration
 from procedures.models import ProcedureResult
 from tests.clinic import NOW
 from tests.factories import ProcedureResultFactory, RadiologistFactory

@@ -14,7 +14,7 @@ from django.db import connection
 from django.http import StreamingHttpResponse
 from django.test.utils import CaptureQueriesContext
 
-from procedures.exports import COLUMNS, RESULT_COLUMNS, spreadsheet_safe
+from procedures.exports.selectors import COLUMNS, RESULT_COLUMNS, spreadsheet_safe
 from procedures.models import Appointment, Patient, ProcedureResult, ProcedureType, Room
 from tests.clinic import LONDON, THURSDAY, TODAY, at
 from tests.factories import AppointmentFactory, PatientFactory, ProcedureResultFactory, UserFactory

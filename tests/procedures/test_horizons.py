@@ -10,8 +10,8 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from procedures import slots
-from procedures.forms import NewPatientForm
 from procedures.models import Appointment, Patient, ProcedureResult
+from procedures.patients.forms import NewPatientForm
 from procedures.services import (
     BookingError,
     free_slots,

@@ -9,9 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
-from procedures.forms import NewPatientForm
 from procedures.models import Patient
-from procedures.patients.forms import ContactForm
+from procedures.patients.forms import ContactForm, NewPatientForm
 from procedures.services import cancel_appointment, reschedule_appointment
 from reminders import services
 from reminders.channels import default_consent

@@ -13,8 +13,8 @@ from django.db.models import F, Q
 from django.urls import reverse
 
 from procedures import slots
-from procedures.durations import suggest_duration
-from procedures.forms import BookingForm, RescheduleForm
+from procedures.booking.durations import suggest_duration
+from procedures.booking.forms import BookingForm, RescheduleForm
 from procedures.models import Appointment, FaqEntry, ProcedureResult, ProcedureType
 from procedures.models import results as results_module
 from procedures.models.clinic import AppointmentQuerySet

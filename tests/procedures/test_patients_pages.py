@@ -9,9 +9,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from procedures.folding import fold
 from procedures.models import Appointment, Patient, PatientCall, PatientRequest, SafetyAnswers
 from procedures.patients import search as search_module
-from procedures.patients.folding import fold
 from procedures.patients.search import PAGE_SIZE, read_phone, read_query
 from procedures.services import cancel_appointment, update_patient
 from reminders import services as reminders_services

@@ -1,4 +1,5 @@
-"""Staff forms: signing in, booking (with finding or creating the patient), rescheduling, cancelling.
+"""Booking forms: booking (finding the patient, or registering one with `patients.forms.NewPatientForm`), rescheduling,
+cancelling.
 
 Forms collect and tidy what staff type; the booking rules themselves live in `procedures.services`, whose
 `BookingError` sentence the views show. The checks here are the ones a field can point at (a missing reason next
@@ -9,35 +10,22 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 
-import phonenumbers
 from django import forms
-from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import AuthenticationForm
 
 from procedures import clinic_time
 
-from .access import radiologists, staff_name
-from .models import MAX_BOOKABLE_MINUTES, Appointment, Patient, ProcedureType, Room
-from .models.address import ADDRESS_FIELDS, ADDRESS_LINES
-from .params import FIRST_DAY, LAST_DAY, in_calendar, parse_id
-from .patients.duplicates import SecondBookingFields
-from .patients.search import QUERY_MAX_LENGTH, matching, read_query
-from .services.booking import MOVE_REASON_MAX_LENGTH
-from .text import CleanCharField
+from ..access import radiologists, staff_name
+from ..models import MAX_BOOKABLE_MINUTES, Appointment, Patient, ProcedureType, Room
+from ..params import FIRST_DAY, LAST_DAY, in_calendar, parse_id
+from ..patients.duplicates import SecondBookingFields
+from ..patients.search import QUERY_MAX_LENGTH, matching, read_query
+from ..services.booking import MOVE_REASON_MAX_LENGTH
+from ..text import CleanCharField
 
 PATIENT_SEARCH_LIMIT = 20
 NOTES_MAX_LENGTH = 2000
 PATIENT_NOT_FOUND = "That patient was not found; search again."
-
-
-class StaffLoginForm(AuthenticationForm):
-    """Only staff accounts may sign in here; patients never have accounts, but a stray one must not get in."""
-
-    def confirm_login_allowed(self, user):
-        super().confirm_login_allowed(user)
-        if not user.is_staff:
-            raise forms.ValidationError("This account is not a clinic staff account.", code="not_staff")
 
 
 def start_initial(moment: datetime) -> dict[str, str]:
@@ -177,7 +165,7 @@ class BookingForm(SlotForm, SecondBookingFields):
         return self.initial.get(name)
 
     def suggest(self, suggestion) -> None:
-        """Pre-fill the expected duration with the learned one (procedures.durations) and keep why for the page. A
+        """Pre-fill the expected duration with the learned one (`durations`) and keep why for the page. A
         posted duration wins; after "Find", one still at the figure suggested before follows the radiologist now
         chosen."""
         self.duration_suggestion = suggestion
@@ -209,50 +197,6 @@ class BookingForm(SlotForm, SecondBookingFields):
         existing = cleaned.get("patient") if cleaned.get("patient_source") == self.EXISTING else None
         self.check_second_booking(cleaned, existing, self.procedure_type)
         return cleaned
-
-
-class NewPatientForm(forms.ModelForm):
-    """A patient registered while booking; saved in the booking's transaction, so a refused booking leaves none."""
-
-    # Only filled in when "Register a new patient" is chosen, so browsers must not insist on these fields.
-    use_required_attribute = False
-
-    class Meta:
-        model = Patient
-        fields = (
-            "mrn",
-            "given_name",
-            "family_name",
-            "date_of_birth",
-            "email",
-            "mobile",
-            *ADDRESS_FIELDS,
-            "channels",
-            "wants_letters",
-            "needs_large_print",
-        )
-        widgets = {"date_of_birth": forms.DateInput(attrs={"type": "date"})}
-        field_classes = {
-            "mrn": CleanCharField,
-            "given_name": CleanCharField,
-            "family_name": CleanCharField,
-            **{name: CleanCharField for name in ADDRESS_LINES},
-        }
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["mobile"].error_messages["invalid"] = mobile_message()
-
-
-def mobile_message() -> str:
-    """What to say about a number that is not a mobile number, with examples for the clinic's region."""
-    region = getattr(settings, "PHONENUMBER_DEFAULT_REGION", None) or "GB"
-    example = phonenumbers.example_number_for_type(region, phonenumbers.PhoneNumberType.MOBILE)
-    if example is None:
-        return "Enter a mobile number with its country code, like +44 7700 900123, or leave it empty."
-    national = phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.NATIONAL)
-    international = phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
-    return f"Enter a mobile number like {national}, or with its country code like {international}; or leave it empty."
 
 
 class RescheduleForm(SlotForm):

@@ -19,9 +19,9 @@ from django.db.models import F, Q, Window
 from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
-from .access import radiologists, staff_name
-from .models import ProcedureResult, ProcedureType
-from .params import parse_id
+from ..access import radiologists, staff_name
+from ..models import ProcedureResult, ProcedureType
+from ..params import parse_id
 
 RECENT = 50  # how many of the latest procedures to learn from
 ENOUGH = 10  # fewer than this and the type's default stands

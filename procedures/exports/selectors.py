@@ -1,6 +1,6 @@
 """Appointments as CSV: the columns each role may see, the date range an export covers, and the rows, streamed.
 
-One home for what an export says, used by the download under /reports/export/ (procedures/export_views.py) and by
+One home for what an export says, used by the download under /reports/export/ (procedures/exports/views.py) and by
 `manage.py export_appointments`, so both write the same bytes. `spreadsheet_safe` is the one rule for a cell a
 spreadsheet would otherwise read as a formula; the reports page reuses it.
 
@@ -18,9 +18,9 @@ from datetime import date
 
 from procedures import clinic_time
 
-from .access import staff_name
-from .models import Appointment
-from .params import FIRST_DAY, LAST_DAY
+from ..access import staff_name
+from ..models import Appointment
+from ..params import FIRST_DAY, LAST_DAY
 
 CHUNK_SIZE = 2000
 MAX_DAYS = 366  # a year, leap day included: a longer export is refused, ask for it a year at a time
