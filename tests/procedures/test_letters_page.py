@@ -206,3 +206,21 @@ def test_a_new_patient_with_only_an_address_is_registered_for_letters():
     assert form.is_valid(), form.errors
     assert "letter" in form.cleaned_data["channels"]
     assert Patient(**form.cleaned_data).reminder_channels() == {"letter"}
+
+
+def test_a_letter_left_too_long_to_arrive_in_time_says_to_phone(as_scheduler, scheduler, by_post, frozen_now):
+    frozen_now.move_to(FAR - timedelta(days=4))  # Thursday: posted today it arrives on Monday, the appointment's day
+    as_scheduler.force_login(scheduler)  # a sign-in lasts a working day
+    page = as_scheduler.get(LETTERS)
+    late = {letter.reminder.stage: letter.arrives_late for letter in page.context["letters"]}
+    assert late == {Stage.BOOKING_CONFIRMATION: True, Stage.WEEK_BEFORE: True}
+    assert "Posted today it arrives too late: phone the patient too." in page.content.decode()
+
+
+def test_send_now_on_a_letter_makes_it_due_for_printing(as_scheduler, by_post):
+    week = by_post.reminders.get(channel="letter", stage=Stage.WEEK_BEFORE)
+    response = as_scheduler.post(reverse("reminders:send-now", args=[week.pk]), follow=True)
+    assert "The a week before letter is due now: print and post it from the letters page." in response.content.decode()
+    assert week.pk in listed(as_scheduler)
+    week.refresh_from_db()
+    assert week.status == Reminder.Status.PENDING  # no worker took it

@@ -213,3 +213,22 @@ def test_the_move_letter_says_what_changed(book):
     assert moved.status == Reminder.Status.PENDING
     text = text_of(pdf_of(moved))
     assert "Your appointment has moved from Mon 24 Jun 10:00 to Mon 1 Jul 10:00" in " ".join(text.split())
+
+
+def test_the_migration_gives_letters_to_existing_patients_only_an_address_reaches():
+    from importlib import import_module
+
+    from django.apps import apps
+
+    step = import_module("procedures.migrations.0014_patient_postal_address").letters_for_the_unreached
+    only_address = PatientFactory(email="", mobile="", channels=["email", "sms"], **ADDRESS)
+    asked_for_none = PatientFactory(email="", mobile="", channels=[], **ADDRESS)
+    emailed = PatientFactory(mobile="", channels=["email", "sms"], **ADDRESS)
+    no_address = PatientFactory(email="", mobile="", channels=["email", "sms"])
+
+    step(apps, None)
+
+    channels = {p.pk: p.channels for p in Patient.objects.all()}
+    assert channels[only_address.pk] == ["email", "sms", "letter"]
+    assert channels[asked_for_none.pk] == []
+    assert channels[emailed.pk] == channels[no_address.pk] == ["email", "sms"]
