@@ -77,7 +77,7 @@ def _event_rows(
     content_stages: list[str],
     occasion: str = "",
 ) -> list[Reminder]:
-    return [
+    rows = [
         Reminder(
             appointment=appointment,
             rule=rule,
@@ -90,6 +90,7 @@ def _event_rows(
         )
         for channel in sorted(channels & set(rule.channels))
     ]
+    return _unless_too_late(rows, now)
 
 
 def _timed_rows(
@@ -124,7 +125,7 @@ def _timed_rows(
                     content_stages=[rule.stage],
                 )
             )
-    return rows
+    return _unless_too_late(rows, now)
 
 
 def _save_new(rows: list[Reminder]) -> None:
@@ -191,7 +192,6 @@ def _schedule(appointment: Appointment, now: datetime, *, just_booked: bool = Fa
         rows += _event_rows(
             appointment, confirmation, channels, now=now, content_stages=[Stage.BOOKING_CONFIRMATION, *folded]
         )
-    _unless_too_late(rows, now)
     if just_booked:
         # No conflict is possible, so the rows come back with their ids.
         return Reminder.objects.bulk_create(rows)
@@ -248,7 +248,7 @@ def reschedule_reminders(appointment: Appointment, *, old_start: datetime, now: 
         for row in notices:
             # "Moved from ... to ...", stored so a retry says the same: from the time the patient last heard of.
             row.previous_start = last_heard.get(row.channel, old_start)
-        _save_new(_unless_too_late(notices, now))
+        _save_new(_unless_too_late(notices, now))  # again: a move's letter must also beat the old time
     _queue_due_on_commit(appointment, now)
 
 
@@ -285,15 +285,16 @@ def cancel_reminders(appointment: Appointment, *, now: datetime | None = None) -
         procedure_type_id=appointment.procedure_type_id, stage=Stage.CANCELLATION, is_active=True
     ).first()
     if notice and appointment.scheduled_start > now:
-        notices = _event_rows(
-            appointment,
-            notice,
-            appointment.patient.reminder_channels(),
-            now=now,
-            content_stages=[Stage.CANCELLATION],
-            occasion=appointment.status_changed_at.isoformat(),
+        _save_new(
+            _event_rows(
+                appointment,
+                notice,
+                appointment.patient.reminder_channels(),
+                now=now,
+                content_stages=[Stage.CANCELLATION],
+                occasion=appointment.status_changed_at.isoformat(),
+            )
         )
-        _save_new(_unless_too_late(notices, now))
         _queue_due_on_commit(appointment, now)
     return count
 

@@ -232,3 +232,20 @@ def test_the_migration_gives_letters_to_existing_patients_only_an_address_reache
     assert channels[only_address.pk] == ["email", "sms", "letter"]
     assert channels[asked_for_none.pk] == []
     assert channels[emailed.pk] == channels[no_address.pk] == ["email", "sms"]
+
+
+def test_a_move_or_cancellation_letter_goes_only_if_it_can_arrive_before_the_time_it_changes(book, frozen_now):
+    sooner = book(at(MONDAY, "10:00"), patient=letter_patient())
+    services.mark_posted([letters(sooner)[Stage.BOOKING_CONFIRMATION].pk])
+    later = book(at(MONDAY, "11:00"), patient=letter_patient())
+    services.mark_posted([letters(later)[Stage.BOOKING_CONFIRMATION].pk])
+
+    # Thursday: posted now, a letter arrives on Monday, the day of the old time. Moved a fortnight later, the patient
+    # would hear of it only on the day they were to come: no letter (staff see why, and phone).
+    frozen_now.move_to(at(date(2030, 6, 6), "09:00"))
+    reschedule_appointment(sooner, new_start=FAR)
+    moved = letters(sooner)[Stage.RESCHEDULED]
+    assert (moved.status, moved.close_reason) == (Reminder.Status.SKIPPED, Reminder.CloseReason.ARRIVES_LATE)
+    cancel_appointment(later, reason="Patient asked", reason_code="patient_request")
+    cancelled = letters(later)[Stage.CANCELLATION]
+    assert (cancelled.status, cancelled.close_reason) == (Reminder.Status.SKIPPED, Reminder.CloseReason.ARRIVES_LATE)
