@@ -1,6 +1,10 @@
 """The HTTP SMS gateway's two webhooks: delivery reports for texts we sent, and replies (STOP opts the patient out,
 START lets texts go again). Each checks the provider's signature (reminders.providers.http_sms) and calls a reminders
-service; anything malformed is simply not signed: a 403, never a 500."""
+service; anything malformed is simply not signed: a 403, never a 500.
+
+The email provider's webhooks are django-anymail's, under /anymail/ (its views check their own authentication: the
+WEBHOOK_SECRET basic auth, and a provider's signature where it signs); `email_tracking` receives its normalised
+events (connected in reminders.apps)."""
 
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.views.decorators.csrf import csrf_exempt
@@ -42,3 +46,13 @@ def sms_inbound(request: HttpRequest) -> HttpResponse:
     elif services.asks_to_start(request.POST.get("Body", "")):
         services.opt_in_by_number(request.POST.get("From", ""))
     return HttpResponse(EMPTY_TWIML, content_type="text/xml")
+
+
+def email_tracking(sender, event, esp_name: str, **kwargs) -> None:
+    """django-anymail's `tracking` signal: an email provider's report on an email we sent."""
+    detail = event.mta_response or event.description or event.reject_reason or ""
+    services.record_email_event(
+        provider_message_id=str(event.message_id or ""),
+        event_type=event.event_type,
+        detail=f"{detail} ({esp_name})" if detail else "",
+    )

@@ -57,6 +57,11 @@ class ProcedureResultForm(forms.ModelForm):
                 date_box, time_box = self.fields[name].widget.widgets
                 date_box.attrs["aria-label"] = f"{capfirst(self.fields[name].label)}: date"
                 time_box.attrs["aria-label"] = f"{capfirst(self.fields[name].label)}: time"
+        # The appointment box is the admin's search (autocomplete), drawn with only the chosen appointment and no
+        # empty first option: `required` on such a select is invalid HTML (the Nu checker says so). The form still
+        # requires an appointment.
+        if "appointment" in self.fields:
+            self.fields["appointment"].widget.use_required_attribute = lambda initial: False
         # A new result starts with "performed by" set to the radiologist logging it (the field's initial value,
         # see PerformedByRadiologists), which the blank instance's own None would otherwise hide.
         performed_by = self.fields.get("performed_by")

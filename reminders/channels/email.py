@@ -1,4 +1,6 @@
-"""Email through Django's email backend (EMAIL_URL): the full message, an HTML part and the .ics invitation."""
+"""Email through Django's email backend (EMAIL_URL, or an email provider's API through django-anymail when
+ANYMAIL_PROVIDER is set): the full message, an HTML part and the .ics invitation, with the headers mailbox providers
+look for in mail they trust (`inbox_headers`)."""
 
 from __future__ import annotations
 
@@ -7,16 +9,19 @@ import smtplib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import datetime, timedelta
-from email.utils import parseaddr
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime, parseaddr
 from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 import icalendar
+from anymail.exceptions import AnymailAPIError, AnymailRecipientsRefused
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.template.loader import render_to_string
 from django.utils import timezone
+
+from procedures.links import unsubscribe_url
 
 from ..stages import Stage
 from ..wording import context
@@ -37,6 +42,22 @@ def message_id(reminder: Reminder) -> str:
     """Stable per reminder, so a copy that a crash made us send twice is recognised as the same message."""
     host = urlparse(settings.SITE_URL).hostname or "localhost"
     return f"<reminder-{reminder.pk}-{int(reminder.for_start.timestamp())}@{host}>"
+
+
+def inbox_headers(patient: Patient) -> tuple[tuple[str, str], ...]:
+    """What large mailbox providers ask of mail sent to many people: a one-click unsubscribe (RFC 8058: an https
+    URL signed for this patient, which stops reminders when posted to) and the mark of a message no person wrote
+    (RFC 3834), so auto-replies and out-of-office messages are not sent back."""
+    return (
+        ("List-Unsubscribe", f"<{unsubscribe_url(patient)}>"),
+        ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
+        ("Auto-Submitted", "auto-generated"),
+    )
+
+
+def date_header(moment: datetime) -> str:
+    """RFC 5322's Date in UTC written as +0000 ("-0000", Django's default, means the zone is unknown)."""
+    return format_datetime(moment.astimezone(UTC))
 
 
 class EmailChannel(ReminderChannel):
@@ -69,15 +90,19 @@ class EmailChannel(ReminderChannel):
             text=render_to_string("reminders/email.txt", ctx).strip() + "\n",
             html=render_to_string("reminders/email.html", ctx),
             ics=calendar_invitation(draft.appointment, draft.stage, draft.for_start, ctx),
+            headers=inbox_headers(draft.appointment.patient),
         )
 
     def deliver(self, reminder: Reminder, message: Message, to: str) -> str:
-        email = EmailMultiAlternatives(
-            subject=message.subject,
-            body=message.text,
-            to=[to],
-            headers={"Message-ID": message_id(reminder), "X-Reminder-ID": str(reminder.pk), **dict(message.headers)},
-        )
+        """Hand the email to the backend; returns the id its delivery reports will name: the email provider's own
+        (django-anymail's `anymail_status`) when there is one, else our Message-ID."""
+        headers = {
+            "Message-ID": message_id(reminder),
+            "Date": date_header(timezone.now()),
+            "X-Reminder-ID": str(reminder.pk),
+            **dict(message.headers),
+        }
+        email = EmailMultiAlternatives(subject=message.subject, body=message.text, to=[to], headers=headers)
         if message.html:
             email.attach_alternative(message.html, "text/html")
         if message.ics:
@@ -101,11 +126,16 @@ class EmailChannel(ReminderChannel):
             if 500 <= exc.smtp_code < 600:
                 raise PermanentSendError(error) from exc
             raise TransientSendError(error) from exc
+        except AnymailRecipientsRefused as exc:
+            raise PermanentSendError(f"The email provider refused the address {to}: {exc}") from exc
+        except AnymailAPIError as exc:
+            raise _provider_error(exc) from exc
         except (TimeoutError, smtplib.SMTPException, OSError) as exc:
             if shared is not None:
                 _close(shared)
             raise TransientSendError(f"Could not reach the mail server: {exc.__class__.__name__}: {exc}") from exc
-        return message_id(reminder)
+        provider_id = getattr(getattr(email, "anymail_status", None), "message_id", None)
+        return provider_id if isinstance(provider_id, str) and provider_id else message_id(reminder)
 
     @contextmanager
     def session(self) -> Iterator[None]:
@@ -119,6 +149,17 @@ class EmailChannel(ReminderChannel):
         finally:
             _CONNECTION.reset(reset)
             _close(connection)
+
+
+def _provider_error(exc: AnymailAPIError) -> PermanentSendError | TransientSendError:
+    """An email provider's API refused the send: a request it will never take (4xx) fails now; its own trouble, a
+    timeout, a rate limit or a key it does not know yet (an operator can fix that within the retries) is tried
+    again."""
+    error = f"The email provider answered {exc.status_code or 'nothing'}: {exc}"
+    code = exc.status_code or 0
+    if 400 <= code < 500 and code not in (401, 403, 408, 429):
+        return PermanentSendError(error)
+    return TransientSendError(error)
 
 
 def _open(connection) -> bool:

@@ -6,6 +6,8 @@
 - staff: send now, retry failed, preview.
 - replies: the SMS provider's delivery reports and STOP replies.
 - letters: the rows staff deliver by hand (letters) that are due, and marking them posted.
+- email_events: the email provider's delivery reports, bounces and complaints (django-anymail's tracking events).
+- fallbacks: what happens when a message we sent did not arrive.
 
 Sends reach the workers through reminders.queueing (patch `reminders.queueing.queue_sends` in tests, not this name).
 """
@@ -13,6 +15,8 @@ Sends reach the workers through reminders.queueing (patch `reminders.queueing.qu
 from ..queueing import queue_sends
 from .batches import send_batch
 from .delivery import LAST_DISPATCH_CACHE_KEY, cache_set_last_dispatch, dispatch_due, send_reminder
+from .email_events import record_email_event
+from .fallbacks import delivery_failed
 from .letters import due_by_hand, mark_posted
 from .replies import asks_to_start, asks_to_stop, opt_in_by_number, opt_out_by_number, record_delivery_report
 from .scheduling import (
@@ -36,6 +40,7 @@ __all__ = [
     "cache_set_last_dispatch",
     "cancel_reminders",
     "close_for_appointment",
+    "delivery_failed",
     "dispatch_due",
     "due_by_hand",
     "mark_posted",
@@ -46,6 +51,7 @@ __all__ = [
     "preview",
     "queue_sends",
     "record_delivery_report",
+    "record_email_event",
     "reopen_for_appointment",
     "reschedule_reminders",
     "resume",

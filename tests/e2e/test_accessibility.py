@@ -19,7 +19,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.utils import timezone
 
-from procedures.links import patient_token
+from procedures.links import patient_token, unsubscribe_token
 from procedures.models import Appointment, PatientRequest, SafetyAnswers
 from procedures.services import book_appointment, cancel_appointment, confirm_attendance
 from reminders.channels import default_consent
@@ -232,6 +232,12 @@ def letters_due(page, url, c):
     page.goto(f"{url}/letters/")
 
 
+def unsubscribe_by_the_button(page, url, c):
+    page.goto(f"{url}/u/{unsubscribe_token(c.coming.patient)}/")
+    page.get_by_role("button", name="Yes, stop reminders").click()
+    page.wait_for_load_state()
+
+
 def result_change(page, url, c):
     page.goto(f"{url}/admin/procedures/procedureresult/{c.with_result.result.pk}/change/")
 
@@ -291,6 +297,8 @@ PAGES: dict[str, tuple[str | None, Visit]] = {
     "patient-stop": (PATIENT, goto(lambda c: f"/p/{patient_token(c.coming)}/stop/")),
     "patient-restart": (PATIENT, goto(lambda c: f"/p/{patient_token(c.stopped)}/restart/")),
     "not-found": (PATIENT, goto("/p/not-a-real-link/")),
+    "unsubscribe": (PATIENT, goto(lambda c: f"/u/{unsubscribe_token(c.coming.patient)}/")),
+    "unsubscribed": (PATIENT, unsubscribe_by_the_button),
 }
 
 
