@@ -70,6 +70,19 @@ class PostcodeField(models.CharField):
         return super().formfield(**{"form_class": PostcodeFormField, **kwargs, "max_length": None})
 
 
+def has_postal_address(patient) -> bool:
+    """Whether a letter can be addressed to `patient`: the first line, the town and the postcode. Read by attribute,
+    so the letter channel can ask it of any object with the fields (the schedule's light patient rows too)."""
+    return bool(patient.address_line1 and patient.town and patient.postcode)
+
+
+def postal_address_lines(patient) -> list[str]:
+    """The address as an envelope writes it: the lines given, the town in capitals (as Royal Mail asks), the postcode
+    last."""
+    lines = [patient.address_line1, patient.address_line2, (patient.town or "").upper(), patient.postcode]
+    return [line.strip() for line in lines if line and line.strip()]
+
+
 def _line(verbose_name: str, max_length: int, **kwargs) -> models.CharField:
     return models.CharField(
         verbose_name, max_length=max_length, blank=True, validators=[NoControlCharacters()], **kwargs
@@ -118,15 +131,12 @@ class PostalDetails(models.Model):
 
     @property
     def has_postal_address(self) -> bool:
-        return bool(self.address_line1 and self.town and self.postcode)
+        return has_postal_address(self)
 
     def postal_address_lines(self) -> list[str]:
-        """The address as an envelope writes it: the lines given, the town in capitals (as Royal Mail asks), the
-        postcode last."""
-        lines = [self.address_line1, self.address_line2, (self.town or "").upper(), self.postcode]
-        return [line.strip() for line in lines if line and line.strip()]
+        return postal_address_lines(self)
 
     @property
     def postal_address(self) -> str:
         """On one line, as staff pages and the reminder row's recipient show it."""
-        return ", ".join(self.postal_address_lines())
+        return ", ".join(postal_address_lines(self))

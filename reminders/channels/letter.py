@@ -21,6 +21,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 
 from procedures import clinic_time
+from procedures.models.address import has_postal_address, postal_address_lines
 
 from ..stages import Stage
 from ..wording import context, faq_for
@@ -93,7 +94,7 @@ def letter_context(draft: Draft, *, today: date | None = None) -> dict:
         full=True,
         heading=letter_heading(draft.stage, ctx),
         full_name=patient.full_name,
-        address_lines=patient.postal_address_lines(),
+        address_lines=postal_address_lines(patient),
         mrn=patient.mrn,
         letter_date=clinic_time.long_date(today or clinic_time.today()),
         large_print=patient.needs_large_print,
@@ -111,8 +112,10 @@ class LetterChannel(ReminderChannel):
     carries_faq = True
     delivered_by_hand = True
 
+    # It reads the patient's fields only (through procedures.models.address), as every channel does: the schedule
+    # asks it of rows that are not model instances.
     def why_not(self, patient: Patient) -> str:
-        if not patient.has_postal_address:
+        if not has_postal_address(patient):
             return "The patient has no postal address."
         if not patient.wants_letters and (others := reached_otherwise(patient)):
             return (
@@ -122,7 +125,7 @@ class LetterChannel(ReminderChannel):
         return ""
 
     def address(self, patient: Patient) -> str:
-        return patient.postal_address
+        return ", ".join(postal_address_lines(patient))
 
     def compose(self, draft: Draft) -> Message:
         ctx = letter_context(draft)

@@ -224,3 +224,11 @@ def test_send_now_on_a_letter_makes_it_due_for_printing(as_scheduler, by_post):
     assert week.pk in listed(as_scheduler)
     week.refresh_from_db()
     assert week.status == Reminder.Status.PENDING  # no worker took it
+
+
+def test_the_schedule_counts_a_patient_only_a_letter_reaches_as_reachable(as_scheduler, book, by_post):
+    """The day grid reads light rows, not Patient instances: the letter channel asks only their fields."""
+    book(FAR + timedelta(hours=2), patient=PatientFactory(family_name="Lane", email="", mobile="", channels=["letter"]))
+    page = as_scheduler.get(reverse("procedures:day"), {"date": "2030-06-24"}).content.decode()
+    assert "Marsh" in page and "Lane" in page
+    assert page.count(">No reminders</span>") == 1  # Lane's: she has no address; Marsh's letters reach her
