@@ -35,7 +35,7 @@ class ReminderRuleAdmin(CleanText, admin.ModelAdmin):
 
     @admin.display(description="When")
     def when(self, obj: ReminderRule) -> str:
-        return offset_label(obj.offset)
+        return offset_label(obj.lead)
 
     @admin.display(description="Channels")
     def channel_list(self, obj: ReminderRule) -> str:

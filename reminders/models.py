@@ -15,7 +15,10 @@ from procedures.models import Appointment, ProcedureType
 
 from .channels import channel_choices, validate_channel_slug
 from .channels.fields import ChannelsField
-from .stages import EVENT_STAGES, Stage
+from .stages import EVENT_STAGES, TYPE_TIMED_STAGES, Stage
+
+# Stages whose rule has no offset: those sent on an event, and those timed by the procedure type.
+UNTIMED_BY_OFFSET = [s.value for s in (*EVENT_STAGES, *TYPE_TIMED_STAGES)]
 
 __all__ = ["Reminder", "ReminderQuerySet", "ReminderRule", "offset_label"]
 
@@ -27,7 +30,8 @@ class ReminderRule(models.Model):
         null=True,
         blank=True,
         help_text="How long before the appointment it is sent, e.g. '7 days' or '2 days, 0:00:00'. "
-        "Empty for the event stages (confirmation, rescheduled, cancellation), which go at once.",
+        "Empty for the event stages (confirmation, rescheduled, cancellation), which go at once, and for "
+        "'the day before the preparation starts', whose time comes from the procedure type's preparation days.",
     )
     channels = ChannelsField(default=list, help_text="The channels this stage goes by (settings.REMINDER_CHANNELS).")
     is_active = models.BooleanField(default=True)
@@ -41,10 +45,13 @@ class ReminderRule(models.Model):
                 violation_error_message="This procedure already has a rule for that stage.",
             ),
             models.CheckConstraint(
-                condition=Q(offset__isnull=True, stage__in=[s.value for s in EVENT_STAGES])
-                | (Q(offset__isnull=False) & ~Q(stage__in=[s.value for s in EVENT_STAGES])),
+                condition=Q(offset__isnull=True, stage__in=UNTIMED_BY_OFFSET)
+                | (Q(offset__isnull=False) & ~Q(stage__in=UNTIMED_BY_OFFSET)),
                 name="reminderrule_offset_only_for_timed_stages",
-                violation_error_message="Timed stages need an offset; event stages have none.",
+                violation_error_message=(
+                    "Timed stages need an offset; event stages, and the day before the preparation starts (timed by "
+                    "the procedure type), have none."
+                ),
             ),
         ]
 
@@ -53,7 +60,15 @@ class ReminderRule(models.Model):
 
     @property
     def is_event(self) -> bool:
-        return self.offset is None
+        return self.stage in EVENT_STAGES
+
+    @property
+    def lead(self) -> timedelta | None:
+        """How long before the appointment a timed stage goes; None for an event stage. The day before the
+        preparation starts is one day more than the procedure type's preparation days (needs it loaded)."""
+        if self.stage in TYPE_TIMED_STAGES:
+            return timedelta(days=self.procedure_type.preparation_lead_days + 1)
+        return self.offset
 
 
 class ReminderQuerySet(models.QuerySet):

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from procedures import clinic_time
 
-from .clinic import Appointment
+from .appointments import Appointment
 
 
 class PatientRequestQuerySet(models.QuerySet):

@@ -19,7 +19,7 @@ from simple_history.models import HistoricalRecords
 
 from procedures import clinic_time
 
-from .clinic import Appointment
+from .appointments import Appointment
 from .expressions import Minutes
 
 # How far from the booked start a logged start or end may be: the procedure happens on the day, give or take.

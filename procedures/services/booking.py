@@ -263,6 +263,9 @@ def reschedule_appointment(
                 exclude_id=current.pk,
             )
             old_start = current.scheduled_start
+            # The patient's page says "moved from" the time they last knew of, until they have seen it.
+            known = current.moved_from or old_start
+            current.moved_from = None if known == new_start else known
             current.scheduled_start = new_start
             current.room = room
             current.radiologist = radiologist

@@ -38,6 +38,7 @@ from ..channels import ContentError, Draft, Message, ReminderChannel, SendError,
 from ..channels import hand_delivered as by_hand
 from ..models import Reminder
 from ..stages import Stage
+from .reach import channels_for
 from .scheduling import moved_to
 
 log = logging.getLogger(__name__)
@@ -130,7 +131,7 @@ def _reason_not_to_send(reminder: Reminder, now: datetime) -> tuple[str, str, st
         if appointment.scheduled_start <= now:
             return Reminder.Status.SKIPPED, Closed.STARTED, BEGUN
     patient = appointment.patient
-    if reminder.channel not in patient.reminder_channels():
+    if reminder.channel not in channels_for(appointment, reminder.stage, reminder.for_start, now):
         code = Closed.OPTED_OUT if patient.reminders_opt_out_at else Closed.UNREACHABLE
         return Reminder.Status.CANCELLED, code, patient.why_unreachable(reminder.channel)
     return None

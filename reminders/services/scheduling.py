@@ -15,13 +15,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from procedures import clinic_time
-from procedures.models import Appointment, Patient
+from procedures.models import Appointment
 
 from .. import queueing
-from ..channels import channel_for, channels, hand_delivered
+from ..channels import channel_for, hand_delivered
 from ..models import Reminder, ReminderRule
-from ..stages import Stage
+from ..stages import TYPE_TIMED_STAGES, Stage
 from ..timing import send_time
+from .reach import channels_for
+from .transit import timed_send_at, unless_too_late
 
 Closed = Reminder.CloseReason
 # Staff's words for two closings, as the rows say them (the codes are what code reads).
@@ -34,7 +36,16 @@ def moved_to(start: datetime) -> str:
 
 
 def active_rules(appointment: Appointment) -> list[ReminderRule]:
-    return list(ReminderRule.objects.filter(procedure_type_id=appointment.procedure_type_id, is_active=True))
+    return _in_order(ReminderRule.objects.filter(procedure_type_id=appointment.procedure_type_id, is_active=True))
+
+
+def _in_order(rules) -> list[ReminderRule]:
+    """Timed stages furthest ahead first, then the event stages: the order folded content is carried in, the same on
+    every database (an offset-less timed stage would sort differently among NULLs)."""
+    return sorted(
+        rules.select_related("procedure_type"),
+        key=lambda r: (r.lead is None, -(r.lead.total_seconds() if r.lead else 0), r.pk),
+    )
 
 
 def _fold_horizon(now: datetime) -> datetime:
@@ -44,28 +55,11 @@ def _fold_horizon(now: datetime) -> datetime:
 def folded_stages(start: datetime, rules: list[ReminderRule], now: datetime) -> list[str]:
     """Timed stages too close or already past for this start: an announcing notice carries their content."""
     horizon = _fold_horizon(now)
-    return [r.stage for r in rules if not r.is_event and send_time(start, r.offset) <= horizon]
+    return [r.stage for r in rules if not r.is_event and send_time(start, r.lead) <= horizon]
 
 
 def _earliest(moment: datetime, channel: str) -> datetime:
     return channel_for(channel).earliest_send(moment)
-
-
-def _timed_send_at(due: datetime, channel: str) -> datetime:
-    """When a timed stage's row leaves by `channel`: in time to reach the patient at `due` (a letter leaves the
-    post's time earlier), at a moment the channel may send."""
-    return _earliest(channel_for(channel).send_time(due), channel)
-
-
-def _unless_too_late(rows: list[Reminder], now: datetime) -> list[Reminder]:
-    """A row its channel would deliver only after the appointment (for a move, after the earlier of its two times)
-    is kept as skipped, saying why, instead of going: staff see it on the timeline and can phone."""
-    for row in rows:
-        deadline = min(row.for_start, row.previous_start or row.for_start)
-        if row.status == Reminder.Status.PENDING and channel_for(row.channel).too_late(max(row.send_at, now), deadline):
-            row.status, row.close_reason = Reminder.Status.SKIPPED, Closed.ARRIVES_LATE
-            row.last_error = Closed.ARRIVES_LATE.label
-    return rows
 
 
 def _event_rows(
@@ -90,7 +84,7 @@ def _event_rows(
         )
         for channel in sorted(channels & set(rule.channels))
     ]
-    return _unless_too_late(rows, now)
+    return unless_too_late(rows, now)
 
 
 def _timed_rows(
@@ -106,11 +100,26 @@ def _timed_rows(
     for rule in rules:
         if rule.is_event:
             continue
-        due = send_time(start, rule.offset)
+        due = send_time(start, rule.lead)
         for channel in sorted(channels & set(rule.channels)):
             if (rule.pk, channel) in existing:
                 continue
             late = due <= horizon
+            if late and rule.stage in TYPE_TIMED_STAGES and not channel_for(channel).carries_faq:
+                # The preparation must reach the patient before it matters: a channel whose confirmation cannot
+                # carry it (a text) sends it at once instead, saying what to do from now on.
+                rows.append(
+                    Reminder(
+                        appointment=appointment,
+                        rule=rule,
+                        stage=rule.stage,
+                        channel=channel,
+                        for_start=start,
+                        send_at=_earliest(now, channel),
+                        content_stages=[rule.stage],
+                    )
+                )
+                continue
             rows.append(
                 Reminder(
                     appointment=appointment,
@@ -118,14 +127,14 @@ def _timed_rows(
                     stage=rule.stage,
                     channel=channel,
                     for_start=start,
-                    send_at=_timed_send_at(due, channel),
+                    send_at=timed_send_at(due, channel),
                     status=Reminder.Status.SKIPPED if late else Reminder.Status.PENDING,
                     last_error=TOO_LATE if late else "",
                     close_reason=Closed.FOLDED if late else "",
                     content_stages=[rule.stage],
                 )
             )
-    return _unless_too_late(rows, now)
+    return unless_too_late(rows, now)
 
 
 def _save_new(rows: list[Reminder]) -> None:
@@ -177,7 +186,8 @@ def _schedule(appointment: Appointment, now: datetime, *, just_booked: bool = Fa
     if not appointment.is_upcoming(now):
         return []
     channels = appointment.patient.reminder_channels()
-    if not channels:
+    confirming = channels_for(appointment, Stage.BOOKING_CONFIRMATION, appointment.scheduled_start, now)
+    if not channels and not confirming:
         return []
     rules = active_rules(appointment)
     existing: set[tuple[int, str]] = set()
@@ -190,7 +200,7 @@ def _schedule(appointment: Appointment, now: datetime, *, just_booked: bool = Fa
     if confirmation and (just_booked or not appointment.reminders.filter(stage=Stage.BOOKING_CONFIRMATION).exists()):
         folded = folded_stages(appointment.scheduled_start, rules, now)
         rows += _event_rows(
-            appointment, confirmation, channels, now=now, content_stages=[Stage.BOOKING_CONFIRMATION, *folded]
+            appointment, confirmation, confirming, now=now, content_stages=[Stage.BOOKING_CONFIRMATION, *folded]
         )
     if just_booked:
         # No conflict is possible, so the rows come back with their ids.
@@ -208,7 +218,7 @@ def reschedule_reminders(appointment: Appointment, *, old_start: datetime, now: 
     start = appointment.scheduled_start
     if start == old_start:
         return
-    rules = {r.pk: r for r in ReminderRule.objects.filter(procedure_type_id=appointment.procedure_type_id)}
+    rules = {r.pk: r for r in _in_order(ReminderRule.objects.filter(procedure_type_id=appointment.procedure_type_id))}
     taken = set(appointment.reminders.filter(for_start=start, occasion="").values_list("rule_id", "channel"))
     folded = folded_stages(start, [r for r in rules.values() if r.is_active], now)
     moved = moved_to(start)
@@ -224,10 +234,11 @@ def reschedule_reminders(appointment: Appointment, *, old_start: datetime, now: 
         elif rule.is_event:
             # The patient never heard of the old time: the confirmation simply announces the new one.
             _move(reminder, start, _earliest(now, reminder.channel), [Stage.BOOKING_CONFIRMATION, *folded])
-            announced_by_confirmation.add(reminder.channel)
+            if reminder.channel in channels_for(appointment, Stage.BOOKING_CONFIRMATION, start, now):
+                announced_by_confirmation.add(reminder.channel)
             taken.add(key)
-        elif send_time(start, rule.offset) > _fold_horizon(now):
-            _move(reminder, start, _timed_send_at(send_time(start, rule.offset), reminder.channel), [rule.stage])
+        elif send_time(start, rule.lead) > _fold_horizon(now):
+            _move(reminder, start, timed_send_at(send_time(start, rule.lead), reminder.channel), [rule.stage])
             taken.add(key)
         else:
             # Too late for this stage at the new time; _schedule records it as skipped for the new time.
@@ -237,19 +248,65 @@ def reschedule_reminders(appointment: Appointment, *, old_start: datetime, now: 
     notice = next((r for r in rules.values() if r.stage == Stage.RESCHEDULED and r.is_active), None)
     if notice:
         # On a channel whose confirmation had not gone yet, that confirmation now carries the new time.
-        notices = _event_rows(
+        reaching = channels_for(appointment, Stage.RESCHEDULED, start, now) - announced_by_confirmation
+        heard = _last_heard_of(appointment, old_start)
+        notices = _notice_rows(
             appointment,
             notice,
-            appointment.patient.reminder_channels() - announced_by_confirmation,
+            reaching,
             now=now,
             content_stages=[Stage.RESCHEDULED, *folded],
-            occasion=appointment.status_changed_at.isoformat(),
+            announced=bool(announced_by_confirmation),
         )
         for row in notices:
             # "Moved from ... to ...", stored so a retry says the same: from the time the patient last heard of.
-            row.previous_start = last_heard.get(row.channel, old_start)
-        _save_new(_unless_too_late(notices, now))  # again: a move's letter must also beat the old time
+            row.previous_start = last_heard.get(row.channel, heard)
+        _save_new(unless_too_late(notices, now))  # again: a move's letter must also beat the old time
     _queue_due_on_commit(appointment, now)
+
+
+def _notice_rows(
+    appointment: Appointment,
+    rule: ReminderRule,
+    reaching: frozenset[str],
+    *,
+    now: datetime,
+    content_stages: list[str],
+    announced: bool = False,
+) -> list[Reminder]:
+    """A service notice's rows, by every channel that reaches the patient. When none does (the only number replied
+    STOP, no address on file), the notice is kept as missed on the channels the patient agreed to, closed saying
+    why, so staff see it and a restart sends it once (resume)."""
+    occasion = appointment.status_changed_at.isoformat()
+    rows = _event_rows(appointment, rule, reaching, now=now, content_stages=content_stages, occasion=occasion)
+    if rows or announced:
+        return rows
+    patient = appointment.patient
+    missed = _event_rows(
+        appointment, rule, frozenset(patient.channels), now=now, content_stages=content_stages, occasion=occasion
+    )
+    for row in missed:
+        row.status = Reminder.Status.CANCELLED
+        row.close_reason = Closed.OPTED_OUT if patient.reminders_opt_out_at else Closed.UNREACHABLE
+        row.last_error = f"Missed: {patient.why_unreachable(row.channel)} It goes if they restart reminders."
+    return missed
+
+
+def _last_heard_of(appointment: Appointment, old_start: datetime) -> datetime:
+    """The time a move notice should say the appointment moved from: the one the patient last heard of. A move
+    whose notice they missed leaves that notice's own "from"."""
+    missed = (
+        appointment.reminders.filter(
+            stage=Stage.RESCHEDULED,
+            status=Reminder.Status.CANCELLED,
+            close_reason__in=[Closed.UNREACHABLE, Closed.OPTED_OUT],
+            previous_start__isnull=False,
+        )
+        .order_by("created_at", "pk")
+        .values_list("previous_start", flat=True)
+        .first()
+    )
+    return missed or old_start
 
 
 def _reopen_cancelled_by_a_move(appointment: Appointment, rules: dict[int, ReminderRule], now: datetime) -> None:
@@ -261,11 +318,11 @@ def _reopen_cancelled_by_a_move(appointment: Appointment, rules: dict[int, Remin
         for_start=start, occasion="", status=Reminder.Status.CANCELLED, close_reason=Closed.MOVED, channel__in=channels
     ):
         rule = rules[reminder.rule_id]
-        if rule.is_event or not rule.is_active or send_time(start, rule.offset) <= horizon:
+        if rule.is_event or not rule.is_active or send_time(start, rule.lead) <= horizon:
             continue
         Reminder.objects.filter(pk=reminder.pk, status=Reminder.Status.CANCELLED).update(
             status=Reminder.Status.PENDING,
-            send_at=_timed_send_at(send_time(start, rule.offset), reminder.channel),
+            send_at=timed_send_at(send_time(start, rule.lead), reminder.channel),
             content_stages=[rule.stage],
             last_error="",
             close_reason="",
@@ -285,34 +342,9 @@ def cancel_reminders(appointment: Appointment, *, now: datetime | None = None) -
         procedure_type_id=appointment.procedure_type_id, stage=Stage.CANCELLATION, is_active=True
     ).first()
     if notice and appointment.scheduled_start > now:
-        _save_new(
-            _event_rows(
-                appointment,
-                notice,
-                appointment.patient.reminder_channels(),
-                now=now,
-                content_stages=[Stage.CANCELLATION],
-                occasion=appointment.status_changed_at.isoformat(),
-            )
-        )
+        reaching = channels_for(appointment, Stage.CANCELLATION, appointment.scheduled_start, now)
+        _save_new(_notice_rows(appointment, notice, reaching, now=now, content_stages=[Stage.CANCELLATION]))
         _queue_due_on_commit(appointment, now)
-    return count
-
-
-def patient_details_changed(patient: Patient, *, now: datetime | None = None) -> int:
-    """A new email or mobile (or a changed preference) reaches the patient's coming appointments too; a channel that
-    no longer reaches them closes its rows still to go now, so the timeline staff see says so at once."""
-    now = now or timezone.now()
-    reachable = patient.reminder_channels()
-    code = Closed.OPTED_OUT if patient.reminders_opt_out_at else Closed.UNREACHABLE
-    for channel in set(channels()) - reachable:
-        Reminder.objects.still_to_go().filter(appointment__patient=patient, channel=channel).close(
-            Reminder.Status.CANCELLED, code, patient.why_unreachable(channel)
-        )
-    count = 0
-    for appointment in Appointment.objects.upcoming(now).filter(patient=patient).select_related("patient"):
-        schedule_reminders(appointment, now=now)
-        count += 1
     return count
 
 
@@ -343,29 +375,6 @@ def reopen_for_appointment(appointment: Appointment, *, closed_because: str, now
         channel__in=appointment.patient.reminder_channels(),
         rule__is_active=True,
     ).update(status=Reminder.Status.PENDING, last_error="", close_reason="")
-
-
-def opt_out(patient: Patient, *, at: datetime | None = None) -> int:
-    """The patient wants no more reminders: record when, and cancel everything still to go."""
-    at = at or timezone.now()
-    with transaction.atomic():
-        Patient.objects.filter(pk=patient.pk, reminders_opt_out_at__isnull=True).update(reminders_opt_out_at=at)
-        patient.refresh_from_db(fields=["reminders_opt_out_at"])
-        return (
-            Reminder.objects.still_to_go()
-            .filter(appointment__patient=patient)
-            .close(Reminder.Status.CANCELLED, Closed.OPTED_OUT)
-        )
-
-
-def resume(patient: Patient, *, now: datetime | None = None) -> None:
-    """Reminders come back after the patient lifted an opt-out (on their page) or a STOP (by replying START): on
-    every coming appointment the rows the stop cancelled reopen where their time is still ahead, and missing ones
-    are made, by the channels that reach the patient now. Stages already past stay closed: nothing goes late."""
-    now = now or timezone.now()
-    for appointment in Appointment.objects.upcoming(now).filter(patient=patient).select_related("patient"):
-        reopen_for_appointment(appointment, closed_because=Closed.OPTED_OUT, now=now)
-    patient_details_changed(patient, now=now)
 
 
 def _move(reminder: Reminder, start: datetime, send_at: datetime, content_stages: list[str]) -> None:

@@ -45,9 +45,7 @@ def retry_failed(reminders: QuerySet[Reminder] | Iterable[Reminder]) -> int:
 def preview(appointment: Appointment) -> list[dict]:
     """What each stage would say for this appointment now, without sending or saving anything."""
     now = timezone.now()
-    rules = sorted(
-        active_rules(appointment), key=lambda r: (r.offset is None, -(r.offset or timedelta()).total_seconds())
-    )
+    rules = sorted(active_rules(appointment), key=lambda r: (r.lead is None, -(r.lead or timedelta()).total_seconds()))
     folded = folded_stages(appointment.scheduled_start, rules, now)
     # A reschedule notice names the time it moved from: the last move's, where the appointment has moved.
     last_move = (

@@ -444,7 +444,7 @@ def test_adding_a_mobile_in_the_admin_brings_texts_for_the_coming_appointment(cl
     assert response.status_code == 302, response.context["adminform"].form.errors
     texts = Reminder.objects.filter(channel="sms").values_list("stage", flat=True)
     # The booking was already confirmed by email, so only the reminders still to come are added.
-    assert set(texts) == {"two_days_before", "day_before"}
+    assert set(texts) == {"preparation_starts", "two_days_before", "day_before"}
 
 
 def test_registering_a_patient_in_the_admin_records_who_registered_her(client, scheduler):

@@ -120,7 +120,7 @@ def test_a_letter_not_yet_due_is_neither_listed_nor_marked(as_scheduler, by_post
     assert week.pk not in listed(as_scheduler)
     assert services.mark_posted([week.pk]).left == [week.pk]
     page = as_scheduler.get(LETTERS).content.decode()
-    assert "1 more letter is waiting for its day; the next is due Thu 13 Jun." in page
+    assert "2 more letters are waiting for their day; the next is due Thu 13 Jun." in page
 
 
 def test_only_those_who_handle_reminders_see_the_letters(as_radiologist, by_post):
@@ -213,7 +213,7 @@ def test_a_letter_left_too_long_to_arrive_in_time_says_to_phone(as_scheduler, sc
     as_scheduler.force_login(scheduler)  # a sign-in lasts a working day
     page = as_scheduler.get(LETTERS)
     late = {letter.reminder.stage: letter.arrives_late for letter in page.context["letters"]}
-    assert late == {Stage.BOOKING_CONFIRMATION: True, Stage.WEEK_BEFORE: True}
+    assert late == {Stage.BOOKING_CONFIRMATION: True, Stage.WEEK_BEFORE: True, Stage.PREPARATION_STARTS: True}
     assert "Posted today it arrives too late: phone the patient too." in page.content.decode()
 
 

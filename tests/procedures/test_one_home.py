@@ -17,7 +17,7 @@ from procedures.booking.durations import suggest_duration
 from procedures.booking.forms import BookingForm, RescheduleForm
 from procedures.models import Appointment, FaqEntry, ProcedureResult, ProcedureType
 from procedures.models import results as results_module
-from procedures.models.clinic import AppointmentQuerySet
+from procedures.models.appointments import AppointmentQuerySet
 from procedures.models.faq import FaqQuerySet
 from procedures.patient_page import selectors as patient_selectors
 from procedures.patient_page import services as patient_services

@@ -599,7 +599,7 @@ def test_a_new_mobile_brings_texts_for_the_coming_appointment_and_records_who_ch
     assert str(Patient.objects.get(pk=patient.pk).mobile) == "+447911123456"
     assert updated.history.first().history_user == scheduler
     texts = appointment.reminders.filter(channel="sms").values_list("stage", flat=True)
-    assert set(texts) == {"two_days_before", "day_before"}
+    assert set(texts) == {"preparation_starts", "two_days_before", "day_before"}
 
 
 def test_only_a_change_of_email_mobile_or_preference_re_plans_the_reminders(book, monkeypatch):

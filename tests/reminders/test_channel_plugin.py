@@ -95,6 +95,7 @@ def test_a_booking_makes_sends_and_records_the_new_channels_reminders(
     assert set(app_rows.values_list("stage", flat=True)) == {
         Stage.BOOKING_CONFIRMATION,
         Stage.WEEK_BEFORE,
+        Stage.PREPARATION_STARTS,
         Stage.TWO_DAYS_BEFORE,
         Stage.DAY_BEFORE,
     }

@@ -317,7 +317,7 @@ def test_the_texts_sent_for_a_booking_are_what_the_rows_recorded(book, frozen_no
         Reminder.objects.filter(pk=reminder.pk).update(send_at=NOW)
         services.send_reminder(reminder.pk)
 
-    assert len(sms_outbox) == 3
+    assert len(sms_outbox) == 4  # the confirmation, the preparation, two days and the day before
     for sent in sms_outbox:
         assert len(sent["body"]) <= 160
         assert not forbidden_words_in(sent["body"])

@@ -8,7 +8,7 @@ The headers are read off an email sent over SMTP to a real server (tests/realpar
 would receive them. "Now" is Wednesday 5 June 2030, 12:00 in London (11:00 UTC).
 """
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlparse
 
@@ -18,6 +18,7 @@ from django.test import Client
 
 from procedures.links import unsubscribe_token, unsubscribe_url
 from procedures.models import Patient
+from procedures.services import reschedule_appointment
 from reminders import services
 from reminders.models import Reminder
 from reminders.stages import Stage
@@ -207,3 +208,15 @@ def test_a_patient_page_token_does_not_unsubscribe_even_for_the_same_number(clie
     assert client.post(f"/u/{forged}/", {"List-Unsubscribe": "One-Click"}).status_code == 404
     patient.refresh_from_db()
     assert patient.reminders_opt_out_at is None
+
+
+def test_a_one_click_unsubscribe_stops_reminders_but_not_the_news_of_a_move(book):
+    appointment = book(FAR)
+    Client().post(urlparse(unsubscribe_url(appointment.patient)).path, {"List-Unsubscribe": "One-Click"})
+    assert still_to_go(appointment.patient) == 0
+
+    moved = reschedule_appointment(appointment, new_start=FAR + timedelta(days=1))
+
+    notices = moved.reminders.filter(stage=Stage.RESCHEDULED, status=Reminder.Status.PENDING)
+    assert set(notices.values_list("channel", flat=True)) == {"email", "sms"}
+    assert not moved.reminders.filter(status=Reminder.Status.PENDING).exclude(stage=Stage.RESCHEDULED).exists()

@@ -61,7 +61,13 @@ def sizes_of(reader: PdfReader, words: str) -> set[float]:
 def test_a_new_patient_agrees_to_letters_and_the_default_rules_carry_them_where_a_letter_can_arrive():
     assert "letter" in Patient().channels
     carried = {r.stage for r in ReminderRule.objects.filter(procedure_type__code="DUCTOGRAM") if "letter" in r.channels}
-    assert carried == {Stage.BOOKING_CONFIRMATION, Stage.WEEK_BEFORE, Stage.RESCHEDULED, Stage.CANCELLATION}
+    assert carried == {
+        Stage.BOOKING_CONFIRMATION,
+        Stage.WEEK_BEFORE,
+        Stage.PREPARATION_STARTS,
+        Stage.RESCHEDULED,
+        Stage.CANCELLATION,
+    }
 
 
 def test_a_patient_with_only_an_address_gets_letters_on_booking_and_nothing_else(book):
@@ -72,10 +78,12 @@ def test_a_patient_with_only_an_address_gets_letters_on_booking_and_nothing_else
     assert patient.reminder_channels() == {"letter"}
     assert set(appointment.reminders.values_list("channel", flat=True)) == {"letter"}
     rows = letters(appointment, status=Reminder.Status.PENDING)
-    assert set(rows) == {Stage.BOOKING_CONFIRMATION, Stage.WEEK_BEFORE}
+    assert set(rows) == {Stage.BOOKING_CONFIRMATION, Stage.WEEK_BEFORE, Stage.PREPARATION_STARTS}
     assert rows[Stage.BOOKING_CONFIRMATION].send_at <= at(date(2030, 6, 5), "12:00")
     # Due on Monday 17 June at 10:00 (a week before): posted two working days earlier, from the start of Thursday.
     assert rows[Stage.WEEK_BEFORE].send_at == at(date(2030, 6, 13), "00:00")
+    # The day before the three days of preparation (Thursday 20 June): posted from the start of Tuesday.
+    assert rows[Stage.PREPARATION_STARTS].send_at == at(date(2030, 6, 18), "00:00")
 
 
 def test_a_patient_with_email_gets_no_letter_unless_they_asked_for_letters(book):
@@ -85,7 +93,7 @@ def test_a_patient_with_email_gets_no_letter_unless_they_asked_for_letters(book)
 
     asked = letter_patient(email="asked@patients.example", wants_letters=True)
     appointment = book(FAR + timedelta(hours=2), patient=asked)
-    assert set(letters(appointment)) == {Stage.BOOKING_CONFIRMATION, Stage.WEEK_BEFORE}
+    assert set(letters(appointment)) == {Stage.BOOKING_CONFIRMATION, Stage.WEEK_BEFORE, Stage.PREPARATION_STARTS}
     assert appointment.reminders.filter(channel="email").exists()
 
     nowhere = letter_patient(address_line1="", town="", postcode="")
@@ -220,7 +228,7 @@ def test_the_migration_gives_letters_to_existing_patients_only_an_address_reache
 
     from django.apps import apps
 
-    step = import_module("procedures.migrations.0014_patient_postal_address").letters_for_the_unreached
+    step = import_module("procedures.migrations.0015_patient_postal_address").letters_for_the_unreached
     only_address = PatientFactory(email="", mobile="", channels=["email", "sms"], **ADDRESS)
     asked_for_none = PatientFactory(email="", mobile="", channels=[], **ADDRESS)
     emailed = PatientFactory(mobile="", channels=["email", "sms"], **ADDRESS)

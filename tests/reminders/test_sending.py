@@ -582,7 +582,7 @@ def test_dispatch_claims_the_due_reminders_and_queues_them_once_the_claim_commit
         assert reminder.status == Reminder.Status.SENDING
         assert reminder.lease_until == NOW + timedelta(seconds=300)
         assert reminder.claim_token is None  # claimed by dispatch, not yet by a sender
-    assert appointment.reminders.filter(status=Reminder.Status.PENDING).count() == 4  # the timed ones wait
+    assert appointment.reminders.filter(status=Reminder.Status.PENDING).count() == 6  # the timed ones wait
 
 
 def test_dispatch_claims_at_most_its_limit_oldest_first(book, frozen_now, dispatch):

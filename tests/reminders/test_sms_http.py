@@ -349,7 +349,7 @@ def test_a_stop_reply_opts_the_patient_out_and_cancels_what_is_pending(webhook, 
     assert patient.reminders_opt_out_at == NOW
     assert not appointment.reminders.filter(status=Reminder.Status.PENDING).exists()
     assert set(appointment.reminders.values_list("last_error", flat=True)) == {"The patient opted out of reminders."}
-    assert other.reminders.filter(status=Reminder.Status.PENDING).count() == 6  # someone else's are untouched
+    assert other.reminders.filter(status=Reminder.Status.PENDING).count() == 8  # someone else's are untouched
 
 
 @pytest.mark.django_db
@@ -370,7 +370,7 @@ def test_a_reply_that_is_not_an_opt_out_changes_nothing(webhook, patient, book, 
 
     patient.refresh_from_db()
     assert patient.reminders_opt_out_at is None
-    assert appointment.reminders.filter(status=Reminder.Status.PENDING).count() == 6
+    assert appointment.reminders.filter(status=Reminder.Status.PENDING).count() == 8
 
 
 @pytest.mark.django_db

@@ -22,7 +22,7 @@ def letters_for_the_unreached(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("procedures", "0013_result_ends_after_start"),
+        ("procedures", "0014_preparation_days_and_unseen_moves"),
     ]
 
     operations = [

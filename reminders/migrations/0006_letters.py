@@ -2,14 +2,14 @@
 that would arrive too late.
 
 A letter takes LETTER_POSTAL_DAYS working days to arrive, so it carries the booking confirmation, the timed stage
-furthest ahead (a week before), a move and a cancellation (each only when there is time to post it: the channel
-says so, see Reminder.CloseReason.ARRIVES_LATE); not the two days or the day before, which a letter cannot reach in
-time. Staff can change any rule in the admin afterwards. Reversible: "letter" leaves every rule.
+furthest ahead (a week before), the day before the preparation starts (which goes by every channel the patient
+has), a move and a cancellation (each only when there is time to post it: the channel says so, see
+Reminder.CloseReason.ARRIVES_LATE); not the two days or the day before, which a letter cannot reach in time. Staff can change any rule in the admin afterwards. Reversible: "letter" leaves every rule.
 """
 
 from django.db import migrations, models
 
-LETTER_STAGES = ("booking_confirmation", "week_before", "rescheduled", "cancellation")
+LETTER_STAGES = ("booking_confirmation", "week_before", "preparation_starts", "rescheduled", "cancellation")
 
 
 def letters_on_the_rules(apps, schema_editor):
@@ -30,7 +30,7 @@ def no_letters_on_the_rules(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("reminders", "0004_close_reason_and_registered_channels"),
+        ("reminders", "0005_preparation_starts_stage"),
     ]
 
     operations = [
