@@ -22,6 +22,7 @@ from django.template.loader import render_to_string
 
 from procedures import clinic_time
 from procedures.models.address import has_postal_address, postal_address_lines
+from procedures.preparation import preparation_opens_on
 
 from ..stages import Stage
 from ..wording import context, faq_for
@@ -57,12 +58,18 @@ def working_days_after(day: date, count: int) -> date:
     return day
 
 
-def reached_otherwise(patient: Patient) -> list[str]:
-    """The other channels the patient agreed to that reach them, in the patient's words ("email", "text")."""
+def reached_otherwise(patient: Patient, letter: str) -> list[str]:
+    """The other channels that reach the patient and count, in the patient's words ("email", "text"): if they agreed
+    to letters (`letter` in their consent), those they also agreed to; if not, any, since then a letter only ever
+    carries a service notice, as the last resort (a patient with email who asked for no reminders hears of a move by
+    email, not by letter as well)."""
+    agreed_only = letter in patient.channels
     return [
         channel.patient_word
         for slug, channel in channels().items()
-        if not isinstance(channel, LetterChannel) and slug in patient.channels and channel.reaches(patient)
+        if not isinstance(channel, LetterChannel)
+        and (slug in patient.channels or not agreed_only)
+        and channel.reaches(patient)
     ]
 
 
@@ -75,9 +82,23 @@ def letter_heading(stage: str, ctx: dict) -> str:
     return f"Your appointment on {when}"
 
 
+def _days_in_writing(draft: Draft, today: date) -> dict:
+    """A letter is read days after it is printed: its days are dates ("on Mon 24 Jun"), never "tomorrow" or "in a
+    week" as of the printing; and the preparation has started "now" if it will have by the day the letter arrives."""
+    opens = preparation_opens_on(draft.for_start, draft.appointment.procedure_type.preparation_lead_days)
+    started = opens <= working_days_after(today, settings.LETTER_POSTAL_DAYS)
+    return {
+        "appointment_day": f"on {clinic_time.short_date(draft.for_start)}",
+        "appointment_is_near": False,
+        "preparation_from": "now" if started else clinic_time.short_date(opens),
+        "preparation_started": started,
+    }
+
+
 def letter_context(draft: Draft, *, today: date | None = None) -> dict:
     """The email's words (reminders.wording.context) and, always, the preparation and FAQ of the letter's stages;
-    with the addressee, the letter's date and its print size."""
+    with the addressee, the letter's date, its days written as dates, and its print size."""
+    today = today or clinic_time.today()
     ctx = context(
         draft.appointment,
         draft.stage,
@@ -96,8 +117,9 @@ def letter_context(draft: Draft, *, today: date | None = None) -> dict:
         full_name=patient.full_name,
         address_lines=postal_address_lines(patient),
         mrn=patient.mrn,
-        letter_date=clinic_time.long_date(today or clinic_time.today()),
+        letter_date=clinic_time.long_date(today),
         large_print=patient.needs_large_print,
+        **_days_in_writing(draft, today),
     )
     ctx["intro"] = render_to_string("reminders/letter_intro.txt", ctx).strip()
     return ctx
@@ -117,7 +139,7 @@ class LetterChannel(ReminderChannel):
     def why_not(self, patient: Patient) -> str:
         if not has_postal_address(patient):
             return "The patient has no postal address."
-        if not patient.wants_letters and (others := reached_otherwise(patient)):
+        if not patient.wants_letters and (others := reached_otherwise(patient, self.slug)):
             return (
                 f"The patient is reached by {' and '.join(others)}: letters go only to patients nothing else reaches, "
                 "unless they ask for letters as well."

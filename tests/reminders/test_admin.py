@@ -251,10 +251,11 @@ def test_the_preview_shows_every_stages_subject_and_text_and_saves_nothing(
     for sms in (
         "Riverside Hospital: appointment booked for Mon 24 Jun at 10:00",
         "Riverside Hospital: reminder of your appointment Mon 24 Jun at 10:00",
-        "Riverside Hospital: see you tomorrow, Mon 24 Jun at 10:00",
+        "Riverside Hospital: from Fri 21 Jun to Mon 24 Jun 10:00 don't squeeze or check for fluid",
         "Riverside Hospital: your appointment on Mon 24 Jun at 10:00 is cancelled",
     ):
         assert sms in text
+    assert "see you tomorrow" not in text  # previewed 19 days ahead: the words are worked out now
     assert "What is a ductogram?" in text  # the emails' FAQ
     assert "characters of 160" in text
     previews = page.context["previews"]

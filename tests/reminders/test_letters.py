@@ -257,3 +257,28 @@ def test_a_move_or_cancellation_letter_goes_only_if_it_can_arrive_before_the_tim
     cancel_appointment(later, reason="Patient asked", reason_code="patient_request")
     cancelled = letters(later)[Stage.CANCELLATION]
     assert (cancelled.status, cancelled.close_reason) == (Reminder.Status.SKIPPED, Reminder.CloseReason.ARRIVES_LATE)
+
+
+def test_a_service_notice_goes_by_letter_only_where_nothing_else_reaches(book):
+    # Asked for no reminders: a move still reaches her, by email where she has one, by letter where that is all.
+    emailed = book(FAR, patient=letter_patient(email="none@patients.example", channels=[]))
+    posted = book(FAR + timedelta(hours=2), patient=letter_patient(channels=[]))
+    for appointment in (emailed, posted):
+        assert not appointment.reminders.exists()
+        reschedule_appointment(appointment, new_start=appointment.scheduled_start + timedelta(days=7))
+
+    assert set(emailed.reminders.values_list("stage", "channel")) == {(Stage.RESCHEDULED, "email")}
+    assert set(posted.reminders.values_list("stage", "channel")) == {(Stage.RESCHEDULED, "letter")}
+
+
+def test_a_letter_writes_its_days_as_dates_for_the_day_it_is_read(book, frozen_now):
+    appointment = book(FAR, patient=letter_patient())
+    rows = letters(appointment)
+    week = " ".join(text_of(pdf_of(rows[Stage.WEEK_BEFORE])).split())
+    assert "Your appointment is on Mon 24 Jun." in week
+
+    # Printed on Thursday 20 June, the day before the three days start: it arrives on Monday, the day itself.
+    frozen_now.move_to(at(date(2030, 6, 20), "09:00"))
+    preparation = " ".join(text_of(pdf_of(rows[Stage.PREPARATION_STARTS])).split())
+    assert "From now until your appointment, please do not squeeze" in preparation
+    assert "tomorrow" not in preparation
