@@ -205,10 +205,11 @@ def _story(ctx: dict, styles: Styles) -> list:
         _p(ctx["heading"], styles.heading),
         _p(f"Dear {ctx['given_name']},", styles.body),
     ]
-    story.append(_p(ctx["intro"], styles.body))
+    story += [_p(paragraph, styles.body) for paragraph in ctx["intro"].split("\n\n") if paragraph.strip()]
     phone = f"{ctx['clinic_phone']} ({ctx['clinic_hours']})"
     if ctx["stage"] == "cancellation":
-        story.append(_p(f"To book a new time, call us on {phone}.", styles.body))
+        ask = "To book a new time" if ctx["rebook"] else "If you have any questions"
+        story.append(_p(f"{ask}, call us on {phone}.", styles.body))
     else:
         story += [_details(ctx, styles), Spacer(1, styles.size)]
         if ctx["points"]:

@@ -282,3 +282,17 @@ def test_a_letter_writes_its_days_as_dates_for_the_day_it_is_read(book, frozen_n
     preparation = " ".join(text_of(pdf_of(rows[Stage.PREPARATION_STARTS])).split())
     assert "From now until your appointment, please do not squeeze" in preparation
     assert "tomorrow" not in preparation
+
+
+@pytest.mark.parametrize(
+    ("reason_code", "says"), [("patient_request", "To book a new time"), ("not_needed", "questions")]
+)
+def test_a_cancellation_letter_asks_to_rebook_only_when_there_is_something_to_rebook(book, reason_code, says):
+    appointment = book(FAR, patient=letter_patient())
+    cancel_appointment(appointment, reason="Decided at the clinic", reason_code=reason_code)
+    appointment.refresh_from_db()  # as the letters page loads it
+
+    text = " ".join(text_of(pdf_of(letters(appointment)[Stage.CANCELLATION])).split())
+    assert "Your appointment on Monday 24 June 2030 at 10:00 has been cancelled" in text
+    assert f"{says}, call us on +44 20 7946 0000" in text
+    assert ("book a new time" in text) == (reason_code == "patient_request")
