@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import functools
 import io
+import itertools
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from reportlab.graphics.barcode.qr import QrCodeWidget
-from reportlab.graphics.shapes import Drawing, Group
+from reportlab.graphics.barcode import qrencoder
 from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
@@ -26,6 +26,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 from reportlab.platypus import (
     BaseDocTemplate,
+    Flowable,
     Frame,
     KeepInFrame,
     KeepTogether,
@@ -170,16 +171,40 @@ def _numbered_canvas(footer: str, font: str, size: float):
 
 
 @functools.lru_cache(maxsize=256)
-def _qr_shapes(link: str, side: float) -> Group:
-    # Encoding is most of a letter's time (pure Python): kept for the letter's next rendering (printed, then marked).
-    return QrCodeWidget(link, barWidth=side, barHeight=side).draw()
+def _qr_modules(link: str) -> tuple[tuple[bool, ...], ...]:
+    """The link's QR code, as rows of dark (True) and light modules. Encoding is most of a letter's time (pure
+    Python), so it is kept for the letter's next rendering (printed, then marked posted): plain data, which threads
+    may share, unlike ReportLab's drawing shapes."""
+    code = qrencoder.QRCode(None, qrencoder.QRErrorCorrectLevel.M)
+    code.addData(link)
+    code.make()
+    return tuple(tuple(bool(module) for module in row) for row in code.modules)
 
 
-def _qr(link: str, side: float) -> Drawing:
-    """The private link as a QR code, `side` points square (its quiet zone included), for a phone's camera."""
-    drawing = Drawing(side, side)
-    drawing.add(_qr_shapes(link, side))
-    return drawing
+class QrCode(Flowable):
+    """The private link as a QR code, `side` points square with its quiet zone (4 modules), for a phone's camera."""
+
+    QUIET = 4
+
+    def __init__(self, link: str, side: float):
+        super().__init__()
+        self.modules = _qr_modules(link)
+        self.width = self.height = side
+
+    def wrap(self, available_width, available_height):
+        return self.width, self.height
+
+    def draw(self) -> None:
+        box = self.width / (len(self.modules) + 2 * self.QUIET)
+        self.canv.setFillColorRGB(0, 0, 0)
+        for r, row in enumerate(self.modules):
+            column = 0
+            for dark, run in itertools.groupby(row):
+                length = len(list(run))
+                if dark:
+                    left, bottom = (column + self.QUIET) * box, self.height - (r + self.QUIET + 1) * box
+                    self.canv.rect(left, bottom, length * box, box, stroke=0, fill=1)
+                column += length
 
 
 def _details(ctx: dict, styles: Styles) -> Table:
@@ -236,7 +261,7 @@ def _story(ctx: dict, styles: Styles) -> list:
                         ),
                         _p(ctx["link"], styles.strong),
                     ],
-                    _qr(ctx["link"], side),
+                    QrCode(ctx["link"], side),
                 ]
             ],
             colWidths=[PAGE_WIDTH - 2 * MARGIN - side - 6 * mm, side + 6 * mm],
@@ -244,9 +269,13 @@ def _story(ctx: dict, styles: Styles) -> list:
         page.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
         story.append(KeepTogether([page]))
         if ctx["faq"]:
-            story.append(_p("Your questions answered", styles.subheading))
+            heading = [_p("Your questions answered", styles.subheading)]
             for entry in ctx["faq"]:
-                story.append(KeepTogether([_p(entry.question, styles.question), _p(entry.answer, styles.body)]))
+                # The heading stays with the first answer: never alone at the foot of a page.
+                story.append(
+                    KeepTogether([*heading, _p(entry.question, styles.question), _p(entry.answer, styles.body)])
+                )
+                heading = []
             if ctx["more_questions"]:
                 story.append(_p(f"Your appointment page answers {ctx['more_questions']} more questions.", styles.body))
         story.append(_p(f"If you have any questions, or cannot come, call us on {phone}.", styles.body))

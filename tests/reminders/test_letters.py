@@ -296,3 +296,16 @@ def test_a_cancellation_letter_asks_to_rebook_only_when_there_is_something_to_re
     assert "Your appointment on Monday 24 June 2030 at 10:00 has been cancelled" in text
     assert f"{says}, call us on +44 20 7946 0000" in text
     assert ("book a new time" in text) == (reason_code == "patient_request")
+
+
+def test_letters_render_side_by_side(book):
+    """The web server renders in threads (the admin's preview and the letters page at once): nothing is shared."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from reminders.channels.letter import letter_context
+    from reminders.channels.letter_pdf import render_letter
+
+    ctx = letter_context(Draft.of(letters(book(FAR, patient=letter_patient()))[Stage.BOOKING_CONFIRMATION]))
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        documents = list(pool.map(lambda _: render_letter(ctx), range(8)))
+    assert all(len(PdfReader(io.BytesIO(d)).pages) == len(PdfReader(io.BytesIO(documents[0])).pages) for d in documents)
