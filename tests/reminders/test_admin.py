@@ -231,8 +231,9 @@ def test_retry_failed_tries_the_selected_failed_reminders_again(
 
 
 def test_the_preview_shows_every_stages_subject_and_text_and_saves_nothing(
-    client, superuser, appointment, mailoutbox, sms_outbox
+    client, superuser, appointment, mailoutbox, sms_outbox, settings
 ):
+    settings.SITE_URL = "https://x.example"  # a short link whatever the row's id: the text below at its longest
     client.force_login(superuser)
     before = list(Reminder.objects.order_by("pk").values())
     sent_before = (len(mailoutbox), len(sms_outbox))
