@@ -65,13 +65,6 @@ def still_news(row: Reminder, now: datetime) -> bool:
     return appointment.has_upcoming_status and appointment.scheduled_start == row.for_start
 
 
-def _too_late(channel, now: datetime, deadline: datetime) -> bool:
-    """Whether a message by `channel` leaving now would arrive only after `deadline` (a letter takes the post's time;
-    a channel that does not say arrives at once)."""
-    too_late = getattr(channel, "too_late", None)
-    return bool(too_late and too_late(channel.earliest_send(now), deadline))
-
-
 def _fall_back(row: Reminder, now: datetime) -> tuple[str, Reminder | None]:
     if not still_news(row, now):
         return Reminder.Fallback.NOT_NEEDED, None
@@ -81,8 +74,10 @@ def _fall_back(row: Reminder, now: datetime) -> tuple[str, Reminder | None]:
     after = FALLBACK_CHAIN[FALLBACK_CHAIN.index(row.channel) + 1 :] if row.channel in FALLBACK_CHAIN else ()
     deadline = min(row.for_start, row.previous_start or row.for_start)
     for slug in after:
-        if slug not in registered or slug not in allowed or _too_late(registered[slug], now, deadline):
+        if slug not in registered or slug not in allowed:
             continue
+        if registered[slug].too_late(registered[slug].earliest_send(now), deadline):
+            continue  # a letter that would arrive after the appointment (the post's time)
         same = dict(appointment=row.appointment, rule=row.rule, for_start=row.for_start, occasion=row.occasion)
         existing = Reminder.objects.filter(channel=slug, **same).first()
         if existing is not None:

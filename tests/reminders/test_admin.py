@@ -147,7 +147,7 @@ def test_a_rule_needs_a_channel(client, superuser):
     assert response.status_code == 200
     assert "channels" in response.context["adminform"].form.errors
     rule.refresh_from_db()
-    assert rule.channels == ["email"]
+    assert rule.channels == ["email", "letter"]
 
 
 def test_an_event_stage_cannot_be_given_an_offset(client, superuser):
@@ -305,7 +305,7 @@ def test_a_scheduler_sees_reminders_and_rules_but_cannot_change_the_rules(client
 
     assert response.status_code == 403
     rule.refresh_from_db()
-    assert rule.channels == ["email"]
+    assert rule.channels == ["email", "letter"]
     assert client.get(url(ReminderRule, "add")).status_code == 403
     assert client.post(url(ReminderRule, "delete", rule.pk), {"post": "yes"}).status_code == 403
     assert ReminderRule.objects.filter(pk=rule.pk).exists()

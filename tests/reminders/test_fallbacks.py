@@ -26,8 +26,9 @@ HAS_ADDRESS: set[str] = set()
 
 
 class StandInLetterChannel(ReminderChannel):
-    """A `letter` channel for these tests (the real one lives on its own branch): as that one, it reaches patients
-    with an address on file (MRNs in HAS_ADDRESS) whom nothing else reaches, and "posts" by noting the row."""
+    """A stand-in `letter` channel, so the chain is shown to follow the registry, whatever class has the slug (the
+    real one: test_fallback_letters.py). As that one, it reaches patients with an address on file (MRNs in
+    HAS_ADDRESS) whom nothing else reaches, and "posts" by noting the row."""
 
     slug = "letter"
     label = "Letter"

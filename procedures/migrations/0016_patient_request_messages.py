@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("procedures", "0014_preparation_days_and_unseen_moves"),
+        ("procedures", "0015_patient_postal_address"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -6,8 +6,8 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("procedures", "0015_patient_request_messages"),
-        ("reminders", "0005_preparation_starts_stage"),
+        ("procedures", "0016_patient_request_messages"),
+        ("reminders", "0006_letters"),
     ]
 
     operations = [
