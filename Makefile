@@ -6,8 +6,11 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
-# Extra pytest arguments: make test ARGS="tests/procedures -x"
+# Extra pytest arguments: make test ARGS="tests/procedures -x"; ARGS="-n0 tests/x" runs them in this one process.
 ARGS ?=
+# pytest-xdist processes for `make test`. The tests wait on the database, Redis, subprocesses and the browser as much
+# as they compute, so on 2 cores three processes finish sooner than two (measured: see the README).
+TEST_WORKERS ?= 3
 
 .DEFAULT_GOAL := help
 .PHONY: help run test lint format
@@ -50,11 +53,13 @@ run: $(VENV)/.installed
 	@echo "Starting web, worker and beat: open http://$${WEB_ADDR:-127.0.0.1:8000}/ and log in with a login above."
 	PYTHONUNBUFFERED=1 $(BIN)/honcho start
 
-# The reminder tests need a real Redis, hence the check first. Lint runs after pytest even when tests fail, so one
-# run reports both; the exit status is a failure if either failed.
+# The reminder tests need a real Redis, hence the check first. The suite runs in TEST_WORKERS processes
+# (pytest-xdist, -n); each has its own test database and its own cache keys (tests/conftest.py). Lint runs after pytest
+# even when tests fail, so one run reports both; the exit status is a failure if either failed.
 test: $(VENV)/.installed
 	@scripts/ensure-redis
-	@status=0; $(BIN)/pytest $(ARGS) || status=$$?; $(MAKE) --no-print-directory lint || status=1; exit $$status
+	@status=0; $(BIN)/pytest -n $(TEST_WORKERS) $(ARGS) || status=$$?; $(MAKE) --no-print-directory lint || status=1; \
+		exit $$status
 
 lint: $(VENV)/.installed
 	@status=0; $(BIN)/ruff check . || status=1; $(BIN)/ruff format --check . || status=1; exit $$status
