@@ -35,19 +35,19 @@ def _chromium():
         pytest.skip("needs the playwright package (pip install playwright)")
     if not shutil.which(CHROMIUM):
         pytest.skip(f"needs Chromium at {CHROMIUM} (apt-get install chromium)")
-    # Playwright's sync API keeps an event loop running in this thread; the ORM calls the tests make here are still
-    # sync, and Django keeps their database connection apart from the thread's while that loop is current.
+    # Playwright's sync API keeps an event loop running in this thread, and while one runs Django looks up database
+    # connections apart from the thread's own: hand it the thread's, so every test, fixture and flush here uses the
+    # very connection the test database was made with (and its serialized contents, for serialized_rollback).
+    own = {alias: connections[alias] for alias in connections}
     with pytest.MonkeyPatch.context() as patch, sync_api.sync_playwright() as playwright:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # the ORM calls made here are still sync
+        for alias, connection in own.items():
+            connections[alias] = connection
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             yield browser
         finally:
             browser.close()
-            # Close that connection while the loop is still current, and the thread's own afterwards, or
-            # PostgreSQL cannot drop the test database at the end.
-            connections.close_all()
-    connections.close_all()
 
 
 @pytest.fixture
