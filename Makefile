@@ -13,16 +13,18 @@ ARGS ?=
 TEST_WORKERS ?= 3
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint format
+.PHONY: help run test lint format vnu vnu-jar
 
 # Both run as development: DEBUG is on unless the environment says otherwise (the settings' own default is off, so a
 # deploy that forgets DEBUG is never in debug mode). pytest sets it too (pyproject.toml), for a bare `pytest`.
 run test: export DEBUG ?= true
+vnu: export DEBUG ?= true
 
 help:
 	@echo "make run     set up .venv, migrate, load demo data, start web (127.0.0.1:8000), Celery worker and beat"
 	@echo "make test    the whole pytest suite, then lint (ARGS=... passes arguments to pytest)"
-	@echo "make lint    ruff check and ruff format --check"
+	@echo "make lint    ruff check, ruff format --check, and the import contracts (lint-imports)"
+	@echo "make vnu     the W3C Nu Html Checker over every email body and every patient and staff page state"
 	@echo "make format  let ruff fix what it can and reformat"
 
 # Check the version before making a venv that could not run the project (pyproject.toml needs 3.11+). A failed
@@ -61,9 +63,29 @@ test: $(VENV)/.installed
 	@status=0; $(BIN)/pytest -n $(TEST_WORKERS) $(ARGS) || status=$$?; $(MAKE) --no-print-directory lint || status=1; \
 		exit $$status
 
+# The import contracts (pyproject.toml, [tool.importlinter]): models below rules below screens, no screen imported
+# across apps; a broken one prints the chain of imports that breaks it.
 lint: $(VENV)/.installed
-	@status=0; $(BIN)/ruff check . || status=1; $(BIN)/ruff format --check . || status=1; exit $$status
+	@status=0; $(BIN)/ruff check . || status=1; $(BIN)/ruff format --check . || status=1; \
+		$(BIN)/lint-imports --no-cache || status=1; exit $$status
 
 format: $(VENV)/.installed
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# The W3C Nu Html Checker (vnu.jar) over every email body and every patient and staff page state: tests/test_vnu.py,
+# which the whole suite runs too (skipped, saying why, without Java or vnu.jar). vnu.jar comes from the npm registry's
+# vnu-jar package (the checker's own release, kept current there) into var/vnu/; its install script, which would
+# download a Java runtime, is not run: Java 17+ comes from the system (Debian: apt-get install default-jre-headless).
+VNU_JAR_VERSION := 26.9.27
+VNU_JAR := var/vnu/node_modules/vnu-jar/build/dist/vnu.jar
+
+$(VNU_JAR):
+	@command -v npm >/dev/null || { echo "Fetching vnu.jar needs npm: apt-get install npm (or set VNU_JAR)." >&2; exit 1; }
+	npm install --prefix var/vnu --no-save --no-audit --no-fund --ignore-scripts vnu-jar@$(VNU_JAR_VERSION)
+
+vnu-jar: $(VNU_JAR)
+
+vnu: $(VENV)/.installed $(VNU_JAR)
+	@command -v java >/dev/null || { echo "make vnu needs Java 17+: apt-get install default-jre-headless" >&2; exit 1; }
+	$(BIN)/pytest -p no:cacheprovider -q -rs tests/test_vnu.py

@@ -34,7 +34,7 @@ from django.utils import timezone
 from throwaway import throwaway_database  # noqa: E402 - bench/ is the script's own folder
 
 from procedures.access import RADIOLOGISTS
-from procedures.hours import hours_on
+from procedures.clinic_time import hours_on
 from procedures.models import Patient, ProcedureType, Room
 from procedures.services import book_appointment
 from tests.conftest import use_broker
@@ -83,7 +83,7 @@ def main() -> None:
                 date_of_birth="1970-01-01",
                 email=f"bk{n}@patients.example",
                 mobile=f"+4477009{n:05d}",
-                preferred_channel=Patient.Channel.BOTH,
+                channels=["email", "sms"],
             )
             with CaptureQueriesContext(connection) as captured:
                 began = time.perf_counter()

@@ -35,7 +35,8 @@ from django.test import Client
 from django.utils import timezone
 from throwaway import throwaway_database  # noqa: E402 - bench/ is the script's own folder
 
-from procedures.exports import appointments
+from procedures.access import RADIOLOGISTS, SCHEDULERS
+from procedures.exports.selectors import appointments
 from tests.procedures.test_exports import seed
 
 MB = 2**20
@@ -71,7 +72,7 @@ def main() -> None:
         last = first + timedelta(days=365)
         print(f"Seeded {args.appointments:,} appointments in {time.perf_counter() - started:.1f} s")
         url = f"/reports/export/?from={first.isoformat()}&to={last.isoformat()}"
-        for role in ("Radiologists", "Schedulers"):
+        for role in (RADIOLOGISTS, SCHEDULERS):
             user = User.objects.create_user(f"bench.{role.lower()}", is_staff=True)
             user.groups.add(Group.objects.get(name=role))
             client = Client()

@@ -39,7 +39,8 @@ from django.test import Client
 from django.utils import timezone
 from throwaway import throwaway_database  # noqa: E402 - bench/ is the script's own folder
 
-from procedures.hours import hours_on
+from procedures.access import SCHEDULERS
+from procedures.clinic_time import hours_on
 from procedures.models import Appointment, Patient, ProcedureType, Room
 from procedures.patients.search import matching, read_query
 
@@ -126,7 +127,7 @@ def main() -> None:
             f"in {time.perf_counter() - started:.1f} s"
         )
         staff = User.objects.create_user("bench.scheduler", is_staff=True)
-        staff.groups.add(Group.objects.get(name="Schedulers"))
+        staff.groups.add(Group.objects.get(name=SCHEDULERS))
         client = Client()
         client.force_login(staff)
         p = seeded["patient"]

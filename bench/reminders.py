@@ -142,7 +142,7 @@ def main() -> None:
     from django.conf import settings
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    settings.SMS_BACKEND = "reminders.channels.sms.FileSMSBackend"
+    settings.SMS_BACKEND = "reminders.providers.sms.FileSMSBackend"
     settings.SMS_QUIET_HOURS = ""
     workdir = Path(tempfile.mkdtemp(prefix="bench-reminders-"))
     settings.SMS_FILE_PATH = str(workdir / "sms.jsonl")

@@ -43,7 +43,8 @@ from django.test import Client
 from django.utils import timezone
 from throwaway import throwaway_database  # noqa: E402 - bench/ is the script's own folder
 
-from procedures.hours import hours_on
+from procedures.access import RADIOLOGISTS
+from procedures.clinic_time import hours_on
 from procedures.models import Appointment, Patient, ProcedureResult, ProcedureType, Room
 from procedures.reports import catalogue
 from procedures.reports.period import Filters
@@ -73,7 +74,7 @@ def seed(target: int, results: int, rng: random.Random) -> tuple[list[date], lis
         [User(username=f"bench.rad{n:02d}", first_name="Dr", last_name=f"Bench{n:02d}", is_staff=True)
          for n in range(ROOMS)]
     )  # fmt: skip
-    Group.objects.get(name="Radiologists").user_set.add(*radiologists)
+    Group.objects.get(name=RADIOLOGISTS).user_set.add(*radiologists)
     patients = Patient.objects.bulk_create(
         [
             Patient(mrn=f"BENCH{n:07d}", given_name="Bench", family_name=f"Patient{n}",
@@ -206,7 +207,7 @@ def main() -> None:
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")
         user = User.objects.create_user("bench.reader", is_staff=True)
-        user.groups.add(Group.objects.get(name="Radiologists"))
+        user.groups.add(Group.objects.get(name=RADIOLOGISTS))
         client = Client()
         client.force_login(user)
         first, last = last_quarter(timezone.localdate())

@@ -48,7 +48,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from throwaway import throwaway_database  # noqa: E402 - bench/ is the script's own folder
 
-from procedures.hours import hours_on
+from procedures.access import RADIOLOGISTS, SCHEDULERS
+from procedures.clinic_time import hours_on
 from procedures.models import (
     Appointment,
     Patient,
@@ -81,7 +82,7 @@ def seed(target: int, rng: random.Random) -> tuple[list[date], list[Room]]:
     """Rooms, radiologists, patients and `target` appointments from a year ago to a year ahead."""
     ductogram = ProcedureType.objects.get(code="DUCTOGRAM")
     rooms = Room.objects.bulk_create([Room(name=f"Bench Room {n:02d}") for n in range(1, ROOMS + 1)])
-    radiologists_group = Group.objects.get(name="Radiologists")
+    radiologists_group = Group.objects.get(name=RADIOLOGISTS)
     radiologists = User.objects.bulk_create(
         [
             User(username=f"bench.rad{n:02d}", first_name="Dr", last_name=f"Bench{n:02d}", is_staff=True)
@@ -242,7 +243,7 @@ def main() -> None:
             f"{PatientRequest.objects.count():,} requests, {PatientCall.objects.count():,} calls"
         )
         staff = User.objects.create_user("bench.scheduler", is_staff=True)
-        staff.groups.add(Group.objects.get(name="Schedulers"))
+        staff.groups.add(Group.objects.get(name=SCHEDULERS))
         client = Client()
         client.force_login(staff)
 

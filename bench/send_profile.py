@@ -32,8 +32,9 @@ from django.db import connection  # noqa: E402
 
 from bench.reminders import make_due_reminders  # noqa: E402
 from bench.throwaway import throwaway_database  # noqa: E402
-from reminders import content, queueing, services  # noqa: E402
-from reminders.channels import EmailChannel, SmsChannel  # noqa: E402
+from reminders import queueing, services  # noqa: E402
+from reminders.channels.email import EmailChannel  # noqa: E402
+from reminders.channels.sms import SmsChannel  # noqa: E402
 from reminders.models import Reminder  # noqa: E402
 
 spent: dict[str, float] = defaultdict(float)
@@ -71,7 +72,7 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=2000)
     args = parser.parse_args()
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    settings.SMS_BACKEND = "reminders.channels.sms.FileSMSBackend"
+    settings.SMS_BACKEND = "reminders.providers.sms.FileSMSBackend"
     settings.SMS_QUIET_HOURS = ""
     settings.SMS_FILE_PATH = str(Path(tempfile.mkdtemp(prefix="bench-profile-")) / "sms.jsonl")
     with throwaway_database():
@@ -82,7 +83,8 @@ def main() -> None:
         channels = dict(Reminder.objects.filter(pk__in=claimed).values_list("pk", "channel"))
         batches = queueing.batches_by_channel([(pk, channels[pk]) for pk in claimed])
 
-        timing(content, "render", "building the message")
+        timing(EmailChannel, "compose", "building the message")
+        timing(SmsChannel, "compose", "building the message")
         timing(EmailChannel, "deliver", "handing it to the backend")
         timing(SmsChannel, "deliver", "handing it to the backend")
         with connection.execute_wrapper(sql_timer):

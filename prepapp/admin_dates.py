@@ -18,7 +18,8 @@ from django.contrib.admin.templatetags.admin_list import date_hierarchy
 from django.contrib.admin.utils import get_fields_from_path
 from django.contrib.admin.views.main import ChangeList
 from django.db import models
-from django.utils import timezone
+
+from procedures import clinic_time
 
 # Local time anywhere is within a day of UTC (local mean times included), so these show in every zone.
 REPRESENTABLE = (datetime(1, 1, 3, tzinfo=UTC), datetime(9999, 12, 29, tzinfo=UTC))
@@ -48,9 +49,9 @@ def period_bounds(year: str, month: str | None, day: str | None, *, aware: bool)
 
 
 def _local_midnight(day: date) -> datetime | None:
-    """Midnight starting `day` in the current zone, in UTC; None when that instant is before the calendar starts."""
+    """The clinic day `day` starts, in UTC; None when that instant is outside the calendar."""
     try:
-        return timezone.make_aware(datetime.combine(day, datetime.min.time())).astimezone(UTC)
+        return clinic_time.day_start(day).astimezone(UTC)
     except (OverflowError, ValueError):
         return None
 

@@ -1,7 +1,10 @@
 """Settings, all from the environment (see README). Defaults run on one machine; production must say more."""
 
+import importlib.util
 import math
 import os
+import re
+import secrets
 import tempfile
 from datetime import timedelta
 from pathlib import Path
@@ -45,6 +48,7 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "csp",
+    "anymail",
     "procedures",
     "reminders",
 ]
@@ -80,6 +84,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "procedures.context_processors.clinic",
+                "procedures.context_processors.access",
             ],
         },
     },
@@ -170,12 +175,44 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # Email: console in development, SMTP in production (smtp://user:pass@host:port, smtp+tls://...).
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+# Or an email provider's API through django-anymail, whose webhooks (under /anymail/) report what became of each
+# email: delivered, bounced, complained. ANYMAIL_PROVIDER names the provider as anymail's backends do (postmark,
+# mailgun, amazon_ses, sendgrid, brevo, ...) and takes the place of EMAIL_URL. Every other ANYMAIL_<NAME> variable
+# goes into the ANYMAIL setting as <NAME>: ANYMAIL_POSTMARK_SERVER_TOKEN, ANYMAIL_MAILGUN_API_KEY, ... ("true" and
+# "false" as booleans).
+ANYMAIL_PROVIDER = env("ANYMAIL_PROVIDER", default="").strip().lower()
+if ANYMAIL_PROVIDER:
+    if not re.fullmatch(r"[a-z_]+", ANYMAIL_PROVIDER) or not importlib.util.find_spec(
+        f"anymail.backends.{ANYMAIL_PROVIDER}"
+    ):
+        raise ImproperlyConfigured(
+            f"ANYMAIL_PROVIDER={ANYMAIL_PROVIDER!r} is not one of django-anymail's providers: use the name of a module "
+            "in anymail.backends, such as postmark, mailgun, amazon_ses, sendgrid or brevo."
+        )
+    EMAIL_BACKEND = f"anymail.backends.{ANYMAIL_PROVIDER}.EmailBackend"
+ANYMAIL = {
+    name.removeprefix("ANYMAIL_"): {"true": True, "false": False}.get(value.lower(), value)
+    for name, value in os.environ.items()
+    if name.startswith("ANYMAIL_") and name != "ANYMAIL_PROVIDER"
+}
+# The webhooks' basic auth ("user:password", in the URL given to the provider). Unset, they refuse every post: a
+# forged bounce or complaint must not stop a patient's reminders.
+ANYMAIL.setdefault("WEBHOOK_SECRET", f"unset:{secrets.token_urlsafe(32)}")
 # A hung mail server must fail a send well inside the task's time limit, so it is retried, not lost.
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default=f"{CLINIC_NAME} <no-reply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
-SMS_BACKEND = env("SMS_BACKEND", default="reminders.channels.sms.ConsoleSMSBackend")
+# The ways reminders reach patients: channel classes by dotted path (reminders.channels). Each brings its slug, its
+# templates and whether a new patient agrees to it unless they say otherwise.
+REMINDER_CHANNELS = env.list(
+    "REMINDER_CHANNELS",
+    default=["reminders.channels.email.EmailChannel", "reminders.channels.sms.SmsChannel"],
+)
+
+# Where texts go: reminders.providers.sms.ConsoleSMSBackend / FileSMSBackend / LocMemSMSBackend, or
+# reminders.providers.http_sms.HTTPSMSBackend. (A path under reminders.channels.sms, where they lived before, works.)
+SMS_BACKEND = env("SMS_BACKEND", default="reminders.providers.sms.ConsoleSMSBackend")
 # FileSMSBackend: one JSON line per text, for development.
 SMS_FILE_PATH = env("SMS_FILE_PATH", default=str(BASE_DIR / "var" / "sms.jsonl"))
 # HTTPSMSBackend: a Twilio-style REST provider.

@@ -3,7 +3,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from prepapp.health import healthz
-from procedures.forms import StaffLoginForm
+from procedures.accounts.forms import StaffLoginForm
+from procedures.patient_page.urls import unsubscribe_urls
 
 admin.site.site_header = "Ductogram preparation tracker"
 admin.site.site_title = "Ductogram admin"
@@ -21,6 +22,10 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     # The patient's page behind the private link in every reminder.
     path("p/", include("procedures.patient_page.urls")),
+    # The one-click unsubscribe in every email's List-Unsubscribe header.
+    path("u/", include(unsubscribe_urls)),
+    # The email provider's delivery and complaint webhooks (django-anymail; reminders.webhooks records them).
+    path("anymail/", include("anymail.urls")),
     path("", include("reminders.urls")),
     path("", include("procedures.urls")),
 ]

@@ -7,8 +7,15 @@ The groups come from migration 0004; a superuser may do everything.
   (Schedulers; radiologists ask a scheduler);
 - check in, did not attend, confirm, close a patient's request, log a call: change_appointment (Schedulers and
   Radiologists, at the front desk);
-- a logged result: view_procedureresult (Radiologists; schedulers never see reports);
-- send a reminder now, retry a failed one: reminders.change_reminder.
+- correct a patient's contact details: change_patient;
+- a logged result: view_procedureresult (Radiologists; schedulers never see reports); logging one:
+  add_procedureresult (Radiologists);
+- send a reminder now, retry a failed one: reminders.change_reminder; preview what reminders will say:
+  reminders.view_reminder.
+
+Every role name and permission the code and templates check is named here (templates read them through the
+`access` context processor, procedures.context_processors), and so is how a member of staff is named on every
+page, export and report (`staff_name`).
 """
 
 from __future__ import annotations
@@ -28,8 +35,11 @@ BOOK = ("procedures.add_appointment",)
 REGISTER_PATIENT = "procedures.add_patient"
 MOVE = ("procedures.add_appointment", "procedures.change_appointment")
 ATTEND = ("procedures.change_appointment",)
+CHANGE_PATIENT = "procedures.change_patient"
 SEE_RESULTS = "procedures.view_procedureresult"
+LOG_RESULT = "procedures.add_procedureresult"
 HANDLE_REMINDERS = ("reminders.change_reminder",)
+PREVIEW_REMINDERS = "reminders.view_reminder"
 
 
 def staff_required(*perms: str):
@@ -80,3 +90,27 @@ def can_attend(user) -> bool:
 
 def can_see_results(user) -> bool:
     return user.has_perm(SEE_RESULTS)
+
+
+def can_change_patients(user) -> bool:
+    return user.has_perm(CHANGE_PATIENT)
+
+
+def can_log_results(user) -> bool:
+    return user.has_perm(LOG_RESULT)
+
+
+def can_handle_reminders(user) -> bool:
+    return user.has_perms(HANDLE_REMINDERS)
+
+
+def can_preview_reminders(user) -> bool:
+    return user.has_perm(PREVIEW_REMINDERS)
+
+
+def staff_name(user) -> str:
+    """How a member of staff is named on every page, export and report: their full name, else their username;
+    "" for nobody (a booking with no radiologist, a change the system made)."""
+    if user is None:
+        return ""
+    return user.get_full_name() or user.get_username()

@@ -1,4 +1,8 @@
+from functools import cached_property
+
 from django.conf import settings
+
+from . import access as rules
 
 
 def clinic(request):
@@ -8,3 +12,37 @@ def clinic(request):
         "clinic_address": settings.CLINIC_ADDRESS,
         "clinic_phone": settings.CLINIC_PHONE,
     }
+
+
+class StaffAccess:
+    """What the signed-in account may do, as templates ask it (`{% if access.can_book %}`): the same functions as
+    the views, so no template names a permission itself. Each answer is worked out when first asked."""
+
+    def __init__(self, user):
+        self.user = user
+
+    @cached_property
+    def can_book(self) -> bool:
+        return rules.can_book(self.user)
+
+    @cached_property
+    def can_see_results(self) -> bool:
+        return rules.can_see_results(self.user)
+
+    @cached_property
+    def can_log_results(self) -> bool:
+        return rules.can_log_results(self.user)
+
+    @cached_property
+    def can_handle_reminders(self) -> bool:
+        return rules.can_handle_reminders(self.user)
+
+    @cached_property
+    def can_preview_reminders(self) -> bool:
+        return rules.can_preview_reminders(self.user)
+
+
+def access(request):
+    """`access`: what the signed-in account may do (procedures.access), for every staff page."""
+    user = getattr(request, "user", None)
+    return {"access": StaffAccess(user)} if user is not None else {}

@@ -26,3 +26,27 @@ def appointment_id_from_token(token: str) -> int | None:
 
 def patient_url(appointment) -> str:
     return f"{settings.SITE_URL}/p/{patient_token(appointment)}/"
+
+
+# The one-click unsubscribe link in every email's List-Unsubscribe header (RFC 8058): a signed token naming one
+# patient, with its own salt, so that a patient-page token is never an unsubscribe token or the other way round. It
+# does not expire: an old email's unsubscribe must keep working.
+UNSUBSCRIBE_SALT = "procedures.unsubscribe"
+_unsubscribe_signer = signing.Signer(salt=UNSUBSCRIBE_SALT, sep=".")
+
+
+def unsubscribe_token(patient) -> str:
+    return _unsubscribe_signer.sign(str(patient.pk))
+
+
+def patient_id_from_unsubscribe_token(token: str) -> int | None:
+    """The patient id an unsubscribe token names, or None for anything tampered with or malformed."""
+    try:
+        value = _unsubscribe_signer.unsign(token)
+    except signing.BadSignature:
+        return None
+    return int(value) if value.isascii() and value.isdecimal() else None
+
+
+def unsubscribe_url(patient) -> str:
+    return f"{settings.SITE_URL}/u/{unsubscribe_token(patient)}/"

@@ -13,7 +13,7 @@ from datetime import date, datetime
 
 from django.utils import timezone
 
-from .schedule import clinic_datetime
+from . import clinic_time
 from .text import has_control_characters
 
 FIRST_DAY = date(1900, 1, 1)
@@ -59,10 +59,10 @@ def parse_start(value: str | None) -> datetime | None:
         return None
     if timezone.is_naive(moment):
         try:
-            return clinic_datetime(moment.date(), moment.time())
+            return clinic_time.clinic_datetime(moment.date(), moment.time())
         except ValueError:
             return None
-    local = timezone.localtime(moment)
+    local = clinic_time.local(moment)
     return local if in_calendar(local.date()) else None
 
 
@@ -98,6 +98,6 @@ def day_or_today(value: str | None) -> tuple[date, str | None]:
     if day is not None:
         return day, None
     if not value:
-        return timezone.localdate(), None
+        return clinic_time.today(), None
     problem = f"'{shown(value)}' is not a date (use YYYY-MM-DD, from {FIRST_DAY.year} to {LAST_DAY.year}); "
-    return timezone.localdate(), problem + "showing today."
+    return clinic_time.today(), problem + "showing today."

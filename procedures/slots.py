@@ -18,8 +18,8 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from . import hours
-from .models import MAX_BOOKABLE_MINUTES, Appointment, Room
+from . import clinic_time
+from .models import Appointment, Room
 
 Interval = tuple[datetime, datetime]
 
@@ -70,14 +70,10 @@ def free_starts(
 
 
 def _live_between(start: datetime, end: datetime, *, exclude_id: int | None = None, holders: Q | None = None):
-    """Live appointments overlapping [start, end); bounded by the longest booking so the (room, start) index serves."""
-    qs = Appointment.objects.live().filter(
-        scheduled_start__lt=end, scheduled_start__gt=start - timedelta(minutes=MAX_BOOKABLE_MINUTES)
-    )
+    """Live appointments overlapping [start, end) (the queryset's one overlap rule), held by `holders`."""
+    qs = Appointment.objects.overlapping(start, end, exclude_id=exclude_id)
     if holders is not None:
         qs = qs.filter(holders)
-    if exclude_id is not None:
-        qs = qs.exclude(pk=exclude_id)
     return qs.only("scheduled_start", "expected_duration", "room_id", "radiologist_id")
 
 
@@ -87,9 +83,9 @@ def free_slots(*, room: Room, day: date, duration: int, exclude_id: int | None =
     `exclude_id` leaves one appointment out, so moving a booking may offer times overlapping its own slot. A day
     already past, or beyond the booking horizon, has none."""
     now = timezone.now()
-    if not timezone.localdate(now) <= day <= timezone.localdate(booking_horizon(now)):
+    if not clinic_time.today(now) <= day <= clinic_time.day_of(booking_horizon(now)):
         return []
-    opening = hours.hours_on(day)
+    opening = clinic_time.hours_on(day)
     if opening is None or not room.is_active:
         return []
     booked = _live_between(*opening, exclude_id=exclude_id, holders=Q(room=room))
@@ -132,10 +128,10 @@ def offered_slots(
     if after > latest:
         return [], []
     after = max(after, now)
-    first_day = timezone.localtime(after).date()
-    searched = min(SLOT_SEARCH_DAYS, (timezone.localdate(latest) - first_day).days)
+    first_day = clinic_time.day_of(after)
+    searched = min(SLOT_SEARCH_DAYS, (clinic_time.day_of(latest) - first_day).days)
     days = [first_day + timedelta(days=n) for n in range(searched + 1)]
-    openings = {day: span for day in days if (span := hours.hours_on(day)) is not None}
+    openings = {day: span for day in days if (span := clinic_time.hours_on(day)) is not None}
     if not openings:
         return [], []
     rooms = [room, *Room.objects.filter(is_active=True).exclude(pk=room.pk)]

@@ -15,12 +15,12 @@ from procedures.admin.shared import CleanText
 from procedures.models import Appointment
 
 from . import services
-from .models import Channel, Reminder, ReminderRule, offset_label
+from .channels import channel_choices
+from .models import Reminder, ReminderRule, offset_label
 
 
 class ReminderRuleForm(forms.ModelForm):
-    channels = forms.MultipleChoiceField(choices=Channel.choices, widget=forms.CheckboxSelectMultiple)
-
+    # `channels` is a checkbox per registered channel (ChannelsField).
     class Meta:
         model = ReminderRule
         fields = ("procedure_type", "stage", "offset", "channels", "is_active")
@@ -35,11 +35,12 @@ class ReminderRuleAdmin(CleanText, admin.ModelAdmin):
 
     @admin.display(description="When")
     def when(self, obj: ReminderRule) -> str:
-        return offset_label(obj.offset)
+        return offset_label(obj.lead)
 
     @admin.display(description="Channels")
     def channel_list(self, obj: ReminderRule) -> str:
-        return ", ".join(obj.channels)
+        labels = dict(channel_choices())
+        return ", ".join(labels.get(slug, slug) for slug in obj.channels)
 
 
 @admin.register(Reminder)
@@ -54,7 +55,7 @@ class ReminderAdmin(SafeDateHierarchy, admin.ModelAdmin):
         "sent_at",
         "short_error",
     )
-    list_filter = ("status", "stage", "channel")
+    list_filter = ("status", "close_reason", "stage", "channel")
     search_fields = ("appointment__patient__mrn", "appointment__patient__family_name", "recipient")
     date_hierarchy = "send_at"
     list_select_related = ("appointment__patient",)
@@ -68,6 +69,7 @@ class ReminderAdmin(SafeDateHierarchy, admin.ModelAdmin):
         "send_at",
         "status",
         "attempts",
+        "close_reason",
         "last_error",
         "sent_at",
         "recipient",
@@ -90,6 +92,7 @@ class ReminderAdmin(SafeDateHierarchy, admin.ModelAdmin):
             {
                 "fields": (
                     "attempts",
+                    "close_reason",
                     "last_error",
                     "sent_at",
                     "recipient",
@@ -182,7 +185,7 @@ class ReminderAdmin(SafeDateHierarchy, admin.ModelAdmin):
             (
                 p
                 for p in services.preview(appointment)
-                if p["rule"].stage == stage and p["channel"] == Channel.EMAIL and p["message"]
+                if p["rule"].stage == stage and p["message"] and p["message"].html
             ),
             None,
         )

@@ -13,9 +13,14 @@ from django.db.models import Q
 
 from procedures.models import Appointment, ProcedureType
 
-from .stages import EVENT_STAGES, Channel, Stage
+from .channels import channel_choices, validate_channel_slug
+from .channels.fields import ChannelsField
+from .stages import EVENT_STAGES, TYPE_TIMED_STAGES, Stage
 
-__all__ = ["Channel", "Reminder", "ReminderQuerySet", "ReminderRule", "offset_label"]
+# Stages whose rule has no offset: those sent on an event, and those timed by the procedure type.
+UNTIMED_BY_OFFSET = [s.value for s in (*EVENT_STAGES, *TYPE_TIMED_STAGES)]
+
+__all__ = ["Reminder", "ReminderQuerySet", "ReminderRule", "offset_label"]
 
 
 class ReminderRule(models.Model):
@@ -25,9 +30,10 @@ class ReminderRule(models.Model):
         null=True,
         blank=True,
         help_text="How long before the appointment it is sent, e.g. '7 days' or '2 days, 0:00:00'. "
-        "Empty for the event stages (confirmation, rescheduled, cancellation), which go at once.",
+        "Empty for the event stages (confirmation, rescheduled, cancellation), which go at once, and for "
+        "'the day before the preparation starts', whose time comes from the procedure type's preparation days.",
     )
-    channels = models.JSONField(default=list, help_text="Channels this stage goes by: email, sms.")
+    channels = ChannelsField(default=list, help_text="The channels this stage goes by (settings.REMINDER_CHANNELS).")
     is_active = models.BooleanField(default=True)
 
     class Meta:
@@ -39,10 +45,13 @@ class ReminderRule(models.Model):
                 violation_error_message="This procedure already has a rule for that stage.",
             ),
             models.CheckConstraint(
-                condition=Q(offset__isnull=True, stage__in=[s.value for s in EVENT_STAGES])
-                | (Q(offset__isnull=False) & ~Q(stage__in=[s.value for s in EVENT_STAGES])),
+                condition=Q(offset__isnull=True, stage__in=UNTIMED_BY_OFFSET)
+                | (Q(offset__isnull=False) & ~Q(stage__in=UNTIMED_BY_OFFSET)),
                 name="reminderrule_offset_only_for_timed_stages",
-                violation_error_message="Timed stages need an offset; event stages have none.",
+                violation_error_message=(
+                    "Timed stages need an offset; event stages, and the day before the preparation starts (timed by "
+                    "the procedure type), have none."
+                ),
             ),
         ]
 
@@ -51,7 +60,15 @@ class ReminderRule(models.Model):
 
     @property
     def is_event(self) -> bool:
-        return self.offset is None
+        return self.stage in EVENT_STAGES
+
+    @property
+    def lead(self) -> timedelta | None:
+        """How long before the appointment a timed stage goes; None for an event stage. The day before the
+        preparation starts is one day more than the procedure type's preparation days (needs it loaded)."""
+        if self.stage in TYPE_TIMED_STAGES:
+            return timedelta(days=self.procedure_type.preparation_lead_days + 1)
+        return self.offset
 
 
 class ReminderQuerySet(models.QuerySet):
@@ -60,10 +77,17 @@ class ReminderQuerySet(models.QuerySet):
         worker (no claim token). A row in flight or finished belongs to its send."""
         return self.filter(Reminder.STILL_TO_GO)
 
-    def close(self, status: str, reason: str) -> int:
-        """End these rows with `status` and say why, dropping any claim; returns how many changed. Callers filter
-        with still_to_go() first, so a row in flight or finished is never closed under its sender."""
-        return self.update(status=status, last_error=reason, claim_token=None, lease_until=None)
+    def close(self, status: str, code: str, reason: str = "") -> int:
+        """End these rows with `status`, the `code` of why (Reminder.CloseReason) and staff's words for it (the
+        code's label unless given), dropping any claim; returns how many changed. Callers filter with
+        still_to_go() first, so a row in flight or finished is never closed under its sender."""
+        return self.update(
+            status=status,
+            close_reason=code,
+            last_error=reason or Reminder.CloseReason(code).label,
+            claim_token=None,
+            lease_until=None,
+        )
 
 
 class Reminder(models.Model):
@@ -78,10 +102,29 @@ class Reminder(models.Model):
         CANCELLED = "cancelled", "Cancelled"
         SKIPPED = "skipped", "Skipped"
 
+    class CloseReason(models.TextChoices):
+        """Why a row was closed without being sent, or failed: code reads this, never the words in last_error."""
+
+        CANCELLED = "cancelled", "The appointment was cancelled."
+        MOVED = "moved", "The appointment moved."
+        CHECKED_IN = "checked_in", "The patient has checked in."
+        NO_SHOW = "no_show", "The patient did not attend."
+        COMPLETED = "completed", "The appointment has taken place."
+        OPTED_OUT = "opted_out", "The patient opted out of reminders."
+        UNREACHABLE = "unreachable", "This channel no longer reaches the patient."
+        STARTED = "started", "The appointment had begun."
+        FOLDED = (
+            "folded",
+            "Too close to the appointment for this stage: its content went with the booking or move notice.",
+        )
+        UNBUILDABLE = "unbuildable", "The message could not be made."
+        REFUSED = "refused", "The provider refused the message."
+        GAVE_UP = "gave_up", "Gave up after the last attempt."
+
     appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="reminders")
     rule = models.ForeignKey(ReminderRule, on_delete=models.PROTECT, related_name="reminders")
     stage = models.CharField(max_length=32, choices=Stage.choices, editable=False)
-    channel = models.CharField(max_length=8, choices=Channel.choices)
+    channel = models.CharField(max_length=32, choices=channel_choices, validators=[validate_channel_slug])
     for_start = models.DateTimeField(help_text="The appointment time this reminder is about.")
     previous_start = models.DateTimeField(
         null=True,
@@ -102,7 +145,8 @@ class Reminder(models.Model):
         default=list, help_text="Stages whose FAQ content this message carries (a late booking folds skipped ones in)."
     )
     attempts = models.PositiveSmallIntegerField(default=0)
-    last_error = models.TextField(blank=True)
+    last_error = models.TextField(blank=True, help_text="Why it was closed or failed, in staff's words.")
+    close_reason = models.CharField(max_length=16, choices=CloseReason.choices, blank=True, editable=False)
     claim_token = models.UUIDField(null=True, blank=True, editable=False)
     lease_until = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)

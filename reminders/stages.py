@@ -1,7 +1,8 @@
-"""The reminders' vocabulary: the stages (the moments a patient hears from the clinic) and the channels.
+"""The reminders' vocabulary: the stages, the moments a patient hears from the clinic. (Channels are not a fixed
+list: settings.REMINDER_CHANNELS registers them, reminders.channels.)
 
-Kept free of models so that procedures (FAQ content, a patient's reachable channels) and reminders (rules, the
-outbox) share one vocabulary without importing each other's models.
+Kept free of models so that procedures (FAQ content) and reminders (rules, the outbox) share one vocabulary without
+importing each other's models.
 """
 
 from django.db import models
@@ -10,6 +11,7 @@ from django.db import models
 class Stage(models.TextChoices):
     BOOKING_CONFIRMATION = "booking_confirmation", "Booking confirmation"
     WEEK_BEFORE = "week_before", "A week before"
+    PREPARATION_STARTS = "preparation_starts", "The day before the preparation starts"
     TWO_DAYS_BEFORE = "two_days_before", "Two days before"
     DAY_BEFORE = "day_before", "The day before"
     RESCHEDULED = "rescheduled", "Rescheduled"
@@ -17,14 +19,21 @@ class Stage(models.TextChoices):
 
 
 # Stages that carry preparation content; the event notices (rescheduled, cancellation) carry only the news.
-CONTENT_STAGES = (Stage.BOOKING_CONFIRMATION, Stage.WEEK_BEFORE, Stage.TWO_DAYS_BEFORE, Stage.DAY_BEFORE)
+# In the order they come, the appointment last.
+CONTENT_STAGES = (
+    Stage.BOOKING_CONFIRMATION,
+    Stage.WEEK_BEFORE,
+    Stage.PREPARATION_STARTS,
+    Stage.TWO_DAYS_BEFORE,
+    Stage.DAY_BEFORE,
+)
 
 # Stages sent when something happens, not at a time before the appointment.
 EVENT_STAGES = (Stage.BOOKING_CONFIRMATION, Stage.RESCHEDULED, Stage.CANCELLATION)
 # Event stages that announce a time and so carry what the timed stages they replace would have said.
 ANNOUNCING_STAGES = (Stage.BOOKING_CONFIRMATION, Stage.RESCHEDULED)
-
-
-class Channel(models.TextChoices):
-    EMAIL = "email", "Email"
-    SMS = "sms", "SMS"
+# Service notices, not reminders: they go to a patient who stopped reminders too, by every channel that reaches them
+# (Patient.notice_channels). A booking confirmation asking the patient to arrive as soon as they can is one as well.
+SERVICE_STAGES = (Stage.RESCHEDULED, Stage.CANCELLATION)
+# Timed stages whose time comes from the procedure type, not from an offset on the rule.
+TYPE_TIMED_STAGES = (Stage.PREPARATION_STARTS,)

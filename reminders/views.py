@@ -1,52 +1,16 @@
-"""Webhooks from the SMS provider (delivery reports, and replies where STOP opts the patient out), and the staff
-buttons on the appointment page. Each checks the request and calls a reminders service."""
+"""The staff buttons on the appointment page for one reminder: send it now, try a failed one again. Each calls a
+reminders service. (The SMS gateway's webhooks are reminders.webhooks.)"""
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
-from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from procedures.access import HANDLE_REMINDERS, staff_required
 
 from . import services
-from .channels.sms import valid_webhook_signature
 from .models import Reminder
-
-EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
-
-
-def _signed(request: HttpRequest) -> bool:
-    """Whether the provider signed this request. Anything malformed (no header, a header that is not ASCII, a body
-    that is not a form) is simply not signed: a 403, never a 500."""
-    params = {key: request.POST.get(key, "") for key in request.POST}
-    return valid_webhook_signature(request.build_absolute_uri(), params, request.headers.get("X-Twilio-Signature"))
-
-
-@csrf_exempt
-@require_POST
-def sms_status(request: HttpRequest) -> HttpResponse:
-    if not _signed(request):
-        return HttpResponseForbidden("Bad signature.")
-    services.record_delivery_report(
-        provider_message_id=request.POST.get("MessageSid", ""),
-        status=request.POST.get("MessageStatus", ""),
-        error_code=request.POST.get("ErrorCode", ""),
-    )
-    return HttpResponse(status=204)
-
-
-@csrf_exempt
-@require_POST
-def sms_inbound(request: HttpRequest) -> HttpResponse:
-    if not _signed(request):
-        return HttpResponseForbidden("Bad signature.")
-    if services.asks_to_stop(request.POST.get("Body", "")):
-        services.opt_out_by_number(request.POST.get("From", ""))
-    elif services.asks_to_start(request.POST.get("Body", "")):
-        services.opt_in_by_number(request.POST.get("From", ""))
-    return HttpResponse(EMPTY_TWIML, content_type="text/xml")
 
 
 @require_POST

@@ -1,82 +1,24 @@
-"""The words of a reminder, whatever carries it: the FAQ entries that fit a stage, the appointment's details, the
-rules a text must keep (one GSM-7 segment, nothing naming the procedure), email subjects and the .ics invitation.
-
-Each channel assembles its message from these pieces (reminders.channels); reminders.content is the entry point.
+"""The words every channel shares: the FAQ entries that fit a stage, the appointment's details and how its times
+are said, and the arrive-by rule. Each channel (reminders.channels) assembles its own message from these; what only
+one channel needs (a text's limits, an email's subject and invitation) lives with that channel.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from email.utils import parseaddr
-from urllib.parse import urlparse
 
-import icalendar
 from django.conf import settings
-from django.template.loader import render_to_string
 from django.utils import timezone
 
+from procedures import clinic_time
 from procedures.links import patient_url
 from procedures.models import Appointment, FaqEntry
 
 from .stages import CONTENT_STAGES, Stage
-
-SMS_MAX_LENGTH = 160
-# Words a text must never contain: a lock screen or a shared phone must not reveal why someone is going.
-SMS_FORBIDDEN_WORDS = (
-    "ductogram",
-    "galactogram",
-    "ductography",
-    "galactography",
-    "breast",
-    "nipple",
-    "discharge",
-    "mammogram",
-    "mammography",
-    "cancer",
-    "biopsy",
-    "milk duct",
-)
-GSM7_BASIC = (
-    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
-    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
-)
-GSM7_EXTENDED = "^{}\\[~]|€"  # each costs two characters
-
-
-class ContentError(Exception):
-    """The message cannot be made safely (too long, or a forbidden word): a configuration problem, not transient."""
-
-
-@dataclass(frozen=True)
-class Message:
-    subject: str
-    text: str
-    html: str = ""
-    ics: bytes | None = None
-
-
-def gsm7_length(text: str) -> int | None:
-    """Length in GSM-7 septets, or None when the text needs UCS-2 (and so only 70 characters a segment)."""
-    length = 0
-    for char in text:
-        if char in GSM7_BASIC:
-            length += 1
-        elif char in GSM7_EXTENDED:
-            length += 2
-        else:
-            return None
-    return length
-
-
-def forbidden_words_in(text: str) -> list[str]:
-    lowered = text.lower()
-    return [word for word in SMS_FORBIDDEN_WORDS if re.search(rf"\b{re.escape(word)}", lowered)]
-
 
 # The active FAQ of the procedure types a batch is about, loaded once for the batch (faq_loaded), so staff edits
 # reach the next batch and no process keeps a stale copy.
@@ -102,7 +44,7 @@ def _active_faq(procedure_type_id: int) -> list[FaqEntry]:
     loaded = _LOADED_FAQ.get()
     if loaded is not None and procedure_type_id in loaded:
         return loaded[procedure_type_id]
-    return list(FaqEntry.objects.filter(procedure_type_id=procedure_type_id, is_active=True).order_by("order", "id"))
+    return list(FaqEntry.objects.for_patients().filter(procedure_type_id=procedure_type_id))
 
 
 def _by_stage(entries: list[FaqEntry], stages: list[str]) -> list[FaqEntry]:
@@ -141,8 +83,7 @@ def faq_loaded(procedure_type_ids: set[int]) -> Iterator[None]:
     """Within the block, faq_for answers for these procedure types from one query made here."""
     loaded: dict[int, list[FaqEntry]] = {pk: [] for pk in procedure_type_ids}
     if procedure_type_ids:
-        entries = FaqEntry.objects.filter(procedure_type_id__in=procedure_type_ids, is_active=True)
-        for entry in entries.order_by("order", "id"):
+        for entry in FaqEntry.objects.for_patients().filter(procedure_type_id__in=procedure_type_ids):
             loaded[entry.procedure_type_id].append(entry)
     reset = _LOADED_FAQ.set(loaded)
     try:
@@ -163,17 +104,16 @@ def too_late_to_arrive_early(start: datetime, arrival_lead: int, *, now: datetim
 
 
 def _when(moment: datetime) -> dict[str, str]:
-    local = timezone.localtime(moment)
     return {
-        "short_date": f"{local:%a} {local.day} {local:%b}",
-        "long_date": f"{local:%A} {local.day} {local:%B %Y}",
-        "time": f"{local:%H:%M}",
+        "short_date": clinic_time.short_date(moment),
+        "long_date": clinic_time.long_date(moment),
+        "time": clinic_time.time_of_day(moment),
     }
 
 
 def short_moment(moment: datetime) -> str:
     """How a move names its two times ("Thu 3 Dec 11:30"), in the email and in the text."""
-    return _short(_when(moment))
+    return clinic_time.short_date_time(moment)
 
 
 def _short(when: dict[str, str]) -> str:
@@ -233,100 +173,3 @@ def context(
         "arrive": ARRIVE_AS_SOON_AS_YOU_CAN if asap else f"please arrive by {arrival_time}",
         **when,
     }
-
-
-def email_subject(stage: str, ctx: dict) -> str:
-    when = f"{ctx['short_date']} at {ctx['time']}"
-    if stage == Stage.RESCHEDULED:
-        return f"Your appointment has moved to {when}"
-    if stage == Stage.CANCELLATION:
-        return f"Your appointment on {when} has been cancelled"
-    if stage == Stage.BOOKING_CONFIRMATION:
-        return f"Your appointment on {when}"
-    return f"Reminder: your appointment on {when}"
-
-
-# Ever shorter versions of a text: with the arrival time; without it (or "arrive asap"); the fewest words; and, last,
-# a move that names only its new time.
-SMS_LEVELS = ({"level": 0}, {"level": 1}, {"level": 2}, {"level": 2, "moved_from": ""})
-
-
-def render_sms(ctx: dict) -> str:
-    """The text, the longest of SMS_LEVELS that fits one segment; refused rather than sent if it would leak or
-    split into two messages."""
-    for level in SMS_LEVELS:
-        text = render_to_string("reminders/sms.txt", {**ctx, **level}).strip()
-        text = re.sub(r"\s+", " ", text)
-        length = gsm7_length(text)
-        if length is not None and length <= SMS_MAX_LENGTH:
-            break
-    else:
-        raise ContentError(
-            f"The text would not fit one {SMS_MAX_LENGTH}-character GSM-7 segment ({len(text)} characters): "
-            "shorten CLINIC_SMS_NAME or SITE_URL."
-        )
-    leaked = forbidden_words_in(text)
-    if leaked:
-        raise ContentError(f"The text would mention {', '.join(leaked)}; check CLINIC_SMS_NAME and room names.")
-    return text
-
-
-def invitation_sequence(appointment: Appointment) -> int:
-    """The invitation's SEQUENCE: the seconds from the booking to the appointment's latest change (0 as booked). It
-    grows with each move and with the cancellation, so calendars replace the earlier version, and a retried send of
-    the same state repeats it."""
-    changed = appointment.status_changed_at - appointment.created_at if appointment.created_at else timedelta(0)
-    return max(int(changed.total_seconds()), 0)
-
-
-def _organizer() -> icalendar.vCalAddress:
-    """The clinic, at the address its email comes from; named as texts name it, since calendars are often shared."""
-    _, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
-    organizer = icalendar.vCalAddress(f"mailto:{address or 'no-reply@localhost'}")
-    organizer.params["cn"] = icalendar.vText(settings.CLINIC_SMS_NAME)
-    return organizer
-
-
-def _attendee(appointment: Appointment) -> icalendar.vCalAddress:
-    attendee = icalendar.vCalAddress(f"mailto:{appointment.patient.email}")
-    attendee.params.update(
-        {
-            "cn": icalendar.vText(appointment.patient.full_name),
-            "cutype": "INDIVIDUAL",
-            "role": "REQ-PARTICIPANT",
-            "partstat": "NEEDS-ACTION",
-            "rsvp": "FALSE",  # the clinic's address takes no replies: the patient confirms on their page
-        }
-    )
-    return attendee
-
-
-def calendar_invitation(appointment: Appointment, stage: str, for_start: datetime, ctx: dict) -> bytes:
-    """One event per appointment (the same UID in every message): a request for the current time, replaced by the
-    next move's (a higher SEQUENCE), or a cancellation of it; from the clinic, to the patient, so strict calendar
-    clients show an invitation rather than a file."""
-    cal = icalendar.Calendar()
-    cal.add("prodid", "-//Ductogram preparation tracker//EN")
-    cal.add("version", "2.0")
-    cancelled = stage == Stage.CANCELLATION
-    cal.add("method", "CANCEL" if cancelled else "REQUEST")
-    event = icalendar.Event()
-    host = urlparse(settings.SITE_URL).hostname or "localhost"
-    event.add("uid", f"appointment-{appointment.pk}@{host}")
-    event.add("dtstamp", timezone.now())
-    event.add("dtstart", for_start)
-    event.add("dtend", for_start + timedelta(minutes=appointment.expected_duration))
-    # Calendars are often shared: the title names the hospital, not the test.
-    event.add("summary", f"Hospital appointment ({ctx['sms_name']})")
-    event.add("location", f"{ctx['place']}, {ctx['clinic_address']}")
-    if cancelled:
-        event.add("description", f"Cancelled. To book a new time, call {ctx['clinic_phone']}.")
-    else:
-        event.add("description", f"{ctx['arrive'][:1].upper()}{ctx['arrive'][1:]}. Details: {ctx['link']}")
-    event.add("sequence", invitation_sequence(appointment))
-    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
-    event["organizer"] = _organizer()
-    if appointment.patient.email:
-        event.add("attendee", _attendee(appointment))
-    cal.add_component(event)
-    return cal.to_ical()

@@ -20,7 +20,7 @@ from django.test import override_settings
 from procedures.models import Appointment
 from procedures.services import book_appointment
 from reminders import queueing
-from reminders.channels.sms import LocMemSMSBackend
+from reminders.providers.sms import LocMemSMSBackend
 from tests.clinic import NOW
 from tests.factories import PatientFactory, ProcedureTypeFactory, RadiologistFactory, RoomFactory, SchedulerFactory
 
@@ -178,7 +178,7 @@ def own_cache(settings):
 def sms_outbox(settings):
     """Texts go to LocMemSMSBackend.outbox, emptied before and after the test."""
 
-    settings.SMS_BACKEND = "reminders.channels.sms.LocMemSMSBackend"
+    settings.SMS_BACKEND = "reminders.providers.sms.LocMemSMSBackend"
     LocMemSMSBackend.outbox.clear()
     yield LocMemSMSBackend.outbox
     LocMemSMSBackend.outbox.clear()

@@ -6,6 +6,7 @@ import factory
 from django.contrib.auth.models import Group, User
 from django.utils import timezone
 
+from procedures.access import RADIOLOGISTS, SCHEDULERS
 from procedures.models import Appointment, Patient, ProcedureResult, ProcedureType, Room
 
 
@@ -45,7 +46,7 @@ class RadiologistFactory(UserFactory):
     @factory.post_generation
     def groups(self, create, extracted, **kwargs):
         if create:
-            self.groups.add(*Group.objects.filter(name__in=extracted or ["Radiologists"]))
+            self.groups.add(*Group.objects.filter(name__in=extracted or [RADIOLOGISTS]))
 
 
 class SchedulerFactory(UserFactory):
@@ -54,7 +55,7 @@ class SchedulerFactory(UserFactory):
     @factory.post_generation
     def groups(self, create, extracted, **kwargs):
         if create:
-            self.groups.add(*Group.objects.filter(name__in=extracted or ["Schedulers"]))
+            self.groups.add(*Group.objects.filter(name__in=extracted or [SCHEDULERS]))
 
 
 class PatientFactory(factory.django.DjangoModelFactory):
@@ -67,7 +68,7 @@ class PatientFactory(factory.django.DjangoModelFactory):
     date_of_birth = factory.Faker("date_of_birth", minimum_age=25, maximum_age=80)
     email = factory.LazyAttribute(lambda p: f"{p.mrn.lower()}@patients.example")
     mobile = factory.Sequence(lambda n: f"+4477009{n % 100000:05d}")
-    preferred_channel = Patient.Channel.BOTH
+    channels = factory.LazyFunction(lambda: ["email", "sms"])
 
 
 class ProcedureTypeFactory(factory.django.DjangoModelFactory):

@@ -225,7 +225,7 @@ def worker_env(*, database: str, redis_url: str, smtp_url: str, tmp: Path, **ext
             "DATABASE_URL": database,
             "REDIS_URL": redis_url,
             "EMAIL_URL": smtp_url,
-            "SMS_BACKEND": "reminders.channels.sms.FileSMSBackend",
+            "SMS_BACKEND": "reminders.providers.sms.FileSMSBackend",
             "SMS_FILE_PATH": str(tmp / "sms.jsonl"),
             "PYTHONUNBUFFERED": "1",
             "PATH": f"{PROJECT / '.venv' / 'bin'}:{os.environ.get('PATH', '')}",

@@ -9,11 +9,12 @@ from simple_history.admin import SimpleHistoryAdmin
 from prepapp.admin_dates import SafeDateHierarchy
 from reminders.models import Reminder
 
-from .. import services, worklist
+from .. import services
 from ..access import can_see_results
 from ..models import Appointment, ProcedureResult
+from ..worklist import selectors as worklist
 from .results import ProcedureResultInline
-from .shared import CleanText, adopt, minutes
+from .shared import CleanText, StaffFilter, StaffNames, adopt, minutes, staff_column
 
 # Fixed once booked: time, room and length move only by rescheduling (`procedures.services`); the rest not at all.
 FIXED_AFTER_BOOKING = (
@@ -91,7 +92,7 @@ class AppointmentAdminForm(forms.ModelForm):
 
 
 @admin.register(Appointment)
-class AppointmentAdmin(CleanText, SafeDateHierarchy, SimpleHistoryAdmin):
+class AppointmentAdmin(CleanText, StaffNames, SafeDateHierarchy, SimpleHistoryAdmin):
     form = AppointmentAdminForm
     inlines = [ProcedureResultInline, ReminderInline]
     date_hierarchy = "scheduled_start"
@@ -100,12 +101,20 @@ class AppointmentAdmin(CleanText, SafeDateHierarchy, SimpleHistoryAdmin):
         "patient_name",
         "patient_mrn",
         "room",
-        "radiologist",
+        "radiologist_name",
         "status",
         "durations",
         "has_result",
     )
-    list_filter = (ResultsPendingFilter, "status", "room", "radiologist", "procedure_type", "laterality", "discharge")
+    list_filter = (
+        ResultsPendingFilter,
+        "status",
+        "room",
+        ("radiologist", StaffFilter),
+        "procedure_type",
+        "laterality",
+        "discharge",
+    )
     # What is derived from a result (its durations, whether there is one, the results-pending worklist) is shown
     # only to those who may see results; schedulers see the booking alone (see get_list_display and the rest).
     RESULT_COLUMNS = {"durations": "expected", "has_result": None}
@@ -127,9 +136,9 @@ class AppointmentAdmin(CleanText, SafeDateHierarchy, SimpleHistoryAdmin):
             },
         ),
         ("Clinical", {"fields": services.EDITABLE_DETAILS}),
-        ("Status", {"fields": ("status", "status_changed_at", "cancellation_reason", "created_by", "created_at")}),
+        ("Status", {"fields": ("status", "status_changed_at", "cancellation_reason", "created_by_name", "created_at")}),
     )
-    STATUS_FIELDS = ("status", "status_changed_at", "cancellation_reason", "created_by", "created_at")
+    STATUS_FIELDS = ("status", "status_changed_at", "cancellation_reason", "created_by_name", "created_at")
 
     def get_list_display(self, request):
         if can_see_results(request.user):
@@ -190,6 +199,9 @@ class AppointmentAdmin(CleanText, SafeDateHierarchy, SimpleHistoryAdmin):
     @admin.display(description="MRN", ordering="patient__mrn")
     def patient_mrn(self, obj: Appointment) -> str:
         return obj.patient.mrn
+
+    radiologist_name = staff_column("radiologist", "Radiologist")
+    created_by_name = staff_column("created_by", "Created by")
 
     @admin.display(description="Expected", ordering="expected_duration")
     def expected(self, obj: Appointment) -> str:

@@ -3,20 +3,36 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from reminders.channels import channel_choices
+
 from .. import services
 from ..models import Patient
 from .shared import CleanText, adopt
 
 
+class ChannelConsentFilter(admin.SimpleListFilter):
+    title = "reminders by"
+    parameter_name = "agreed_to"
+
+    def lookups(self, request, model_admin):
+        return [*channel_choices(), ("none", "No reminders")]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value is None:
+            return queryset
+        return queryset.agreed_to(None if value == "none" else value)
+
+
 @admin.register(Patient)
 class PatientAdmin(CleanText, SimpleHistoryAdmin):
-    list_display = ("mrn", "family_name", "given_name", "date_of_birth", "preferred_channel", "reminders_opted_out")
-    list_filter = ("preferred_channel", ("reminders_opt_out_at", admin.EmptyFieldListFilter))
+    list_display = ("mrn", "family_name", "given_name", "date_of_birth", "channels_display", "reminders_opted_out")
+    list_filter = (ChannelConsentFilter, ("reminders_opt_out_at", admin.EmptyFieldListFilter))
     search_fields = ("mrn", "family_name", "given_name", "email")
     readonly_fields = ("created_at",)
     fieldsets = (
         (None, {"fields": ("mrn", "given_name", "family_name", "date_of_birth")}),
-        ("Reminders", {"fields": ("email", "mobile", "preferred_channel", "reminders_opt_out_at")}),
+        ("Reminders", {"fields": ("email", "mobile", "channels", "reminders_opt_out_at")}),
         ("Record", {"fields": ("created_at",)}),
     )
 
@@ -26,6 +42,10 @@ class PatientAdmin(CleanText, SimpleHistoryAdmin):
             services.update_patient(obj, by=request.user, **changes)
         else:
             adopt(obj, services.register_patient(by=request.user, **form.cleaned_data))
+
+    @admin.display(description="Reminders by")
+    def channels_display(self, obj: Patient) -> str:
+        return obj.channels_display
 
     @admin.display(boolean=True, description="Opted out", ordering="reminders_opt_out_at")
     def reminders_opted_out(self, obj: Patient) -> bool:

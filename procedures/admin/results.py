@@ -15,11 +15,12 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from prepapp.admin_dates import SafeDateHierarchy
 
-from .. import services, worklist
+from .. import services
 from ..access import is_radiologist, radiologists
 from ..models import Appointment, ProcedureResult
 from ..params import parse_id
-from .shared import AppointmentColumns, CleanText, minutes
+from ..worklist import selectors as worklist
+from .shared import AppointmentColumns, CleanText, StaffFilter, StaffNames, minutes, staff_column
 
 
 class ProcedureResultForm(forms.ModelForm):
@@ -56,6 +57,11 @@ class ProcedureResultForm(forms.ModelForm):
                 date_box, time_box = self.fields[name].widget.widgets
                 date_box.attrs["aria-label"] = f"{capfirst(self.fields[name].label)}: date"
                 time_box.attrs["aria-label"] = f"{capfirst(self.fields[name].label)}: time"
+        # The appointment box is the admin's search (autocomplete), drawn with only the chosen appointment and no
+        # empty first option: `required` on such a select is invalid HTML (the Nu checker says so). The form still
+        # requires an appointment.
+        if "appointment" in self.fields:
+            self.fields["appointment"].widget.use_required_attribute = lambda initial: False
         # A new result starts with "performed by" set to the radiologist logging it (the field's initial value,
         # see PerformedByRadiologists), which the blank instance's own None would otherwise hide.
         performed_by = self.fields.get("performed_by")
@@ -76,7 +82,7 @@ RESULT_FIELDSETS = (
     ),
     ("Findings", {"fields": ("findings", "birads", "recommendation", "report")}),
     ("Complications", {"fields": ("complications", "complication_details")}),
-    ("Logged", {"fields": ("logged_by", "logged_at")}),
+    ("Logged", {"fields": ("logged_by_name", "logged_at")}),
 )
 
 
@@ -93,6 +99,8 @@ class PerformedByRadiologists:
 
 
 class ResultDisplayMixin:
+    logged_by_name = staff_column("logged_by", "Logged by")
+
     @admin.display(description="Expected / actual duration")
     def durations(self, obj: ProcedureResult) -> str:
         expected = obj.appointment.expected_duration if obj and obj.appointment_id else None
@@ -100,7 +108,7 @@ class ResultDisplayMixin:
         return f"{minutes(expected)} expected / {minutes(actual)} actual"
 
 
-class ProcedureResultInline(CleanText, PerformedByRadiologists, ResultDisplayMixin, admin.StackedInline):
+class ProcedureResultInline(CleanText, StaffNames, PerformedByRadiologists, ResultDisplayMixin, admin.StackedInline):
     """The result on the appointment's page; the appointment admin saves it through the service. One result per
     appointment: an empty form while there is none (left empty, nothing is saved), the result itself once there
     is one, and never an "Add another" link (the forms shown always reach `max_num`)."""
@@ -108,7 +116,7 @@ class ProcedureResultInline(CleanText, PerformedByRadiologists, ResultDisplayMix
     model = ProcedureResult
     form = ProcedureResultForm
     fieldsets = RESULT_FIELDSETS
-    readonly_fields = ("durations", "logged_by", "logged_at")
+    readonly_fields = ("durations", "logged_by_name", "logged_at")
     extra = 0
     max_num = 1
     can_delete = False
@@ -122,11 +130,17 @@ class ProcedureResultInline(CleanText, PerformedByRadiologists, ResultDisplayMix
 
 @admin.register(ProcedureResult)
 class ProcedureResultAdmin(
-    CleanText, SafeDateHierarchy, AppointmentColumns, PerformedByRadiologists, ResultDisplayMixin, SimpleHistoryAdmin
+    CleanText,
+    StaffNames,
+    SafeDateHierarchy,
+    AppointmentColumns,
+    PerformedByRadiologists,
+    ResultDisplayMixin,
+    SimpleHistoryAdmin,
 ):
     form = ProcedureResultForm
     fieldsets = ((None, {"fields": ("appointment",)}),) + RESULT_FIELDSETS
-    readonly_fields = ("durations", "logged_by", "logged_at")
+    readonly_fields = ("durations", "logged_by_name", "logged_at")
     autocomplete_fields = ("appointment",)
     date_hierarchy = "logged_at"
     list_display = (
@@ -138,18 +152,20 @@ class ProcedureResultAdmin(
         "recommendation",
         "complications",
         "durations",
-        "performed_by",
-        "logged_by",
+        "performed_by_name",
+        "logged_by_name",
     )
     list_filter = (
         "outcome",
         "birads",
         "recommendation",
         "complications",
-        ("performed_by", admin.RelatedOnlyFieldListFilter),
+        ("performed_by", StaffFilter),
     )
     search_fields = ("appointment__patient__mrn", "appointment__patient__family_name", "report")
     list_select_related = ("appointment__patient", "appointment__procedure_type", "performed_by", "logged_by")
+
+    performed_by_name = staff_column("performed_by", "Performed by")
 
     def get_readonly_fields(self, request, obj=None):
         # Once logged, a result belongs to its appointment; a correction is a change to the result, not a move.

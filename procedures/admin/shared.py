@@ -3,9 +3,11 @@ service."""
 
 from django import forms
 from django.contrib import admin
+from django.contrib.auth import get_user_model
 from django.db import models
-from django.utils import timezone
 
+from .. import clinic_time
+from ..access import staff_name
 from ..text import NoControlCharacters
 
 
@@ -18,6 +20,36 @@ class CleanText:
         if isinstance(field, forms.CharField) and not any(isinstance(v, NoControlCharacters) for v in field.validators):
             field.validators.append(NoControlCharacters(multiline=isinstance(db_field, models.TextField)))
         return field
+
+
+class StaffNames:
+    """Staff appear in the admin's choices as on every other page (access.staff_name), not by username. A
+    ModelAdmin or inline lists this before the admin's own class."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if field is not None and db_field.related_model is get_user_model():
+            field.label_from_instance = staff_name
+        return field
+
+
+class StaffFilter(admin.RelatedFieldListFilter):
+    """Filter by a member of staff, named as everywhere else (access.staff_name): those the list names."""
+
+    def field_choices(self, field, request, model_admin):
+        named = model_admin.get_queryset(request).values_list(f"{self.field_path}__pk", flat=True)
+        users = field.related_model._default_manager.filter(pk__in=named)
+        return [(user.pk, staff_name(user)) for user in users.order_by("last_name", "first_name", "username")]
+
+
+def staff_column(name: str, description: str):
+    """A list column naming the member of staff in field `name` (access.staff_name)."""
+
+    @admin.display(description=description, ordering=f"{name}__last_name")
+    def column(self, obj) -> str:
+        return staff_name(getattr(obj, name))
+
+    return column
 
 
 def minutes(value) -> str:
@@ -45,4 +77,4 @@ class AppointmentColumns:
 
     @admin.display(description="Appointment", ordering="appointment__scheduled_start")
     def appointment_start(self, obj) -> str:
-        return timezone.localtime(obj.appointment.scheduled_start).strftime("%d %b %Y %H:%M")
+        return clinic_time.date_time(obj.appointment.scheduled_start)

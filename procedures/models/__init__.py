@@ -1,6 +1,7 @@
 """The clinic's data, one module per subject; everything is importable from `procedures.models` as before."""
 
-from .clinic import MAX_BOOKABLE_MINUTES, Appointment, Patient, ProcedureType, Room
+from .appointments import Appointment
+from .clinic import MAX_BOOKABLE_MINUTES, Patient, ProcedureType, Room
 from .faq import FaqEntry
 from .patient_answers import PatientCall, PatientRequest, PreparationRead, SafetyAnswers
 from .results import ProcedureResult

@@ -1,23 +1,25 @@
-"""The clinic's core data: patients, procedure types, rooms and appointments, with the words for their states.
+"""The clinic's core data: patients, procedure types and rooms (appointments are models/appointments.py), with the
+words for their states.
 
 Invariants that the database can hold live in constraints here; rules that need the clock or other rows live in
 `procedures.services`, which is the only code that moves an appointment's status.
 """
 
-from datetime import date, timedelta
+from datetime import date
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Upper
-from django.utils import timezone
+from django.db.models.functions import Cast, Upper
 from phonenumber_field.modelfields import PhoneNumberField
 from simple_history.models import HistoricalRecords
 
-from procedures.access import RADIOLOGISTS
-from procedures.patients.folding import fold
-from reminders.stages import Channel as ReminderChannel
+from procedures import clinic_time
+from procedures.folding import fold
+from reminders.channels import channels as registered_channels
+from reminders.channels import default_consent
+from reminders.channels.fields import ChannelsField
 
 # Longest booking the database accepts at all; the procedure type's bounds are the everyday limit.
 MAX_BOOKABLE_MINUTES = 240
@@ -38,25 +40,29 @@ def validate_date_of_birth(value: date) -> None:
     """A date of birth lies between PATIENT_MAX_AGE_YEARS years before today (clinic time) and today.
 
     A field validator, so the booking form, the admin and `full_clean()` all show it on the field."""
-    today = timezone.localdate()
+    today = clinic_time.today()
     if value > today:
         raise ValidationError("A date of birth cannot be in the future; check the year.", code="born_in_the_future")
     oldest = years_before(today, settings.PATIENT_MAX_AGE_YEARS)
     if value < oldest:
         raise ValidationError(
-            f"A date of birth before {oldest.day} {oldest:%B} {oldest.year} would make the patient older than "
+            f"A date of birth before {clinic_time.plain_date(oldest)} would make the patient older than "
             f"{settings.PATIENT_MAX_AGE_YEARS}; check the year.",
             code="born_too_long_ago",
         )
 
 
-class Patient(models.Model):
-    class Channel(models.TextChoices):
-        EMAIL = "email", "Email"
-        SMS = "sms", "SMS"
-        BOTH = "both", "Email and SMS"
-        NONE = "none", "No reminders"
+class PatientQuerySet(models.QuerySet):
+    def agreed_to(self, channel: str | None) -> "PatientQuerySet":
+        """Patients who agreed to reminders by `channel`; with None, those who agreed to none. Read from the JSON
+        list's text, which works alike on PostgreSQL and SQLite."""
+        if channel is None:
+            return self.filter(channels=[])
+        as_text = Cast("channels", models.TextField())
+        return self.annotate(_channels_text=as_text).filter(_channels_text__contains=f'"{channel}"')
 
+
+class Patient(models.Model):
     mrn = models.CharField("MRN", max_length=32, unique=True, help_text="The hospital number.")
     given_name = models.CharField(max_length=100)
     family_name = models.CharField(max_length=100)
@@ -67,7 +73,12 @@ class Patient(models.Model):
         blank=True,
         help_text="Another number staff can call, e.g. a landline. Texts only ever go to the mobile.",
     )
-    preferred_channel = models.CharField(max_length=8, choices=Channel.choices, default=Channel.BOTH)
+    channels = ChannelsField(
+        "reminders by",
+        default=default_consent,
+        blank=True,
+        help_text="The ways the patient agreed to be reminded; none for no reminders.",
+    )
     reminders_opt_out_at = models.DateTimeField(
         null=True, blank=True, help_text="When the patient asked for no more reminders."
     )
@@ -77,10 +88,12 @@ class Patient(models.Model):
         help_text="When the patient replied STOP to a text: no texts until they reply START, whatever else changes.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    # The names folded for search (procedures.patients.folding): kept up to date by save(). On PostgreSQL a trigram
+    # The names folded for search (procedures.folding): kept up to date by save(). On PostgreSQL a trigram
     # GIN index (migration 0009) serves "contains every word"; the other indexes serve MRN, birth date and phones.
     search_name = models.CharField(max_length=201, default="", editable=False)
     history = HistoricalRecords(excluded_fields=["search_name"])
+
+    objects = PatientQuerySet.as_manager()
 
     # The fields search_name is folded from.
     SEARCH_SOURCES = frozenset({"given_name", "family_name"})
@@ -119,46 +132,50 @@ class Patient(models.Model):
     def full_name(self) -> str:
         return f"{self.given_name} {self.family_name}"
 
-    # What each preference asks for; whether the patient can be reached there is a second question.
-    WANTED_CHANNELS = {
-        Channel.EMAIL: frozenset({ReminderChannel.EMAIL}),
-        Channel.SMS: frozenset({ReminderChannel.SMS}),
-        Channel.BOTH: frozenset({ReminderChannel.EMAIL, ReminderChannel.SMS}),
-        Channel.NONE: frozenset(),
-    }
-
     def reminder_channels(self) -> frozenset[str]:
-        """The one answer to "how can reminders reach this patient": the channels they want and have an address
-        or mobile for; none once they opt out. Scheduling, sending and the staff pages all ask this."""
+        """The one answer to "how can reminders reach this patient": the registered channels they agreed to that
+        reach them (reminders.channels); none once they opt out. Scheduling, sending and the staff pages ask this."""
         if self.reminders_opt_out_at:
             return frozenset()
-        reachable = {ReminderChannel.EMAIL} if self.email else set()
-        if self.mobile and not self.sms_stopped_at:
-            reachable.add(ReminderChannel.SMS)
-        return frozenset(str(c) for c in self.WANTED_CHANNELS[self.preferred_channel] & reachable)
+        return frozenset(
+            slug for slug, channel in registered_channels().items() if slug in self.channels and channel.reaches(self)
+        )
+
+    def notice_channels(self) -> frozenset[str]:
+        """Where service notices go (a move, a cancellation, "arrive as soon as you can"): every registered channel
+        that reaches the patient, whatever reminders they agreed to or stopped. Never a text to a number that
+        replied STOP: the SMS channel does not reach it."""
+        return frozenset(slug for slug, channel in registered_channels().items() if channel.reaches(self))
 
     @property
     def can_receive_reminders(self) -> bool:
         return bool(self.reminder_channels())
 
+    @property
+    def channels_display(self) -> str:
+        """The channels the patient agreed to, in staff's words ("Email and SMS", "No reminders")."""
+        labels = [channel.label for slug, channel in registered_channels().items() if slug in self.channels]
+        if not labels:
+            return "No reminders"
+        return labels[0] if len(labels) == 1 else f"{', '.join(labels[:-1])} and {labels[-1]}"
+
     def why_unreachable(self, channel: str | None = None) -> str:
-        """In staff's words, why `channel` (or, with None, every channel) cannot reach the patient; "" if it can."""
+        """In staff's words, why `channel` (or, with None, every channel) cannot reach the patient; "" if it can.
+        Each channel says why it cannot reach them (its missing address, a STOP reply)."""
+        registry = registered_channels()
         if channel is None:
             if self.can_receive_reminders:
                 return ""
-            if self.reminders_opt_out_at or self.preferred_channel == self.Channel.NONE:
+            if self.reminders_opt_out_at or not self.channels:
                 return "has asked for no reminders"
-            return "has no email address or mobile number for the reminders they chose"
+            missing = [registry[slug].missing for slug in registry if slug in self.channels]
+            return f"has no {' or '.join(missing)} for the reminders they chose"
         if channel in self.reminder_channels():
             return ""
         if self.reminders_opt_out_at:
             return "The patient opted out of reminders."
-        if channel == ReminderChannel.SMS and self.sms_stopped_at:
-            return "The patient replied STOP to a text; texts resume only when they reply START."
-        if channel == ReminderChannel.SMS and not self.mobile:
-            return "The patient has no mobile number."
-        if channel == ReminderChannel.EMAIL and not self.email:
-            return "The patient has no email address."
+        if channel in registry and (why := registry[channel].why_not(self)):
+            return why
         return f"The patient no longer wants reminders by {channel}."
 
 
@@ -172,6 +189,12 @@ class ProcedureType(models.Model):
         help_text="Minutes before the start that the patient should arrive.", default=15
     )
     preparation = models.TextField(blank=True, help_text="Shown to patients before the appointment.")
+    preparation_lead_days = models.PositiveSmallIntegerField(
+        "preparation days",
+        default=3,
+        help_text="How many days before the appointment the preparation starts (for a ductogram: no squeezing or "
+        "checking for discharge). Patients are told the day before it starts, by every channel they have.",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -191,6 +214,22 @@ class ProcedureType(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def duration_refusal(self, minutes: int | None, reason: str = "") -> str:
+        """The one rule for how long a booking of this type may be: within the type's minimum and maximum, or with
+        a reason given. Returns the sentence every reader shows (the model's clean(), the booking service, the
+        booking and rescheduling forms); "" when the length is fine (or not yet known)."""
+        if minutes is None or self.min_duration <= minutes <= self.max_duration or (reason or "").strip():
+            return ""
+        return (
+            f"A {self.name.lower()} is booked for {self.min_duration}-{self.max_duration} minutes; "
+            f"give a reason to book {minutes}."
+        )
+
+    def duration_help(self, usual: int | None = None) -> str:
+        """The rule as a hint beside the duration field: the usual length (the type's default unless given)."""
+        usual = self.default_duration if usual is None else usual
+        return f"Usually {usual}; {self.min_duration}-{self.max_duration} minutes without a reason."
+
 
 class Room(models.Model):
     name = models.CharField(max_length=64, unique=True)
@@ -202,165 +241,3 @@ class Room(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-
-class AppointmentQuerySet(models.QuerySet):
-    def upcoming(self, now=None) -> "AppointmentQuerySet":
-        """Booked or confirmed, and not yet begun: what reminders, the call list and the patient page act on."""
-        return self.filter(status__in=Appointment.UPCOMING, scheduled_start__gt=now or timezone.now())
-
-    def live(self) -> "AppointmentQuerySet":
-        return self.filter(status__in=Appointment.LIVE_STATUSES)
-
-
-class Appointment(models.Model):
-    class Status(models.TextChoices):
-        BOOKED = "booked", "Booked"
-        CONFIRMED = "confirmed", "Confirmed"
-        CHECKED_IN = "checked_in", "Checked in"
-        COMPLETED = "completed", "Completed"
-        CANCELLED = "cancelled", "Cancelled"
-        NO_SHOW = "no_show", "Did not attend"
-
-    class Laterality(models.TextChoices):
-        LEFT = "left", "Left"
-        RIGHT = "right", "Right"
-
-    class CancelReason(models.TextChoices):
-        """Why an appointment was cancelled, from a short list, so reports can count the reasons."""
-
-        PATIENT_REQUEST = "patient_request", "The patient asked"
-        NO_DISCHARGE = "no_discharge", "No discharge any more"
-        NOT_NEEDED = "not_needed", "Clinically not needed"
-        UNWELL = "unwell", "Unwell or infection"
-        PREGNANCY = "pregnancy", "Possible pregnancy"
-        CLINIC = "clinic", "Equipment or staff"
-        OTHER = "other", "Other"
-
-    class Discharge(models.TextChoices):
-        BLOODY = "bloody", "Bloody"
-        CLEAR = "clear", "Clear"
-        SEROUS = "serous", "Serous"
-        MILKY = "milky", "Milky"
-        OTHER = "other", "Other"
-
-    # Still to come: the patient may confirm, be reminded, ask for a change; staff may move it.
-    UPCOMING = (Status.BOOKED, Status.CONFIRMED)
-    # Open: not yet ended (completed, cancelled, did not attend), so it can still be cancelled or completed.
-    OPEN_STATUSES = (Status.BOOKED, Status.CONFIRMED, Status.CHECKED_IN)
-    # A cancelled or missed appointment frees its room; every other one occupies it.
-    LIVE_STATUSES = (Status.BOOKED, Status.CONFIRMED, Status.CHECKED_IN, Status.COMPLETED)
-    # Logging a result for an appointment nobody checked in completes it: the patient evidently came.
-    TRANSITIONS = {
-        Status.BOOKED: {Status.CONFIRMED, Status.CHECKED_IN, Status.COMPLETED, Status.CANCELLED, Status.NO_SHOW},
-        Status.CONFIRMED: {Status.CHECKED_IN, Status.COMPLETED, Status.CANCELLED, Status.NO_SHOW},
-        Status.CHECKED_IN: {Status.COMPLETED, Status.CANCELLED, Status.NO_SHOW},
-        Status.COMPLETED: set(),
-        Status.CANCELLED: set(),
-        Status.NO_SHOW: set(),
-    }
-    # A check-in or did-not-attend recorded by mistake may be undone on the appointment's day, back to the status it
-    # came from (procedures.services.arrival). Kept out of TRANSITIONS on purpose: no forward operation (confirming,
-    # say) may take these paths, and only the undo services read this.
-    UNDO_TRANSITIONS = {
-        Status.CHECKED_IN: {Status.BOOKED, Status.CONFIRMED},
-        Status.NO_SHOW: {Status.BOOKED, Status.CONFIRMED, Status.CHECKED_IN},
-    }
-
-    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="appointments")
-    procedure_type = models.ForeignKey(ProcedureType, on_delete=models.PROTECT, related_name="appointments")
-    room = models.ForeignKey(Room, on_delete=models.PROTECT, related_name="appointments")
-    radiologist = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="ductograms",
-        limit_choices_to={"groups__name": RADIOLOGISTS},
-    )
-    scheduled_start = models.DateTimeField(db_index=True)
-    expected_duration = models.PositiveSmallIntegerField(help_text="Minutes.")
-    duration_reason = models.CharField(
-        max_length=200, blank=True, help_text="Why the booking is longer or shorter than the usual range."
-    )
-    laterality = models.CharField(max_length=8, choices=Laterality.choices)
-    discharge = models.CharField("discharge type", max_length=8, choices=Discharge.choices)
-    referrer = models.CharField(max_length=200, blank=True)
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.BOOKED, db_index=True)
-    status_changed_at = models.DateTimeField(default=timezone.now)
-    cancellation_reason = models.CharField(max_length=200, blank=True)
-    cancel_reason_code = models.CharField(
-        "reason for cancelling", max_length=24, choices=CancelReason.choices, blank=True
-    )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    notes = models.TextField(blank=True)
-    history = HistoricalRecords()
-
-    objects = AppointmentQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["scheduled_start"]
-        indexes = [models.Index(fields=["room", "scheduled_start"])]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(expected_duration__gt=0) & Q(expected_duration__lte=MAX_BOOKABLE_MINUTES),
-                name="appointment_duration_bookable",
-                violation_error_message=f"A booking lasts between 1 and {MAX_BOOKABLE_MINUTES} minutes.",
-            ),
-            models.CheckConstraint(
-                condition=~Q(status="cancelled") | ~Q(cancellation_reason=""),
-                name="appointment_cancellation_has_reason",
-                violation_error_message="A cancelled appointment needs a reason.",
-            ),
-        ]
-        # On PostgreSQL, migration 0002 adds exclusion constraints: no two live appointments overlap in a room,
-        # or for a radiologist. They are raw SQL because the range must be built from immutable functions.
-
-    def __str__(self) -> str:
-        when = timezone.localtime(self.scheduled_start).strftime("%a %d %b %Y %H:%M") if self.scheduled_start else "?"
-        return f"{self.procedure_type} for {self.patient} on {when}"
-
-    @property
-    def expected_end(self):
-        return self.scheduled_start + timedelta(minutes=self.expected_duration)
-
-    @property
-    def arrival_time(self):
-        return self.scheduled_start - timedelta(minutes=self.procedure_type.arrival_lead)
-
-    @property
-    def is_live(self) -> bool:
-        return self.status in self.LIVE_STATUSES
-
-    @property
-    def is_open(self) -> bool:
-        return self.status in self.OPEN_STATUSES
-
-    @property
-    def has_upcoming_status(self) -> bool:
-        """Booked or confirmed, whatever the clock says: the states in which it can still be moved."""
-        return self.status in self.UPCOMING
-
-    def is_upcoming(self, now=None) -> bool:
-        """Booked or confirmed and not yet begun (the row form of `Appointment.objects.upcoming()`)."""
-        return self.has_upcoming_status and self.scheduled_start > (now or timezone.now())
-
-    def can_become(self, status: str) -> bool:
-        return status in self.TRANSITIONS[self.Status(self.status)]
-
-    def clean(self):
-        super().clean()
-        if self.expected_duration and self.procedure_type_id:
-            pt = self.procedure_type
-            if not (pt.min_duration <= self.expected_duration <= pt.max_duration) and not self.duration_reason.strip():
-                raise ValidationError(
-                    {
-                        "duration_reason": (
-                            f"A {pt.name.lower()} usually takes {pt.min_duration}-{pt.max_duration} minutes; "
-                            f"give a reason for booking {self.expected_duration}."
-                        )
-                    }
-                )

@@ -9,6 +9,13 @@ from reminders.stages import Stage
 from .clinic import ProcedureType
 
 
+class FaqQuerySet(models.QuerySet):
+    def for_patients(self) -> "FaqQuerySet":
+        """The FAQ patients read, on their page and in their reminders: the active entries, in the clinic's order.
+        The one query both ask (narrowed to their procedure types)."""
+        return self.filter(is_active=True).order_by("order", "id")
+
+
 class FaqEntry(models.Model):
     class Topic(models.TextChoices):
         ABOUT = "about", "What the test is"
@@ -53,6 +60,8 @@ class FaqEntry(models.Model):
     order = models.PositiveSmallIntegerField(default=0)
     is_active = models.BooleanField(default=True)
     history = HistoricalRecords()
+
+    objects = FaqQuerySet.as_manager()
 
     class Meta:
         ordering = ["procedure_type", "order", "id"]

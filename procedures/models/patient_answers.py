@@ -7,7 +7,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from .clinic import Appointment
+from procedures import clinic_time
+
+from .appointments import Appointment
 
 
 class PatientRequestQuerySet(models.QuerySet):
@@ -182,7 +184,7 @@ class SafetyAnswers(models.Model):
         verbose_name_plural = "safety answers"
 
     def __str__(self) -> str:
-        return f"Safety answers for {self.appointment} ({timezone.localtime(self.answered_at):%d %b %Y %H:%M})"
+        return f"Safety answers for {self.appointment} ({clinic_time.date_time(self.answered_at)})"
 
     def save(self, *args, **kwargs):
         codes = self.derive_flags()
@@ -222,7 +224,7 @@ class PreparationRead(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Preparation read for {self.appointment} ({timezone.localtime(self.read_at):%d %b %Y %H:%M})"
+        return f"Preparation read for {self.appointment} ({clinic_time.date_time(self.read_at)})"
 
 
 class PatientCall(models.Model):
@@ -239,4 +241,4 @@ class PatientCall(models.Model):
         ordering = ["-called_at", "-id"]
 
     def __str__(self) -> str:
-        return f"Call about {self.appointment} ({timezone.localtime(self.called_at):%d %b %Y %H:%M})"
+        return f"Call about {self.appointment} ({clinic_time.date_time(self.called_at)})"

@@ -1,4 +1,11 @@
-"""What the radiologist logs about a procedure: one result per appointment."""
+"""What the radiologist logs about a procedure: one result per appointment.
+
+A result's actual duration has one rule, `usable_span()`: both times logged, the end after the start, and at most
+RESULT_MAX_HOURS after it. `ProcedureResult.objects.usable_durations()` keeps the performed results that meet it,
+with their minutes, for the reports' figures and the learned booking lengths (procedures.booking.durations); the model's
+clean() asks the database the same condition of the times being logged; and the check constraint
+`result_ends_after_start` holds its first half in the database (the longest is a setting, so it stays in code).
+"""
 
 from datetime import timedelta
 
@@ -6,19 +13,46 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import DateTimeField, F, Q, Value
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from .clinic import Appointment
+from procedures import clinic_time
+
+from .appointments import Appointment
+from .expressions import Minutes
 
 # How far from the booked start a logged start or end may be: the procedure happens on the day, give or take.
 RESULT_WITHIN_OF_BOOKING = timedelta(days=1)
+
+# The end comes after the start: the database's constraint, and the first half of a usable span.
+ENDS_AFTER_START = Q(ended_at__gt=F("started_at"))
+ENDS_AFTER_START_SENTENCE = "The procedure must end after it started; check the end time."
 
 
 def longest_result() -> timedelta:
     """The longest a logged procedure may last (RESULT_MAX_HOURS)."""
     return timedelta(hours=settings.RESULT_MAX_HOURS)
+
+
+def usable_span() -> Q:
+    """The one rule for a usable actual duration, as a condition on a result's times: both logged, the end after
+    the start (a 0-minute procedure is a typing slip, not a procedure), at most RESULT_MAX_HOURS after it."""
+    return (
+        Q(started_at__isnull=False, ended_at__isnull=False)
+        & ENDS_AFTER_START
+        & Q(ended_at__lte=F("started_at") + longest_result())
+    )
+
+
+class ProcedureResultQuerySet(models.QuerySet):
+    def usable_durations(self) -> "ProcedureResultQuerySet":
+        """Only the results whose actual duration counts: performed, with a usable span (`usable_span`), each
+        annotated with `actual_minutes` (minutes from start to end, a float). The reports' medians and the
+        learned booking lengths read durations here, and nowhere else."""
+        return self.filter(usable_span(), outcome=ProcedureResult.Outcome.PERFORMED).annotate(
+            actual_minutes=Minutes("started_at", "ended_at")
+        )
 
 
 def _length(span: timedelta) -> str:
@@ -119,6 +153,8 @@ class ProcedureResult(models.Model):
     logged_at = models.DateTimeField(default=timezone.now, editable=False)
     history = HistoricalRecords()
 
+    objects = ProcedureResultQuerySet.as_manager()
+
     class Meta:
         ordering = ["-logged_at"]
         constraints = [
@@ -138,11 +174,9 @@ class ProcedureResult(models.Model):
                 violation_error_message="Clock position is between 1 and 12.",
             ),
             models.CheckConstraint(
-                condition=Q(started_at__isnull=True)
-                | Q(ended_at__isnull=True)
-                | Q(ended_at__gte=models.F("started_at")),
+                condition=Q(started_at__isnull=True) | Q(ended_at__isnull=True) | ENDS_AFTER_START,
                 name="result_ends_after_start",
-                violation_error_message="The procedure cannot end before it started.",
+                violation_error_message=ENDS_AFTER_START_SENTENCE,
             ),
         ]
 
@@ -151,13 +185,23 @@ class ProcedureResult(models.Model):
 
     @property
     def actual_duration(self) -> int | None:
-        """Minutes from start to end, when both were logged and make sense together (never negative, never longer
-        than a procedure may last); None otherwise, so a row saved before the rule never shows an absurd figure."""
-        if self.started_at and self.ended_at:
-            span = self.ended_at - self.started_at
-            if timedelta(0) <= span <= longest_result():
-                return round(span.total_seconds() / 60)
+        """Whole minutes from start to end, when the times make a usable span (the row form of `usable_span`, read
+        without a query where hundreds are shown: exports, admin lists); None otherwise, so a row saved before the
+        rule never shows an absurd figure."""
+        start, end = self.started_at, self.ended_at
+        if start and end and start < end <= start + longest_result():
+            return round((end - start).total_seconds() / 60)
         return None
+
+    def has_usable_span(self) -> bool:
+        """Whether the times being logged make a usable span, by the one rule (`usable_span`), asked of the
+        database as a check constraint is: one query."""
+        return usable_span().check(
+            {
+                "started_at": Value(self.started_at, output_field=DateTimeField()),
+                "ended_at": Value(self.ended_at, output_field=DateTimeField()),
+            }
+        )
 
     def clean(self):
         super().clean()
@@ -177,23 +221,18 @@ class ProcedureResult(models.Model):
         start. Each sentence sits on the field to correct."""
         errors: dict[str, str] = {}
         start, end = self.started_at, self.ended_at
-        if start and end:
-            longest = longest_result()
-            if end < start:  # the sentence of the constraint result_ends_after_start, here on the field
-                errors["ended_at"] = "The procedure cannot end before it started."
-            elif end == start:
-                errors["ended_at"] = "The procedure must end after it started; check the end time."
-            elif end - start > longest:
+        if start and end and not self.has_usable_span():
+            if end <= start:  # the sentence of the constraint result_ends_after_start, here on the field
+                errors["ended_at"] = ENDS_AFTER_START_SENTENCE
+            else:
                 errors["ended_at"] = (
-                    f"A procedure lasts at most {_length(longest)}; these times make {_length(end - start)}. "
-                    "Check the dates and times."
+                    f"A procedure lasts at most {_length(longest_result())}; these times make "
+                    f"{_length(end - start)}. Check the dates and times."
                 )
         booked = self.appointment.scheduled_start if self.appointment_id else None
         if booked is not None:
-            when = timezone.localtime(booked)
+            when = clinic_time.date_time(booked)
             for name, moment in (("started_at", start), ("ended_at", end)):
                 if moment and name not in errors and abs(moment - booked) > RESULT_WITHIN_OF_BOOKING:
-                    errors[name] = (
-                        f"This is more than a day from the booked time ({when:%a %d %b %Y %H:%M}); check the date."
-                    )
+                    errors[name] = f"This is more than a day from the booked time ({when}); check the date."
         return errors

@@ -1,4 +1,5 @@
-"""What the patient's answers mean for staff: the badges on an appointment and the reasons to call the patient.
+"""What the patient's answers mean for staff: the flags on an appointment and the reasons to call the patient (the
+flags as data; `procedures/templatetags/staff_badges.py` draws them as badges).
 
 Nothing here queries. Each function reads the facts `selectors.with_patient_flags` annotates onto an appointment
 (the `FACTS` below): the latest safety answers' flags, when the preparation was first read, the kind of any request
@@ -10,14 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString, mark_safe
+from django.db.models import Q
 
 from ..models import Appointment, PatientRequest, SafetyAnswers
-
-# "Staff see who has not read the preparation two days before": from 48 hours before the start (when the
-# two-days-before reminder goes), an upcoming appointment whose patient has not read it is flagged.
-PREPARATION_DUE_BEFORE = timedelta(hours=48)
 
 # The annotations every function here reads.
 FACTS = (
@@ -25,11 +21,12 @@ FACTS = (
     "pf_safety_needs_call",
     "pf_safety_at",  # when they were given
     "pf_prep_read_at",  # when the preparation was first read
+    "pf_prep_due_at",  # when an unread preparation becomes overdue (selectors.preparation_due_at: the admin's rule)
     "pf_request_kind",  # the kind of the request waiting for staff, if any
     "pf_last_call_at",
 )
 
-BADGE_CLASS = {"call": "text-bg-danger", "warn": "text-bg-warning", "ok": "text-bg-success"}
+NUMBER_WORDS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven"}
 
 
 @dataclass(frozen=True)
@@ -44,9 +41,33 @@ def _codes(a: Appointment) -> list[str]:
     return (a.pf_safety_flags or "").split()
 
 
+# "Preparation overdue": an upcoming appointment whose patient has not read the preparation once its due time has
+# come (`pf_prep_due_at`, from the reminder rule the admin edits). Stated here twice, side by side, over the one
+# annotation: for an appointment in hand (the badges, the reasons to call) and as a filter (the call list's query).
+
+
 def preparation_overdue(a: Appointment, now: datetime) -> bool:
-    """Within two days of an upcoming appointment and the patient has not read the preparation."""
-    return a.is_upcoming(now) and a.pf_prep_read_at is None and a.scheduled_start - now <= PREPARATION_DUE_BEFORE
+    """Upcoming, its preparation unread, and its due time come."""
+    due = a.pf_prep_due_at
+    return a.is_upcoming(now) and a.pf_prep_read_at is None and due is not None and now >= due
+
+
+def preparation_overdue_filter(now: datetime) -> Q:
+    """`preparation_overdue` as a filter on appointments annotated by `selectors.with_patient_flags` (upcoming is
+    the caller's: `Appointment.objects.upcoming(now)`)."""
+    return Q(pf_prep_read_at__isnull=True, pf_prep_due_at__lte=now)
+
+
+def preparation_lead_words(a: Appointment) -> str:
+    """How long before the appointment the preparation is due, in words: "two days", "36 hours"."""
+    lead = a.scheduled_start - a.pf_prep_due_at if a.pf_prep_due_at is not None else None
+    if lead is None or lead <= timedelta(0):
+        return "no time"
+    days, rest = divmod(lead, timedelta(days=1))
+    if not rest:
+        return f"{NUMBER_WORDS.get(days, days)} day{'s' if days != 1 else ''}"
+    hours = lead / timedelta(hours=1)
+    return f"{hours:g} hour{'s' if hours != 1 else ''}"
 
 
 def safety_call_due(a: Appointment) -> bool:
@@ -65,9 +86,11 @@ def call_reasons(a: Appointment, now: datetime) -> list[str]:
     if safety_call_due(a):
         labels = [SafetyAnswers.FLAGS[c][0] for c in _codes(a) if SafetyAnswers.FLAGS[c][1]]
         reasons.append(f"Safety answers: {', '.join(labels).lower()}. The exam may need rebooking.")
-    called_since_due = a.pf_last_call_at is not None and a.pf_last_call_at >= a.scheduled_start - PREPARATION_DUE_BEFORE
-    if preparation_overdue(a, now) and not called_since_due:
-        reasons.append("Has not read the preparation, two days or less before the appointment.")
+    if preparation_overdue(a, now):
+        called_since_due = a.pf_last_call_at is not None and a.pf_last_call_at >= a.pf_prep_due_at
+        if not called_since_due:
+            words = preparation_lead_words(a)
+            reasons.append(f"Has not read the preparation, {words} or less before the appointment.")
     return reasons
 
 
@@ -84,24 +107,10 @@ def flags_of(a: Appointment, now: datetime) -> list[Flag]:
         label = "Asks to cancel" if a.pf_request_kind == PatientRequest.Kind.CANCEL else "Asks to reschedule"
         flags.append(Flag("request", label, "warn", "A request from the patient's page is waiting on /requests/"))
     if preparation_overdue(a, now):
-        flags.append(Flag("prep_unread", "Preparation not read", "warn", "Two days or less to go, and not read yet"))
+        to_go = f"{preparation_lead_words(a).capitalize()} or less to go, and not read yet"
+        flags.append(Flag("prep_unread", "Preparation not read", "warn", to_go))
     if a.pf_safety_at is not None and not codes:
         flags.append(Flag("safety_ok", "Safety answers ✓", "ok", "The safety questions are answered: nothing to flag"))
     if a.pf_prep_read_at is not None:
         flags.append(Flag("prep_read", "Read preparation ✓", "ok", "The patient has read the preparation"))
     return flags
-
-
-def badges_html(flags: list[Flag], *, compact: bool = False) -> SafeString:
-    """The badges as HTML, built in Python: a week's schedule draws them for hundreds of bookings. `compact`
-    (schedules, the call list) leaves out the all-clear on safety answers."""
-    if compact:
-        flags = [f for f in flags if f.level != "ok" or f.code == "prep_read"]
-    if not flags:
-        return mark_safe("")
-    badges = format_html_join(
-        " ",
-        '<span class="badge patient-flag flag-{} {}" title="{}">{}</span>',
-        ((f.code, BADGE_CLASS[f.level], f.title, f.label) for f in flags),
-    )
-    return format_html('<span class="patient-flags">{}</span>', badges)

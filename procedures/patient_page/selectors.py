@@ -1,8 +1,8 @@
 """The staff pages' reads of what patients sent from their page, each in a fixed number of queries.
 
 The schedules draw hundreds of bookings, so what the badges need is annotated onto the appointments' own query
-(`with_patient_flags`), and `with_flag_badges` renders each booking's badges once. Pages get
-their data from these functions; templates only draw it.
+(`with_patient_flags`), and `with_flags` works out each booking's flags (as data: the templates draw them with
+`{% flag_badges %}`). Pages get their data from these functions; templates only draw it.
 """
 
 from __future__ import annotations
@@ -10,18 +10,44 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import DateTimeField, ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
+
+from reminders.models import ReminderRule
+from reminders.stages import Stage
 
 from ..access import can_attend, can_move
 from ..models import Appointment, PatientCall, PatientRequest, PreparationRead, SafetyAnswers
-from .flags import FACTS, PREPARATION_DUE_BEFORE, Flag, badges_html, call_reasons, flags_of, preparation_overdue
+from ..templatetags.staff_badges import badges_html
+from .flags import (
+    FACTS,
+    Flag,
+    call_reasons,
+    flags_of,
+    preparation_lead_words,
+    preparation_overdue,
+    preparation_overdue_filter,
+)
 from .services import content_hash, preparation_content
 
 # How far ahead the call list looks.
 CALL_LIST_DAYS = 14
 # How many requests dealt with the requests page lists under those waiting.
 RECENTLY_DONE = 20
+
+
+# The reminder whose going makes an unread preparation overdue: "staff see who has not read the preparation two
+# days before".
+PREPARATION_DUE_STAGE = Stage.TWO_DAYS_BEFORE
+
+
+def preparation_due_at() -> ExpressionWrapper:
+    """When an appointment's unread preparation becomes overdue: its start less the offset of its procedure type's
+    two-days-before reminder rule, the one the admin edits (active or not: switching the reminder off does not
+    move the moment staff chase). No such rule, no due time, and nothing is ever overdue. The offset counts elapsed
+    time, so across a clock change the flag may come an hour before or after the reminder's wall-clock time."""
+    offset = ReminderRule.objects.filter(procedure_type=OuterRef("procedure_type"), stage=PREPARATION_DUE_STAGE)
+    return ExpressionWrapper(F("scheduled_start") - Subquery(offset.values("offset")[:1]), output_field=DateTimeField())
 
 
 def with_patient_flags(queryset: QuerySet[Appointment]) -> QuerySet[Appointment]:
@@ -36,19 +62,19 @@ def with_patient_flags(queryset: QuerySet[Appointment]) -> QuerySet[Appointment]
         pf_safety_needs_call=Subquery(latest.values("needs_call")[:1]),
         pf_safety_at=Subquery(latest.values("answered_at")[:1]),
         pf_prep_read_at=Subquery(first_read.values("read_at")[:1]),
+        pf_prep_due_at=preparation_due_at(),
         pf_request_kind=Subquery(waiting.values("kind")[:1]),
         pf_last_call_at=Subquery(last_call.values("called_at")[:1]),
     )
 
 
-def with_flag_badges(appointments: Iterable[Appointment]) -> list[Appointment]:
-    """Give each appointment (annotated by `with_patient_flags`) its `flags_html`: the compact badges the
-    schedules and the call list show, rendered once in Python, so a week of hundreds of bookings costs no query
-    and no template tag per booking."""
+def with_flags(appointments: Iterable[Appointment]) -> list[Appointment]:
+    """Give each appointment (annotated by `with_patient_flags`) its `flags` as of now, for the call list and the
+    printed list to draw (`{% flag_badges a.flags compact=True %}`): no query per appointment."""
     now = timezone.now()
     out = []
     for appointment in appointments:
-        appointment.flags_html = badges_html(flags_of(appointment, now), compact=True)
+        appointment.flags = flags_of(appointment, now)
         out.append(appointment)
     return out
 
@@ -77,15 +103,14 @@ def call_list(now: datetime | None = None, days: int = CALL_LIST_DAYS) -> list[t
         .filter(scheduled_start__lt=now + timedelta(days=days))
         .select_related("patient", "room")
     )
-    # Only those with a reason: safety answers that need a call, or unread preparation within two days.
-    unread_and_due = Q(pf_prep_read_at__isnull=True, scheduled_start__lte=now + PREPARATION_DUE_BEFORE)
-    coming = coming.filter(Q(pf_safety_needs_call=True) | unread_and_due).order_by("scheduled_start")
+    # Only those with a reason: safety answers that need a call, or preparation overdue.
+    coming = coming.filter(Q(pf_safety_needs_call=True) | preparation_overdue_filter(now)).order_by("scheduled_start")
     rows = [(appointment, call_reasons(appointment, now)) for appointment in coming]
     rows = [(appointment, reasons) for appointment, reasons in rows if reasons]
     for appointment, _ in rows:
         appointment.is_urgent = any(flag.level == "call" for flag in flags_of(appointment, now))
     rows.sort(key=lambda row: not row[0].is_urgent)  # stable: each group stays soonest first
-    with_flag_badges(appointment for appointment, _ in rows)
+    with_flags(appointment for appointment, _ in rows)
     return rows
 
 
@@ -143,6 +168,7 @@ def appointment_panel(appointment: Appointment, user) -> dict:
         "reads": reads,
         "read_is_current": bool(reads) and reads[0].content_hash == current_hash,
         "preparation_overdue": preparation_overdue(appointment, now),
+        "preparation_lead": preparation_lead_words(appointment),
         "requests": requests,
         "calls": list(PatientCall.objects.filter(appointment=appointment).select_related("called_by")),
         "can_handle": can_attend(user),

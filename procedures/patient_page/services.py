@@ -38,7 +38,8 @@ def preparation_lines(procedure_type) -> list[str]:
 
 
 def faq_entries(procedure_type) -> list[FaqEntry]:
-    return list(FaqEntry.objects.filter(procedure_type=procedure_type, is_active=True).order_by("order", "id"))
+    """The FAQ on the patient's page: the one the reminders carry from (FaqEntry.objects.for_patients)."""
+    return list(FaqEntry.objects.for_patients().filter(procedure_type=procedure_type))
 
 
 def preparation_content(procedure_type, entries: list[FaqEntry] | None = None) -> dict:

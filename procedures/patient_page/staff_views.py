@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from ..access import ATTEND, MOVE, can_attend, can_move, staff_required
 from ..models import Appointment, PatientRequest
 from ..services import BookingError
-from ..worklist import safe_next
+from ..worklist.selectors import safe_next
 from .forms import CallNoteForm, RequestCancelForm, RequestDoneForm
 from .selectors import CALL_LIST_DAYS, call_list, recently_done, waiting_requests
 from .services import cancel_as_requested, close_request, log_call

@@ -1,8 +1,9 @@
-"""The patient's page, under /p/ (`patient:` names)."""
+"""The patient's page, under /p/ (`patient:` names); the one-click unsubscribe of every email, under /u/
+(`unsubscribe:` names, `unsubscribe_urls`)."""
 
 from django.urls import path
 
-from .views import change, confirm, page, read, restart, safety, stop
+from .views import change, confirm, page, read, restart, safety, stop, unsubscribe
 
 app_name = "patient"
 
@@ -15,3 +16,5 @@ urlpatterns = [
     path("<str:token>/stop/", stop, name="stop"),
     path("<str:token>/restart/", restart, name="restart"),
 ]
+
+unsubscribe_urls = ([path("<str:token>/", unsubscribe, name="one-click")], "unsubscribe")

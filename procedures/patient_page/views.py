@@ -1,4 +1,5 @@
-"""The patient's page behind the private link in every reminder: /p/<token>/.
+"""The patient's page behind the private link in every reminder: /p/<token>/; and the one-click unsubscribe behind
+every email's List-Unsubscribe header: /u/<token>/.
 
 No login: the signed token is the key. Every way a link can be wrong (tampered, unknown, for a cancelled
 appointment, or its day over) gives the same 404, so a link reveals nothing about whether an appointment exists.
@@ -14,12 +15,14 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
 
 from reminders import services as reminders
+from reminders.channels import channels as registered_channels
 
-from ..links import appointment_id_from_token
-from ..models import Appointment, FaqEntry, PatientRequest, PreparationRead, SafetyAnswers
+from .. import clinic_time
+from ..links import appointment_id_from_token, patient_id_from_unsubscribe_token
+from ..models import Appointment, FaqEntry, Patient, PatientRequest, PreparationRead, SafetyAnswers
 from ..services import BookingError, confirm_attendance
 from .forms import ChangeRequestForm, PreparationReadForm, SafetyQuestionsForm
 from .rate_limit import patient_view
@@ -47,7 +50,7 @@ def appointment_for(token: str) -> Appointment:
     if (
         appointment is None
         or appointment.status in (Appointment.Status.CANCELLED, Appointment.Status.NO_SHOW)
-        or timezone.localtime(appointment.scheduled_start).date() < timezone.localdate()
+        or clinic_time.day_of(appointment.scheduled_start) < clinic_time.today()
     ):
         raise Http404("No such page.")
     return appointment
@@ -84,8 +87,8 @@ def _render_page(
             "token": token,
             "appointment": appointment,
             "given_name": appointment.patient.given_name,
-            "start": timezone.localtime(appointment.scheduled_start),
-            "arrival": timezone.localtime(appointment.arrival_time),
+            "start": clinic_time.local(appointment.scheduled_start),
+            "arrival": clinic_time.local(appointment.arrival_time),
             "preparation": content["preparation"],
             "faq": _faq_by_topic(entries),
             "confirmed": appointment.status == Appointment.Status.CONFIRMED,
@@ -220,8 +223,39 @@ def restart(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def _restarted_message(channels: frozenset[str], *, texts_stopped: bool) -> str:
-    by = " and ".join(word for channel, word in (("email", "email"), ("sms", "text")) if channel in channels)
+    by = " and ".join(channel.patient_word for slug, channel in registered_channels().items() if slug in channels)
     said = f"Thank you: we will send you reminders by {by} again." if by else "Thank you: reminders are on again."
     if texts_stopped:
         said += " Texts stay off because you replied STOP to one of our texts: reply START to have them again."
     return said
+
+
+# The one-click unsubscribe (RFC 8058). A mailbox provider's "Unsubscribe" posts `List-Unsubscribe=One-Click` to the
+# header's URL with no cookie and no CSRF token, and expects it to work with no page to click through: that POST stops
+# reminders at once and answers with a few words. A person who opens the link gets a page with one button, so a link
+# scanner's GET never stops anything. Only reminders stop (reminders.services.opt_out). As above, every way a token
+# can be wrong gives the same 404, and every request is rate limited.
+ONE_CLICK = ("List-Unsubscribe", "One-Click")
+
+
+def patient_for(token: str) -> Patient:
+    """The patient an unsubscribe token names; otherwise 404, the same for every reason."""
+    patient_id = patient_id_from_unsubscribe_token(token)
+    patient = Patient.objects.filter(pk=patient_id).first() if patient_id else None
+    if patient is None:
+        raise Http404("No such page.")
+    return patient
+
+
+@csrf_exempt  # a mailbox provider's POST has no cookie and no token: the signed link is the key
+@patient_view("GET", "HEAD", "POST")
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    patient = patient_for(token)
+    if request.method == "POST":
+        reminders.opt_out(patient)
+        if request.POST.get(ONE_CLICK[0]) == ONE_CLICK[1]:
+            return HttpResponse("Reminders stopped.\n", content_type="text/plain; charset=utf-8")
+        return render(request, "patient/unsubscribed.html")
+    if patient.reminders_opt_out_at is not None:
+        return render(request, "patient/unsubscribed.html")
+    return render(request, "patient/unsubscribe.html", {"token": token})

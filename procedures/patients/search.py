@@ -19,9 +19,9 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Q, QuerySet
 from django.utils.functional import cached_property
 
+from ..folding import fold
 from ..models import Appointment, Patient
 from ..params import in_calendar, parse_day, parse_query
-from .folding import fold
 
 PAGE_SIZE = 25
 QUERY_MAX_LENGTH = 100

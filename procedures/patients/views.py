@@ -11,14 +11,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from .. import services
-from ..access import staff_required
+from ..access import can_change_patients, staff_required
 from ..models import Patient
 from ..params import shown
 from .forms import ContactForm
 from .search import QUERY_MAX_LENGTH, search
 from .selectors import patient_history
-
-CHANGE_PATIENT = "procedures.change_patient"
 
 
 @require_GET
@@ -43,7 +41,7 @@ def patient_list(request: HttpRequest) -> HttpResponse:
 def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Everything about one patient; their contact details can be corrected here by those who may."""
     patient = get_object_or_404(Patient, pk=pk)
-    can_edit = request.user.has_perm(CHANGE_PATIENT)
+    can_edit = can_change_patients(request.user)
     if request.method == "POST":
         if not can_edit:
             raise PermissionDenied

@@ -49,7 +49,9 @@ CHARTS = [
     Chart("durations", "Expected against actual duration", "How long performed ductograms took against the time "
           "booked, per procedure type and radiologist, and how often they overran.", result_queries.durations,
           results_only=True,
-          note="Actual duration: from the logged start to the logged end. Overran: took longer than booked."),
+          note="Actual duration: from the logged start to the logged end, for performed procedures that ended after "
+               "they started and within the longest a procedure may last (the rule the suggested durations use). "
+               "Overran: took longer than booked."),
     Chart("lead-time", "Booking lead time", "How far ahead appointments are booked (from booking to start).",
           queries.lead_time),
     Chart("utilisation", "Room utilisation", "What share of each room's open clinic hours is booked with live "

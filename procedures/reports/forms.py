@@ -4,9 +4,9 @@ refused with a sentence, never an error page."""
 from __future__ import annotations
 
 from django import forms
-from django.utils import timezone
 
-from procedures.access import radiologists
+from procedures import clinic_time
+from procedures.access import radiologists, staff_name
 from procedures.models import Room
 from procedures.params import parse_day
 
@@ -29,7 +29,7 @@ class ReportFilterForm(forms.Form):
                     data[name] = data[short]
         super().__init__(data, **kwargs)
         self.fields["radiologist"].queryset = radiologists()
-        self.fields["radiologist"].label_from_instance = lambda user: user.get_full_name() or user.get_username()
+        self.fields["radiologist"].label_from_instance = staff_name
         for name in ("room", "radiologist"):
             self.fields[name].widget.attrs["class"] = "form-select"
 
@@ -50,13 +50,13 @@ class ReportFilterForm(forms.Form):
                     self.add_error("date_to", "A report covers at most three years.")
             cleaned["first"], cleaned["last"] = first, last
         else:
-            cleaned["first"], cleaned["last"] = preset_span(preset, timezone.localdate())
+            cleaned["first"], cleaned["last"] = preset_span(preset, clinic_time.today())
         return cleaned
 
     def filters(self) -> Filters:
         """The filters asked for; this month, unfiltered, when the form is not valid (its errors say why)."""
         if not self.is_bound or not self.is_valid():
-            first, last = preset_span("this_month", timezone.localdate())
+            first, last = preset_span("this_month", clinic_time.today())
             return Filters("this_month", first, last)
         data = self.cleaned_data
         room, radiologist = data.get("room"), data.get("radiologist")

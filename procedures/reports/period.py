@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from urllib.parse import urlencode
 
-from ..hours import day_bounds
+from .. import clinic_time
 
 PRESETS = {
     "this_month": "This month",
@@ -27,12 +27,12 @@ class Filters:
 
     @property
     def start(self) -> datetime:
-        return day_bounds(self.first)[0]
+        return clinic_time.day_start(self.first)
 
     @property
     def end(self) -> datetime:
         """The instant just after the period (midnight after `last`), exclusive."""
-        return day_bounds(self.last)[1]
+        return clinic_time.day_bounds(self.last)[1]
 
     def days(self) -> list[date]:
         return [self.first + timedelta(days=n) for n in range((self.last - self.first).days + 1)]
@@ -41,7 +41,7 @@ class Filters:
         """The canonical query string for these filters (links to charts and CSVs, and the cache key)."""
         params: dict[str, str | int] = {"period": self.preset}
         if self.preset == "custom":
-            params["from"], params["to"] = self.first.isoformat(), self.last.isoformat()
+            params["from"], params["to"] = clinic_time.iso_day(self.first), clinic_time.iso_day(self.last)
         if self.room_id:
             params["room"] = self.room_id
         if self.radiologist_id:

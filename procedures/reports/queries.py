@@ -10,10 +10,11 @@ from django.db.models import Case, Count, Exists, F, FloatField, IntegerField, O
 from django.db.models.functions import Left, TruncMonth, TruncWeek
 from django.utils import timezone
 
-from procedures.hours import hours_on
+from procedures import clinic_time
 from procedures.models import Appointment, PreparationRead, Room
+from reminders.channels import channel_choices
 from reminders.models import Reminder
-from reminders.stages import Channel, Stage
+from reminders.stages import Stage
 
 from .period import Filters
 from .sql import Minutes, Percentile
@@ -43,10 +44,6 @@ def appointments(f: Filters):
     return qs
 
 
-def _local_date(moment):
-    return timezone.localtime(moment).date() if hasattr(moment, "tzinfo") and moment.tzinfo else moment
-
-
 # a. Appointments per week by what became of them.
 
 
@@ -60,9 +57,9 @@ def weekly(f: Filters) -> Table:
         counts[f"cancel_{code}"] = Count("id", filter=Q(status=Status.CANCELLED, cancel_reason_code=code))
     counts["open"] = Count("id", filter=Q(status__in=Appointment.OPEN_STATUSES))
     found = {
-        _local_date(row.pop("week")): row
+        clinic_time.day_of(row.pop("week")): row
         for row in appointments(f)
-        .annotate(week=TruncWeek("scheduled_start", tzinfo=timezone.get_current_timezone()))
+        .annotate(week=TruncWeek("scheduled_start", tzinfo=clinic_time.zone()))
         .values("week")
         .annotate(**counts)
         .order_by("week")
@@ -74,7 +71,7 @@ def weekly(f: Filters) -> Table:
     week = f.first - timedelta(days=f.first.weekday())
     while week <= f.last:
         row = found.get(week, {})
-        table.rows.append([week.isoformat(), *[row.get(name, 0) for name in counts]])
+        table.rows.append([clinic_time.iso_day(week), *[row.get(name, 0) for name in counts]])
         week += timedelta(days=7)
     return table
 
@@ -108,9 +105,9 @@ def _rate_cells(due: int, dna: int, late: int) -> list:
 
 def attendance(f: Filters) -> Table:
     found = {
-        _local_date(row["month"]): row
+        clinic_time.day_of(row["month"]): row
         for row in _due(f)
-        .annotate(month=TruncMonth("scheduled_start", tzinfo=timezone.get_current_timezone()))
+        .annotate(month=TruncMonth("scheduled_start", tzinfo=clinic_time.zone()))
         .values("month")
         .annotate(**_RATES)
         .order_by("month")
@@ -119,7 +116,7 @@ def attendance(f: Filters) -> Table:
     month = f.first.replace(day=1)
     while month <= f.last:
         row = found.get(month, {"due": 0, "dna": 0, "late": 0})
-        table.rows.append([month.strftime("%Y-%m"), *_rate_cells(row["due"], row["dna"], row["late"])])
+        table.rows.append([clinic_time.iso_month(month), *_rate_cells(row["due"], row["dna"], row["late"])])
         month = (month + timedelta(days=32)).replace(day=1)
     return table
 
@@ -201,7 +198,7 @@ def reminders(f: Filters) -> Table:
             "Due to sent, 90th percentile (min)",
         ],
     )
-    for channel, channel_label in Channel.choices:
+    for channel, channel_label in channel_choices():
         for stage, stage_label in Stage.choices:
             row = found.get((channel, stage))
             if row:
@@ -235,7 +232,7 @@ def reminder_reasons(f: Filters) -> Table:
         caption="Why reminders failed or were skipped (the 30 commonest reasons)",
         columns=["Channel", "Outcome", "Reason", "Reminders"],
     )
-    channels, statuses = dict(Channel.choices), dict(R.choices)
+    channels, statuses = dict(channel_choices()), dict(R.choices)
     for row in rows:
         table.rows.append(
             [
@@ -280,7 +277,7 @@ def lead_time(f: Filters) -> Table:
 def open_minutes(f: Filters) -> int:
     total = 0
     for day in f.days():
-        hours = hours_on(day)
+        hours = clinic_time.hours_on(day)
         if hours:
             total += int((hours[1] - hours[0]).total_seconds() // 60)
     return total

@@ -3,17 +3,29 @@ computed only for accounts that can see results (procedures.reports.catalogue), 
 
 from __future__ import annotations
 
-from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db.models import Count, F, FloatField, Q, TextField
 from django.db.models.functions import Cast
 
+from procedures.access import staff_name
 from procedures.models import ProcedureResult
 
 from .period import Filters
-from .sql import Minutes, Percentile
+from .sql import Percentile
 from .tables import Table, rate, rounded
 
 # d and f (radiologists only): result data.
+
+RADIOLOGIST_USERNAME = "appointment__radiologist__username"
+
+
+def _radiologist_name(row: dict) -> str:
+    """The radiologist of a row grouped by radiologist, named as everywhere else (access.staff_name)."""
+    prefix = "appointment__radiologist__"
+    user = get_user_model()(
+        first_name=row[f"{prefix}first_name"], last_name=row[f"{prefix}last_name"], username=row[RADIOLOGIST_USERNAME]
+    )
+    return staff_name(user)
 
 
 def _results(f: Filters):
@@ -28,15 +40,12 @@ def _results(f: Filters):
 
 
 def durations(f: Filters) -> Table:
-    longest = settings.RESULT_MAX_HOURS * 60
+    """Only the results whose duration counts (`ProcedureResult.objects.usable_durations()`: performed, ending after
+    they start, within RESULT_MAX_HOURS), as the learned booking lengths read them."""
     performed = (
         _results(f)
-        .filter(outcome=ProcedureResult.Outcome.PERFORMED, started_at__isnull=False, ended_at__isnull=False)
-        .annotate(
-            actual=Minutes("started_at", "ended_at"),
-            expected=Cast("appointment__expected_duration", FloatField()),
-        )
-        .filter(actual__gte=0, actual__lte=longest)
+        .usable_durations()
+        .annotate(actual=F("actual_minutes"), expected=Cast("appointment__expected_duration", FloatField()))
     )
     figures = {
         "n": Count("id"),
@@ -65,7 +74,7 @@ def durations(f: Filters) -> Table:
         (
             "Radiologist",
             "appointment__radiologist_id",
-            ("appointment__radiologist__first_name", "appointment__radiologist__last_name"),
+            ("appointment__radiologist__first_name", "appointment__radiologist__last_name", RADIOLOGIST_USERNAME),
         ),
     ]
     for by, key, names in groupings:
@@ -79,7 +88,7 @@ def durations(f: Filters) -> Table:
             elif row[key] is None:
                 name = "No radiologist booked"
             else:
-                name = " ".join(row[n] for n in names)
+                name = _radiologist_name(row)
             table.rows.append(
                 [
                     by,

@@ -1,39 +1,16 @@
-"""Two database expressions the reports need on both PostgreSQL and SQLite: minutes between two instants, and a
-percentile aggregate (PostgreSQL's percentile_cont; on SQLite an aggregate function of the same definition
-registered on the connection)."""
+"""The database expressions the reports need on both PostgreSQL and SQLite: minutes between two instants (the
+models' own, procedures.models.expressions) and a percentile aggregate (PostgreSQL's percentile_cont; on SQLite an
+aggregate function of the same definition registered on the connection)."""
 
 from __future__ import annotations
 
 import math
 
-from django.db.models import Aggregate, FloatField, Func
+from django.db.models import Aggregate, FloatField
 
+from procedures.models.expressions import Minutes
 
-class Minutes(Func):
-    """Minutes from `start` to `end` (a float; negative when end is before start)."""
-
-    output_field = FloatField()
-
-    def __init__(self, start, end):
-        super().__init__(end, start)
-
-    def as_postgresql(self, compiler, connection, **extra):
-        return self.as_sql(
-            compiler,
-            connection,
-            template="(CAST(EXTRACT(EPOCH FROM (%(expressions)s)) AS double precision) / 60.0)",
-            arg_joiner=" - ",
-            **extra,
-        )
-
-    def as_sqlite(self, compiler, connection, **extra):
-        return self.as_sql(
-            compiler,
-            connection,
-            template="((julianday(%(expressions)s)) * 1440.0)",
-            arg_joiner=") - julianday(",
-            **extra,
-        )
+__all__ = ["Minutes", "Percentile", "percentile_of"]
 
 
 def percentile_of(values: list[float], fraction: float) -> float | None:

@@ -6,7 +6,7 @@ import csv
 import io
 from dataclasses import dataclass, field
 
-from ..exports import spreadsheet_safe
+from ..exports.selectors import spreadsheet_safe
 
 
 @dataclass

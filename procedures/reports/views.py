@@ -8,6 +8,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from procedures import clinic_time
 from procedures.access import can_see_results, staff_required
 
 from . import catalogue, charts
@@ -40,7 +41,7 @@ def reports(request):
             "sections": sections,
             "sees_results": can_see_results(request.user),
             "cache_minutes": catalogue.CACHE_SECONDS // 60,
-            "generated": timezone.localtime(),
+            "generated": clinic_time.local(timezone.now()),
         },
     )
 
@@ -62,6 +63,6 @@ def chart_csv(request, slug: str):
     _form, filters = _filters(request)
     table = catalogue.table(chart, filters, request.user)
     response = HttpResponse(table.to_csv(), content_type="text/csv; charset=utf-8")
-    name = f"{chart.slug}-{filters.first.isoformat()}-to-{filters.last.isoformat()}.csv"
+    name = f"{chart.slug}-{clinic_time.iso_day(filters.first)}-to-{clinic_time.iso_day(filters.last)}.csv"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

@@ -14,14 +14,14 @@ from functools import lru_cache
 from operator import itemgetter
 
 from django.contrib.auth.models import AbstractUser
-from django.db.models import CharField, QuerySet
+from django.db.models import CharField, JSONField, QuerySet
 from django.db.models.functions import Cast
-from django.utils import timezone
 from phonenumber_field.modelfields import PhoneNumberField
 
+from .. import clinic_time
 from ..models import Appointment, Patient, Room
 from ..patient_page.flags import FACTS
-from ..patient_page.selectors import with_flag_badges, with_patient_flags
+from ..patient_page.selectors import with_flags, with_patient_flags
 
 # Every column of the patient, so the model's rules (`reminder_channels`) find whatever they read; phone numbers as
 # text ("+447700900123"), as only whether there is one matters here and parsing a thousand costs milliseconds.
@@ -54,6 +54,24 @@ COLUMNS = (
 )
 
 
+# The patient's list columns (the channels they agreed to) come back as JSON lists: made tuples, so that a row can key
+# the markup memo.
+_LISTS = tuple(
+    COLUMNS.index(f"patient__{f.name}")
+    for f in Patient._meta.concrete_fields
+    if isinstance(f, JSONField) and f"patient__{f.name}" in COLUMNS
+)
+
+
+def _hashable(values: tuple) -> tuple:
+    if not _LISTS:
+        return values
+    row = list(values)
+    for index in _LISTS:
+        row[index] = tuple(row[index] or ())
+    return tuple(row)
+
+
 # Where each part of a row is.
 _PATIENT = slice(COLUMNS.index("patient_id") + 1, COLUMNS.index("patient_id") + 1 + len(PATIENT_FIELDS))
 _RADIOLOGIST = slice(COLUMNS.index("radiologist_id"), COLUMNS.index("radiologist__username") + 1)
@@ -64,7 +82,6 @@ class ScheduledPatient:
     """The patient as a schedule shows them: name, MRN, and whether any reminder can reach them (the model's rule,
     reading the same fields: every column of the patient is here)."""
 
-    WANTED_CHANNELS = Patient.WANTED_CHANNELS
     full_name = Patient.full_name
     reminder_channels = Patient.reminder_channels
     can_receive_reminders = Patient.can_receive_reminders
@@ -140,7 +157,7 @@ class Booking(tuple):
         return dict(Appointment.Laterality.choices).get(self.laterality, self.laterality)
 
     def __repr__(self) -> str:
-        return f"<Booking {self.pk} {self.status} {self.scheduled_start:%Y-%m-%d %H:%M}>"
+        return f"<Booking {self.pk} {self.status} {clinic_time.iso_minute(self.scheduled_start)}>"
 
 
 for _name in FACTS:  # the patient flags read these by name (`flags.FACTS`)
@@ -159,21 +176,21 @@ def _bookings_query() -> QuerySet:
 def bookings_between(start: datetime, end: datetime) -> list[Booking]:
     """Appointments starting in [start, end), clinic order (start, then room), in one query however many: with
     the facts the patient flags need (`with_patient_flags`), as `Booking`s."""
-    return [Booking(values) for values in _bookings_query().filter(scheduled_start__gte=start, scheduled_start__lt=end)]
+    rows = _bookings_query().filter(scheduled_start__gte=start, scheduled_start__lt=end)
+    return [Booking(_hashable(values)) for values in rows]
 
 
 def label_times(appointments: list) -> list:
     """Give each appointment (or `Booking`) its clinic-time `start_label` and `end_label` ("09:00")."""
-    tz = timezone.get_current_timezone()
     for a in appointments:
-        a.start_label = f"{a.scheduled_start.astimezone(tz):%H:%M}"
-        a.end_label = f"{a.expected_end.astimezone(tz):%H:%M}"
+        a.start_label = clinic_time.time_of_day(a.scheduled_start)
+        a.end_label = clinic_time.time_of_day(a.expected_end)
     return appointments
 
 
 def appointments_between(start: datetime, end: datetime) -> list[Appointment]:
-    """Appointments starting in [start, end) as model instances, each with its `flags_html`, in one query: for the
+    """Appointments starting in [start, end) as model instances, each with its `flags`, in one query: for the
     printed list, which shows more of each (date of birth, notes, discharge) and is not drawn hundreds at a time."""
     appointments = Appointment.objects.filter(scheduled_start__gte=start, scheduled_start__lt=end)
     appointments = appointments.select_related("patient", "room", "radiologist")
-    return with_flag_badges(with_patient_flags(appointments.order_by("scheduled_start", "room__name")))
+    return with_flags(with_patient_flags(appointments.order_by("scheduled_start", "room__name")))

@@ -1,29 +1,15 @@
-"""The clinic's calendar for the schedules: a day is local midnight to local midnight in the clinic's zone.
+"""The schedules' calendar: stepping from a clinic day to the next or previous open one, and a day's week.
 
-Times are stored in UTC and shown in the clinic's zone, so a day may be 23 or 25 hours long when the clocks change.
+What a clinic day is (local midnight to local midnight, 23 or 25 hours when the clocks change) is clinic_time's.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 
-from django.utils import timezone
+from .. import clinic_time
 
-from .. import hours
-from ..hours import day_bounds
-
-__all__ = ["clinic_datetime", "day_bounds", "step_clinic_day", "week_start"]
-
-
-def clinic_datetime(day: date, at: time) -> datetime:
-    """An aware instant for a wall-clock time in the clinic, refusing times the clocks skip or repeat."""
-    tz = timezone.get_default_timezone()
-    first = datetime.combine(day, at, tzinfo=tz)
-    if first.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != first.replace(tzinfo=None):
-        raise ValueError(f"{at:%H:%M} does not exist on {day:%a %d %b} (the clocks go forward); choose another time.")
-    if first.utcoffset() != first.replace(fold=1).utcoffset():
-        raise ValueError(f"{at:%H:%M} happens twice on {day:%a %d %b} (the clocks go back); choose another time.")
-    return first
+__all__ = ["step_clinic_day", "week_start"]
 
 
 def step_clinic_day(day: date, step: int) -> date:
@@ -31,7 +17,7 @@ def step_clinic_day(day: date, step: int) -> date:
     candidate = day
     for _ in range(7):
         candidate += timedelta(days=step)
-        if hours.hours_on(candidate) is not None:
+        if clinic_time.hours_on(candidate) is not None:
             return candidate
     return day + timedelta(days=step)
 

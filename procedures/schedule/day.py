@@ -14,11 +14,10 @@ from datetime import UTC, date, datetime, timedelta
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
-from .. import hours
+from .. import clinic_time
 from ..models import Room
 from ..slots import free_starts, slot_step
 from .bookings import Booking, bookings_between, label_times
-from .clinic_calendar import day_bounds
 from .markup import blocks_html, free_cells_html, labels_html
 
 ROW_MINUTES = 5  # the grid's resolution: a booking's block is as long as its duration, to the nearest 5 minutes
@@ -106,7 +105,7 @@ def _grid_span(opening, live: list[Booking]) -> tuple[datetime, datetime] | None
         return None
     first, last = _utc(min(starts)), _utc(max(ends))
     # Round outwards to whole label slots, counted from the clinic's local hour.
-    local_first = timezone.localtime(first)
+    local_first = clinic_time.local(first)
     slot_minutes = slot_step() // timedelta(minutes=1)
     first -= timedelta(minutes=local_first.minute % slot_minutes, seconds=local_first.second)
     rows = math.ceil(_minutes_between(first, last) / slot_minutes) * slot_minutes
@@ -117,7 +116,7 @@ def build_day(day: date, *, rooms: list[Room], appointments: list, now: datetime
     """Lay a day out: a column per room, a row per ROW_MINUTES, a block per live booking, a cell per free slot.
     `appointments` are `Booking`s (or Appointments) of the day, in start order."""
     now = now or timezone.now()
-    opening = hours.hours_on(day)
+    opening = clinic_time.hours_on(day)
     live = [a for a in appointments if a.is_live]
     off_grid = label_times([a for a in appointments if not a.is_live])
     # Active rooms, and any other room that has a booking this day.
@@ -142,7 +141,7 @@ def build_day(day: date, *, rooms: list[Room], appointments: list, now: datetime
     per_slot = max(1, step // timedelta(minutes=ROW_MINUTES))
     moment = grid_start
     while moment < grid_end:
-        label = f"{timezone.localtime(moment):%H:%M}"
+        label = clinic_time.time_of_day(moment)
         schedule.labels.append(TimeLabel(moment=moment, row=row_of(moment), span=per_slot, label=label))
         moment += step
 
@@ -161,15 +160,15 @@ def build_day(day: date, *, rooms: list[Room], appointments: list, now: datetime
             column, cells = column_of[room.pk], schedule.free_cells
             starts = free_starts(opens=opening[0], closes=opening[1], length=step, busy=busy.get(room.pk, []), now=now)
             for local in starts:  # hundreds a day: each formatted once
-                label = f"{local:%H:%M}"
-                param = f"{local:%Y-%m-%d}T{label}"
+                label = clinic_time.time_of_day(local)
+                param = clinic_time.iso_minute(local, sep="T")
                 cells.append(FreeCell(room, local, column, row_of(local), per_slot, label, param))
     return schedule
 
 
 def day_schedule(day: date, *, now: datetime | None = None) -> DaySchedule:
     """The day's schedule in two queries (its bookings, the rooms in use), however many bookings it holds."""
-    start, end = day_bounds(day)
+    start, end = clinic_time.day_bounds(day)
     return build_day(
         day, rooms=list(Room.objects.filter(is_active=True)), appointments=bookings_between(start, end), now=now
     )

@@ -9,9 +9,9 @@ from functools import cached_property
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
-from .. import hours
+from .. import clinic_time
 from .bookings import Booking, bookings_between
-from .clinic_calendar import day_bounds, week_start
+from .clinic_calendar import week_start
 from .markup import week_bookings_html
 
 
@@ -39,16 +39,15 @@ def week_schedule(day: date, *, now: datetime | None = None) -> list[WeekDay]:
     """Monday to Sunday around `day` in one query; weekend days appear only if the clinic opens or has bookings."""
     now = now or timezone.now()
     monday = week_start(day)
-    start, _ = day_bounds(monday)
-    _, end = day_bounds(monday + timedelta(days=6))
-    tz = timezone.get_current_timezone()
+    start, _ = clinic_time.day_bounds(monday)
+    _, end = clinic_time.day_bounds(monday + timedelta(days=6))
     by_day: dict[date, list[Booking]] = {}
     for a in bookings_between(start, end):
-        by_day.setdefault(a.scheduled_start.astimezone(tz).date(), []).append(a)
+        by_day.setdefault(clinic_time.day_of(a.scheduled_start), []).append(a)
     days = []
     for offset in range(7):
         current = monday + timedelta(days=offset)
-        opening = hours.hours_on(current)
+        opening = clinic_time.hours_on(current)
         if opening is None and current.weekday() >= 5 and not by_day.get(current):
             continue
         days.append(WeekDay(day=current, opening=opening, appointments=by_day.get(current, []), now=now))

@@ -15,7 +15,7 @@ Each service runs in one transaction and refuses with a `BookingError` sentence,
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from reminders import services as reminders
 
-from ..hours import day_bounds
+from .. import clinic_time
 from ..models import Appointment
 from .booking import (
     BookingError,
@@ -40,8 +40,9 @@ from .booking import (
 Status = Appointment.Status
 
 # Why the reminders still to go were closed; an undo reopens the ones closed for exactly this reason.
-CLOSED_BY_CHECK_IN = "The patient has checked in."
-CLOSED_BY_NO_SHOW = "The patient did not attend."
+# Why the appointment's reminders closed (reminders' close-reason codes): what undoing the change reopens.
+CLOSED_BY_CHECK_IN = "checked_in"
+CLOSED_BY_NO_SHOW = "no_show"
 # What an undo is called in a sentence, and the reason its reminders were closed with.
 UNDONE = {
     Status.CHECKED_IN: ("check-in", CLOSED_BY_CHECK_IN),
@@ -49,14 +50,10 @@ UNDONE = {
 }
 
 
-def clinic_day(moment: datetime) -> date:
-    return timezone.localtime(moment).date()
-
-
 def check_in_opens(appointment: Appointment) -> datetime:
     """CHECK_IN_OPENS_MINUTES before the start, but never before the start of the appointment's clinic day."""
     start = appointment.scheduled_start
-    day_begins = day_bounds(clinic_day(start))[0]
+    day_begins = clinic_time.day_start(clinic_time.day_of(start))
     return max(start - timedelta(minutes=settings.CHECK_IN_OPENS_MINUTES), day_begins)
 
 
@@ -64,12 +61,15 @@ def _check_in_refusal(appointment: Appointment, now: datetime) -> str:
     """Why the patient cannot be checked in now; "" when they can."""
     if not appointment.can_become(Status.CHECKED_IN):
         return f"This appointment is {state_words(appointment)}; it cannot be checked in."
-    day = clinic_day(appointment.scheduled_start)
-    if clinic_day(now) > day:
-        return f"This appointment was on {day:%a %d %b}; a patient can only be checked in on the day."
-    opens = timezone.localtime(check_in_opens(appointment))
+    day = clinic_time.day_of(appointment.scheduled_start)
+    if clinic_time.day_of(now) > day:
+        return f"This appointment was on {clinic_time.short_date(day)}; a patient can only be checked in on the day."
+    opens = check_in_opens(appointment)
     if now < opens:
-        return f"Check-in for this appointment opens at {opens:%H:%M} on {opens:%a %d %b}."
+        return (
+            f"Check-in for this appointment opens at {clinic_time.time_of_day(opens)} "
+            f"on {clinic_time.short_date(opens)}."
+        )
     return ""
 
 
@@ -85,9 +85,9 @@ def _undo_refusal(appointment: Appointment, now: datetime, *, undoing: str) -> s
     what = UNDONE[undoing][0]
     if appointment.status != undoing:
         return f"This appointment is {state_words(appointment)}, so there is no {what} to undo."
-    day = clinic_day(appointment.scheduled_start)
-    if clinic_day(now) != day:
-        return f"A {what} can only be undone on the day of the appointment ({day:%a %d %b})."
+    day = clinic_time.day_of(appointment.scheduled_start)
+    if clinic_time.day_of(now) != day:
+        return f"A {what} can only be undone on the day of the appointment ({clinic_time.short_date(day)})."
     return ""
 
 

@@ -19,8 +19,8 @@ from django.utils import timezone
 
 from reminders import services as reminders
 
-from .. import hours
-from ..access import RADIOLOGISTS, is_radiologist
+from .. import clinic_time
+from ..access import RADIOLOGISTS, is_radiologist, staff_name
 from ..models import MAX_BOOKABLE_MINUTES, Appointment, Patient, ProcedureType, Room
 from ..slots import booking_horizon
 
@@ -34,45 +34,13 @@ class BookingError(Exception):
     """A booking operation was refused; the message says why, in the scheduler's words."""
 
 
-def _local(dt: datetime) -> datetime:
-    return timezone.localtime(dt)
-
-
-def _hhmm(dt: datetime) -> str:
-    return _local(dt).strftime("%H:%M")
-
-
-def _for_sentence(dt: datetime) -> datetime:
-    """`dt` in clinic time; at the calendar's very ends, where the clinic's zone cannot reach, as given."""
-    try:
-        return _local(dt)
-    except OverflowError:
-        return dt
-
-
-def _day(dt: datetime) -> str:
-    dt = _for_sentence(dt)
-    return f"{dt:%a %d %b} {dt.year:04d}"
-
-
 def _span(appointment: Appointment) -> str:
-    return f"{_hhmm(appointment.scheduled_start)}-{_hhmm(appointment.expected_end)}"
-
-
-def _person(user) -> str:
-    return user.get_full_name() or user.get_username()
+    return clinic_time.time_span(appointment.scheduled_start, appointment.expected_end)
 
 
 def _overlapping(*, start: datetime, end: datetime, exclude_id: int | None):
-    """Live appointments that overlap [start, end); bounded by the longest booking so the index is used."""
-    qs = (
-        Appointment.objects.live()
-        .filter(scheduled_start__lt=end, scheduled_start__gt=start - timedelta(minutes=MAX_BOOKABLE_MINUTES))
-        .select_related("room", "radiologist")
-    )
-    if exclude_id is not None:
-        qs = qs.exclude(pk=exclude_id)
-    return [a for a in qs if a.expected_end > start]
+    """Live appointments that overlap [start, end) (the queryset's one overlap rule), with what a refusal names."""
+    return Appointment.objects.overlapping(start, end, exclude_id=exclude_id).select_related("room", "radiologist")
 
 
 def check_conflicts(*, room: Room, radiologist, start: datetime, end: datetime, exclude_id: int | None) -> None:
@@ -81,7 +49,7 @@ def check_conflicts(*, room: Room, radiologist, start: datetime, end: datetime, 
         if other.room_id == room.pk:
             raise BookingError(f"{room.name} is booked {_span(other)} for another patient.")
         if radiologist is not None and other.radiologist_id == radiologist.pk:
-            raise BookingError(f"{_person(radiologist)} is already booked {_span(other)} in {other.room.name}.")
+            raise BookingError(f"{staff_name(radiologist)} is already booked {_span(other)} in {other.room.name}.")
 
 
 def check_booking(
@@ -108,30 +76,27 @@ def check_booking(
     if start > latest:
         raise BookingError(
             f"Bookings can be made up to {settings.BOOKING_HORIZON_DAYS} days ahead (until "
-            f"{_local(latest):%a %d %b %Y %H:%M}); {_day(start)} is too far."
+            f"{clinic_time.date_time(latest)}); {clinic_time.medium_date(start)} is too far."
         )
     if start <= now:
-        raise BookingError(f"{_for_sentence(start):%a %d %b %H:%M} has already passed; choose a time in the future.")
+        raise BookingError(f"{clinic_time.short_date_time(start)} has already passed; choose a time in the future.")
     if not room.is_active:
         raise BookingError(f"{room.name} is not in use; choose another room.")
     if duration <= 0 or duration > MAX_BOOKABLE_MINUTES:
         raise BookingError(f"A booking lasts between 1 and {MAX_BOOKABLE_MINUTES} minutes.")
-    if not (procedure_type.min_duration <= duration <= procedure_type.max_duration) and not duration_reason.strip():
-        raise BookingError(
-            f"A {procedure_type.name.lower()} is booked for {procedure_type.min_duration}-"
-            f"{procedure_type.max_duration} minutes; give a reason to book {duration}."
-        )
+    if refusal := procedure_type.duration_refusal(duration, duration_reason):
+        raise BookingError(refusal)
     end = start + timedelta(minutes=duration)
-    opening = hours.hours_on(_local(start).date())
+    opening = clinic_time.hours_on(clinic_time.day_of(start))
     if opening is None or start < opening[0] or end > opening[1]:
         raise BookingError(
-            f"{_local(start):%a %d %b} {_hhmm(start)}-{_hhmm(end)} is outside clinic hours "
-            f"({hours.describe_opening_hours()})."
+            f"{clinic_time.short_date(start)} {clinic_time.time_span(start, end)} is outside clinic hours "
+            f"({clinic_time.describe_opening_hours()})."
         )
     if is_a_radiologist is None and radiologist is not None:
         is_a_radiologist = is_radiologist(radiologist)
     if radiologist is not None and not is_a_radiologist:
-        raise BookingError(f"{_person(radiologist)} is not a radiologist.")
+        raise BookingError(f"{staff_name(radiologist)} is not a radiologist.")
     if overlaps:
         check_conflicts(room=room, radiologist=radiologist, start=start, end=end, exclude_id=exclude_id)
 
@@ -298,6 +263,9 @@ def reschedule_appointment(
                 exclude_id=current.pk,
             )
             old_start = current.scheduled_start
+            # The patient's page says "moved from" the time they last knew of, until they have seen it.
+            known = current.moved_from or old_start
+            current.moved_from = None if known == new_start else known
             current.scheduled_start = new_start
             current.room = room
             current.radiologist = radiologist
@@ -340,7 +308,8 @@ def change_booking_details(appointment: Appointment, *, by: AbstractBaseUser | N
 
 
 def save_status(current: Appointment, status: str, *, by, closing: str = "") -> Appointment:
-    """Save `current` (already locked and checked) in its new status; `closing` closes its open reminders."""
+    """Save `current` (already locked and checked) in its new status; `closing` (a reminders close-reason code)
+    closes its open reminders."""
     set_status(current, status, by=by)
     current.save()
     if closing:
@@ -350,11 +319,17 @@ def save_status(current: Appointment, status: str, *, by, closing: str = "") -> 
 
 @transaction.atomic
 def cancel_appointment(
-    appointment: Appointment, *, reason_code: str, reason: str = "", by: AbstractBaseUser | None = None
+    appointment: Appointment,
+    *,
+    reason: str = "",
+    reason_code: str = Appointment.CancelReason.OTHER,
+    by: AbstractBaseUser | None = None,
 ) -> Appointment:
     """Cancel an open appointment for one of `Appointment.CancelReason`, with optional words (needed for "other").
 
-    The words on file are the reason's label when none are given, so every cancellation reads with a reason."""
+    Without a code it is "other" (DESIGN.md's `cancel_appointment(appointment, reason="...")`), so the words are
+    needed then. The words on file are the reason's label when none are given, so every cancellation reads with a
+    reason."""
     codes = Appointment.CancelReason
     if reason_code not in codes.values:
         raise BookingError("Choose why the appointment is cancelled.")
@@ -393,4 +368,4 @@ def complete_appointment(appointment: Appointment, *, by: AbstractBaseUser | Non
         return current
     if not current.can_become(Appointment.Status.COMPLETED):
         raise BookingError(f"This appointment is {state_words(current)}; it cannot be completed.")
-    return save_status(current, Appointment.Status.COMPLETED, by=by, closing="The appointment has taken place.")
+    return save_status(current, Appointment.Status.COMPLETED, by=by, closing="completed")

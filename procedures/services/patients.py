@@ -20,7 +20,7 @@ from ..models import Patient
 # Everything staff may type about a patient (not the row's id or when it was created).
 PATIENT_FIELDS = frozenset(f.name for f in Patient._meta.concrete_fields if f.editable and not f.primary_key)
 # The details reminders are addressed by: a change re-plans the reminders still to go.
-CONTACT_FIELDS = frozenset({"email", "mobile", "preferred_channel"})
+CONTACT_FIELDS = frozenset({"email", "mobile", "channels"})
 
 
 def _known(fields: dict, caller: str) -> None:

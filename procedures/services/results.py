@@ -11,7 +11,7 @@ from .booking import complete_appointment, locked
 
 
 @transaction.atomic
-def record_result(result: ProcedureResult, *, by: AbstractBaseUser | None) -> ProcedureResult:
+def record_result(result: ProcedureResult, *, by: AbstractBaseUser | None = None) -> ProcedureResult:
     """Save a result being logged or corrected, after `full_clean()`: a result that breaks a rule (times that end
     before they start, last longer than RESULT_MAX_HOURS or lie more than a day from the booking) raises
     `ValidationError` and saves nothing.

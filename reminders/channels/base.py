@@ -1,65 +1,99 @@
-"""The interface every channel keeps, and the one error type its delivery raises."""
+"""What every channel keeps to: the one thing it composes from (Draft), what it makes (Message), and the errors
+it raises (reminders.errors: SendError, whose `permanent` says whether trying again could help).
+
+Nothing here imports a model: `Patient.reminder_channels()` asks the registry, so the registry and this interface
+must load before the models do.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from procedures.models import Appointment, Patient
+from ..errors import ContentError, PermanentSendError, SendError, TransientSendError
 
-from ..models import Reminder
-from ..wording import Message
-
-
-class SendError(Exception):
-    """Delivery failed. `permanent` says whether trying again could help."""
-
-    permanent = False
-
-    def __init__(self, message: str = "", *, permanent: bool | None = None):
-        super().__init__(message)
-        if permanent is not None:
-            self.permanent = permanent
+# A channel reads a patient, an appointment and a reminder row by attribute. It imports no model, not even for type
+# checking: procedures' Patient asks this registry, and an import back would make a cycle.
+Patient = Appointment = Reminder = Any
 
 
-class TransientSendError(SendError):
-    """Worth trying again later: the server or network was unavailable, or the provider asked us to slow down."""
+@dataclass(frozen=True)
+class Message:
+    """What a channel made of a Draft: what the reminder row keeps as sent, and what the provider is handed."""
 
-    permanent = False
+    subject: str
+    text: str
+    html: str = ""
+    ics: bytes | None = None
+    # Extra headers or provider options a channel wants on delivery (an email's Content-Language, say).
+    headers: tuple[tuple[str, str], ...] = ()
 
 
-class PermanentSendError(SendError):
-    """Trying again cannot help: the address or number is invalid, or the provider refused the message."""
+@dataclass(frozen=True)
+class Draft:
+    """What a message is about: the appointment, the stage speaking, the time it speaks of, the stages whose content
+    it carries (a late booking folds skipped ones in), and for a move, the time it moved from. A reminder row makes
+    one (Draft.of); the admin's preview makes one for a message nobody will send."""
 
-    permanent = True
+    appointment: Appointment
+    stage: str
+    for_start: datetime
+    content_stages: tuple[str, ...] = ()
+    previous_start: datetime | None = None
+
+    @classmethod
+    def of(cls, reminder: Reminder) -> Draft:
+        """The row's draft; needs the row's appointment, patient, procedure type and room loaded."""
+        return cls(
+            appointment=reminder.appointment,
+            stage=reminder.stage,
+            for_start=reminder.for_start,
+            content_stages=tuple(reminder.content_stages),
+            previous_start=reminder.previous_start,
+        )
 
 
-class BaseChannel:
-    """One way of reaching a patient: whom to address, what the message looks like, when it may go, and how it is
-    handed over. A new kind (a letter, an app notification) is a subclass registered in reminders.channels."""
+class ReminderChannel:
+    """One way of reaching a patient. A channel is a subclass named in settings.REMINDER_CHANNELS, with its templates:
+    it says whether it reaches a patient (and why not, in staff's words), the address it would use, what the
+    message looks like, when it may go, and how it is handed over. Scheduling, sending, previews and the staff
+    pages ask the registry (reminders.channels) and never test a channel's slug."""
 
-    name = ""
+    slug = ""
+    label = ""
+    # What a patient lacks when this channel cannot reach them, as in "has no email address".
+    missing = "address for it"
+    # A patient registered without saying otherwise agrees to reminders by this channel.
+    consent_by_default = False
+    # Whether its messages carry FAQ answers (a batch loads the FAQ once for such channels).
+    carries_faq = False
 
-    def recipient(self, patient: Patient) -> str:
-        """The address this channel sends to; only asked for patients whose reminder_channels() include it."""
+    def why_not(self, patient: Patient) -> str:
+        """Why this channel cannot reach `patient` whatever they agreed to (no address, a STOP reply), in staff's
+        words; "" when it can."""
         raise NotImplementedError
 
-    def compose(
-        self,
-        appointment: Appointment,
-        stage: str,
-        for_start: datetime,
-        content_stages: list[str],
-        *,
-        previous_start: datetime | None = None,
-    ) -> Message:
-        """The message; raises wording.ContentError when it cannot be made safely. `previous_start` is the time a
-        reschedule notice moved the appointment from."""
+    @property
+    def patient_word(self) -> str:
+        """How the patient's page names it, as in "we will send you reminders by text"; a subclass may say it."""
+        return self.label.lower()
+
+    def reaches(self, patient: Patient) -> bool:
+        return not self.why_not(patient)
+
+    def address(self, patient: Patient) -> str:
+        """Where this channel sends to; only asked for a patient it reaches."""
+        raise NotImplementedError
+
+    def compose(self, draft: Draft) -> Message:
+        """The message; raises ContentError when it cannot be made safely."""
         raise NotImplementedError
 
     def earliest_send(self, moment: datetime) -> datetime:
-        """The first instant at or after `moment` at which a message may go on this channel."""
+        """The first instant at or after `moment` at which a message may go by this channel."""
         return moment
 
     def deliver(self, reminder: Reminder, message: Message, to: str) -> str:
@@ -70,3 +104,22 @@ class BaseChannel:
     def session(self) -> Iterator[None]:
         """Within the block, deliveries share one connection to the provider (a batch's); by default, nothing."""
         yield
+
+    def preview_note(self, message: Message) -> str:
+        """A line for staff under the admin's preview of this channel's message (a text's length, say)."""
+        return ""
+
+
+# The name the second round used; kept so that a channel written against it still loads.
+BaseChannel = ReminderChannel
+
+__all__ = [
+    "BaseChannel",
+    "ContentError",
+    "Draft",
+    "Message",
+    "PermanentSendError",
+    "ReminderChannel",
+    "SendError",
+    "TransientSendError",
+]

@@ -1,4 +1,6 @@
-"""Email through Django's email backend (EMAIL_URL): the full message, an HTML part and the .ics invitation."""
+"""Email through Django's email backend (EMAIL_URL, or an email provider's API through django-anymail when
+ANYMAIL_PROVIDER is set): the full message, an HTML part and the .ics invitation, with the headers mailbox providers
+look for in mail they trust (`inbox_headers`)."""
 
 from __future__ import annotations
 
@@ -7,18 +9,28 @@ import smtplib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime, parseaddr
+from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
+import icalendar
+from anymail.exceptions import AnymailAPIError, AnymailRecipientsRefused
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.template.loader import render_to_string
+from django.utils import timezone
 
-from procedures.models import Appointment, Patient
+from procedures.links import unsubscribe_url
 
-from ..models import Channel, Reminder
-from ..wording import Message, calendar_invitation, context, email_subject
-from .base import BaseChannel, PermanentSendError, TransientSendError
+from ..stages import Stage
+from ..wording import context
+from .base import Draft, Message, PermanentSendError, ReminderChannel, TransientSendError
+
+if TYPE_CHECKING:
+    from procedures.models import Appointment, Patient
+
+    from ..models import Reminder
 
 log = logging.getLogger(__name__)
 
@@ -32,38 +44,65 @@ def message_id(reminder: Reminder) -> str:
     return f"<reminder-{reminder.pk}-{int(reminder.for_start.timestamp())}@{host}>"
 
 
-class EmailChannel(BaseChannel):
-    name = Channel.EMAIL.value
+def inbox_headers(patient: Patient) -> tuple[tuple[str, str], ...]:
+    """What large mailbox providers ask of mail sent to many people: a one-click unsubscribe (RFC 8058: an https
+    URL signed for this patient, which stops reminders when posted to) and the mark of a message no person wrote
+    (RFC 3834), so auto-replies and out-of-office messages are not sent back."""
+    return (
+        ("List-Unsubscribe", f"<{unsubscribe_url(patient)}>"),
+        ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
+        ("Auto-Submitted", "auto-generated"),
+    )
 
-    def recipient(self, patient: Patient) -> str:
+
+def date_header(moment: datetime) -> str:
+    """RFC 5322's Date in UTC written as +0000 ("-0000", Django's default, means the zone is unknown)."""
+    return format_datetime(moment.astimezone(UTC))
+
+
+class EmailChannel(ReminderChannel):
+    slug = "email"
+    label = "Email"
+    missing = "email address"
+    patient_word = "email"
+    consent_by_default = True
+    carries_faq = True
+
+    def why_not(self, patient: Patient) -> str:
+        return "" if patient.email else "The patient has no email address."
+
+    def address(self, patient: Patient) -> str:
         return patient.email
 
-    def compose(
-        self,
-        appointment: Appointment,
-        stage: str,
-        for_start: datetime,
-        content_stages: list[str],
-        *,
-        previous_start: datetime | None = None,
-    ) -> Message:
-        ctx = context(appointment, stage, for_start, content_stages, with_faq=True, previous_start=previous_start)
-        subject = email_subject(stage, ctx)
+    def compose(self, draft: Draft) -> Message:
+        ctx = context(
+            draft.appointment,
+            draft.stage,
+            draft.for_start,
+            list(draft.content_stages),
+            with_faq=True,
+            previous_start=draft.previous_start,
+        )
+        subject = email_subject(draft.stage, ctx)
         ctx["subject"] = subject
         return Message(
             subject=subject,
             text=render_to_string("reminders/email.txt", ctx).strip() + "\n",
             html=render_to_string("reminders/email.html", ctx),
-            ics=calendar_invitation(appointment, stage, for_start, ctx),
+            ics=calendar_invitation(draft.appointment, draft.stage, draft.for_start, ctx),
+            headers=inbox_headers(draft.appointment.patient),
         )
 
     def deliver(self, reminder: Reminder, message: Message, to: str) -> str:
-        email = EmailMultiAlternatives(
-            subject=message.subject,
-            body=message.text,
-            to=[to],
-            headers={"Message-ID": message_id(reminder), "X-Reminder-ID": str(reminder.pk)},
-        )
+        """Hand the email to the backend; returns the id its delivery reports will name: the email provider's own
+        (django-anymail's `anymail_status`) when there is one, else our Message-ID."""
+        headers = {
+            "Message-ID": message_id(reminder),
+            "Date": date_header(timezone.now()),
+            "X-Reminder-ID": str(reminder.pk),
+            **dict(message.headers),
+        }
+        email = EmailMultiAlternatives(subject=message.subject, body=message.text, to=[to], headers=headers)
         if message.html:
             email.attach_alternative(message.html, "text/html")
         if message.ics:
@@ -87,11 +126,16 @@ class EmailChannel(BaseChannel):
             if 500 <= exc.smtp_code < 600:
                 raise PermanentSendError(error) from exc
             raise TransientSendError(error) from exc
+        except AnymailRecipientsRefused as exc:
+            raise PermanentSendError(f"The email provider refused the address {to}: {exc}") from exc
+        except AnymailAPIError as exc:
+            raise _provider_error(exc) from exc
         except (TimeoutError, smtplib.SMTPException, OSError) as exc:
             if shared is not None:
                 _close(shared)
             raise TransientSendError(f"Could not reach the mail server: {exc.__class__.__name__}: {exc}") from exc
-        return message_id(reminder)
+        provider_id = getattr(getattr(email, "anymail_status", None), "message_id", None)
+        return provider_id if isinstance(provider_id, str) and provider_id else message_id(reminder)
 
     @contextmanager
     def session(self) -> Iterator[None]:
@@ -105,6 +149,17 @@ class EmailChannel(BaseChannel):
         finally:
             _CONNECTION.reset(reset)
             _close(connection)
+
+
+def _provider_error(exc: AnymailAPIError) -> PermanentSendError | TransientSendError:
+    """An email provider's API refused the send: a request it will never take (4xx) fails now; its own trouble, a
+    timeout, a rate limit or a key it does not know yet (an operator can fix that within the retries) is tried
+    again."""
+    error = f"The email provider answered {exc.status_code or 'nothing'}: {exc}"
+    code = exc.status_code or 0
+    if 400 <= code < 500 and code not in (401, 403, 408, 429):
+        return PermanentSendError(error)
+    return TransientSendError(error)
 
 
 def _open(connection) -> bool:
@@ -125,3 +180,75 @@ def _close(connection) -> None:
         log.debug("Closing the mail connection failed", exc_info=True)
         if hasattr(connection, "connection"):
             connection.connection = None
+
+
+def email_subject(stage: str, ctx: dict) -> str:
+    when = f"{ctx['short_date']} at {ctx['time']}"
+    if stage == Stage.RESCHEDULED:
+        return f"Your appointment has moved to {when}"
+    if stage == Stage.CANCELLATION:
+        return f"Your appointment on {when} has been cancelled"
+    if stage == Stage.BOOKING_CONFIRMATION:
+        return f"Your appointment on {when}"
+    return f"Reminder: your appointment on {when}"
+
+
+def invitation_sequence(appointment: Appointment) -> int:
+    """The invitation's SEQUENCE: the seconds from the booking to the appointment's latest change (0 as booked). It
+    grows with each move and with the cancellation, so calendars replace the earlier version, and a retried send of
+    the same state repeats it."""
+    changed = appointment.status_changed_at - appointment.created_at if appointment.created_at else timedelta(0)
+    return max(int(changed.total_seconds()), 0)
+
+
+def _organizer() -> icalendar.vCalAddress:
+    """The clinic, at the address its email comes from; named as texts name it, since calendars are often shared."""
+    _, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    organizer = icalendar.vCalAddress(f"mailto:{address or 'no-reply@localhost'}")
+    organizer.params["cn"] = icalendar.vText(settings.CLINIC_SMS_NAME)
+    return organizer
+
+
+def _attendee(appointment: Appointment) -> icalendar.vCalAddress:
+    attendee = icalendar.vCalAddress(f"mailto:{appointment.patient.email}")
+    attendee.params.update(
+        {
+            "cn": icalendar.vText(appointment.patient.full_name),
+            "cutype": "INDIVIDUAL",
+            "role": "REQ-PARTICIPANT",
+            "partstat": "NEEDS-ACTION",
+            "rsvp": "FALSE",  # the clinic's address takes no replies: the patient confirms on their page
+        }
+    )
+    return attendee
+
+
+def calendar_invitation(appointment: Appointment, stage: str, for_start: datetime, ctx: dict) -> bytes:
+    """One event per appointment (the same UID in every message): a request for the current time, replaced by the
+    next move's (a higher SEQUENCE), or a cancellation of it; from the clinic, to the patient, so strict calendar
+    clients show an invitation rather than a file."""
+    cal = icalendar.Calendar()
+    cal.add("prodid", "-//Ductogram preparation tracker//EN")
+    cal.add("version", "2.0")
+    cancelled = stage == Stage.CANCELLATION
+    cal.add("method", "CANCEL" if cancelled else "REQUEST")
+    event = icalendar.Event()
+    host = urlparse(settings.SITE_URL).hostname or "localhost"
+    event.add("uid", f"appointment-{appointment.pk}@{host}")
+    event.add("dtstamp", timezone.now())
+    event.add("dtstart", for_start)
+    event.add("dtend", for_start + timedelta(minutes=appointment.expected_duration))
+    # Calendars are often shared: the title names the hospital, not the test.
+    event.add("summary", f"Hospital appointment ({ctx['sms_name']})")
+    event.add("location", f"{ctx['place']}, {ctx['clinic_address']}")
+    if cancelled:
+        event.add("description", f"Cancelled. To book a new time, call {ctx['clinic_phone']}.")
+    else:
+        event.add("description", f"{ctx['arrive'][:1].upper()}{ctx['arrive'][1:]}. Details: {ctx['link']}")
+    event.add("sequence", invitation_sequence(appointment))
+    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    event["organizer"] = _organizer()
+    if appointment.patient.email:
+        event.add("attendee", _attendee(appointment))
+    cal.add_component(event)
+    return cal.to_ical()

@@ -1,181 +1,92 @@
-"""Texts: SmsChannel, and the backends behind it. SMS_BACKEND names one by dotted path; each sends one text and
-returns the provider's id.
-
-- ConsoleSMSBackend: prints the text (the development default).
-- FileSMSBackend: appends one JSON line per text to SMS_FILE_PATH.
-- LocMemSMSBackend: keeps texts in `outbox`, for tests.
-- HTTPSMSBackend: a Twilio-style REST provider (SMS_HTTP_BASE_URL, SMS_HTTP_ACCOUNT_SID, SMS_HTTP_AUTH_TOKEN,
-  SMS_FROM), with the signature check for its webhooks.
-"""
+"""Texts: one short message naming no procedure, to the patient's mobile, never in the quiet hours. The rules a text
+keeps (one GSM-7 segment, none of SMS_FORBIDDEN_WORDS) live here; where texts go is the provider's
+(reminders.providers.sms, SMS_BACKEND)."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import http.client
-import json
-import sys
-import threading
-import urllib.parse
-import uuid
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime
-from functools import lru_cache
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-from django.conf import settings
-from django.utils import timezone
-from django.utils.module_loading import import_string
+from django.template.loader import render_to_string
 
-from procedures.models import Appointment, Patient
-
-from ..models import Channel, Reminder
+from ..providers.sms import BaseSMSBackend, backend_class
 from ..timing import quiet_until
-from ..wording import Message, context, render_sms
-from .base import BaseChannel, PermanentSendError, TransientSendError
+from ..wording import context
+from .base import ContentError, Draft, Message, ReminderChannel
+
+if TYPE_CHECKING:
+    from procedures.models import Patient
+
+    from ..models import Reminder
+
+SMS_MAX_LENGTH = 160
+# Words a text must never contain: a lock screen or a shared phone must not reveal why someone is going.
+SMS_FORBIDDEN_WORDS = (
+    "ductogram",
+    "galactogram",
+    "ductography",
+    "galactography",
+    "breast",
+    "nipple",
+    "discharge",
+    "mammogram",
+    "mammography",
+    "cancer",
+    "biopsy",
+    "milk duct",
+)
+GSM7_BASIC = (
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+GSM7_EXTENDED = "^{}\\[~]|€"  # each costs two characters
 
 
-class BaseSMSBackend:
-    def send(self, to: str, body: str, *, reference: str = "") -> str:
-        """Send `body` to the E.164 number `to`; return the provider's message id."""
-        raise NotImplementedError
+def gsm7_length(text: str) -> int | None:
+    """Length in GSM-7 septets, or None when the text needs UCS-2 (and so only 70 characters a segment)."""
+    length = 0
+    for char in text:
+        if char in GSM7_BASIC:
+            length += 1
+        elif char in GSM7_EXTENDED:
+            length += 2
+        else:
+            return None
+    return length
 
 
-class ConsoleSMSBackend(BaseSMSBackend):
-    def send(self, to: str, body: str, *, reference: str = "") -> str:
-        sys.stdout.write(f"--- SMS to {to} ---\n{body}\n")
-        sys.stdout.flush()
-        return f"console-{uuid.uuid4().hex[:12]}"
+def forbidden_words_in(text: str) -> list[str]:
+    lowered = text.lower()
+    return [word for word in SMS_FORBIDDEN_WORDS if re.search(rf"\b{re.escape(word)}", lowered)]
 
 
-class FileSMSBackend(BaseSMSBackend):
-    _lock = threading.Lock()
+# Ever shorter versions of a text: with the arrival time; without it (or "arrive asap"); the fewest words; and, last,
+# a move that names only its new time.
+SMS_LEVELS = ({"level": 0}, {"level": 1}, {"level": 2}, {"level": 2, "moved_from": ""})
 
-    def send(self, to: str, body: str, *, reference: str = "") -> str:
-        message_id = f"file-{uuid.uuid4().hex[:12]}"
-        path = Path(settings.SMS_FILE_PATH)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        line = json.dumps(
-            {"id": message_id, "to": to, "body": body, "reference": reference, "at": timezone.now().isoformat()}
+
+def render_sms(ctx: dict) -> str:
+    """The text, the longest of SMS_LEVELS that fits one segment; refused rather than sent if it would leak or
+    split into two messages."""
+    for level in SMS_LEVELS:
+        text = render_to_string("reminders/sms.txt", {**ctx, **level}).strip()
+        text = re.sub(r"\s+", " ", text)
+        length = gsm7_length(text)
+        if length is not None and length <= SMS_MAX_LENGTH:
+            break
+    else:
+        raise ContentError(
+            f"The text would not fit one {SMS_MAX_LENGTH}-character GSM-7 segment ({len(text)} characters): "
+            "shorten CLINIC_SMS_NAME or SITE_URL."
         )
-        with self._lock, path.open("a", encoding="utf-8") as f:
-            f.write(line + "\n")
-        return message_id
-
-
-class LocMemSMSBackend(BaseSMSBackend):
-    outbox: list[dict] = []
-
-    def send(self, to: str, body: str, *, reference: str = "") -> str:
-        message_id = f"locmem-{len(self.outbox) + 1}"
-        self.outbox.append({"id": message_id, "to": to, "body": body, "reference": reference})
-        return message_id
-
-
-class HTTPSMSBackend(BaseSMSBackend):
-    """POST {base}/Accounts/{sid}/Messages.json with To, From, Body and a StatusCallback, as Twilio does.
-
-    One backend keeps one HTTP/1.1 connection to the provider: a batch's texts share it (SmsChannel.session closes
-    it at the end). A connection the provider closed while idle is opened again before the text is sent; once a
-    request has gone out, any failure is the text's (transient), never retried here, so no text goes twice."""
-
-    def __init__(self) -> None:
-        self._connection: http.client.HTTPConnection | None = None
-
-    def send(self, to: str, body: str, *, reference: str = "") -> str:
-        sid, token = settings.SMS_HTTP_ACCOUNT_SID, settings.SMS_HTTP_AUTH_TOKEN
-        if not (sid and token and settings.SMS_FROM):
-            raise PermanentSendError("SMS is not configured: set SMS_HTTP_ACCOUNT_SID, SMS_HTTP_AUTH_TOKEN, SMS_FROM.")
-        url = urllib.parse.urlsplit(f"{settings.SMS_HTTP_BASE_URL.rstrip('/')}/Accounts/{sid}/Messages.json")
-        form = {"To": to, "From": settings.SMS_FROM, "Body": body, "StatusCallback": f"{settings.SITE_URL}/sms/status/"}
-        headers = {
-            "Authorization": "Basic " + base64.b64encode(f"{sid}:{token}".encode()).decode(),
-            "Content-Type": "application/x-www-form-urlencoded",
-            "Accept": "application/json",
-        }
-        try:
-            status, answer = self._post(url, urllib.parse.urlencode(form).encode(), headers)
-        except (http.client.HTTPException, OSError) as exc:
-            self.close()
-            raise TransientSendError(f"Could not reach the SMS provider: {exc.__class__.__name__}: {exc}") from exc
-        if status >= 400:
-            detail = _error_detail(answer, status)
-            if status == 429 or status >= 500:
-                raise TransientSendError(f"The SMS provider answered {status}: {detail}")
-            raise PermanentSendError(f"The SMS provider refused the text ({status}): {detail}")
-        try:
-            message_id = json.loads(answer or b"{}").get("sid")
-        except (ValueError, AttributeError) as exc:
-            raise TransientSendError("The SMS provider's answer was not JSON.") from exc
-        if not message_id:
-            raise TransientSendError("The SMS provider's answer had no message id.")
-        return message_id
-
-    def close(self) -> None:
-        if self._connection is not None:
-            self._connection.close()
-            self._connection = None
-
-    def _post(self, url: urllib.parse.SplitResult, data: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
-        path = url.path + (f"?{url.query}" if url.query else "")
-        reused = self._connection is not None
-        connection = self._connection or self._connect(url)
-        try:
-            connection.request("POST", path, body=data, headers=headers)
-        except (BrokenPipeError, ConnectionResetError, http.client.CannotSendRequest):
-            if not reused:
-                raise
-            # The provider closed the idle connection: the request never got out, so send it on a new one.
-            self.close()
-            connection = self._connect(url)
-            connection.request("POST", path, body=data, headers=headers)
-        response = connection.getresponse()
-        answer = response.read()
-        if response.will_close:
-            self.close()
-        return response.status, answer
-
-    def _connect(self, url: urllib.parse.SplitResult) -> http.client.HTTPConnection:
-        kind = http.client.HTTPSConnection if url.scheme == "https" else http.client.HTTPConnection
-        self._connection = kind(url.hostname, url.port, timeout=settings.SMS_HTTP_TIMEOUT)
-        return self._connection
-
-
-def _error_detail(answer: bytes, status: int) -> str:
-    try:
-        payload = json.loads(answer or b"{}")
-        return str(payload.get("message") or payload.get("detail") or http.client.responses.get(status, "no detail"))
-    except (ValueError, AttributeError):
-        return http.client.responses.get(status, "no detail")
-
-
-def webhook_signature(url: str, params: dict[str, str], token: str) -> str:
-    """Twilio's scheme: HMAC-SHA1 over the full URL followed by each POST parameter name and value, sorted."""
-    data = url + "".join(f"{key}{params[key]}" for key in sorted(params))
-    return base64.b64encode(hmac.new(token.encode(), data.encode(), hashlib.sha1).digest()).decode()
-
-
-def valid_webhook_signature(url: str, params: dict[str, str], signature: str | None) -> bool:
-    """Whether `signature` (the X-Twilio-Signature header; None when missing) signs this request. Compared as bytes
-    in constant time; a header that is missing, empty or not ASCII (so not base64) signs nothing."""
-    token = settings.SMS_HTTP_AUTH_TOKEN
-    if not token:
-        return settings.DEBUG  # only a development machine accepts unsigned webhooks
-    if not signature:
-        return False
-    try:
-        given = signature.encode("ascii")
-    except UnicodeEncodeError:
-        return False
-    return hmac.compare_digest(webhook_signature(url, params, token).encode("ascii"), given)
-
-
-@lru_cache(maxsize=4)
-def _backend_class(path: str) -> type[BaseSMSBackend]:
-    return import_string(path)
+    leaked = forbidden_words_in(text)
+    if leaked:
+        raise ContentError(f"The text would mention {', '.join(leaked)}; check CLINIC_SMS_NAME and room names.")
+    return text
 
 
 # The backend a batch shares (SmsChannel.session); None outside one.
@@ -183,27 +94,37 @@ _BACKEND: ContextVar[BaseSMSBackend | None] = ContextVar("reminders_sms_backend"
 
 
 def get_backend() -> BaseSMSBackend:
-    return _BACKEND.get() or _backend_class(settings.SMS_BACKEND)()
+    return _BACKEND.get() or backend_class()()
 
 
-class SmsChannel(BaseChannel):
+class SmsChannel(ReminderChannel):
     """One short text naming no procedure, to the patient's mobile, never in the quiet hours."""
 
-    name = Channel.SMS.value
+    slug = "sms"
+    label = "SMS"
+    missing = "mobile number"
+    patient_word = "text"
+    consent_by_default = True
 
-    def recipient(self, patient: Patient) -> str:
+    def why_not(self, patient: Patient) -> str:
+        if patient.sms_stopped_at:
+            return "The patient replied STOP to a text; texts resume only when they reply START."
+        if not patient.mobile:
+            return "The patient has no mobile number."
+        return ""
+
+    def address(self, patient: Patient) -> str:
         return patient.mobile.as_e164
 
-    def compose(
-        self,
-        appointment: Appointment,
-        stage: str,
-        for_start: datetime,
-        content_stages: list[str],
-        *,
-        previous_start: datetime | None = None,
-    ) -> Message:
-        ctx = context(appointment, stage, for_start, content_stages, with_faq=False, previous_start=previous_start)
+    def compose(self, draft: Draft) -> Message:
+        ctx = context(
+            draft.appointment,
+            draft.stage,
+            draft.for_start,
+            list(draft.content_stages),
+            with_faq=False,
+            previous_start=draft.previous_start,
+        )
         return Message(subject="", text=render_sms(ctx))
 
     def earliest_send(self, moment: datetime) -> datetime:
@@ -219,7 +140,7 @@ class SmsChannel(BaseChannel):
     @contextmanager
     def session(self) -> Iterator[None]:
         """One backend for the block's texts, so a backend that keeps a connection keeps it for the batch."""
-        backend = _backend_class(settings.SMS_BACKEND)()
+        backend = backend_class()()
         reset = _BACKEND.set(backend)
         try:
             yield
@@ -228,3 +149,9 @@ class SmsChannel(BaseChannel):
             close = getattr(backend, "close", None)
             if close:
                 close()
+
+    def preview_note(self, message: Message) -> str:
+        length = gsm7_length(message.text)
+        if length is None:
+            return f"{len(message.text)} characters, not all GSM-7: it would be split."
+        return f"{length} characters of {SMS_MAX_LENGTH}."

@@ -1,10 +1,10 @@
 """Sending a batch: the rows dispatch claimed together, of one channel, sent by one task.
 
 The batch is loaded with its appointments, patients, procedure types and rooms in one query, and the FAQ of its
-procedure types in one more (emails only; loaded per batch, so a staff edit reaches the next batch). Each row is
-then sent exactly as send_reminder sends one (delivery.attempt: the refusals, the quiet hours, the compare-and-set
-claim with `for_start` and still-to-go checks, the outcome recorded by claim token), as it goes, over one SMTP
-connection or one SMS backend for the whole batch.
+procedure types in one more (for channels that carry it; loaded per batch, so a staff edit reaches the next batch).
+Each row is then sent exactly as send_reminder sends one (delivery.attempt: the refusals, the quiet hours, the
+compare-and-set claim with `for_start` and still-to-go checks, the outcome recorded by claim token), as it goes, over
+one SMTP connection or one SMS backend for the whole batch.
 
 A batch cut short (the worker killed, the broker restarted, anything raised out of a send) leaves its unsent rows as
 dispatch claimed them: they come back after their lease, and the claim token keeps any row from being sent twice.
@@ -26,7 +26,6 @@ from django.utils import timezone
 
 from ..channels import channel_for
 from ..models import Reminder
-from ..stages import Channel
 from ..wording import faq_loaded
 from .delivery import Ready, claim, deliver, finish_fields, finished, prepare, sendable_now
 
@@ -44,9 +43,9 @@ def send_batch(reminder_ids: list[int], *, now: datetime | None = None) -> int:
         ).filter(pk__in=reminder_ids)
     }
     batch = [rows[pk] for pk in dict.fromkeys(reminder_ids) if pk in rows]
-    emails = [r for r in batch if r.channel == Channel.EMAIL]
+    with_faq = [r for r in batch if channel_for(r.channel).carries_faq]
     faq_types = (
-        {r.appointment.procedure_type_id for r in emails} if settings.REMINDER_EMAIL_CONTENT == "full" else set()
+        {r.appointment.procedure_type_id for r in with_faq} if settings.REMINDER_EMAIL_CONTENT == "full" else set()
     )
     chain = _Chain()
     channels = list(dict.fromkeys(r.channel for r in batch))

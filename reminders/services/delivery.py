@@ -31,16 +31,25 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from .. import content, queueing
-from ..channels import BaseChannel, SendError, TransientSendError, channel_for
+from .. import queueing
+from ..channels import ContentError, Draft, Message, ReminderChannel, SendError, TransientSendError, channel_for
 from ..models import Reminder
 from ..stages import Stage
+from .reach import channels_for
 from .scheduling import moved_to
 
 log = logging.getLogger(__name__)
 
 LAST_DISPATCH_CACHE_KEY = "reminders:last-dispatch"
-BEGUN = "The appointment had begun."
+Closed = Reminder.CloseReason
+BEGUN = Closed.STARTED.label
+# Which closing an appointment's ended status means for its reminders.
+CLOSED_BY_STATUS = {
+    "cancelled": Closed.CANCELLED,
+    "checked_in": Closed.CHECKED_IN,
+    "no_show": Closed.NO_SHOW,
+    "completed": Closed.COMPLETED,
+}
 
 
 def _skip_started(now: datetime) -> int:
@@ -57,7 +66,7 @@ def _skip_started(now: datetime) -> int:
     if not stale:
         return 0
     # A second UPDATE on the row's own columns: a row claimed in between keeps its claim.
-    return Reminder.objects.still_to_go().filter(pk__in=stale).close(Reminder.Status.SKIPPED, BEGUN)
+    return Reminder.objects.still_to_go().filter(pk__in=stale).close(Reminder.Status.SKIPPED, Closed.STARTED)
 
 
 def dispatch_due(
@@ -103,20 +112,24 @@ def cache_set_last_dispatch(now: datetime) -> None:
         log.debug("Could not record the dispatch time", exc_info=True)
 
 
-def _reason_not_to_send(reminder: Reminder, now: datetime) -> tuple[str, str] | None:
+def _reason_not_to_send(reminder: Reminder, now: datetime) -> tuple[str, str, str] | None:
+    """(status, close reason, staff's words) for a row that must not go now; None for one that may."""
     appointment = reminder.appointment
     if reminder.stage == Stage.CANCELLATION:
         if reminder.for_start <= now:
-            return Reminder.Status.SKIPPED, "The appointment time had passed."
+            return Reminder.Status.SKIPPED, Closed.STARTED, "The appointment time had passed."
     else:
         if not appointment.has_upcoming_status:
-            return Reminder.Status.CANCELLED, f"The appointment is {appointment.get_status_display().lower()}."
+            words = f"The appointment is {appointment.get_status_display().lower()}."
+            return Reminder.Status.CANCELLED, CLOSED_BY_STATUS[appointment.status], words
         if appointment.scheduled_start != reminder.for_start:
-            return Reminder.Status.CANCELLED, moved_to(appointment.scheduled_start)
+            return Reminder.Status.CANCELLED, Closed.MOVED, moved_to(appointment.scheduled_start)
         if appointment.scheduled_start <= now:
-            return Reminder.Status.SKIPPED, BEGUN
-    if reminder.channel not in appointment.patient.reminder_channels():
-        return Reminder.Status.CANCELLED, appointment.patient.why_unreachable(reminder.channel)
+            return Reminder.Status.SKIPPED, Closed.STARTED, BEGUN
+    patient = appointment.patient
+    if reminder.channel not in channels_for(appointment, reminder.stage, reminder.for_start, now):
+        code = Closed.OPTED_OUT if patient.reminders_opt_out_at else Closed.UNREACHABLE
+        return Reminder.Status.CANCELLED, code, patient.why_unreachable(reminder.channel)
     return None
 
 
@@ -149,8 +162,8 @@ class Ready:
     """A row that passed the checks, with its message built and its recipient: next, its claim."""
 
     reminder: Reminder
-    channel: BaseChannel
-    message: content.Message
+    channel: ReminderChannel
+    message: Message
     to: str
 
 
@@ -186,7 +199,7 @@ def prepare(reminder: Reminder, now: datetime, *, reload: bool = True) -> tuple[
         _done(reminder, reload)
         return None, False
     try:
-        message = content.render(reminder)
+        message = channel.compose(Draft.of(reminder))
     except SoftTimeLimitExceeded:
         # Not the message's fault: give the row back to the dispatch, to be tried again after the usual wait.
         Reminder.objects.still_to_go().filter(pk=reminder.pk).update(
@@ -198,16 +211,17 @@ def prepare(reminder: Reminder, now: datetime, *, reload: bool = True) -> tuple[
         )
         _done(reminder, reload)
         return None, True
-    except content.ContentError as exc:
-        _close(reminder, Reminder.Status.FAILED, str(exc))
+    except ContentError as exc:
+        _close(reminder, Reminder.Status.FAILED, Closed.UNBUILDABLE, str(exc))
         _done(reminder, reload)
         return None, False
     except Exception as exc:  # noqa: BLE001 - a message we cannot build would otherwise be reclaimed forever
         log.exception("Could not build reminder %s", reminder.pk)
-        _close(reminder, Reminder.Status.FAILED, f"Could not build the message: {exc.__class__.__name__}: {exc}")
+        words = f"Could not build the message: {exc.__class__.__name__}: {exc}"
+        _close(reminder, Reminder.Status.FAILED, Closed.UNBUILDABLE, words)
         _done(reminder, reload)
         return None, False
-    return Ready(reminder, channel, message, channel.recipient(reminder.appointment.patient)), False
+    return Ready(reminder, channel, message, channel.address(reminder.appointment.patient)), False
 
 
 # A batch's previous row, whose outcome the next claim records: its id, its claim token, the fields to write.
@@ -310,10 +324,11 @@ def deliver(ready: Ready, token: uuid.UUID, now: datetime) -> tuple[dict, bool]:
 def _failure(exc: Exception, attempts: int, now: datetime) -> dict:
     """Permanent: failed at once. Otherwise back to pending after a doubling wait, until the attempts run out."""
     if isinstance(exc, SendError) and exc.permanent:
-        return {"status": Reminder.Status.FAILED, "last_error": str(exc)}
+        return {"status": Reminder.Status.FAILED, "close_reason": Closed.REFUSED, "last_error": str(exc)}
     error = str(exc) if isinstance(exc, SendError) else f"{exc.__class__.__name__}: {exc}"
     if attempts >= settings.REMINDER_MAX_ATTEMPTS:
-        return {"status": Reminder.Status.FAILED, "last_error": f"Gave up after {attempts} attempts: {error}"}
+        words = f"Gave up after {attempts} attempts: {error}"
+        return {"status": Reminder.Status.FAILED, "close_reason": Closed.GAVE_UP, "last_error": words}
     backoff = timedelta(seconds=settings.REMINDER_RETRY_BASE_SECONDS * 2 ** (attempts - 1))
     return {"status": Reminder.Status.PENDING, "send_at": now + backoff, "last_error": error}
 
@@ -322,8 +337,8 @@ def _over_time() -> str:
     return f"The send took longer than the task's soft time limit ({settings.CELERY_TASK_SOFT_TIME_LIMIT:g} s)."
 
 
-def _close(reminder: Reminder, status: str, reason: str) -> None:
-    Reminder.objects.still_to_go().filter(pk=reminder.pk).close(status, reason)
+def _close(reminder: Reminder, status: str, code: str, reason: str) -> None:
+    Reminder.objects.still_to_go().filter(pk=reminder.pk).close(status, code, reason)
 
 
 def _finish(reminder: Reminder, token: uuid.UUID, **fields) -> None:
@@ -367,6 +382,7 @@ def _reloaded(reminder: Reminder) -> Reminder:
             "lease_until",
             "recipient",
             "for_start",
+            "close_reason",
         ]
     )
     return reminder

@@ -14,7 +14,7 @@ from phonenumber_field.phonenumber import PhoneNumber
 from procedures.models import Patient
 
 from ..models import Reminder
-from .scheduling import opt_out, resume
+from .consent import opt_out, resume, send_missed_notices
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +85,8 @@ def opt_in_by_number(number_text: str) -> int:
             patient.sms_stopped_at = None
             if patient.reminders_opt_out_at is None:
                 resume(patient)
+            else:
+                send_missed_notices(patient)  # service notices go whether or not reminders are stopped
     return len(stopped)
 
 

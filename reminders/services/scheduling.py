@@ -14,24 +14,37 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from procedures.models import Appointment, Patient
+from procedures import clinic_time
+from procedures.models import Appointment
 
 from .. import queueing
 from ..channels import channel_for
 from ..models import Reminder, ReminderRule
-from ..stages import Channel, Stage
+from ..stages import TYPE_TIMED_STAGES, Stage
 from ..timing import send_time
+from .reach import channels_for
 
-TOO_LATE = "Too close to the appointment for this stage: its content went with the booking or move notice."
-OPTED_OUT = "The patient opted out of reminders."
+Closed = Reminder.CloseReason
+# Staff's words for two closings, as the rows say them (the codes are what code reads).
+TOO_LATE = Closed.FOLDED.label
+OPTED_OUT = Closed.OPTED_OUT.label
 
 
 def moved_to(start: datetime) -> str:
-    return f"The appointment moved to {timezone.localtime(start):%a %d %b %Y %H:%M}."
+    return f"The appointment moved to {clinic_time.date_time(start)}."
 
 
 def active_rules(appointment: Appointment) -> list[ReminderRule]:
-    return list(ReminderRule.objects.filter(procedure_type_id=appointment.procedure_type_id, is_active=True))
+    return _in_order(ReminderRule.objects.filter(procedure_type_id=appointment.procedure_type_id, is_active=True))
+
+
+def _in_order(rules) -> list[ReminderRule]:
+    """Timed stages furthest ahead first, then the event stages: the order folded content is carried in, the same on
+    every database (an offset-less timed stage would sort differently among NULLs)."""
+    return sorted(
+        rules.select_related("procedure_type"),
+        key=lambda r: (r.lead is None, -(r.lead.total_seconds() if r.lead else 0), r.pk),
+    )
 
 
 def _fold_horizon(now: datetime) -> datetime:
@@ -41,7 +54,7 @@ def _fold_horizon(now: datetime) -> datetime:
 def folded_stages(start: datetime, rules: list[ReminderRule], now: datetime) -> list[str]:
     """Timed stages too close or already past for this start: an announcing notice carries their content."""
     horizon = _fold_horizon(now)
-    return [r.stage for r in rules if not r.is_event and send_time(start, r.offset) <= horizon]
+    return [r.stage for r in rules if not r.is_event and send_time(start, r.lead) <= horizon]
 
 
 def _earliest(moment: datetime, channel: str) -> datetime:
@@ -85,11 +98,26 @@ def _timed_rows(
     for rule in rules:
         if rule.is_event:
             continue
-        due = send_time(start, rule.offset)
+        due = send_time(start, rule.lead)
         for channel in sorted(channels & set(rule.channels)):
             if (rule.pk, channel) in existing:
                 continue
             late = due <= horizon
+            if late and rule.stage in TYPE_TIMED_STAGES and not channel_for(channel).carries_faq:
+                # The preparation must reach the patient before it matters: a channel whose confirmation cannot
+                # carry it (a text) sends it at once instead, saying what to do from now on.
+                rows.append(
+                    Reminder(
+                        appointment=appointment,
+                        rule=rule,
+                        stage=rule.stage,
+                        channel=channel,
+                        for_start=start,
+                        send_at=_earliest(now, channel),
+                        content_stages=[rule.stage],
+                    )
+                )
+                continue
             rows.append(
                 Reminder(
                     appointment=appointment,
@@ -100,6 +128,7 @@ def _timed_rows(
                     send_at=_earliest(due, channel),
                     status=Reminder.Status.SKIPPED if late else Reminder.Status.PENDING,
                     last_error=TOO_LATE if late else "",
+                    close_reason=Closed.FOLDED if late else "",
                     content_stages=[rule.stage],
                 )
             )
@@ -154,7 +183,8 @@ def _schedule(appointment: Appointment, now: datetime, *, just_booked: bool = Fa
     if not appointment.is_upcoming(now):
         return []
     channels = appointment.patient.reminder_channels()
-    if not channels:
+    confirming = channels_for(appointment, Stage.BOOKING_CONFIRMATION, appointment.scheduled_start, now)
+    if not channels and not confirming:
         return []
     rules = active_rules(appointment)
     existing: set[tuple[int, str]] = set()
@@ -167,7 +197,7 @@ def _schedule(appointment: Appointment, now: datetime, *, just_booked: bool = Fa
     if confirmation and (just_booked or not appointment.reminders.filter(stage=Stage.BOOKING_CONFIRMATION).exists()):
         folded = folded_stages(appointment.scheduled_start, rules, now)
         rows += _event_rows(
-            appointment, confirmation, channels, now=now, content_stages=[Stage.BOOKING_CONFIRMATION, *folded]
+            appointment, confirmation, confirming, now=now, content_stages=[Stage.BOOKING_CONFIRMATION, *folded]
         )
     if just_booked:
         # No conflict is possible, so the rows come back with their ids.
@@ -185,7 +215,7 @@ def reschedule_reminders(appointment: Appointment, *, old_start: datetime, now: 
     start = appointment.scheduled_start
     if start == old_start:
         return
-    rules = {r.pk: r for r in ReminderRule.objects.filter(procedure_type_id=appointment.procedure_type_id)}
+    rules = {r.pk: r for r in _in_order(ReminderRule.objects.filter(procedure_type_id=appointment.procedure_type_id))}
     taken = set(appointment.reminders.filter(for_start=start, occasion="").values_list("rule_id", "channel"))
     folded = folded_stages(start, [r for r in rules.values() if r.is_active], now)
     moved = moved_to(start)
@@ -197,36 +227,83 @@ def reschedule_reminders(appointment: Appointment, *, old_start: datetime, now: 
         if key in taken or (rule.is_event and reminder.stage != Stage.BOOKING_CONFIRMATION):
             if reminder.stage == Stage.RESCHEDULED and reminder.previous_start:
                 last_heard[reminder.channel] = reminder.previous_start
-            _close(reminder, moved)
+            _close(reminder, Closed.MOVED, moved)
         elif rule.is_event:
             # The patient never heard of the old time: the confirmation simply announces the new one.
             _move(reminder, start, _earliest(now, reminder.channel), [Stage.BOOKING_CONFIRMATION, *folded])
-            announced_by_confirmation.add(reminder.channel)
+            if reminder.channel in channels_for(appointment, Stage.BOOKING_CONFIRMATION, start, now):
+                announced_by_confirmation.add(reminder.channel)
             taken.add(key)
-        elif send_time(start, rule.offset) > _fold_horizon(now):
-            _move(reminder, start, _earliest(send_time(start, rule.offset), reminder.channel), [rule.stage])
+        elif send_time(start, rule.lead) > _fold_horizon(now):
+            _move(reminder, start, _earliest(send_time(start, rule.lead), reminder.channel), [rule.stage])
             taken.add(key)
         else:
             # Too late for this stage at the new time; _schedule records it as skipped for the new time.
-            _close(reminder, moved)
+            _close(reminder, Closed.MOVED, moved)
     _reopen_cancelled_by_a_move(appointment, rules, now)
     _schedule(appointment, now)
     notice = next((r for r in rules.values() if r.stage == Stage.RESCHEDULED and r.is_active), None)
     if notice:
         # On a channel whose confirmation had not gone yet, that confirmation now carries the new time.
-        notices = _event_rows(
+        reaching = channels_for(appointment, Stage.RESCHEDULED, start, now) - announced_by_confirmation
+        heard = _last_heard_of(appointment, old_start)
+        notices = _notice_rows(
             appointment,
             notice,
-            appointment.patient.reminder_channels() - announced_by_confirmation,
+            reaching,
             now=now,
             content_stages=[Stage.RESCHEDULED, *folded],
-            occasion=appointment.status_changed_at.isoformat(),
+            announced=bool(announced_by_confirmation),
         )
         for row in notices:
             # "Moved from ... to ...", stored so a retry says the same: from the time the patient last heard of.
-            row.previous_start = last_heard.get(row.channel, old_start)
+            row.previous_start = last_heard.get(row.channel, heard)
         _save_new(notices)
     _queue_due_on_commit(appointment, now)
+
+
+def _notice_rows(
+    appointment: Appointment,
+    rule: ReminderRule,
+    reaching: frozenset[str],
+    *,
+    now: datetime,
+    content_stages: list[str],
+    announced: bool = False,
+) -> list[Reminder]:
+    """A service notice's rows, by every channel that reaches the patient. When none does (the only number replied
+    STOP, no address on file), the notice is kept as missed on the channels the patient agreed to, closed saying
+    why, so staff see it and a restart sends it once (resume)."""
+    occasion = appointment.status_changed_at.isoformat()
+    rows = _event_rows(appointment, rule, reaching, now=now, content_stages=content_stages, occasion=occasion)
+    if rows or announced:
+        return rows
+    patient = appointment.patient
+    missed = _event_rows(
+        appointment, rule, frozenset(patient.channels), now=now, content_stages=content_stages, occasion=occasion
+    )
+    for row in missed:
+        row.status = Reminder.Status.CANCELLED
+        row.close_reason = Closed.OPTED_OUT if patient.reminders_opt_out_at else Closed.UNREACHABLE
+        row.last_error = f"Missed: {patient.why_unreachable(row.channel)} It goes if they restart reminders."
+    return missed
+
+
+def _last_heard_of(appointment: Appointment, old_start: datetime) -> datetime:
+    """The time a move notice should say the appointment moved from: the one the patient last heard of. A move
+    whose notice they missed leaves that notice's own "from"."""
+    missed = (
+        appointment.reminders.filter(
+            stage=Stage.RESCHEDULED,
+            status=Reminder.Status.CANCELLED,
+            close_reason__in=[Closed.UNREACHABLE, Closed.OPTED_OUT],
+            previous_start__isnull=False,
+        )
+        .order_by("created_at", "pk")
+        .values_list("previous_start", flat=True)
+        .first()
+    )
+    return missed or old_start
 
 
 def _reopen_cancelled_by_a_move(appointment: Appointment, rules: dict[int, ReminderRule], now: datetime) -> None:
@@ -235,16 +312,17 @@ def _reopen_cancelled_by_a_move(appointment: Appointment, rules: dict[int, Remin
     start, horizon = appointment.scheduled_start, _fold_horizon(now)
     channels = appointment.patient.reminder_channels()
     for reminder in appointment.reminders.filter(
-        for_start=start, occasion="", status=Reminder.Status.CANCELLED, channel__in=channels
+        for_start=start, occasion="", status=Reminder.Status.CANCELLED, close_reason=Closed.MOVED, channel__in=channels
     ):
         rule = rules[reminder.rule_id]
-        if rule.is_event or not rule.is_active or send_time(start, rule.offset) <= horizon:
+        if rule.is_event or not rule.is_active or send_time(start, rule.lead) <= horizon:
             continue
         Reminder.objects.filter(pk=reminder.pk, status=Reminder.Status.CANCELLED).update(
             status=Reminder.Status.PENDING,
-            send_at=_earliest(send_time(start, rule.offset), reminder.channel),
+            send_at=_earliest(send_time(start, rule.lead), reminder.channel),
             content_stages=[rule.stage],
             last_error="",
+            close_reason="",
         )
 
 
@@ -255,52 +333,33 @@ def cancel_reminders(appointment: Appointment, *, now: datetime | None = None) -
         Reminder.objects.still_to_go()
         .filter(appointment=appointment)
         .exclude(stage=Stage.CANCELLATION)
-        .close(Reminder.Status.CANCELLED, "The appointment was cancelled.")
+        .close(Reminder.Status.CANCELLED, Closed.CANCELLED)
     )
     notice = ReminderRule.objects.filter(
         procedure_type_id=appointment.procedure_type_id, stage=Stage.CANCELLATION, is_active=True
     ).first()
     if notice and appointment.scheduled_start > now:
-        _save_new(
-            _event_rows(
-                appointment,
-                notice,
-                appointment.patient.reminder_channels(),
-                now=now,
-                content_stages=[Stage.CANCELLATION],
-                occasion=appointment.status_changed_at.isoformat(),
-            )
-        )
+        reaching = channels_for(appointment, Stage.CANCELLATION, appointment.scheduled_start, now)
+        _save_new(_notice_rows(appointment, notice, reaching, now=now, content_stages=[Stage.CANCELLATION]))
         _queue_due_on_commit(appointment, now)
     return count
 
 
-def patient_details_changed(patient: Patient, *, now: datetime | None = None) -> int:
-    """A new email or mobile (or a changed preference) reaches the patient's coming appointments too; a channel that
-    no longer reaches them closes its rows still to go now, so the timeline staff see says so at once."""
-    now = now or timezone.now()
-    reachable = patient.reminder_channels()
-    for channel in {c for c, _ in Channel.choices} - reachable:
-        Reminder.objects.still_to_go().filter(appointment__patient=patient, channel=channel).close(
-            Reminder.Status.CANCELLED, patient.why_unreachable(channel)
-        )
-    count = 0
-    for appointment in Appointment.objects.upcoming(now).filter(patient=patient).select_related("patient"):
-        schedule_reminders(appointment, now=now)
-        count += 1
-    return count
-
-
-def close_for_appointment(appointment: Appointment, reason: str) -> int:
-    """An appointment that ended another way (no-show, checked in): its open reminders will not be needed."""
-    return Reminder.objects.still_to_go().filter(appointment=appointment).close(Reminder.Status.CANCELLED, reason)
+def close_for_appointment(appointment: Appointment, code: str, reason: str = "") -> int:
+    """An appointment that ended another way (checked in, did not attend, completed: `code`, a
+    Reminder.CloseReason): its open reminders will not be needed."""
+    return (
+        Reminder.objects.still_to_go()
+        .filter(appointment=appointment)
+        .close(Reminder.Status.CANCELLED, Closed(code), reason)
+    )
 
 
 def reopen_for_appointment(appointment: Appointment, *, closed_because: str, now: datetime | None = None) -> int:
-    """The change that closed reminders with `closed_because` was undone (a check-in or did-not-attend recorded by
-    mistake): those for the appointment's time whose time is still ahead go back to pending, unchanged. One already
-    due stays closed, as does one for a channel that no longer reaches the patient or a stage switched off since;
-    nothing reopens once the appointment has begun. Returns how many reopened."""
+    """The change that closed reminders for `closed_because` (a Reminder.CloseReason) was undone (a check-in or
+    did-not-attend recorded by mistake): those for the appointment's time whose time is still ahead go back to
+    pending, unchanged. One already due stays closed, as does one for a channel that no longer reaches the patient
+    or a stage switched off since; nothing reopens once the appointment has begun. Returns how many reopened."""
     now = now or timezone.now()
     if not appointment.is_upcoming(now):
         return 0
@@ -308,34 +367,11 @@ def reopen_for_appointment(appointment: Appointment, *, closed_because: str, now
         appointment=appointment,
         for_start=appointment.scheduled_start,
         status=Reminder.Status.CANCELLED,
-        last_error=closed_because,
+        close_reason=Closed(closed_because),
         send_at__gt=now,
         channel__in=appointment.patient.reminder_channels(),
         rule__is_active=True,
-    ).update(status=Reminder.Status.PENDING, last_error="")
-
-
-def opt_out(patient: Patient, *, at: datetime | None = None) -> int:
-    """The patient wants no more reminders: record when, and cancel everything still to go."""
-    at = at or timezone.now()
-    with transaction.atomic():
-        Patient.objects.filter(pk=patient.pk, reminders_opt_out_at__isnull=True).update(reminders_opt_out_at=at)
-        patient.refresh_from_db(fields=["reminders_opt_out_at"])
-        return (
-            Reminder.objects.still_to_go()
-            .filter(appointment__patient=patient)
-            .close(Reminder.Status.CANCELLED, OPTED_OUT)
-        )
-
-
-def resume(patient: Patient, *, now: datetime | None = None) -> None:
-    """Reminders come back after the patient lifted an opt-out (on their page) or a STOP (by replying START): on
-    every coming appointment the rows the stop cancelled reopen where their time is still ahead, and missing ones
-    are made, by the channels that reach the patient now. Stages already past stay closed: nothing goes late."""
-    now = now or timezone.now()
-    for appointment in Appointment.objects.upcoming(now).filter(patient=patient).select_related("patient"):
-        reopen_for_appointment(appointment, closed_because=OPTED_OUT, now=now)
-    patient_details_changed(patient, now=now)
+    ).update(status=Reminder.Status.PENDING, last_error="", close_reason="")
 
 
 def _move(reminder: Reminder, start: datetime, send_at: datetime, content_stages: list[str]) -> None:
@@ -350,8 +386,9 @@ def _move(reminder: Reminder, start: datetime, send_at: datetime, content_stages
         body="",
         body_html="",
         last_error="",
+        close_reason="",
     )
 
 
-def _close(reminder: Reminder, reason: str) -> None:
-    Reminder.objects.still_to_go().filter(pk=reminder.pk).close(Reminder.Status.CANCELLED, reason)
+def _close(reminder: Reminder, code: str, reason: str) -> None:
+    Reminder.objects.still_to_go().filter(pk=reminder.pk).close(Reminder.Status.CANCELLED, code, reason)

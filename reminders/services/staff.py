@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from procedures.models import Appointment
 
-from .. import content, queueing
+from .. import queueing
+from ..channels import ContentError, Draft, channel_for
 from ..models import Reminder
 from ..stages import ANNOUNCING_STAGES, Stage
 from .scheduling import active_rules, folded_stages
@@ -35,7 +36,7 @@ def retry_failed(reminders: QuerySet[Reminder] | Iterable[Reminder]) -> int:
     with transaction.atomic():
         failed = list(Reminder.objects.filter(pk__in=ids, status=Reminder.Status.FAILED).values_list("pk", flat=True))
         Reminder.objects.filter(pk__in=failed, status=Reminder.Status.FAILED).update(
-            status=Reminder.Status.PENDING, send_at=now, attempts=0
+            status=Reminder.Status.PENDING, send_at=now, attempts=0, close_reason=""
         )
         transaction.on_commit(lambda: queueing.queue_sends(failed))
     return len(failed)
@@ -44,9 +45,7 @@ def retry_failed(reminders: QuerySet[Reminder] | Iterable[Reminder]) -> int:
 def preview(appointment: Appointment) -> list[dict]:
     """What each stage would say for this appointment now, without sending or saving anything."""
     now = timezone.now()
-    rules = sorted(
-        active_rules(appointment), key=lambda r: (r.offset is None, -(r.offset or timedelta()).total_seconds())
-    )
+    rules = sorted(active_rules(appointment), key=lambda r: (r.lead is None, -(r.lead or timedelta()).total_seconds()))
     folded = folded_stages(appointment.scheduled_start, rules, now)
     # A reschedule notice names the time it moved from: the last move's, where the appointment has moved.
     last_move = (
@@ -58,18 +57,28 @@ def preview(appointment: Appointment) -> list[dict]:
     out = []
     for rule in rules:
         stages = [rule.stage] + (folded if rule.stage in ANNOUNCING_STAGES else [])
-        for channel in rule.channels:
+        draft = Draft(
+            appointment=appointment,
+            stage=rule.stage,
+            for_start=appointment.scheduled_start,
+            content_stages=tuple(stages),
+            previous_start=last_move if rule.stage == Stage.RESCHEDULED else None,
+        )
+        for slug in rule.channels:
+            channel = channel_for(slug)
             try:
-                message = content.render_for(
-                    appointment,
-                    rule.stage,
-                    channel,
-                    appointment.scheduled_start,
-                    stages,
-                    previous_start=last_move if rule.stage == Stage.RESCHEDULED else None,
-                )
-                error = ""
-            except content.ContentError as exc:
+                message, error = channel.compose(draft), ""
+            except ContentError as exc:
                 message, error = None, str(exc)
-            out.append({"rule": rule, "channel": channel, "message": message, "error": error})
+            note = channel.preview_note(message) if message else ""
+            out.append(
+                {
+                    "rule": rule,
+                    "channel": slug,
+                    "label": channel.label,
+                    "message": message,
+                    "error": error,
+                    "note": note,
+                }
+            )
     return out

@@ -19,7 +19,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.utils import timezone
 
-from procedures.links import patient_token
+from procedures.links import patient_token, unsubscribe_token
 from procedures.models import Appointment, PatientRequest, SafetyAnswers
 from procedures.services import book_appointment, cancel_appointment, confirm_attendance
 from reminders.services import opt_out
@@ -66,7 +66,7 @@ class Clinic:
 @pytest.fixture
 def site(live_server, settings):
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    settings.SMS_BACKEND = "reminders.channels.sms.LocMemSMSBackend"
+    settings.SMS_BACKEND = "reminders.providers.sms.LocMemSMSBackend"
     settings.SITE_URL = live_server.url
     return live_server
 
@@ -182,7 +182,7 @@ def cancel_with_errors(page, url, c):
 
 def contact_with_errors(page, url, c):
     page.goto(f"{url}/patients/{c.coming.patient.pk}/")
-    page.get_by_label("Email").fill("not an address")
+    page.get_by_role("textbox", name="Email").fill("not an address")
     submit_without_browser_checks(page, "Save contact details")
 
 
@@ -208,6 +208,12 @@ def safety_with_errors(page, url, c):
 
 def stop_reminders(page, url, c):
     page.goto(f"{url}/p/{patient_token(c.coming)}/stop/")
+    page.get_by_role("button", name="Yes, stop reminders").click()
+    page.wait_for_load_state()
+
+
+def unsubscribe_by_the_button(page, url, c):
+    page.goto(f"{url}/u/{unsubscribe_token(c.coming.patient)}/")
     page.get_by_role("button", name="Yes, stop reminders").click()
     page.wait_for_load_state()
 
@@ -269,6 +275,8 @@ PAGES: dict[str, tuple[str | None, Visit]] = {
     "patient-stop": (PATIENT, goto(lambda c: f"/p/{patient_token(c.coming)}/stop/")),
     "patient-restart": (PATIENT, goto(lambda c: f"/p/{patient_token(c.stopped)}/restart/")),
     "not-found": (PATIENT, goto("/p/not-a-real-link/")),
+    "unsubscribe": (PATIENT, goto(lambda c: f"/u/{unsubscribe_token(c.coming.patient)}/")),
+    "unsubscribed": (PATIENT, unsubscribe_by_the_button),
 }
 
 

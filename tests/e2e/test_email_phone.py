@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from reminders.models import Channel, Reminder
+from reminders.models import Reminder
 from reminders.services import send_reminder
 from reminders.stages import Stage
 from tests.e2e.conftest import PASSWORD, sync_api
@@ -32,9 +32,7 @@ def sent_confirmation(book, mailoutbox, settings):
     settings.SITE_URL = "https://prep.riverside.nhs.uk"
     patient = PatientFactory(given_name="Amelia", family_name="Hughes", email="amelia.hughes@patients.example")
     appointment = book(next_clinic_day(days_ahead=10, at=time(10, 30)), patient=patient)
-    confirmation = Reminder.objects.get(
-        appointment=appointment, stage=Stage.BOOKING_CONFIRMATION, channel=Channel.EMAIL
-    )
+    confirmation = Reminder.objects.get(appointment=appointment, stage=Stage.BOOKING_CONFIRMATION, channel="email")
     assert send_reminder(confirmation.pk).status == Reminder.Status.SENT
     (email,) = mailoutbox
     [(html, mimetype)] = email.alternatives

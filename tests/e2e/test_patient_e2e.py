@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from procedures.models import Appointment, PreparationRead, SafetyAnswers
 from procedures.services import book_appointment
-from reminders.models import Channel, Reminder
+from reminders.models import Reminder
 from reminders.services import send_reminder
 from reminders.stages import Stage
 from tests.e2e.conftest import PASSWORD, sync_api
@@ -35,7 +35,7 @@ def site(live_server, settings, mailoutbox):
     """Links in messages point at the live server; email to the in-memory outbox; the rate limit's own cache."""
     settings.SITE_URL = live_server.url
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    settings.SMS_BACKEND = "reminders.channels.sms.LocMemSMSBackend"
+    settings.SMS_BACKEND = "reminders.providers.sms.LocMemSMSBackend"
     return live_server
 
 
@@ -58,9 +58,7 @@ def test_from_the_emailed_link_a_patient_answers_reads_and_confirms_and_staff_se
     SchedulerFactory(username="sam", first_name="Sam", last_name="Patel")
 
     # The booking confirmation goes out by email, and carries her private link.
-    confirmation = Reminder.objects.get(
-        appointment=appointment, stage=Stage.BOOKING_CONFIRMATION, channel=Channel.EMAIL
-    )
+    confirmation = Reminder.objects.get(appointment=appointment, stage=Stage.BOOKING_CONFIRMATION, channel="email")
     assert send_reminder(confirmation.pk).status == Reminder.Status.SENT
     (email,) = mailoutbox
     assert email.to == ["amelia.hughes@patients.example"]

@@ -37,7 +37,7 @@ pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @pytest.fixture
 def site(live_server, settings):
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    settings.SMS_BACKEND = "reminders.channels.sms.LocMemSMSBackend"
+    settings.SMS_BACKEND = "reminders.providers.sms.LocMemSMSBackend"
     return live_server
 
 

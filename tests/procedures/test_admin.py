@@ -157,7 +157,7 @@ def test_a_result_form_with_an_end_before_its_start_re_renders_with_the_message(
     )
     response = client.post(_admin_url(Appointment, "change", appointment.pk), data)
     assert response.status_code == 200
-    assert "The procedure cannot end before it started." in response.content.decode()
+    assert "The procedure must end after it started; check the end time." in response.content.decode()
     assert not ProcedureResult.objects.exists()
 
 
@@ -418,7 +418,7 @@ def test_adding_a_mobile_in_the_admin_brings_texts_for_the_coming_appointment(cl
     from procedures import services as booking
     from reminders.models import Reminder
 
-    patient = PatientFactory(mobile="", preferred_channel=Patient.Channel.BOTH)
+    patient = PatientFactory(mobile="", channels=["email", "sms"])
     booking.book_appointment(
         patient=patient,
         procedure_type=ProcedureType.objects.get(code="DUCTOGRAM"),
@@ -438,13 +438,13 @@ def test_adding_a_mobile_in_the_admin_brings_texts_for_the_coming_appointment(cl
             "date_of_birth": patient.date_of_birth.isoformat(),
             "email": patient.email,
             "mobile": "+447911123456",
-            "preferred_channel": "both",
+            "channels": ["email", "sms"],
         },
     )
     assert response.status_code == 302, response.context["adminform"].form.errors
     texts = Reminder.objects.filter(channel="sms").values_list("stage", flat=True)
     # The booking was already confirmed by email, so only the reminders still to come are added.
-    assert set(texts) == {"two_days_before", "day_before"}
+    assert set(texts) == {"preparation_starts", "two_days_before", "day_before"}
 
 
 def test_registering_a_patient_in_the_admin_records_who_registered_her(client, scheduler):
@@ -458,7 +458,7 @@ def test_registering_a_patient_in_the_admin_records_who_registered_her(client, s
             "date_of_birth": "1977-05-23",
             "email": "ngozi@example.com",
             "mobile": "+447911123456",
-            "preferred_channel": "both",
+            "channels": ["email", "sms"],
         },
     )
     assert response.status_code == 302, response.context["adminform"].form.errors
@@ -481,7 +481,7 @@ def test_changing_a_patients_name_in_the_admin_leaves_her_reminders_alone(client
             "date_of_birth": patient.date_of_birth.isoformat(),
             "email": patient.email,
             "mobile": "+447911123456",
-            "preferred_channel": "both",
+            "channels": ["email", "sms"],
         },
     )
     assert response.status_code == 302, response.context["adminform"].form.errors

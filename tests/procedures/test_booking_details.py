@@ -7,11 +7,12 @@ from django.urls import reverse
 
 from procedures.links import patient_token
 from procedures.models import Appointment, Room
-from reminders.content import SMS_FORBIDDEN_WORDS, forbidden_words_in, gsm7_length, render, render_for
+from reminders.channels.sms import SMS_FORBIDDEN_WORDS, forbidden_words_in, gsm7_length
 from reminders.stages import Stage
 from reminders.wording import too_late_to_arrive_early
 from tests.clinic import MONDAY, THURSDAY, TODAY, at
 from tests.factories import PatientFactory
+from tests.messages import render, render_for
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now", "ductogram", "own_cache")]
 
@@ -67,7 +68,7 @@ def test_a_booking_too_close_to_its_start_asks_the_patient_to_arrive_as_soon_as_
     response = as_scheduler.post(BOOK_URL, booking(patient, TODAY, "14:30"), follow=True)
     appointment = Appointment.objects.get(patient=patient)
     assert messages_of(response)[0] == (
-        "Booked Grace Lee (RX777001) in Mammo Room 1, Wed 05 Jun 2030 14:30-15:15; "
+        "Booked Grace Lee (RX777001) in Mammo Room 1, Wed 5 Jun 2030 14:30-15:15; "
         "the patient is told to arrive as soon as they can."
     )
 
@@ -89,7 +90,7 @@ def test_a_booking_made_in_good_time_says_when_to_arrive(as_scheduler, client, r
     patient = PatientFactory(given_name="Grace", family_name="Lee", mrn="RX777002")
     response = as_scheduler.post(BOOK_URL, booking(patient, TODAY, "14:30"), follow=True)  # at noon
     appointment = Appointment.objects.get(patient=patient)
-    assert messages_of(response)[0] == "Booked Grace Lee (RX777002) in Mammo Room 1, Wed 05 Jun 2030 14:30-15:15."
+    assert messages_of(response)[0] == "Booked Grace Lee (RX777002) in Mammo Room 1, Wed 5 Jun 2030 14:30-15:15."
     assert "please arrive by 14:15" in confirmation(appointment, "email").text
     assert "(arrive 14:15)" in confirmation(appointment, "sms").text
     assert "Please arrive by 14:15." in confirmation(appointment, "email").ics.decode()
@@ -115,7 +116,7 @@ def test_a_move_too_close_to_its_start_says_so_to_the_scheduler_and_in_the_moved
 
 def test_a_patient_no_message_reaches_is_told_by_the_scheduler(as_scheduler, room1, frozen_now):
     frozen_now.move_to(at(TODAY, "14:19"))
-    patient = PatientFactory(email="", mobile="", preferred_channel="none", mrn="RX777003")
+    patient = PatientFactory(email="", mobile="", channels=[], mrn="RX777003")
     response = as_scheduler.post(BOOK_URL, booking(patient, TODAY, "14:30"), follow=True)
     assert messages_of(response)[0].endswith("; tell the patient to arrive as soon as they can.")
 

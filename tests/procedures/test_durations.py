@@ -3,9 +3,10 @@
 from datetime import timedelta
 
 import pytest
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 
-from procedures.durations import DEFAULT, PROCEDURE_TYPE, RADIOLOGIST, suggest_duration
+from procedures.booking.durations import DEFAULT, PROCEDURE_TYPE, RADIOLOGIST, suggest_duration
 from procedures.models import ProcedureResult
 from tests.clinic import NOW
 from tests.factories import ProcedureResultFactory, RadiologistFactory
@@ -108,7 +109,8 @@ def test_only_performed_procedures_with_sensible_times_before_now_count(ductogra
     logged([59] * 2, outcome=ProcedureResult.Outcome.CANNULATION_FAILED)
     logged([59] * 2, started_at=None)
     logged([59] * 2, ended_at=None)
-    logged([0] * 2)  # no time at all
+    with pytest.raises(IntegrityError), transaction.atomic():
+        logged([0])  # no time at all: the database refuses it now (result_ends_after_start), so it never counts
     logged([5 * 60] * 3)  # absurd: longer than RESULT_MAX_HOURS
     logged([59] * 3, days_ago=-5)  # after now
     suggestion = suggest_duration(procedure_type=ductogram)

@@ -14,7 +14,7 @@ from django.db import connection
 from django.http import StreamingHttpResponse
 from django.test.utils import CaptureQueriesContext
 
-from procedures.exports import COLUMNS, RESULT_COLUMNS, spreadsheet_safe
+from procedures.exports.selectors import COLUMNS, RESULT_COLUMNS, spreadsheet_safe
 from procedures.models import Appointment, Patient, ProcedureResult, ProcedureType, Room
 from tests.clinic import LONDON, THURSDAY, TODAY, at
 from tests.factories import AppointmentFactory, PatientFactory, ProcedureResultFactory, UserFactory
@@ -142,7 +142,7 @@ def test_staff_only(client, day_with_a_result):
         ({"from": "2030-06-01"}, "Give the to date as YYYY-MM-DD"),
         ({"from": "June", "to": "2030-06-30"}, "Give the from date as YYYY-MM-DD"),
         ({"from": "2030-02-30", "to": "2030-06-30"}, "Give the from date"),
-        ({"from": "2030-06-30", "to": "2030-06-01"}, "The 'to' date (01 Jun 2030) is before the 'from' date"),
+        ({"from": "2030-06-30", "to": "2030-06-01"}, "The 'to' date (1 Jun 2030) is before the 'from' date"),
         ({"from": "2028-01-01", "to": "2030-12-31"}, "1,096 days is too long for one export: ask for at most 366"),
     ],
 )

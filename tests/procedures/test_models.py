@@ -91,21 +91,21 @@ def test_a_mobile_number_that_is_not_a_phone_number_is_refused_when_validated():
 @pytest.mark.parametrize(
     "channel, email, mobile, opted_out, reachable",
     [
-        (Patient.Channel.BOTH, "a@patients.example", "+447700900123", False, True),
-        (Patient.Channel.EMAIL, "a@patients.example", "", False, True),
-        (Patient.Channel.EMAIL, "", "+447700900123", False, False),
-        (Patient.Channel.SMS, "", "+447700900123", False, True),
-        (Patient.Channel.SMS, "a@patients.example", "", False, False),
-        (Patient.Channel.BOTH, "", "", False, False),
-        (Patient.Channel.NONE, "a@patients.example", "+447700900123", False, False),
-        (Patient.Channel.BOTH, "a@patients.example", "+447700900123", True, False),
+        (["email", "sms"], "a@patients.example", "+447700900123", False, True),
+        (["email"], "a@patients.example", "", False, True),
+        (["email"], "", "+447700900123", False, False),
+        (["sms"], "", "+447700900123", False, True),
+        (["sms"], "a@patients.example", "", False, False),
+        (["email", "sms"], "", "", False, False),
+        ([], "a@patients.example", "+447700900123", False, False),
+        (["email", "sms"], "a@patients.example", "+447700900123", True, False),
     ],
 )
 def test_a_patient_can_receive_reminders_only_on_a_channel_she_chose_and_gave_details_for(
     channel, email, mobile, opted_out, reachable
 ):
     patient = PatientFactory(
-        preferred_channel=channel,
+        channels=channel,
         email=email,
         mobile=mobile,
         reminders_opt_out_at=timezone.now() if opted_out else None,
@@ -196,7 +196,7 @@ def test_a_booking_longer_than_a_ductogram_usually_takes_needs_a_reason():
     with pytest.raises(ValidationError) as exc:
         appointment.full_clean()
     assert exc.value.message_dict["duration_reason"] == [
-        "A ductogram usually takes 30-60 minutes; give a reason for booking 90."
+        "A ductogram is booked for 30-60 minutes; give a reason to book 90."
     ]
 
 
@@ -311,7 +311,7 @@ def test_a_procedure_that_ends_before_it_started_is_refused():
     result = ProcedureResultFactory.build(started_at=start, ended_at=start - timedelta(minutes=1))
     with pytest.raises(ValidationError) as exc:
         result.validate_constraints()
-    assert messages(exc) == ["The procedure cannot end before it started."]
+    assert messages(exc) == ["The procedure must end after it started; check the end time."]
 
 
 def test_the_actual_duration_is_the_minutes_from_start_to_end_once_both_are_logged():

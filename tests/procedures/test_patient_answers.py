@@ -14,9 +14,9 @@ from procedures.links import patient_token
 from procedures.models import FaqEntry, PatientRequest, PreparationRead, ProcedureType, SafetyAnswers
 from procedures.patient_page import services as patient_services
 from procedures.patient_page.forms import SafetyQuestionsForm
-from reminders.content import render_for
 from reminders.stages import Stage
 from tests.factories import PatientFactory, ProcedureTypeFactory, RoomFactory, next_clinic_day
+from tests.messages import render_for
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("own_cache")]
 

@@ -9,10 +9,10 @@ from django.utils import timezone
 from procedures import services as booking
 from procedures.links import patient_token, patient_url
 from procedures.models import Appointment
-from reminders.content import render_for
 from reminders.models import Reminder
 from reminders.stages import Stage
 from tests.factories import PatientFactory, ProcedureTypeFactory, RoomFactory, next_clinic_day
+from tests.messages import render_for
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("own_cache")]
 

@@ -20,8 +20,10 @@ from tests.factories import PatientFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("own_cache")]
 
-SIX_DAYS_BEFORE = FAR - timedelta(days=6)  # the week-before email (7 days) is past; 48 h and 24 h are ahead
+SIX_DAYS_BEFORE = FAR - timedelta(days=6)  # the week-before email (7 days) is past; 4 days, 48 h and 24 h are ahead
 STILL_AHEAD = {
+    (Stage.PREPARATION_STARTS, "email"),
+    (Stage.PREPARATION_STARTS, "sms"),
     (Stage.TWO_DAYS_BEFORE, "email"),
     (Stage.TWO_DAYS_BEFORE, "sms"),
     (Stage.DAY_BEFORE, "sms"),
@@ -70,7 +72,7 @@ def test_restarting_asks_first_then_brings_back_the_reminders_still_ahead(client
     assert week_before.status == Reminder.Status.CANCELLED
     confirmation = stopped.reminders.filter(stage=Stage.BOOKING_CONFIRMATION)
     assert not confirmation.filter(status=Reminder.Status.PENDING).exists()
-    assert stopped.reminders.count() == 6  # the same rows reopened, none duplicated
+    assert stopped.reminders.count() == 8  # the same rows reopened, none duplicated
 
 
 def test_a_stop_reply_keeps_texts_off_when_the_page_restarts_reminders(client, stopped):
@@ -82,7 +84,7 @@ def test_a_stop_reply_keeps_texts_off_when_the_page_restarts_reminders(client, s
         done = client.post(f"{page_of(stopped)}restart/", follow=True).content.decode()
 
     assert "by email again" in done and "reply START" in done
-    assert pending(stopped) == {(Stage.TWO_DAYS_BEFORE, "email")}
+    assert pending(stopped) == {(Stage.PREPARATION_STARTS, "email"), (Stage.TWO_DAYS_BEFORE, "email")}
     stopped.patient.refresh_from_db()
     assert stopped.patient.reminder_channels() == {"email"}
     assert "replied STOP" in stopped.patient.why_unreachable("sms")
@@ -102,12 +104,12 @@ def test_a_start_reply_after_an_email_only_restart_brings_the_texts_still_ahead_
     reminders.opt_out_by_number("+447911123456")
     with time_machine.travel(SIX_DAYS_BEFORE, tick=False):
         client.post(f"{page_of(stopped)}restart/")
-        assert pending(stopped) == {(Stage.TWO_DAYS_BEFORE, "email")}
+        assert pending(stopped) == {(Stage.PREPARATION_STARTS, "email"), (Stage.TWO_DAYS_BEFORE, "email")}
 
         assert reminders.opt_in_by_number("+447911123456") == 1  # she replied START
 
     assert pending(stopped) == STILL_AHEAD
-    assert stopped.reminders.count() == 6, "the texts the STOP closed reopened, none made twice"
+    assert stopped.reminders.count() == 8, "the texts the STOP closed reopened, none made twice"
 
 
 def test_a_start_reply_while_reminders_are_stopped_lifts_only_the_stop(stopped):
@@ -143,12 +145,14 @@ def test_a_stop_reply_before_any_page_stop_is_kept_and_a_second_one_keeps_the_fi
 def test_restarting_after_a_move_while_stopped_schedules_the_new_times(client, stopped):
     with time_machine.travel(NOW + timedelta(days=1), tick=False):
         moved = reschedule_appointment(stopped, new_start=FAR + timedelta(days=1))
-        assert pending(moved) == set()  # moved while stopped: nothing made for the new time
+        # Moved while stopped: no reminder is made for the new time, but the move is news she is told of.
+        assert pending(moved) == {(Stage.RESCHEDULED, "email"), (Stage.RESCHEDULED, "sms")}
     with time_machine.travel(SIX_DAYS_BEFORE, tick=False):
         client.post(f"{page_of(moved)}restart/")
 
     new_time = moved.reminders.filter(for_start=moved.scheduled_start, status=Reminder.Status.PENDING)
-    assert set(new_time.values_list("stage", "channel")) == STILL_AHEAD
+    move_notices = {(Stage.RESCHEDULED, "email"), (Stage.RESCHEDULED, "sms")}  # queued at the move, not sent here
+    assert set(new_time.values_list("stage", "channel")) == STILL_AHEAD | move_notices
 
 
 def test_restarting_twice_or_without_a_stop_changes_nothing(client, stopped):

@@ -9,9 +9,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from procedures.folding import fold
 from procedures.models import Appointment, Patient, PatientCall, PatientRequest, SafetyAnswers
 from procedures.patients import search as search_module
-from procedures.patients.folding import fold
 from procedures.patients.search import PAGE_SIZE, read_phone, read_query
 from procedures.services import cancel_appointment, update_patient
 from reminders import services as reminders_services
@@ -283,15 +283,15 @@ def test_contact_details_are_saved_through_the_service_and_re_plan_reminders(as_
     monkeypatch.setattr(reminders_services, "patient_details_changed", resynced.append)
     url = reverse("procedures:patient", args=[ama.pk])
     response = as_scheduler.post(
-        url, {"email": "ama.new@example.com", "mobile": "07911 123456", "phone": "", "preferred_channel": "email"}
+        url, {"email": "ama.new@example.com", "mobile": "07911 123456", "phone": "", "channels": ["email"]}
     )
     assert response.status_code == 302 and response["Location"] == url
     ama.refresh_from_db()
-    assert (ama.email, str(ama.mobile), ama.phone, ama.preferred_channel) == (
+    assert (ama.email, str(ama.mobile), ama.phone, ama.channels) == (
         "ama.new@example.com",
         "+447911123456",
         "",
-        "email",
+        ["email"],
     )
     assert "Saved Ama Osei&#x27;s contact details." in as_scheduler.get(url).content.decode()
     assert [p.pk for p in resynced] == [ama.pk]  # update_patient re-planned her reminders
@@ -302,14 +302,14 @@ def test_saving_unchanged_details_changes_nothing(as_scheduler, ama, monkeypatch
     resynced = []
     monkeypatch.setattr(reminders_services, "patient_details_changed", resynced.append)
     url = reverse("procedures:patient", args=[ama.pk])
-    same = {"email": ama.email, "mobile": "+447911000123", "phone": "+442079460018", "preferred_channel": "both"}
+    same = {"email": ama.email, "mobile": "+447911000123", "phone": "+442079460018", "channels": ["email", "sms"]}
     assert as_scheduler.post(url, same).status_code == 302
     assert resynced == [] and ama.history.count() == 1
 
 
 def test_a_bad_mobile_is_said_on_the_field(as_scheduler, ama):
     url = reverse("procedures:patient", args=[ama.pk])
-    response = as_scheduler.post(url, {"email": "", "mobile": "not a number", "phone": "", "preferred_channel": "sms"})
+    response = as_scheduler.post(url, {"email": "", "mobile": "not a number", "phone": "", "channels": ["sms"]})
     assert response.status_code == 400
     assert response.context["form"].errors["mobile"]
     ama.refresh_from_db()
@@ -319,9 +319,7 @@ def test_a_bad_mobile_is_said_on_the_field(as_scheduler, ama):
 def test_a_radiologist_cannot_change_contact_details(as_radiologist, ama):
     url = reverse("procedures:patient", args=[ama.pk])
     assert 'id="contact-form"' not in page_of(as_radiologist, ama).content.decode()
-    response = as_radiologist.post(
-        url, {"email": "x@example.com", "mobile": "", "phone": "", "preferred_channel": "email"}
-    )
+    response = as_radiologist.post(url, {"email": "x@example.com", "mobile": "", "phone": "", "channels": ["email"]})
     assert response.status_code == 403
     ama.refresh_from_db()
     assert ama.email != "x@example.com"

@@ -60,14 +60,15 @@ def assert_no_inline_code(response, where: str) -> None:
 
 
 def site_urls(appointment: Appointment) -> list[str]:
-    """Every URL of the site outside the admin, its parameters filled in: numbers with the appointment's id,
-    anything else with its patient's token."""
+    """Every URL of the site outside the admin and the email provider's webhooks (django-anymail's views, which
+    need that provider's settings: tests/reminders/test_email_tracking.py), its parameters filled in: numbers with
+    the appointment's id, anything else with its patient's token."""
     token = patient_token(appointment)
 
     def walk(patterns, prefix):
         for entry in patterns:
             route = str(entry.pattern)
-            if route.startswith("admin/") or route.startswith("^"):
+            if route.startswith(("admin/", "anymail/", "^")):
                 continue
             route = re.sub(r"<int:\w+>", str(appointment.pk), route)
             route = re.sub(r"<(?:str|slug|path):\w+>", token, route)

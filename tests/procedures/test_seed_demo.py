@@ -112,7 +112,7 @@ def test_the_demo_phone_numbers_pass_the_admins_check(settings, rf, superuser):
         patient.full_clean()  # the model's own check, which covers `phone` whether or not the admin shows it
         form_class = patient_admin.get_form(request, patient)
         data = {
-            name: ("" if value is None else str(value))
+            name: value if isinstance(value, list) else ("" if value is None else str(value))
             for name, value in model_to_dict(patient, fields=list(form_class.base_fields)).items()
         }
         form = form_class(data, instance=patient)

@@ -90,11 +90,11 @@ def test_a_booking_with_an_unknown_detail_is_a_programming_error_not_a_booking(b
 
 
 def test_a_start_in_the_past_is_refused(book):
-    refused(book, at(TODAY, "11:00"), message="Wed 05 Jun 11:00 has already passed; choose a time in the future.")
+    refused(book, at(TODAY, "11:00"), message="Wed 5 Jun 11:00 has already passed; choose a time in the future.")
 
 
 def test_a_start_at_this_very_minute_is_refused(book):
-    refused(book, NOW, message="Wed 05 Jun 12:00 has already passed; choose a time in the future.")
+    refused(book, NOW, message="Wed 5 Jun 12:00 has already passed; choose a time in the future.")
 
 
 def test_a_start_before_the_clinic_opens_is_refused(book):
@@ -327,7 +327,7 @@ def test_rescheduling_into_the_past_or_out_of_hours_is_refused(book):
         reschedule_appointment,
         appointment,
         new_start=at(TODAY, "09:00"),
-        message="Wed 05 Jun 09:00 has already passed; choose a time in the future.",
+        message="Wed 5 Jun 09:00 has already passed; choose a time in the future.",
     )
     refused(
         reschedule_appointment,
@@ -577,7 +577,7 @@ def test_register_patient_saves_her_with_who_registered_her(scheduler):
         date_of_birth=date(1977, 5, 23),
         email="ngozi@example.com",
         mobile="+447911123456",
-        preferred_channel=Patient.Channel.SMS,
+        channels=["sms"],
     )
     patient = Patient.objects.get(pk=patient.pk)
     assert (patient.mrn, patient.full_name, str(patient.mobile)) == ("RX300001", "Ngozi Eze", "+447911123456")
@@ -592,14 +592,14 @@ def test_register_patient_refuses_a_field_a_patient_does_not_have():
 
 
 def test_a_new_mobile_brings_texts_for_the_coming_appointment_and_records_who_changed_it(book, scheduler):
-    patient = PatientFactory(mobile="", preferred_channel=Patient.Channel.BOTH)
+    patient = PatientFactory(mobile="", channels=["email", "sms"])
     appointment = book(at(MONDAY, "10:00"), patient=patient)
     assert not appointment.reminders.filter(channel="sms").exists()
     updated = update_patient(patient, by=scheduler, mobile="+447911123456")
     assert str(Patient.objects.get(pk=patient.pk).mobile) == "+447911123456"
     assert updated.history.first().history_user == scheduler
     texts = appointment.reminders.filter(channel="sms").values_list("stage", flat=True)
-    assert set(texts) == {"two_days_before", "day_before"}
+    assert set(texts) == {"preparation_starts", "two_days_before", "day_before"}
 
 
 def test_only_a_change_of_email_mobile_or_preference_re_plans_the_reminders(book, monkeypatch):
@@ -608,7 +608,7 @@ def test_only_a_change_of_email_mobile_or_preference_re_plans_the_reminders(book
     monkeypatch.setattr("reminders.services.patient_details_changed", replanned.append)
     update_patient(patient, family_name="Okonkwo-Smith", email=patient.email)
     assert replanned == []
-    update_patient(patient, preferred_channel=Patient.Channel.EMAIL)
+    update_patient(patient, channels=["email"])
     assert [p.pk for p in replanned] == [patient.pk]
     assert Patient.objects.get(pk=patient.pk).family_name == "Okonkwo-Smith"
 

@@ -19,7 +19,7 @@ import pytest
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from procedures.hours import describe_opening_hours, opening_hours, parse_opening_hours
+from procedures.clinic_time import describe_opening_hours, opening_hours, parse_opening_hours
 
 BASE_DIR = Path(settings.BASE_DIR)
 REFUSAL = "DEBUG is off, so SECRET_KEY must be set to a long random value (50+ characters)"

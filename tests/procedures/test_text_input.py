@@ -173,7 +173,7 @@ def test_a_new_patient_with_control_characters_in_a_name_is_refused_on_that_fiel
         "new-date_of_birth": "1977-05-23",
         "new-email": "",
         "new-mobile": "12345",
-        "new-preferred_channel": "both",
+        "new-channels": ["email", "sms"],
     }
     response = staff.post(reverse("procedures:book"), {**booking_data(None, room1), **new})
     assert response.status_code == 200

@@ -133,7 +133,7 @@ def test_a_scheduler_moves_an_appointment_and_is_told_from_when_to_when(as_sched
         60,
     )
     assert messages_of(response) == [
-        "Moved Amelia Hughes from Thu 06 Jun 2030 10:00-10:45 to Fri 07 Jun 2030 11:30-12:30 in Mammo Room 2."
+        "Moved Amelia Hughes from Thu 6 Jun 2030 10:00-10:45 to Fri 7 Jun 2030 11:30-12:30 in Mammo Room 2."
     ]
 
 
@@ -227,7 +227,7 @@ def test_cancelling_with_a_reason_frees_the_slot_and_says_the_patient_is_told(as
     assert booked.status == Appointment.Status.CANCELLED
     assert (booked.cancel_reason_code, booked.cancellation_reason) == ("unwell", "Patient unwell, will phone")
     assert messages_of(response) == [
-        "Cancelled Amelia Hughes's Thu 06 Jun 2030 10:00-10:45. A cancellation notice goes to the patient."
+        "Cancelled Amelia Hughes's Thu 6 Jun 2030 10:00-10:45. A cancellation notice goes to the patient."
     ]
     assert "Reschedule" not in response.content.decode().split('id="reminders"')[0]
 

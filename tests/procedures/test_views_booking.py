@@ -44,7 +44,7 @@ def new_patient(**overrides) -> dict:
         "new-date_of_birth": "1977-05-23",
         "new-email": "ngozi@example.com",
         "new-mobile": "+447911123456",
-        "new-preferred_channel": "both",
+        "new-channels": ["email", "sms"],
     }
     data.update(overrides)
     return data
@@ -113,7 +113,7 @@ def test_a_scheduler_books_an_existing_patient_and_lands_on_the_appointment(as_s
     assert appointment.patient == patient and appointment.radiologist == radiologist
     assert appointment.scheduled_start == at(THURSDAY, "10:00")
     assert appointment.created_by == scheduler and appointment.referrer == "Mr Hale, Breast Clinic"
-    assert "Booked Amelia Hughes (RX123456) in Mammo Room 1, Thu 06 Jun 2030 10:00-10:45." in response.content.decode()
+    assert "Booked Amelia Hughes (RX123456) in Mammo Room 1, Thu 6 Jun 2030 10:00-10:45." in response.content.decode()
 
 
 def test_a_new_patient_is_registered_and_booked_in_one_go(as_scheduler, room1):
@@ -137,7 +137,7 @@ def test_a_new_patient_with_an_mrn_already_registered_is_refused_at_the_field(as
     "details, why",
     [
         ({"email": "", "mobile": ""}, "has no email address or mobile number for the reminders they chose"),
-        ({"preferred_channel": Patient.Channel.NONE}, "has asked for no reminders"),
+        ({"channels": []}, "has asked for no reminders"),
         ({"reminders_opt_out_at": timezone.now}, "has asked for no reminders"),
     ],
     ids=["no-contact", "chose-none", "opted-out"],
@@ -213,9 +213,9 @@ def test_times_offered_after_a_radiologist_clash_are_free_for_the_radiologist_to
 @pytest.mark.parametrize(
     "overrides, sentence",
     [
-        ({"start_date": "2030-06-04"}, "Tue 04 Jun 10:00 has already passed; choose a time in the future."),
-        ({"start_time": "17:30"}, "Thu 06 Jun 17:30-18:15 is outside clinic hours (Mon-Fri 08:00-18:00)."),
-        ({"start_date": "2030-06-08"}, "Sat 08 Jun 10:00-10:45 is outside clinic hours"),
+        ({"start_date": "2030-06-04"}, "Tue 4 Jun 10:00 has already passed; choose a time in the future."),
+        ({"start_time": "17:30"}, "Thu 6 Jun 17:30-18:15 is outside clinic hours (Mon-Fri 08:00-18:00)."),
+        ({"start_date": "2030-06-08"}, "Sat 8 Jun 10:00-10:45 is outside clinic hours"),
     ],
     ids=["past", "after-closing", "saturday"],
 )
@@ -230,7 +230,7 @@ def test_a_time_the_clinic_cannot_take_is_refused_in_one_sentence(as_scheduler, 
 def test_a_booking_longer_than_an_hour_needs_a_reason_at_the_reason_field(as_scheduler, room1):
     page = as_scheduler.post(BOOK_URL, booking(PatientFactory(), room=room1.pk, expected_duration=90))
     assert page.context["form"].errors["duration_reason"] == [
-        "A ductogram is booked for 30-60 minutes; say why this one needs 90."
+        "A ductogram is booked for 30-60 minutes; give a reason to book 90."
     ]
     assert Appointment.objects.count() == 0
     response = as_scheduler.post(

@@ -7,8 +7,9 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
+from procedures.clinic_time import clinic_datetime, day_bounds
 from procedures.models import Appointment
-from procedures.schedule import ROW_MINUTES, bookings_between, build_day, clinic_datetime, day_bounds, day_schedule
+from procedures.schedule import ROW_MINUTES, bookings_between, build_day, day_schedule
 from tests.clinic import FRIDAY, LONDON, MONDAY, SATURDAY, THURSDAY, TODAY, at
 from tests.factories import AppointmentFactory, PatientFactory, RadiologistFactory, RoomFactory
 
@@ -290,11 +291,11 @@ def test_the_schedule_asks_the_patients_own_rule_whether_reminders_can_reach_the
     ways = {
         "email and mobile": {},
         "no email, no mobile": {"email": "", "mobile": ""},
-        "texts only, no mobile": {"preferred_channel": "sms", "mobile": ""},
-        "email only, has email": {"preferred_channel": "email", "mobile": ""},
+        "texts only, no mobile": {"channels": ["sms"], "mobile": ""},
+        "email only, has email": {"channels": ["email"], "mobile": ""},
         "opted out": {"reminders_opt_out_at": at(TODAY, "09:00")},
-        "wants none": {"preferred_channel": "none"},
-        "replied STOP, texts only": {"preferred_channel": "sms", "sms_stopped_at": at(TODAY, "09:00")},
+        "wants none": {"channels": []},
+        "replied STOP, texts only": {"channels": ["sms"], "sms_stopped_at": at(TODAY, "09:00")},
     }
     patients = {}
     for n, (way, details) in enumerate(ways.items()):

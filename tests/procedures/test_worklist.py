@@ -1,5 +1,5 @@
 """The radiologist's worklist (/worklist/): their home page, today's list (their own first), and every appointment
-still waiting for a result, defined once (`procedures.worklist.results_pending`) and shared with the admin's
+still waiting for a result, defined once (`procedures.worklist.selectors.results_pending`) and shared with the admin's
 "Results pending" filter. "Now" is Wed 5 June 2030, 12:00 London."""
 
 import re
@@ -10,9 +10,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from procedures import worklist
 from procedures.models import Appointment, SafetyAnswers
 from procedures.patient_page import services as patient_services
+from procedures.worklist import selectors as worklist
 from tests.clinic import MONDAY, THURSDAY, TODAY, at
 from tests.factories import (
     AppointmentFactory,

@@ -25,7 +25,7 @@ def appointment(book, mailoutbox, sms_outbox, settings):
     appointment = book(FAR)
     for reminder in appointment.reminders.filter(stage=CONF):
         services.send_reminder(reminder.pk)
-    settings.SMS_BACKEND = "reminders.channels.sms.LocMemSMSBackend"
+    settings.SMS_BACKEND = "reminders.providers.sms.LocMemSMSBackend"
     return appointment
 
 
@@ -53,7 +53,7 @@ def test_the_reminder_list_shows_status_attempts_and_errors(client, superuser, a
     page = client.get(url(Reminder, "changelist"))
 
     assert page.status_code == 200
-    assert page.context["cl"].result_count == 6
+    assert page.context["cl"].result_count == 8  # two confirmations, six timed (with the preparation's two)
     text = html.unescape(page.content.decode())
     assert appointment.patient.full_name in text
     assert "The SMS provider refused the text (400): invalid number" in text
@@ -87,7 +87,7 @@ def test_the_rule_list_and_pages_render(client, superuser):
     page = client.get(url(ReminderRule, "changelist"))
 
     assert page.status_code == 200
-    assert page.context["cl"].result_count == 6
+    assert page.context["cl"].result_count == 7  # the six stages and the day before the preparation starts
     text = page.content.decode()
     assert "7 days before" in text and "2 days before" in text and "at once" in text
     assert client.get(url(ReminderRule, "change", reminder_rule(WEEK).pk)).status_code == 200
@@ -157,7 +157,9 @@ def test_an_event_stage_cannot_be_given_an_offset(client, superuser):
     response = client.post(url(ReminderRule, "change", rule.pk), _rule_form(rule, offset="1 00:00:00"))
 
     assert response.status_code == 200
-    assert "Timed stages need an offset; event stages have none." in html.unescape(response.content.decode())
+    assert "Timed stages need an offset; event stages, and the day before the preparation starts" in html.unescape(
+        response.content.decode()
+    )
     rule.refresh_from_db()
     assert rule.offset is None
 

@@ -19,8 +19,8 @@ from django.utils import timezone
 from procedures.models import Appointment, Patient
 from procedures.services import cancel_appointment, reschedule_appointment
 from reminders import queueing, services
-from reminders.channels.sms import BaseSMSBackend
 from reminders.models import Reminder
+from reminders.providers.sms import BaseSMSBackend
 from reminders.services.scheduling import moved_to
 from reminders.stages import Stage
 from tests.clinic import FAR
@@ -169,10 +169,7 @@ def test_a_batch_run_twice_sends_each_row_once(book, mailoutbox, sms_outbox, cla
 def test_a_batch_cut_short_leaves_its_unsent_rows_to_their_lease_and_they_are_sent_once(
     book, settings, mailoutbox, claim, frozen_now
 ):
-    appointments = [
-        book(FAR + timedelta(hours=h), patient=PatientFactory(preferred_channel=Patient.Channel.EMAIL))
-        for h in range(6)
-    ]
+    appointments = [book(FAR + timedelta(hours=h), patient=PatientFactory(channels=["email"])) for h in range(6)]
     emails = _emails(appointments)
     (batch,) = [b for b in claim() if set(b) == {r.pk for r in emails}]
     settings.EMAIL_BACKEND = f"{__name__}.DyingMailServer"
@@ -259,9 +256,7 @@ def test_at_the_soft_time_limit_the_row_in_hand_is_retried_and_the_untried_rows_
 ):
     settings.SMS_BACKEND = f"{__name__}.OverTimeSMSBackend"
     OverTimeSMSBackend.calls = 0
-    appointments = [
-        book(FAR + timedelta(hours=h), patient=PatientFactory(preferred_channel=Patient.Channel.SMS)) for h in range(4)
-    ]
+    appointments = [book(FAR + timedelta(hours=h), patient=PatientFactory(channels=["sms"])) for h in range(4)]
     texts = [a.reminders.get(stage=CONF, channel="sms") for a in appointments]
     (batch,) = claim()
     assert sorted(batch) == sorted(r.pk for r in texts)
@@ -280,7 +275,7 @@ def test_at_the_soft_time_limit_the_row_in_hand_is_retried_and_the_untried_rows_
 def test_a_batch_out_of_time_hands_its_untried_rows_back_to_dispatch(book, settings, mailoutbox, claim):
     settings.CELERY_TASK_SOFT_TIME_LIMIT = 0  # no time to spare: one send, then the rest go back
     for h in range(3):
-        book(FAR + timedelta(hours=h), patient=PatientFactory(preferred_channel=Patient.Channel.EMAIL))
+        book(FAR + timedelta(hours=h), patient=PatientFactory(channels=["email"]))
     (batch,) = claim()
 
     assert services.send_batch(batch) == 1
@@ -309,8 +304,7 @@ def test_an_appointment_cancelled_while_the_batch_sends_is_not_reminded_and_the_
 ):
     settings.EMAIL_BACKEND = f"{__name__}.CancellingMailServer"
     first, second, third = [
-        book(FAR + timedelta(hours=h), patient=PatientFactory(preferred_channel=Patient.Channel.EMAIL))
-        for h in range(3)
+        book(FAR + timedelta(hours=h), patient=PatientFactory(channels=["email"])) for h in range(3)
     ]
     (batch,) = claim()
     CancellingMailServer.change = lambda: cancel_appointment(
@@ -344,10 +338,7 @@ def test_a_row_that_changed_hands_mid_send_records_nothing_and_the_next_row_stil
     book, settings, mailoutbox, claim, caplog
 ):
     settings.EMAIL_BACKEND = f"{__name__}.HandsChangingMailServer"
-    appointments = [
-        book(FAR + timedelta(hours=h), patient=PatientFactory(preferred_channel=Patient.Channel.EMAIL))
-        for h in range(2)
-    ]
+    appointments = [book(FAR + timedelta(hours=h), patient=PatientFactory(channels=["email"])) for h in range(2)]
     first, second = _emails(appointments)
     (batch,) = claim()
     HandsChangingMailServer.taken = batch[0]
@@ -364,10 +355,7 @@ def test_an_appointment_moved_while_the_batch_sends_is_reminded_only_for_its_new
     book, settings, mailoutbox, claim
 ):
     settings.EMAIL_BACKEND = f"{__name__}.CancellingMailServer"
-    first, second = [
-        book(FAR + timedelta(hours=h), patient=PatientFactory(preferred_channel=Patient.Channel.EMAIL))
-        for h in range(2)
-    ]
+    first, second = [book(FAR + timedelta(hours=h), patient=PatientFactory(channels=["email"])) for h in range(2)]
     (batch,) = claim()
     new_start = second.scheduled_start + timedelta(days=1)
     CancellingMailServer.change = lambda: reschedule_appointment(second, new_start=new_start)
@@ -393,10 +381,7 @@ class UnreachableMailServer(CountingMailServer):
 
 def test_with_the_mail_server_away_each_email_of_a_batch_waits_out_one_timeout_not_two(book, settings, claim):
     settings.EMAIL_BACKEND = f"{__name__}.UnreachableMailServer"
-    appointments = [
-        book(FAR + timedelta(hours=h), patient=PatientFactory(preferred_channel=Patient.Channel.EMAIL))
-        for h in range(2)
-    ]
+    appointments = [book(FAR + timedelta(hours=h), patient=PatientFactory(channels=["email"])) for h in range(2)]
     (batch,) = claim()
 
     assert services.send_batch(batch) == 0

@@ -13,12 +13,14 @@ import pytest
 from procedures.links import patient_url
 from procedures.models import FaqEntry
 from procedures.services import cancel_appointment, confirm_attendance, reschedule_appointment
-from reminders import content, services
-from reminders.content import SMS_FORBIDDEN_WORDS, ContentError, gsm7_length, render, render_for
+from reminders import services
+from reminders.channels import ContentError, Message
+from reminders.channels.sms import SMS_FORBIDDEN_WORDS, forbidden_words_in, gsm7_length
 from reminders.models import Reminder
 from reminders.stages import CONTENT_STAGES, Stage
 from tests.clinic import FAR, NOW, at
 from tests.factories import AppointmentFactory, RoomFactory, reminder_rule
+from tests.messages import render, render_for
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]
 
@@ -46,7 +48,7 @@ def appointment(book, settings):
     return book(FAR, room=RoomFactory(name="Mammo Room 3", location=PLACE))
 
 
-def email_for(appointment, stage) -> content.Message:
+def email_for(appointment, stage) -> Message:
     return render(appointment.reminders.get(stage=stage, channel="email", occasion=""))
 
 
@@ -217,7 +219,7 @@ def test_the_subject_reads_like_the_clinics_example(book, frozen_now):
 # The calendar invitation
 
 
-def _invitation(message: content.Message) -> tuple[icalendar.Calendar, icalendar.Event]:
+def _invitation(message: Message) -> tuple[icalendar.Calendar, icalendar.Event]:
     calendar = icalendar.Calendar.from_ical(message.ics)
     events = calendar.walk("VEVENT")
     assert len(events) == 1
@@ -315,10 +317,10 @@ def test_the_texts_sent_for_a_booking_are_what_the_rows_recorded(book, frozen_no
         Reminder.objects.filter(pk=reminder.pk).update(send_at=NOW)
         services.send_reminder(reminder.pk)
 
-    assert len(sms_outbox) == 3
+    assert len(sms_outbox) == 4  # the confirmation, the preparation, two days and the day before
     for sent in sms_outbox:
         assert len(sent["body"]) <= 160
-        assert not content.forbidden_words_in(sent["body"])
+        assert not forbidden_words_in(sent["body"])
 
 
 def test_the_text_uses_the_sms_name_never_a_room_location_that_says_breast(book, settings):
@@ -429,8 +431,8 @@ def test_gsm7_length_counts_extended_characters_twice_and_refuses_the_rest(text,
 
 
 def test_forbidden_words_are_found_in_any_case_and_at_the_start_of_longer_words():
-    assert content.forbidden_words_in("Your BREAST clinic") == ["breast"]
-    assert content.forbidden_words_in("Breastfeeding advice") == ["breast"]
-    assert content.forbidden_words_in("Nipple, Discharge") == ["nipple", "discharge"]
-    assert content.forbidden_words_in("see you at the Milk Duct unit") == ["milk duct"]
-    assert content.forbidden_words_in("Riverside Hospital: see you tomorrow") == []
+    assert forbidden_words_in("Your BREAST clinic") == ["breast"]
+    assert forbidden_words_in("Breastfeeding advice") == ["breast"]
+    assert forbidden_words_in("Nipple, Discharge") == ["nipple", "discharge"]
+    assert forbidden_words_in("see you at the Milk Duct unit") == ["milk duct"]
+    assert forbidden_words_in("Riverside Hospital: see you tomorrow") == []

@@ -18,11 +18,13 @@ from procedures.links import patient_url
 from procedures.models import FaqEntry
 from procedures.services import cancel_appointment, reschedule_appointment
 from reminders import services
-from reminders.content import SMS_FORBIDDEN_WORDS, Message, gsm7_length, render, render_for
+from reminders.channels import Message
+from reminders.channels.sms import SMS_FORBIDDEN_WORDS, gsm7_length
 from reminders.models import Reminder
 from reminders.stages import CONTENT_STAGES, Stage
 from tests.clinic import FAR, at
 from tests.factories import AppointmentFactory, UserFactory, reminder_rule
+from tests.messages import render, render_for
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now", "day_before_by_email")]
 

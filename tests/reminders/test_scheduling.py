@@ -1,8 +1,9 @@
 """Which reminders a booking gets, and how they follow the appointment when it moves, is cancelled or ends.
 
 "Now" is frozen at Wednesday 5 June 2030, 12:00 in London (BST, UTC+1) unless a test travels elsewhere. The default
-rules (DESIGN.md): booking_confirmation email+sms at once; week_before email 7 days before; two_days_before sms+email
-2 days before; day_before sms 1 day before; rescheduled and cancellation email+sms on the event.
+rules (DESIGN.md): booking_confirmation email+sms at once; week_before email 7 days before; preparation_starts email+sms
+the day before the preparation window (3 days) opens, 4 days before; two_days_before sms+email 2 days before;
+day_before sms 1 day before; rescheduled and cancellation email+sms on the event.
 """
 
 from datetime import UTC, date, datetime, timedelta
@@ -31,9 +32,10 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]
 
 ELSEWHEN = at(date(2030, 7, 4), "14:00")  # Thursday, a month ahead
 
-CONF, WEEK, TWO_DAYS, DAY = (
+CONF, WEEK, PREP, TWO_DAYS, DAY = (
     Stage.BOOKING_CONFIRMATION,
     Stage.WEEK_BEFORE,
+    Stage.PREPARATION_STARTS,
     Stage.TWO_DAYS_BEFORE,
     Stage.DAY_BEFORE,
 )
@@ -41,13 +43,15 @@ EVERY_ROW = {
     (CONF, "email"),
     (CONF, "sms"),
     (WEEK, "email"),
+    (PREP, "email"),
+    (PREP, "sms"),
     (TWO_DAYS, "sms"),
     (TWO_DAYS, "email"),
     (DAY, "sms"),
 }
 CONFIRMATIONS = {(CONF, "email"), (CONF, "sms")}
-# What a booking two days ahead is too late for.
-LATE_STAGES = {(WEEK, "email"), (TWO_DAYS, "sms"), (TWO_DAYS, "email")}
+# What a booking two days ahead is too late for (the preparation's text goes at once instead: see below).
+LATE_STAGES = {(WEEK, "email"), (PREP, "email"), (TWO_DAYS, "sms"), (TWO_DAYS, "email")}
 
 
 def rows(appointment, **filters) -> set[tuple[str, str]]:
@@ -74,6 +78,7 @@ def test_booking_creates_one_reminder_per_rule_and_channel_at_the_right_times(bo
     expected_send_at = {
         CONF: NOW,
         WEEK: at(date(2030, 6, 17), "10:00"),
+        PREP: at(date(2030, 6, 20), "10:00"),
         TWO_DAYS: at(date(2030, 6, 22), "10:00"),
         DAY: at(date(2030, 6, 23), "10:00"),
     }
@@ -98,26 +103,26 @@ def test_scheduling_again_creates_nothing_new(book):
 @pytest.mark.parametrize(
     "preferred, channels",
     [
-        (Patient.Channel.BOTH, {"email", "sms"}),
-        (Patient.Channel.EMAIL, {"email"}),
-        (Patient.Channel.SMS, {"sms"}),
-        (Patient.Channel.NONE, set()),
+        (["email", "sms"], {"email", "sms"}),
+        (["email"], {"email"}),
+        (["sms"], {"sms"}),
+        ([], set()),
     ],
 )
-def test_the_patients_preferred_channel_decides_which_reminders_she_gets(book, preferred, channels):
-    appointment = book(FAR, patient=PatientFactory(preferred_channel=preferred))
+def test_the_channels_the_patient_agreed_to_decide_which_reminders_she_gets(book, preferred, channels):
+    appointment = book(FAR, patient=PatientFactory(channels=preferred))
 
     assert rows(appointment) == {(stage, channel) for stage, channel in EVERY_ROW if channel in channels}
 
 
 def test_a_patient_with_no_mobile_gets_no_texts(book):
-    appointment = book(FAR, patient=PatientFactory(mobile="", preferred_channel=Patient.Channel.BOTH))
+    appointment = book(FAR, patient=PatientFactory(mobile="", channels=["email", "sms"]))
 
-    assert rows(appointment) == {(CONF, "email"), (WEEK, "email"), (TWO_DAYS, "email")}
+    assert rows(appointment) == {(CONF, "email"), (WEEK, "email"), (PREP, "email"), (TWO_DAYS, "email")}
 
 
 def test_a_patient_who_wants_texts_but_has_no_mobile_gets_nothing(book):
-    appointment = book(FAR, patient=PatientFactory(mobile="", preferred_channel=Patient.Channel.SMS))
+    appointment = book(FAR, patient=PatientFactory(mobile="", channels=["sms"]))
 
     assert not appointment.reminders.exists()
 
@@ -157,14 +162,21 @@ def test_a_booking_two_days_ahead_skips_past_stages_and_folds_them_into_the_conf
     appointment = book(at(date(2030, 6, 7), "12:00"))  # Friday, exactly 48 hours ahead
 
     skipped = rows(appointment, status=Reminder.Status.SKIPPED)
-    assert skipped == {(WEEK, "email"), (TWO_DAYS, "sms"), (TWO_DAYS, "email")}
+    assert skipped == {(WEEK, "email"), (PREP, "email"), (TWO_DAYS, "sms"), (TWO_DAYS, "email")}
     assert set(appointment.reminders.filter(status=Reminder.Status.SKIPPED).values_list("last_error", flat=True)) == {
         TOO_LATE
     }
-    assert rows(appointment, status=Reminder.Status.PENDING) == {(CONF, "email"), (CONF, "sms"), (DAY, "sms")}
+    # The preparation's text is never skipped: a text cannot carry it in the confirmation, so it goes at once.
+    assert rows(appointment, status=Reminder.Status.PENDING) == {
+        (CONF, "email"),
+        (CONF, "sms"),
+        (PREP, "sms"),
+        (DAY, "sms"),
+    }
+    assert the(appointment, PREP, "sms").send_at == NOW
     assert the(appointment, DAY, "sms").send_at == at(date(2030, 6, 6), "12:00")
     for channel in ("email", "sms"):
-        assert the(appointment, CONF, channel).content_stages == [CONF, WEEK, TWO_DAYS]
+        assert the(appointment, CONF, channel).content_stages == [CONF, WEEK, PREP, TWO_DAYS]
 
 
 def test_a_booking_30_hours_ahead_folds_the_week_and_two_day_stages_but_keeps_the_day_before(book, frozen_now):
@@ -174,12 +186,13 @@ def test_a_booking_30_hours_ahead_folds_the_week_and_two_day_stages_but_keeps_th
 
     assert rows(appointment, status=Reminder.Status.SKIPPED) == {
         (WEEK, "email"),
+        (PREP, "email"),
         (TWO_DAYS, "sms"),
         (TWO_DAYS, "email"),
     }
     assert the(appointment, DAY, "sms").status == Reminder.Status.PENDING
     assert the(appointment, DAY, "sms").send_at == at(date(2030, 6, 5), "17:00")
-    assert the(appointment, CONF, "email").content_stages == [CONF, WEEK, TWO_DAYS]
+    assert the(appointment, CONF, "email").content_stages == [CONF, WEEK, PREP, TWO_DAYS]
 
 
 def test_a_stage_due_within_the_fold_window_goes_with_the_confirmation_instead(book, settings):
@@ -187,7 +200,7 @@ def test_a_stage_due_within_the_fold_window_goes_with_the_confirmation_instead(b
     appointment = book(at(date(2030, 6, 6), "12:30"))  # the day-before text would be due in 30 minutes
 
     assert the(appointment, DAY, "sms").status == Reminder.Status.SKIPPED
-    assert the(appointment, CONF, "sms").content_stages == [CONF, WEEK, TWO_DAYS, DAY]
+    assert the(appointment, CONF, "sms").content_stages == [CONF, WEEK, PREP, TWO_DAYS, DAY]
 
 
 def test_skipped_stages_of_a_late_booking_are_never_sent_later(book, frozen_now, mailoutbox, sms_outbox):
@@ -350,10 +363,10 @@ def test_an_offset_in_hours_gives_the_same_time_whichever_way_the_appointment_wa
 
 
 def test_a_patient_who_now_wants_email_only_has_her_pending_texts_closed_at_once(book):
-    patient = PatientFactory(preferred_channel=Patient.Channel.BOTH, mobile="+447911123456")
+    patient = PatientFactory(channels=["email", "sms"], mobile="+447911123456")
     appointment = book(FAR, patient=patient)
     assert appointment.reminders.filter(channel="sms", status=Reminder.Status.PENDING).exists()
-    Patient.objects.filter(pk=patient.pk).update(preferred_channel=Patient.Channel.EMAIL)
+    Patient.objects.filter(pk=patient.pk).update(channels=["email"])
 
     services.patient_details_changed(Patient.objects.get(pk=patient.pk))
 
@@ -377,6 +390,7 @@ def test_rescheduling_moves_pending_reminders(book, frozen_now):
     assert set(moved.values_list("pk", flat=True)) == timed_before  # moved, not duplicated
     expected = {
         WEEK: at(date(2030, 6, 27), "14:00"),
+        PREP: at(date(2030, 6, 30), "14:00"),
         TWO_DAYS: at(date(2030, 7, 2), "14:00"),
         DAY: at(date(2030, 7, 3), "14:00"),
     }
@@ -396,9 +410,11 @@ def test_rescheduling_to_a_near_time_skips_the_stages_already_past(book, frozen_
 
     assert rows(appointment, for_start=near, status=Reminder.Status.SKIPPED) == {
         (WEEK, "email"),
+        (PREP, "email"),
         (TWO_DAYS, "sms"),
         (TWO_DAYS, "email"),
     }
+    assert the(appointment, PREP, "sms", for_start=near).status == Reminder.Status.PENDING  # the rule, by text, now
     day_before = the(appointment, DAY, "sms")
     assert (day_before.status, day_before.for_start, day_before.send_at) == (
         Reminder.Status.PENDING,
@@ -613,14 +629,55 @@ def test_opting_out_twice_keeps_the_first_time(book, frozen_now):
     assert patient.reminders_opt_out_at == first_time
 
 
-def test_a_patient_who_opted_out_gets_no_notice_of_a_move_or_cancellation(book, frozen_now):
+def test_a_patient_who_stopped_reminders_is_still_told_of_a_move_and_a_cancellation(book, frozen_now):
+    """Service notices are not reminders (issue 18): stopping reminders stops the reminders, not the news."""
     patient = PatientFactory()
     appointment = book(FAR, patient=patient)
     opt_out(patient)
     frozen_now.shift(timedelta(minutes=5))
 
     appointment = reschedule_appointment(appointment, new_start=ELSEWHEN)
+    assert rows(appointment, status=Reminder.Status.PENDING) == {
+        (Stage.RESCHEDULED, "email"),
+        (Stage.RESCHEDULED, "sms"),
+    }
     cancel_appointment(appointment, reason_code="patient_request", reason="Patient request")
 
-    assert not Reminder.objects.filter(status=Reminder.Status.PENDING).exists()
-    assert not Reminder.objects.filter(stage__in=[Stage.RESCHEDULED, Stage.CANCELLATION]).exists()
+    # The move's notice, not yet sent, is stale now: the cancellation says what she needs to know.
+    assert rows(appointment, status=Reminder.Status.PENDING) == {
+        (Stage.CANCELLATION, "email"),
+        (Stage.CANCELLATION, "sms"),
+    }
+    assert not appointment.reminders.filter(stage__in=[WEEK, PREP, TWO_DAYS, DAY], status=Reminder.Status.PENDING)
+
+
+def test_a_move_notice_never_texts_a_number_that_replied_stop(book, frozen_now):
+    patient = PatientFactory(sms_stopped_at=NOW)
+    appointment = book(FAR, patient=patient)
+    appointment.reminders.filter(stage=CONF).update(status=Reminder.Status.SENT, sent_at=NOW)
+    frozen_now.shift(timedelta(minutes=5))
+
+    appointment = reschedule_appointment(appointment, new_start=ELSEWHEN)
+
+    assert rows(appointment, stage=Stage.RESCHEDULED, status=Reminder.Status.PENDING) == {(Stage.RESCHEDULED, "email")}
+
+
+def test_a_move_no_channel_can_carry_is_kept_as_missed_and_sent_once_when_she_restarts(book, frozen_now):
+    patient = PatientFactory(email="", channels=["sms"])
+    appointment = book(FAR, patient=patient)
+    appointment.reminders.filter(stage=CONF).update(status=Reminder.Status.SENT, sent_at=NOW)
+    Patient.objects.filter(pk=patient.pk).update(sms_stopped_at=NOW)  # she replied STOP
+    appointment.patient.refresh_from_db()
+    frozen_now.shift(timedelta(minutes=5))
+
+    appointment = reschedule_appointment(appointment, new_start=ELSEWHEN)
+    missed = the(appointment, Stage.RESCHEDULED, "sms")
+    assert (missed.status, missed.close_reason) == (Reminder.Status.CANCELLED, Reminder.CloseReason.UNREACHABLE)
+    assert missed.last_error.startswith("Missed: The patient replied STOP")
+
+    Patient.objects.filter(pk=patient.pk).update(sms_stopped_at=None)  # she replied START
+    patient.refresh_from_db()
+    assert services.send_missed_notices(patient) == 1
+    assert services.send_missed_notices(patient) == 0  # once
+    missed.refresh_from_db()
+    assert (missed.status, missed.previous_start, missed.for_start) == (Reminder.Status.PENDING, FAR, ELSEWHEN)

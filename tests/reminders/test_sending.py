@@ -17,10 +17,11 @@ from django.utils import timezone
 
 from procedures.models import Appointment, Patient
 from procedures.services import cancel_appointment, confirm_attendance, reschedule_appointment
-from reminders import content, queueing, services
+from reminders import queueing, services
 from reminders.channels import PermanentSendError, TransientSendError
-from reminders.channels.sms import BaseSMSBackend
+from reminders.channels.email import EmailChannel
 from reminders.models import Reminder
+from reminders.providers.sms import BaseSMSBackend
 from reminders.stages import Stage
 from tests.clinic import FAR, NOW, at
 from tests.factories import AppointmentFactory, PatientFactory, next_clinic_day, reminder_rule
@@ -320,7 +321,7 @@ def test_a_row_for_a_time_the_appointment_no_longer_has_is_closed_not_sent(book,
 
     reminder = reload(reminder)
     assert reminder.status == Reminder.Status.CANCELLED
-    assert reminder.last_error == "The appointment moved to Thu 04 Jul 2030 14:00."
+    assert reminder.last_error == "The appointment moved to Thu 4 Jul 2030 14:00."
     assert mailoutbox == []
 
 
@@ -352,7 +353,7 @@ def test_a_cancellation_notice_not_sent_before_the_old_time_is_dropped(book, fro
     [
         ({"reminders_opt_out_at": NOW}, "The patient opted out of reminders."),
         ({"mobile": ""}, "The patient has no mobile number."),
-        ({"preferred_channel": Patient.Channel.EMAIL}, "The patient no longer wants reminders by sms."),
+        ({"channels": ["email"]}, "The patient no longer wants reminders by sms."),
     ],
 )
 def test_a_text_the_patient_can_no_longer_get_is_closed_saying_why(book, sms_outbox, change, reason):
@@ -475,7 +476,7 @@ def test_a_busy_sms_provider_is_retried_with_backoff_then_given_up(book, setting
 
 def test_retries_come_back_through_dispatch(book, settings, frozen_now, dispatch_and_send):
     settings.SMS_BACKEND = "tests.reminders.test_sending.BusySMSProvider"
-    text = the(book(FAR, patient=PatientFactory(preferred_channel=Patient.Channel.SMS)), CONF, "sms")
+    text = the(book(FAR, patient=PatientFactory(channels=["sms"])), CONF, "sms")
 
     for _ in range(10):
         dispatch_and_send()
@@ -581,7 +582,7 @@ def test_dispatch_claims_the_due_reminders_and_queues_them_once_the_claim_commit
         assert reminder.status == Reminder.Status.SENDING
         assert reminder.lease_until == NOW + timedelta(seconds=300)
         assert reminder.claim_token is None  # claimed by dispatch, not yet by a sender
-    assert appointment.reminders.filter(status=Reminder.Status.PENDING).count() == 4  # the timed ones wait
+    assert appointment.reminders.filter(status=Reminder.Status.PENDING).count() == 6  # the timed ones wait
 
 
 def test_dispatch_claims_at_most_its_limit_oldest_first(book, frozen_now, dispatch):
@@ -608,7 +609,7 @@ def test_a_second_dispatch_does_not_claim_rows_the_first_has_queued(book, dispat
 
 
 def test_a_reminder_stuck_in_sending_after_its_lease_is_reclaimed_and_sent_once(book, frozen_now, mailoutbox, dispatch):
-    appointment = book(FAR, patient=PatientFactory(preferred_channel=Patient.Channel.EMAIL))
+    appointment = book(FAR, patient=PatientFactory(channels=["email"]))
     email = the(appointment, CONF, "email")
     # A worker claimed it to send and died: SIGKILL between the claim and the provider.
     Reminder.objects.filter(pk=email.pk).update(
@@ -632,7 +633,7 @@ def test_a_reminder_stuck_in_sending_after_its_lease_is_reclaimed_and_sent_once(
 
 
 def test_a_reminder_in_flight_is_not_reclaimed_or_sent_again(book, frozen_now, mailoutbox, dispatch):
-    appointment = book(FAR, patient=PatientFactory(preferred_channel=Patient.Channel.EMAIL))
+    appointment = book(FAR, patient=PatientFactory(channels=["email"]))
     email = the(appointment, CONF, "email")
     Reminder.objects.filter(pk=email.pk).update(
         status=Reminder.Status.SENDING,
@@ -672,9 +673,7 @@ def _due_confirmations(count: int) -> list[int]:
     start = next_clinic_day(days_ahead=10)
     rows = []
     for _ in range(count):
-        appointment = AppointmentFactory(
-            scheduled_start=start, patient=PatientFactory(preferred_channel=Patient.Channel.EMAIL)
-        )
+        appointment = AppointmentFactory(scheduled_start=start, patient=PatientFactory(channels=["email"]))
         rows.append(
             Reminder(
                 appointment=appointment,
@@ -894,17 +893,17 @@ def test_a_confirmation_moved_while_its_sender_was_rendering_is_not_sent_for_the
 ):
     """Staff move the appointment seconds after booking, while a worker is already sending the confirmation: the
     worker loaded the row before the move committed. It must not send the old time on the moved row."""
-    appointment = book(FAR, patient=PatientFactory(preferred_channel=Patient.Channel.EMAIL))
+    appointment = book(FAR, patient=PatientFactory(channels=["email"]))
     confirmation = the(appointment, CONF, "email")
-    render = content.render
+    compose = EmailChannel.compose
 
-    def render_while_staff_reschedule(reminder):
-        message = render(reminder)
-        if reminder.pk == confirmation.pk and reminder.for_start == FAR:
+    def compose_while_staff_reschedule(channel, draft):
+        message = compose(channel, draft)
+        if draft.stage == CONF and draft.for_start == FAR:
             reschedule_appointment(appointment, new_start=ELSEWHEN)  # commits between the worker's load and claim
         return message
 
-    monkeypatch.setattr(content, "render", render_while_staff_reschedule)
+    monkeypatch.setattr(EmailChannel, "compose", compose_while_staff_reschedule)
 
     services.send_reminder(confirmation.pk)
     services.send_reminder(confirmation.pk)  # the send the reschedule queued on commit

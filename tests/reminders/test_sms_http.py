@@ -15,10 +15,10 @@ import time_machine
 
 from procedures.models import Patient
 from reminders import services
-from reminders.channels import PermanentSendError, TransientSendError
-from reminders.channels.sms import HTTPSMSBackend, SmsChannel, webhook_signature
+from reminders.channels import Message, PermanentSendError, TransientSendError
+from reminders.channels.sms import SmsChannel
 from reminders.models import Reminder
-from reminders.wording import Message
+from reminders.providers.http_sms import HTTPSMSBackend, webhook_signature
 from tests.clinic import FAR, NOW
 from tests.factories import PatientFactory
 
@@ -75,7 +75,7 @@ class FakeProvider:
 def provider(settings, request):
     fake = FakeProvider(keep_alive=request.param)
     fake.thread.start()
-    settings.SMS_BACKEND = "reminders.channels.sms.HTTPSMSBackend"
+    settings.SMS_BACKEND = "reminders.providers.http_sms.HTTPSMSBackend"
     settings.SMS_HTTP_BASE_URL = fake.base_url
     settings.SMS_HTTP_ACCOUNT_SID = SID
     settings.SMS_HTTP_AUTH_TOKEN = TOKEN
@@ -349,7 +349,7 @@ def test_a_stop_reply_opts_the_patient_out_and_cancels_what_is_pending(webhook, 
     assert patient.reminders_opt_out_at == NOW
     assert not appointment.reminders.filter(status=Reminder.Status.PENDING).exists()
     assert set(appointment.reminders.values_list("last_error", flat=True)) == {"The patient opted out of reminders."}
-    assert other.reminders.filter(status=Reminder.Status.PENDING).count() == 6  # someone else's are untouched
+    assert other.reminders.filter(status=Reminder.Status.PENDING).count() == 8  # someone else's are untouched
 
 
 @pytest.mark.django_db
@@ -370,7 +370,7 @@ def test_a_reply_that_is_not_an_opt_out_changes_nothing(webhook, patient, book, 
 
     patient.refresh_from_db()
     assert patient.reminders_opt_out_at is None
-    assert appointment.reminders.filter(status=Reminder.Status.PENDING).count() == 6
+    assert appointment.reminders.filter(status=Reminder.Status.PENDING).count() == 8
 
 
 @pytest.mark.django_db
@@ -477,9 +477,7 @@ def test_a_stop_reply_posted_twice_opts_out_once_and_keeps_the_first_time(webhoo
 def test_a_batch_of_texts_shares_one_connection_where_the_provider_keeps_it_open(
     provider, book, frozen_now, django_capture_on_commit_callbacks
 ):
-    appointments = [
-        book(FAR + timedelta(hours=h), patient=PatientFactory(preferred_channel=Patient.Channel.SMS)) for h in range(4)
-    ]
+    appointments = [book(FAR + timedelta(hours=h), patient=PatientFactory(channels=["sms"])) for h in range(4)]
     texts = [a.reminders.get(stage="booking_confirmation", channel="sms") for a in appointments]
     claimed: list[int] = []
     with django_capture_on_commit_callbacks(execute=True):

@@ -9,9 +9,10 @@ from datetime import timedelta
 import pytest
 from celery.exceptions import SoftTimeLimitExceeded
 
-from reminders import content, services, tasks
-from reminders.channels.sms import BaseSMSBackend
+from reminders import services, tasks
+from reminders.channels import channel_for
 from reminders.models import Reminder
+from reminders.providers.sms import BaseSMSBackend
 from tests.clinic import FAR, NOW
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now", "own_cache")]
@@ -67,10 +68,10 @@ def test_a_send_that_keeps_hitting_the_soft_limit_backs_off_and_then_gives_up(te
 
 
 def test_the_soft_limit_while_the_message_is_made_gives_the_row_back(text, monkeypatch):
-    def hangs(reminder):
+    def hangs(channel, draft):
         raise SoftTimeLimitExceeded()
 
-    monkeypatch.setattr(content, "render", hangs)
+    monkeypatch.setattr(type(channel_for(text.channel)), "compose", hangs)
 
     outcome = tasks.send.apply(args=[text.pk])
 

@@ -108,7 +108,7 @@ def _due_email_reminders(count: int) -> list[int]:
     rule = reminder_rule(Stage.BOOKING_CONFIRMATION)
     now = timezone.now()
     patients = Patient.objects.bulk_create(
-        PatientFactory.build(mrn=f"BATCH{i:05d}", preferred_channel=Patient.Channel.EMAIL) for i in range(count)
+        PatientFactory.build(mrn=f"BATCH{i:05d}", channels=["email"]) for i in range(count)
     )
     start = next_clinic_day(days_ahead=8)
     appointments = Appointment.objects.bulk_create(
@@ -146,7 +146,7 @@ def _dispatch_until_all_sent(ids: list[int], timeout: float) -> None:
 
 def test_a_booking_gives_the_patient_a_confirmation_email_with_the_faq_within_seconds(make_worker, smtp_sink):
     make_worker(concurrency=1)
-    patient = PatientFactory(preferred_channel=Patient.Channel.BOTH)
+    patient = PatientFactory(channels=["email", "sms"])
     started = time.monotonic()
     appointment = booking.book_appointment(
         patient=patient,
@@ -217,7 +217,7 @@ def test_a_redis_restart_mid_batch_loses_no_reminder_and_sends_none_twice(make_w
 def test_the_worker_sends_texts_to_the_sms_backend_and_never_after_the_appointment_began(
     make_worker, smtp_sink, tmp_path
 ):
-    patient = PatientFactory(preferred_channel=Patient.Channel.SMS)
+    patient = PatientFactory(channels=["sms"])
     appointment = AppointmentFactory(patient=patient, scheduled_start=next_clinic_day(days_ahead=3))
     rule = reminder_rule(Stage.DAY_BEFORE)
     now = timezone.now()
@@ -230,9 +230,7 @@ def test_the_worker_sends_texts_to_the_sms_backend_and_never_after_the_appointme
         send_at=now,
         content_stages=[rule.stage],
     )
-    begun = AppointmentFactory(
-        patient=PatientFactory(preferred_channel=Patient.Channel.SMS), scheduled_start=now - timedelta(minutes=5)
-    )
+    begun = AppointmentFactory(patient=PatientFactory(channels=["sms"]), scheduled_start=now - timedelta(minutes=5))
     late = Reminder.objects.create(
         appointment=begun,
         rule=rule,
@@ -268,7 +266,7 @@ def test_a_send_past_the_soft_time_limit_is_retried_later_and_the_worker_carries
     now = timezone.now()
 
     def due(channel: str) -> Reminder:
-        patient = PatientFactory(preferred_channel=Patient.Channel.BOTH)
+        patient = PatientFactory(channels=["email", "sms"])
         appointment = AppointmentFactory(patient=patient, scheduled_start=next_clinic_day(days_ahead=3))
         return Reminder.objects.create(
             appointment=appointment,
@@ -295,3 +293,57 @@ def test_a_send_past_the_soft_time_limit_is_retried_later_and_the_worker_carries
     log = worker.log_path.read_text()
     assert "Hard time limit" not in log
     assert "exited with" not in log and "WorkerLostError" not in log
+
+
+def _book(patient: Patient, *, days_ahead: int) -> Appointment:
+    return booking.book_appointment(
+        patient=patient,
+        procedure_type=ProcedureTypeFactory(),
+        room=RoomFactory(),
+        scheduled_start=next_clinic_day(days_ahead=days_ahead),
+        laterality="left",
+        discharge="bloody",
+    )
+
+
+def test_a_patient_who_stopped_reminders_and_is_moved_receives_the_move_notice(make_worker, smtp_sink):
+    make_worker(concurrency=1)
+    patient = PatientFactory(channels=["email"])
+    appointment = _book(patient, days_ahead=10)
+    wait_for(lambda: smtp_sink.messages, timeout=15, what="the confirmation email")
+    services.opt_out(patient)
+
+    booking.reschedule_appointment(appointment, new_start=appointment.scheduled_start + timedelta(days=1))
+
+    wait_for(lambda: len(smtp_sink.messages) == 2, timeout=15, what="the move notice")
+    notice = smtp_sink.messages[1]
+    assert notice["To"] == patient.email
+    assert notice["Subject"].startswith("Your appointment has moved to ")
+    notices = Reminder.objects.filter(appointment=appointment, stage=Stage.RESCHEDULED, status=Reminder.Status.SENT)
+    wait_for(lambda: notices.count() == 1, timeout=10, what="the notice recorded as sent")
+    # ...and no reminder for the new time: she stopped those (the notice also goes by text: news, not a reminder).
+    pending = Reminder.objects.filter(appointment=appointment, status=Reminder.Status.PENDING)
+    assert not pending.exclude(stage=Stage.RESCHEDULED).exists()
+
+
+def test_a_move_she_missed_after_a_stop_reply_is_texted_once_when_she_replies_start(make_worker, tmp_path):
+    make_worker(concurrency=1)
+    patient = PatientFactory(email="", channels=["sms"], mobile="+447911123456")
+    appointment = _book(patient, days_ahead=10)
+    sms_file = tmp_path / "sms.jsonl"
+    wait_for(lambda: sms_file.exists(), timeout=15, what="the confirmation text")
+    services.opt_out_by_number("+447911123456")  # she replied STOP
+
+    booking.reschedule_appointment(appointment, new_start=appointment.scheduled_start + timedelta(days=1))
+    time.sleep(1)
+    assert len(sms_file.read_text().splitlines()) == 1  # nothing may reach a number that replied STOP
+
+    services.opt_in_by_number("+447911123456")  # START: the missed notice goes, once
+    services.opt_in_by_number("+447911123456")
+    wait_for(lambda: len(sms_file.read_text().splitlines()) == 2, timeout=15, what="the missed move notice")
+    services.dispatch_due()
+    time.sleep(1)
+    texts = [json.loads(line) for line in sms_file.read_text().splitlines()]
+    assert len(texts) == 2
+    assert "moved" in texts[1]["body"]
+    assert Reminder.objects.filter(appointment=appointment, stage=Stage.RESCHEDULED, status="sent").count() == 1

@@ -1,12 +1,12 @@
 """manage.py export_appointments --from YYYY-MM-DD --to YYYY-MM-DD [--with-results] [--output FILE]
 
-The same CSV as the download under /reports/export/ (procedures.exports), written a line at a time to stdout or
-to FILE. Without --with-results it is a scheduler's export: no result columns.
+The same CSV as the download under /reports/export/ (procedures.exports.selectors), written a line at a time to
+stdout or to FILE. Without --with-results it is a scheduler's export: no result columns.
 """
 
 from django.core.management.base import BaseCommand, CommandError
 
-from procedures.exports import ExportRangeError, csv_lines, parse_range
+from procedures.exports.selectors import ExportRangeError, csv_lines, parse_range
 from procedures.params import parse_day
 
 

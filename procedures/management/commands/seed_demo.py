@@ -25,9 +25,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from procedures import services
+from procedures import clinic_time, services
 from procedures.access import RADIOLOGISTS, SCHEDULERS
-from procedures.hours import hours_on
 from procedures.models import Appointment, Patient, ProcedureResult, ProcedureType, Room
 
 DEMO_MRN_PREFIX = "DEMO"
@@ -44,20 +43,22 @@ STAFF = [
 ]
 # A second number staff can call: landlines in Ofcom's drama ranges (valid to `phonenumbers`, never a real line).
 LANDLINE = "landline"
+# The channels each demo patient agreed to.
+BOTH, EMAIL_ONLY, SMS_ONLY, NO_REMINDERS = ["email", "sms"], ["email"], ["sms"], []
 PATIENTS = [
-    # given, family, born, channel, has email, has mobile, landline
-    ("Amelia", "Hughes", date(1971, 3, 14), Patient.Channel.BOTH, True, True, ""),
-    ("Priya", "Shah", date(1965, 11, 2), Patient.Channel.EMAIL, True, False, "+44 20 7946 0102"),
-    ("Grace", "O'Neill", date(1980, 6, 30), Patient.Channel.SMS, False, True, ""),
-    ("Fatima", "Begum", date(1958, 1, 21), Patient.Channel.BOTH, True, True, "+44 113 496 0104"),
-    ("Chloe", "Martin", date(1987, 9, 9), Patient.Channel.BOTH, True, True, ""),
-    ("Helen", "Baker", date(1949, 4, 5), Patient.Channel.NONE, False, False, ""),  # no phone at all
-    ("Sofia", "Rossi", date(1975, 12, 12), Patient.Channel.EMAIL, True, False, "+44 20 7946 0107"),
-    ("Zainab", "Ahmed", date(1969, 7, 17), Patient.Channel.BOTH, True, True, ""),
-    ("Olivia", "Walsh", date(1983, 2, 28), Patient.Channel.SMS, False, True, "+44 113 496 0109"),
-    ("Emily", "Clarke", date(1962, 10, 1), Patient.Channel.BOTH, True, True, ""),
-    ("Ngozi", "Eze", date(1977, 5, 23), Patient.Channel.BOTH, True, True, ""),
-    ("Hannah", "Price", date(1990, 8, 8), Patient.Channel.EMAIL, True, False, "+44 20 7946 0112"),
+    # given, family, born, channels, has email, has mobile, landline
+    ("Amelia", "Hughes", date(1971, 3, 14), BOTH, True, True, ""),
+    ("Priya", "Shah", date(1965, 11, 2), EMAIL_ONLY, True, False, "+44 20 7946 0102"),
+    ("Grace", "O'Neill", date(1980, 6, 30), SMS_ONLY, False, True, ""),
+    ("Fatima", "Begum", date(1958, 1, 21), BOTH, True, True, "+44 113 496 0104"),
+    ("Chloe", "Martin", date(1987, 9, 9), BOTH, True, True, ""),
+    ("Helen", "Baker", date(1949, 4, 5), NO_REMINDERS, False, False, ""),  # no phone at all
+    ("Sofia", "Rossi", date(1975, 12, 12), EMAIL_ONLY, True, False, "+44 20 7946 0107"),
+    ("Zainab", "Ahmed", date(1969, 7, 17), BOTH, True, True, ""),
+    ("Olivia", "Walsh", date(1983, 2, 28), SMS_ONLY, False, True, "+44 113 496 0109"),
+    ("Emily", "Clarke", date(1962, 10, 1), BOTH, True, True, ""),
+    ("Ngozi", "Eze", date(1977, 5, 23), BOTH, True, True, ""),
+    ("Hannah", "Price", date(1990, 8, 8), EMAIL_ONLY, True, False, "+44 20 7946 0112"),
 ]
 # Per clinic day: (room index, start, minutes). Each room has its own radiologist, so no two bookings clash.
 DAY_PLAN = [
@@ -102,9 +103,9 @@ class Command(BaseCommand):
             self.radiologists = [users["dr.okafor"], users["dr.lindqvist"]]
             self.scheduler = users["scheduler"]
             self.patients = [self._patient(i, *row) for i, row in enumerate(PATIENTS, start=1)]
-        today = timezone.localdate()
+        today = clinic_time.today()
         written = sum(self._fill_past_day(day) for day in self._past_clinic_days(today))
-        written += self._fill_past_day(today, today=True) if hours_on(today) else 0
+        written += self._fill_past_day(today, today=True) if clinic_time.hours_on(today) else 0
         booked = self._book_ahead(today, days)
 
         self.stdout.write(
@@ -113,7 +114,7 @@ class Command(BaseCommand):
                 f"{written} past and today's appointments, {booked} new bookings ahead."
             )
         )
-        if hours_on(today) is None:
+        if clinic_time.hours_on(today) is None:
             self.stdout.write("The clinic is closed today, so there is no list for today; see the coming days.")
         self.stdout.write(f"Logins (password for all: {password}):")
         for username, first, last, group, is_superuser in STAFF:
@@ -162,7 +163,7 @@ class Command(BaseCommand):
                 given_name=given,
                 family_name=family,
                 date_of_birth=born,
-                preferred_channel=channel,
+                channels=channel,
                 email=f"{given.lower()}.{family.lower().replace(chr(39), '')}@patients.example" if has_email else "",
                 mobile=mobile,
                 phone=landline,
@@ -177,7 +178,7 @@ class Command(BaseCommand):
         days, day = [], today
         while len(days) < PAST_DAYS:
             day -= timedelta(days=1)
-            if hours_on(day) is not None:
+            if clinic_time.hours_on(day) is not None:
                 days.append(day)
         return sorted(days)
 
@@ -261,7 +262,7 @@ class Command(BaseCommand):
             if cancel:
                 services.cancel_appointment(appointment, reason_code=cancel, by=self.scheduler)
         except services.BookingError as exc:
-            self.stderr.write(f"Skipped a demo booking at {slot['scheduled_start']:%Y-%m-%d %H:%M}: {exc}")
+            self.stderr.write(f"Skipped a demo booking at {clinic_time.iso_minute(slot['scheduled_start'])}: {exc}")
             return 0
         if check_in and services.arrival_actions(appointment).check_in:
             services.check_in(appointment, by=self.scheduler)
@@ -273,7 +274,7 @@ class Command(BaseCommand):
         booked, cancelled = 0, False
         for offset in range(1, days + 1):
             day = today + timedelta(days=offset)
-            if hours_on(day) is None or self._has_demo_bookings(day):
+            if clinic_time.hours_on(day) is None or self._has_demo_bookings(day):
                 continue
             for index in range(len(DAY_PLAN)):
                 cancel = CANCEL_AHEAD if not cancelled and index == 2 else None

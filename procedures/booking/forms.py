@@ -1,4 +1,5 @@
-"""Staff forms: signing in, booking (with finding or creating the patient), rescheduling, cancelling.
+"""Booking forms: booking (finding the patient, or registering one with `patients.forms.NewPatientForm`), rescheduling,
+cancelling.
 
 Forms collect and tidy what staff type; the booking rules themselves live in `procedures.services`, whose
 `BookingError` sentence the views show. The checks here are the ones a field can point at (a missing reason next
@@ -9,40 +10,27 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 
-import phonenumbers
 from django import forms
-from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import AuthenticationForm
-from django.utils import timezone
 
-from .access import radiologists
-from .models import MAX_BOOKABLE_MINUTES, Appointment, Patient, ProcedureType, Room
-from .params import FIRST_DAY, LAST_DAY, in_calendar, parse_id
-from .patients.duplicates import SecondBookingFields
-from .patients.search import QUERY_MAX_LENGTH, matching, read_query
-from .schedule import clinic_datetime
-from .services.booking import MOVE_REASON_MAX_LENGTH
-from .text import CleanCharField
+from procedures import clinic_time
+
+from ..access import radiologists, staff_name
+from ..models import MAX_BOOKABLE_MINUTES, Appointment, Patient, ProcedureType, Room
+from ..params import FIRST_DAY, LAST_DAY, in_calendar, parse_id
+from ..patients.duplicates import SecondBookingFields
+from ..patients.search import QUERY_MAX_LENGTH, matching, read_query
+from ..services.booking import MOVE_REASON_MAX_LENGTH
+from ..text import CleanCharField
 
 PATIENT_SEARCH_LIMIT = 20
 NOTES_MAX_LENGTH = 2000
 PATIENT_NOT_FOUND = "That patient was not found; search again."
 
 
-class StaffLoginForm(AuthenticationForm):
-    """Only staff accounts may sign in here; patients never have accounts, but a stray one must not get in."""
-
-    def confirm_login_allowed(self, user):
-        super().confirm_login_allowed(user)
-        if not user.is_staff:
-            raise forms.ValidationError("This account is not a clinic staff account.", code="not_staff")
-
-
 def start_initial(moment: datetime) -> dict[str, str]:
     """The date and time fields' values for an instant, in clinic time."""
-    local = timezone.localtime(moment)
-    return {"start_date": local.date().isoformat(), "start_time": local.strftime("%H:%M")}
+    return {"start_date": clinic_time.iso_day(moment), "start_time": clinic_time.time_of_day(moment)}
 
 
 def search_patients(query: str | None, *, limit: int = PATIENT_SEARCH_LIMIT) -> list[int]:
@@ -56,7 +44,8 @@ class PatientChoiceField(forms.ModelChoiceField):
     default_error_messages = {"invalid_choice": PATIENT_NOT_FOUND}
 
     def label_from_instance(self, obj: Patient) -> str:
-        label = f"{obj.family_name.upper()}, {obj.given_name} · MRN {obj.mrn} · born {obj.date_of_birth:%d %b %Y}"
+        born = clinic_time.plain_date(obj.date_of_birth)
+        label = f"{obj.family_name.upper()}, {obj.given_name} · MRN {obj.mrn} · born {born}"
         if not obj.can_receive_reminders:
             label += " · no reminders can reach this patient"
         return label
@@ -68,7 +57,8 @@ class SlotForm(forms.Form):
     room = forms.ModelChoiceField(queryset=Room.objects.filter(is_active=True), empty_label=None)
     start_date = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}))
     start_time = forms.TimeField(
-        label="Start (clinic time)", widget=forms.TimeInput(attrs={"type": "time", "step": 300}, format="%H:%M")
+        label="Start (clinic time)",
+        widget=forms.TimeInput(attrs={"type": "time", "step": 300}, format=clinic_time.TIME_INPUT),
     )
     expected_duration = forms.IntegerField(
         label="Expected duration (minutes)", min_value=1, max_value=MAX_BOOKABLE_MINUTES
@@ -78,10 +68,7 @@ class SlotForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.procedure_type = procedure_type
         self.fields["expected_duration"].initial = procedure_type.default_duration
-        self.fields["expected_duration"].help_text = (
-            f"Usually {procedure_type.default_duration}; {procedure_type.min_duration}-"
-            f"{procedure_type.max_duration} minutes without a reason."
-        )
+        self.fields["expected_duration"].help_text = procedure_type.duration_help()
 
     def clean(self):
         cleaned = super().clean()
@@ -90,14 +77,16 @@ class SlotForm(forms.Form):
             self.add_error("start_date", f"Choose a date from {FIRST_DAY.year} to {LAST_DAY.year}.")
         elif isinstance(day, date) and isinstance(at, time):
             try:
-                cleaned["start"] = clinic_datetime(day, at)
+                cleaned["start"] = clinic_time.clinic_datetime(day, at)
             except ValueError as exc:
                 self.add_error("start_time", str(exc))
         return cleaned
 
-    def duration_in_bounds(self, minutes: int | None) -> bool:
-        pt = self.procedure_type
-        return minutes is None or pt.min_duration <= minutes <= pt.max_duration
+    def check_duration(self, cleaned: dict) -> None:
+        """The type's rule for the length (ProcedureType.duration_refusal), shown beside the reason to give."""
+        refusal = self.procedure_type.duration_refusal(cleaned.get("expected_duration"), cleaned.get("duration_reason"))
+        if refusal:
+            self.add_error("duration_reason", refusal)
 
 
 class BookingForm(SlotForm, SecondBookingFields):
@@ -155,7 +144,7 @@ class BookingForm(SlotForm, SecondBookingFields):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["radiologist"].queryset = radiologists()
-        self.fields["radiologist"].label_from_instance = lambda u: u.get_full_name() or u.get_username()
+        self.fields["radiologist"].label_from_instance = staff_name
         query = self._value("patient_query") or ""
         self.found_ids = search_patients(query)
         self.searched = bool(query.strip())
@@ -176,16 +165,13 @@ class BookingForm(SlotForm, SecondBookingFields):
         return self.initial.get(name)
 
     def suggest(self, suggestion) -> None:
-        """Pre-fill the expected duration with the learned one (procedures.durations) and keep why for the page. A
+        """Pre-fill the expected duration with the learned one (`durations`) and keep why for the page. A
         posted duration wins; after "Find", one still at the figure suggested before follows the radiologist now
         chosen."""
         self.duration_suggestion = suggestion
         field = self.fields["expected_duration"]
         field.initial = suggestion.minutes
-        field.help_text = (
-            f"Usually {suggestion.minutes}; {self.procedure_type.min_duration}-"
-            f"{self.procedure_type.max_duration} minutes without a reason."
-        )
+        field.help_text = self.procedure_type.duration_help(suggestion.minutes)
         if not self.is_bound and str(self.initial.get("expected_duration") or "") in (
             "",
             str(self.initial.get("suggested_duration") or ""),
@@ -206,47 +192,11 @@ class BookingForm(SlotForm, SecondBookingFields):
         missing = cleaned.get("patient_source") == self.EXISTING and not cleaned.get("patient")
         if missing and "patient" not in self.errors:
             self.add_error("patient", "Find the patient by MRN or name and choose them, or register a new patient.")
-        minutes = cleaned.get("expected_duration")
-        if not self.duration_in_bounds(minutes) and not (cleaned.get("duration_reason") or "").strip():
-            pt = self.procedure_type
-            self.add_error(
-                "duration_reason",
-                f"A {pt.name.lower()} is booked for {pt.min_duration}-{pt.max_duration} minutes; "
-                f"say why this one needs {minutes}.",
-            )
+        self.check_duration(cleaned)
         # A second upcoming ductogram for the patient: shown, and booked only when confirmed with a reason.
         existing = cleaned.get("patient") if cleaned.get("patient_source") == self.EXISTING else None
         self.check_second_booking(cleaned, existing, self.procedure_type)
         return cleaned
-
-
-class NewPatientForm(forms.ModelForm):
-    """A patient registered while booking; saved in the booking's transaction, so a refused booking leaves none."""
-
-    # Only filled in when "Register a new patient" is chosen, so browsers must not insist on these fields.
-    use_required_attribute = False
-
-    class Meta:
-        model = Patient
-        fields = ("mrn", "given_name", "family_name", "date_of_birth", "email", "mobile", "preferred_channel")
-        widgets = {"date_of_birth": forms.DateInput(attrs={"type": "date"})}
-        help_texts = {"preferred_channel": "How the patient would like reminders."}
-        field_classes = {"mrn": CleanCharField, "given_name": CleanCharField, "family_name": CleanCharField}
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["mobile"].error_messages["invalid"] = mobile_message()
-
-
-def mobile_message() -> str:
-    """What to say about a number that is not a mobile number, with examples for the clinic's region."""
-    region = getattr(settings, "PHONENUMBER_DEFAULT_REGION", None) or "GB"
-    example = phonenumbers.example_number_for_type(region, phonenumbers.PhoneNumberType.MOBILE)
-    if example is None:
-        return "Enter a mobile number with its country code, like +44 7700 900123, or leave it empty."
-    national = phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.NATIONAL)
-    international = phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
-    return f"Enter a mobile number like {national}, or with its country code like {international}; or leave it empty."
 
 
 class RescheduleForm(SlotForm):
@@ -279,19 +229,11 @@ class RescheduleForm(SlotForm):
         # must not unassign them unseen.
         self.fields["radiologist"].queryset = radiologists(keeping=appointment.radiologist_id)
         self.fields["radiologist"].initial = appointment.radiologist_id
-        self.fields["radiologist"].label_from_instance = lambda u: u.get_full_name() or u.get_username()
+        self.fields["radiologist"].label_from_instance = staff_name
 
     def clean(self):
         cleaned = super().clean()
-        minutes = cleaned.get("expected_duration")
-        reason = (cleaned.get("duration_reason") or "").strip()
-        if not self.duration_in_bounds(minutes) and not reason:
-            pt = self.procedure_type
-            self.add_error(
-                "duration_reason",
-                f"A {pt.name.lower()} is booked for {pt.min_duration}-{pt.max_duration} minutes; "
-                f"give a reason to book {minutes}.",
-            )
+        self.check_duration(cleaned)
         return cleaned
 
     def clean_reason(self) -> str:

@@ -1,43 +1,43 @@
-"""Staff pages: the schedule, booking, the appointment page and its actions.
+"""Staff pages: booking, the appointment page and its actions.
 
 Views read requests and render pages; every change of state goes through `procedures.services`.
 """
 
-from datetime import date, datetime, timedelta
+from datetime import datetime
 
 from django.contrib import messages
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from procedures import clinic_time
 from reminders.wording import too_late_to_arrive_early
 
-from . import durations, params, schedule, services, slots
-from .access import (
+from .. import params, services, slots
+from ..access import (
     ATTEND,
     BOOK,
     MOVE,
     REGISTER_PATIENT,
     can_attend,
-    can_book,
     can_move,
     can_see_results,
     staff_required,
 )
-from .forms import BookingForm, CancelForm, NewPatientForm, RescheduleForm, start_initial
-from .models import Appointment, Patient, ProcedureResult, ProcedureType
-from .patient_page.selectors import appointment_panel
+from ..models import Appointment, Patient, ProcedureResult, ProcedureType
+from ..patient_page.selectors import appointment_panel
+from ..patients.forms import NewPatientForm
+from . import durations
+from .forms import BookingForm, CancelForm, RescheduleForm, start_initial
 
 
 def _when(moment: datetime) -> str:
-    return f"{timezone.localtime(moment):%a %d %b %Y %H:%M}"
+    return clinic_time.date_time(moment)
 
 
 def _span(appointment: Appointment) -> str:
-    return f"{_when(appointment.scheduled_start)}-{timezone.localtime(appointment.expected_end):%H:%M}"
+    return f"{_when(appointment.scheduled_start)}-{clinic_time.time_of_day(appointment.expected_end)}"
 
 
 def _ductogram() -> ProcedureType:
@@ -59,76 +59,6 @@ def _reminders_warning(patient: Patient) -> str | None:
     return (
         f"{patient.full_name} {why}: no reminders will go. Give the time and the preparation "
         "(no deodorant, do not express the discharge) yourself."
-    )
-
-
-def _nav(url_name: str, previous: date, following: date) -> dict[str, str]:
-    url = reverse(url_name)
-    return {
-        # Schedules link to hundreds of appointments: one reverse(), not one per booking.
-        "appointment_url_prefix": reverse("procedures:appointment", args=[0]).removesuffix("0/"),
-        "form_action": url,
-        "today_url": url,
-        "previous_url": f"{url}?date={previous.isoformat()}",
-        "next_url": f"{url}?date={following.isoformat()}",
-    }
-
-
-def _day_from_query(request: HttpRequest) -> date:
-    day, problem = params.day_or_today(request.GET.get("date"))
-    if problem:
-        messages.warning(request, problem)
-    return day
-
-
-@require_GET
-@staff_required()
-def day_view(request: HttpRequest) -> HttpResponse:
-    """One clinic day, rooms by time, in a fixed number of queries however busy the day."""
-    day = _day_from_query(request)
-    today = timezone.localdate()
-    return render(
-        request,
-        "procedures/day.html",
-        {
-            "schedule": schedule.day_schedule(day),
-            "day": day,
-            "today": today,
-            "can_book": can_book(request.user),
-            **_nav("procedures:day", schedule.step_clinic_day(day, -1), schedule.step_clinic_day(day, 1)),
-        },
-    )
-
-
-@require_GET
-@staff_required()
-def week_view(request: HttpRequest) -> HttpResponse:
-    day = _day_from_query(request)
-    monday = schedule.week_start(day)
-    return render(
-        request,
-        "procedures/week.html",
-        {
-            "days": schedule.week_schedule(day),
-            "monday": monday,
-            "sunday": monday + timedelta(days=6),
-            "today": timezone.localdate(),
-            "day": day,
-            **_nav("procedures:week", monday - timedelta(days=7), monday + timedelta(days=7)),
-        },
-    )
-
-
-@require_GET
-@staff_required()
-def day_print(request: HttpRequest) -> HttpResponse:
-    """The list the nurses print each morning: every live booking of the day, by room, then time."""
-    day, problem = params.day_or_today(request.GET.get("date"))  # said on the page, which shows no messages
-    start, end = schedule.day_bounds(day)
-    appointments = [a for a in schedule.appointments_between(start, end) if a.is_live]
-    appointments.sort(key=lambda a: (a.room.name, a.scheduled_start))
-    return render(
-        request, "procedures/day_print.html", {"day": day, "appointments": appointments, "date_problem": problem}
     )
 
 

@@ -6,8 +6,8 @@ percentile (nearest rank: 80% of those procedures ended within it), rounded up t
 type's minimum and maximum; with fewer than 10 it keeps the type's default and says so.
 
 Whose procedure a result is: its `performed_by`, or the appointment's booked radiologist when nobody was recorded.
-A result counts only when performed, with both times logged, ending after it starts and within RESULT_MAX_HOURS
-(a row saved before that rule can hold an absurd span), and started and ended before now.
+A result counts only when its duration does (`ProcedureResult.objects.usable_durations()`, as in the reports:
+performed, ending after it starts, within RESULT_MAX_HOURS), and it started and ended before now.
 """
 
 from __future__ import annotations
@@ -15,14 +15,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.db.models import F, Q, Window
 from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
-from .access import radiologists
-from .models import ProcedureResult, ProcedureType
-from .params import parse_id
+from ..access import radiologists, staff_name
+from ..models import ProcedureResult, ProcedureType
+from ..params import parse_id
 
 RECENT = 50  # how many of the latest procedures to learn from
 ENOUGH = 10  # fewer than this and the type's default stands
@@ -45,13 +44,13 @@ def suggest_duration(*, procedure_type: ProcedureType, radiologist=None, now: da
     own, overall = _recent_durations(procedure_type, radiologist, now or timezone.now())
     plural = f"{procedure_type.name.lower()}s"
     if radiologist is not None and len(own) >= ENOUGH:
-        name = radiologist.get_full_name() or radiologist.get_username()
+        name = staff_name(radiologist)
         return _learned(procedure_type, own, RADIOLOGIST, f"{name}'s last {len(own)} {plural}")
     if len(overall) >= ENOUGH:
         suggestion = _learned(procedure_type, overall, PROCEDURE_TYPE, f"the last {len(overall)} logged {plural}")
         if radiologist is None:
             return suggestion
-        name = radiologist.get_full_name() or radiologist.get_username()
+        name = staff_name(radiologist)
         few = f"{name} has {len(own)} logged" if own else f"none logged by {name}"
         return DurationSuggestion(
             suggestion.minutes,
@@ -96,14 +95,8 @@ def _recent_durations(procedure_type, radiologist, now: datetime) -> tuple[list[
     read when it is in either top RECENT."""
     newest_first = [F("started_at").desc(), F("pk").desc()]
     results = (
-        ProcedureResult.objects.filter(
-            Q(ended_at__lte=F("started_at") + timedelta(hours=settings.RESULT_MAX_HOURS)),
-            appointment__procedure_type=procedure_type,
-            outcome=ProcedureResult.Outcome.PERFORMED,
-            started_at__lt=now,
-            ended_at__lte=now,
-            ended_at__gt=F("started_at"),
-        )
+        ProcedureResult.objects.usable_durations()
+        .filter(appointment__procedure_type=procedure_type, started_at__lt=now, ended_at__lte=now)
         .annotate(
             whose=Coalesce("performed_by", "appointment__radiologist"),
             type_rank=Window(RowNumber(), order_by=newest_first),

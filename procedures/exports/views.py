@@ -1,14 +1,14 @@
 """The appointments export: GET /reports/export/?from=YYYY-MM-DD&to=YYYY-MM-DD, a CSV download streamed row by row.
 
-What it holds, and for whom, is `procedures.exports`; this module only reads the request and answers.
+What it holds, and for whom, is `procedures.exports.selectors`; this module only reads the request and answers.
 """
 
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.views.decorators.http import require_GET
 
-from .access import can_see_results, staff_required
-from .exports import ExportRangeError, csv_lines, filename, parse_range
-from .params import parse_day
+from ..access import can_see_results, staff_required
+from ..params import parse_day
+from .selectors import ExportRangeError, csv_lines, filename, parse_range
 
 
 @require_GET

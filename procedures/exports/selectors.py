@@ -1,6 +1,6 @@
 """Appointments as CSV: the columns each role may see, the date range an export covers, and the rows, streamed.
 
-One home for what an export says, used by the download under /reports/export/ (procedures/export_views.py) and by
+One home for what an export says, used by the download under /reports/export/ (procedures/exports/views.py) and by
 `manage.py export_appointments`, so both write the same bytes. `spreadsheet_safe` is the one rule for a cell a
 spreadsheet would otherwise read as a formula; the reports page reuses it.
 
@@ -16,11 +16,11 @@ import csv
 from collections.abc import Callable, Iterator
 from datetime import date
 
-from django.utils import timezone
+from procedures import clinic_time
 
-from .models import Appointment
-from .params import FIRST_DAY, LAST_DAY
-from .schedule import day_bounds
+from ..access import staff_name
+from ..models import Appointment
+from ..params import FIRST_DAY, LAST_DAY
 
 CHUNK_SIZE = 2000
 MAX_DAYS = 366  # a year, leap day included: a longer export is refused, ask for it a year at a time
@@ -51,7 +51,10 @@ def parse_range(first: date | None, last: date | None) -> tuple[date, date]:
             f"(between {FIRST_DAY.year} and {LAST_DAY.year}), e.g. ?from=2030-06-01&to=2030-06-30."
         )
     if last < first:
-        raise ExportRangeError(f"The 'to' date ({last:%d %b %Y}) is before the 'from' date ({first:%d %b %Y}).")
+        raise ExportRangeError(
+            f"The 'to' date ({clinic_time.plain_date(last)}) is before "
+            f"the 'from' date ({clinic_time.plain_date(first)})."
+        )
     days = (last - first).days + 1
     if days > MAX_DAYS:
         raise ExportRangeError(
@@ -61,11 +64,7 @@ def parse_range(first: date | None, last: date | None) -> tuple[date, date]:
 
 
 def _when(moment) -> str:
-    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
-
-
-def _name(user) -> str:
-    return (user.get_full_name() or user.get_username()) if user else ""
+    return clinic_time.iso_minute(moment) if moment else ""
 
 
 def _result(attribute: str) -> Callable[[Appointment], object]:
@@ -89,13 +88,13 @@ def _yes_no(value) -> str:
 
 # (header, value of an appointment); times in clinic time; choices as their stored codes, stable for pivot tables.
 COLUMNS: list[tuple[str, Callable[[Appointment], object]]] = [
-    ("date", lambda a: timezone.localtime(a.scheduled_start).strftime("%Y-%m-%d")),
-    ("time", lambda a: timezone.localtime(a.scheduled_start).strftime("%H:%M")),
+    ("date", lambda a: clinic_time.iso_day(a.scheduled_start)),
+    ("time", lambda a: clinic_time.time_of_day(a.scheduled_start)),
     ("mrn", lambda a: a.patient.mrn),
     ("family_name", lambda a: a.patient.family_name),
     ("given_name", lambda a: a.patient.given_name),
     ("room", lambda a: a.room.name),
-    ("radiologist", lambda a: _name(a.radiologist)),
+    ("radiologist", lambda a: staff_name(a.radiologist)),
     ("status", lambda a: a.status),
     ("cancel_reason_code", lambda a: a.cancel_reason_code),
     ("cancel_reason", lambda a: a.cancellation_reason),
@@ -160,8 +159,8 @@ def columns(*, with_results: bool) -> list[tuple[str, Callable[[Appointment], ob
 def appointments(first: date, last: date, *, with_results: bool):
     """Appointments starting on the clinic days `first` to `last` (local midnight to local midnight), whatever their
     status, in start order; the patient, room, radiologist (and the result, by a LEFT JOIN) in the same query."""
-    start, _ = day_bounds(first)
-    _, end = day_bounds(last)
+    start, _ = clinic_time.day_bounds(first)
+    _, end = clinic_time.day_bounds(last)
     related = ["patient", "room", "radiologist"] + (["result"] if with_results else [])
     return (
         Appointment.objects.filter(scheduled_start__gte=start, scheduled_start__lt=end)
@@ -195,4 +194,4 @@ def csv_lines(first: date, last: date, *, with_results: bool) -> Iterator[str]:
 
 
 def filename(first: date, last: date) -> str:
-    return f"appointments-{first:%Y-%m-%d}-{last:%Y-%m-%d}.csv"
+    return f"appointments-{clinic_time.iso_day(first)}-{clinic_time.iso_day(last)}.csv"

@@ -1,7 +1,7 @@
 """The radiologist's pages: the worklist (their home page) and "Log result", which opens the admin's result form
 for an appointment, filled in as far as the booking allows, and comes back here once saved.
 
-What the pages show comes from `procedures.worklist`; results are saved by the admin through
+What the pages show comes from `procedures.worklist.selectors`; results are saved by the admin through
 `procedures.services.record_result`.
 """
 
@@ -13,10 +13,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from .access import SEE_RESULTS, is_radiologist, staff_required
-from .models import Appointment, ProcedureResult
-from .views import day_view
-from .worklist import LOG_RESULT, pending_list, safe_next, todays_list
+from ..access import LOG_RESULT, SEE_RESULTS, can_log_results, is_radiologist, staff_required
+from ..models import Appointment, ProcedureResult
+from ..schedule.views import day_view
+from .selectors import pending_list, safe_next, todays_list
 
 
 @require_GET
@@ -41,7 +41,7 @@ def worklist(request: HttpRequest) -> HttpResponse:
             "today_rows": todays_list(request.user, now),
             "pending_rows": pending_list(now),
             "day": timezone.localdate(now),
-            "can_log": request.user.has_perm(LOG_RESULT),
+            "can_log": can_log_results(request.user),
         },
     )
 

@@ -14,13 +14,12 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from .models import Appointment, ProcedureResult, SafetyAnswers
-from .patient_page.flags import badges_html, flags_of
-from .patient_page.selectors import with_patient_flags
-from .schedule import day_bounds
+from procedures import clinic_time
 
-# The permission "Log result" needs (Radiologists have it; schedulers never see results).
-LOG_RESULT = "procedures.add_procedureresult"
+from ..models import Appointment, ProcedureResult, SafetyAnswers
+from ..patient_page.flags import flags_of
+from ..patient_page.selectors import with_patient_flags
+
 # What every worklist row shows beside the appointment itself.
 ROW_RELATED = ("patient", "room", "radiologist", "procedure_type")
 
@@ -34,12 +33,13 @@ def results_pending(queryset: QuerySet[Appointment] | None = None, now: datetime
 
 
 def _rows(queryset: QuerySet[Appointment], now: datetime) -> list[Appointment]:
-    """Each appointment with its flags' facts (one query), its badges, and what its safety answers flag."""
+    """Each appointment with its flags' facts (one query), its flags, and whether the safety questions were answered."""
     has_result = Exists(ProcedureResult.objects.filter(appointment=OuterRef("pk")))
     rows = list(with_patient_flags(queryset.select_related(*ROW_RELATED).annotate(has_result=has_result)))
     for a in rows:
-        # The full set of badges (the all-clear too): the radiologist needs to know the answers were given.
-        a.flags_html = badges_html(flags_of(a, now))
+        # The full set of flags (the template shows the all-clear too): the radiologist needs to know the answers
+        # were given.
+        a.flags = flags_of(a, now)
         a.answered = a.pf_safety_at is not None
     return rows
 
@@ -47,7 +47,7 @@ def _rows(queryset: QuerySet[Appointment], now: datetime) -> list[Appointment]:
 def todays_list(user, now: datetime | None = None) -> list[Appointment]:
     """Today's appointments that hold their room (clinic day), the user's own first, then the rest, each by time."""
     now = now or timezone.now()
-    start, end = day_bounds(timezone.localdate(now))
+    start, end = clinic_time.day_bounds(clinic_time.today(now))
     today = Appointment.objects.live().filter(scheduled_start__gte=start, scheduled_start__lt=end)
     rows = _rows(today.order_by("scheduled_start", "room__name"), now)
     for a in rows:
