@@ -18,7 +18,6 @@ from reminders.stages import Stage
 
 from ..access import can_attend, can_move
 from ..models import Appointment, PatientCall, PatientRequest, PreparationRead, SafetyAnswers
-from ..templatetags.staff_badges import badges_html
 from .flags import (
     FACTS,
     Flag,
@@ -160,7 +159,7 @@ def appointment_panel(appointment: Appointment, user) -> dict:
     latest = answers[0] if answers else None
     return {
         "appointment": appointment,
-        "flags_html": badges_html(flags_for(appointment, now)),
+        "flags": flags_for(appointment, now),
         "call_reasons": call_reasons(appointment, now),
         "latest_answers": latest,
         "answer_rows": _answer_rows(latest) if latest else [],

@@ -9,8 +9,8 @@ import logging
 from procedures.models import Patient
 
 from ..models import Reminder
-from .fallbacks import delivery_failed
 from .consent import opt_out
+from .fallbacks import delivery_failed
 
 log = logging.getLogger(__name__)
 

@@ -322,7 +322,8 @@ def test_the_appointment_pages_patient_panel_runs_six_queries_however_much_the_p
             panel = selectors.appointment_panel(fresh, scheduler)
         assert len(panel_queries.captured_queries) == 6, appointment
     assert len(panel["earlier_answers"]) == 4 and len(panel["calls"]) == 5 and len(panel["requests"]) == 6
-    assert "Asks to cancel" in panel["flags_html"] and "Read preparation ✓" in panel["flags_html"]
+    labels = [flag.label for flag in panel["flags"]]
+    assert "Asks to cancel" in labels and "Read preparation ✓" in labels
 
     page_queries = []
     for appointment in (quiet, busy):
