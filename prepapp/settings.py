@@ -207,8 +207,16 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # templates and whether a new patient agrees to it unless they say otherwise.
 REMINDER_CHANNELS = env.list(
     "REMINDER_CHANNELS",
-    default=["reminders.channels.email.EmailChannel", "reminders.channels.sms.SmsChannel"],
+    default=[
+        "reminders.channels.email.EmailChannel",
+        "reminders.channels.sms.SmsChannel",
+        "reminders.channels.letter.LetterChannel",
+    ],
 )
+# Letters are posted this many working days (Mon-Fri) before they should arrive (reminders.channels.letter).
+LETTER_POSTAL_DAYS = env.int("LETTER_POSTAL_DAYS", default=2)
+if LETTER_POSTAL_DAYS < 0:
+    raise ImproperlyConfigured("LETTER_POSTAL_DAYS must be 0 or more working days.")
 
 # Where texts go: reminders.providers.sms.ConsoleSMSBackend / FileSMSBackend / LocMemSMSBackend, or
 # reminders.providers.http_sms.HTTPSMSBackend. (A path under reminders.channels.sms, where they lived before, works.)

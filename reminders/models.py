@@ -117,6 +117,10 @@ class Reminder(models.Model):
             "folded",
             "Too close to the appointment for this stage: its content went with the booking or move notice.",
         )
+        ARRIVES_LATE = (
+            "arrives_late",
+            "By this channel it would reach the patient only after the appointment (or the time it replaces).",
+        )
         UNBUILDABLE = "unbuildable", "The message could not be made."
         REFUSED = "refused", "The provider refused the message."
         GAVE_UP = "gave_up", "Gave up after the last attempt."

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from procedures.access import HANDLE_REMINDERS, staff_required
 
 from . import services
+from .channels import channel_for
 from .models import Reminder
 
 
@@ -18,10 +19,13 @@ from .models import Reminder
 def send_now(request: HttpRequest, pk: int) -> HttpResponse:
     """From the appointment page: a pending reminder goes now instead of at its time."""
     reminder = get_object_or_404(Reminder, pk=pk)
-    if services.send_now([reminder]):
-        messages.success(request, f"The {reminder.get_stage_display().lower()} {reminder.channel} is being sent now.")
-    else:
+    what = f"The {reminder.get_stage_display().lower()} {reminder.channel}"
+    if not services.send_now([reminder]):
         messages.warning(request, f"That reminder is {reminder.get_status_display().lower()}, not pending: left alone.")
+    elif channel_for(reminder.channel).delivered_by_hand:
+        messages.success(request, f"{what} is due now: print and post it from the letters page.")
+    else:
+        messages.success(request, f"{what} is being sent now.")
     return redirect(reverse("procedures:appointment", args=[reminder.appointment_id]) + "#reminders")
 
 

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.utils import timezone
@@ -17,6 +17,7 @@ from django.utils import timezone
 from procedures import clinic_time
 from procedures.links import patient_url
 from procedures.models import Appointment, FaqEntry
+from procedures.preparation import preparation_opens_on
 
 from .stages import CONTENT_STAGES, Stage
 
@@ -92,6 +93,9 @@ def faq_loaded(procedure_type_ids: set[int]) -> Iterator[None]:
         _LOADED_FAQ.reset(reset)
 
 
+# Cancellations after which there is nothing to rebook: the notice asks for questions, not for a new booking.
+NOTHING_TO_REBOOK = (Appointment.CancelReason.NOT_NEEDED, Appointment.CancelReason.NO_DISCHARGE)
+
 # Said instead of "arrive by HH:MM" when that time has gone by the time the patient hears of the booking.
 ARRIVE_AS_SOON_AS_YOU_CAN = "please arrive as soon as you can"
 
@@ -101,6 +105,41 @@ def too_late_to_arrive_early(start: datetime, arrival_lead: int, *, now: datetim
     made that close to its start asks the patient to arrive as soon as they can. Messages, the patient page and the
     scheduler's sentence all ask here."""
     return (now or timezone.now()) + timedelta(minutes=arrival_lead) > start
+
+
+NUMBER_WORDS = {2: "two", 3: "three", 4: "four", 5: "five", 6: "six"}
+
+
+def relative_day(day: date, *, now: datetime | None = None, starting: bool = False) -> str:
+    """`day` in the words of a message composed at `now`, counted in clinic days (never from the stage's name, so a
+    day-before reminder sent twelve days ahead by "Send now" says no "tomorrow"): "today", "tomorrow", "in two
+    days" to "in six days", "in a week", else "on Thu 4 Jul". With `starting`, the words after "from": "now" for a
+    day already come, "tomorrow", else "Thu 4 Jul"."""
+    days = (day - clinic_time.today(now)).days
+    if starting:
+        if days <= 0:
+            return "now"
+        return "tomorrow" if days == 1 else clinic_time.short_date(day)
+    if days == 0:
+        return "today"
+    if days == 1:
+        return "tomorrow"
+    if days in NUMBER_WORDS:
+        return f"in {NUMBER_WORDS[days]} days"
+    if days == 7:
+        return "in a week"
+    return f"on {clinic_time.short_date(day)}"
+
+
+def _preparation(appointment: Appointment, for_start: datetime, now: datetime) -> dict:
+    """When the preparation starts, in a message's words: "from tomorrow", or "from now" once it has started (a
+    booking or a send inside the window, which also asks the patient to call if they already have)."""
+    opens = preparation_opens_on(for_start, appointment.procedure_type.preparation_lead_days)
+    return {
+        "preparation_from": relative_day(opens, now=now, starting=True),
+        "preparation_started": opens <= clinic_time.today(now),
+        "preparation_days": appointment.procedure_type.preparation_lead_days,
+    }
 
 
 def _when(moment: datetime) -> dict[str, str]:
@@ -144,6 +183,8 @@ def context(
     )
     link = patient_url(appointment)
     moved = reminder_stage == Stage.RESCHEDULED
+    now = timezone.now()
+    appointment_day = relative_day(clinic_time.day_of(for_start), now=now)
     arrival_time = _when(arrival)["time"]
     return {
         "stage": reminder_stage,
@@ -171,5 +212,13 @@ def context(
         "arrival_time": arrival_time,
         "arrive_asap": asap,
         "arrive": ARRIVE_AS_SOON_AS_YOU_CAN if asap else f"please arrive by {arrival_time}",
+        # Relative words, from the moment the message is composed.
+        "appointment_day": appointment_day,
+        "appointment_is_near": appointment_day in ("today", "tomorrow"),
+        # The preparation rule goes in its own stage's message and leads any message that carries that stage.
+        "with_preparation": Stage.PREPARATION_STARTS in (reminder_stage, *content_stages),
+        **_preparation(appointment, for_start, now),
+        # Nothing to rebook after some cancellations (not needed any more): the message says so.
+        "rebook": appointment.cancel_reason_code not in NOTHING_TO_REBOOK,
         **when,
     }

@@ -141,10 +141,15 @@ class TestStaffPagesTakeAnyInput(FuzzCase):
                 "new-date_of_birth": date_param,
                 "new-email": nasty_text,
                 "new-mobile": nasty_text,
+                "new-address_line1": nasty_text,
+                "new-town": nasty_text,
+                "new-postcode": nasty_text,
             }
         ),
         source=st.sampled_from(["existing", "new", "", "both"]),
-        poison=st.sampled_from(["duration_reason", "referrer", "notes", "new-given_name", "new-family_name"]),
+        poison=st.sampled_from(
+            ["duration_reason", "referrer", "notes", "new-given_name", "new-family_name", "new-address_line1"]
+        ),
         bad=bad_text,
     )
     def test_a_booking_with_a_control_character_books_nothing(self, fields, source, poison, bad):

@@ -27,6 +27,7 @@ from django.utils import timezone
 from procedures.links import patient_token, unsubscribe_token
 from procedures.models import Appointment, FaqEntry, PatientRequest, SafetyAnswers
 from procedures.services import book_appointment, cancel_appointment, confirm_attendance
+from reminders.channels import default_consent
 from reminders.services import opt_out
 from reminders.stages import CONTENT_STAGES, Stage
 from tests.clinic import FAR, NOW
@@ -151,6 +152,10 @@ def build_clinic() -> dict:
     PatientRequest.objects.create(appointment=worried, kind="reschedule", message="An afternoon would be easier.")
     AppointmentFactory(scheduled_start=FAR + timedelta(hours=3), room=room2, radiologist=okafor, status="no_show")
     cancel_appointment(booking("Olivia", hours=1, room=room2), reason="Had a cold", reason_code="unwell")
+    # Reached only by post, in large print: her confirmation letter is due on /letters/ at once.
+    address = {"address_line1": "14 Riverside Court", "town": "London", "postcode": "SE1 7EH"}
+    by_post = PatientFactory(email="", mobile="", channels=default_consent(), needs_large_print=True, **address)
+    book_appointment(patient=by_post, room=room1, scheduled_start=FAR + timedelta(hours=5), **details)
     earlier = NOW - timedelta(days=1)
     awaiting = AppointmentFactory(room=room2, radiologist=okafor, scheduled_start=earlier, status="checked_in")
     done = ProcedureResultFactory(
@@ -194,6 +199,7 @@ def page_states(c: dict) -> dict[str, tuple[str | None, str, str, dict | None]]:
         "calls": ("scheduler", "get", "/calls/", None),
         "patients": ("scheduler", "get", "/patients/", None),
         "patients-found": ("scheduler", "get", "/patients/?q=Amelia", None),
+        "letters": ("scheduler", "get", "/letters/", None),
         "patient": ("scheduler", "get", f"/patients/{coming.patient.pk}/", None),
         "patient-contact-errors": (
             "scheduler",

@@ -7,6 +7,7 @@ from reminders.channels import channel_choices
 
 from .. import services
 from ..models import Patient
+from ..models.address import ADDRESS_FIELDS
 from .shared import CleanText, adopt
 
 
@@ -33,6 +34,7 @@ class PatientAdmin(CleanText, SimpleHistoryAdmin):
     fieldsets = (
         (None, {"fields": ("mrn", "given_name", "family_name", "date_of_birth")}),
         ("Reminders", {"fields": ("email", "mobile", "channels", "reminders_opt_out_at")}),
+        ("Letters", {"fields": (*ADDRESS_FIELDS, "wants_letters", "needs_large_print")}),
         ("Record", {"fields": ("created_at",)}),
     )
 

@@ -21,6 +21,8 @@ from reminders.channels import channels as registered_channels
 from reminders.channels import default_consent
 from reminders.channels.fields import ChannelsField
 
+from .address import PostalDetails
+
 # Longest booking the database accepts at all; the procedure type's bounds are the everyday limit.
 MAX_BOOKABLE_MINUTES = 240
 
@@ -62,7 +64,7 @@ class PatientQuerySet(models.QuerySet):
         return self.annotate(_channels_text=as_text).filter(_channels_text__contains=f'"{channel}"')
 
 
-class Patient(models.Model):
+class Patient(PostalDetails, models.Model):
     mrn = models.CharField("MRN", max_length=32, unique=True, help_text="The hospital number.")
     given_name = models.CharField(max_length=100)
     family_name = models.CharField(max_length=100)

@@ -3,7 +3,8 @@ flags as data; `procedures/templatetags/staff_badges.py` draws them as badges).
 
 Nothing here queries. Each function reads the facts `selectors.with_patient_flags` annotates onto an appointment
 (the `FACTS` below): the latest safety answers' flags, when the preparation was first read, the kind of any request
-waiting for staff, and the last call. The selectors fetch them, for hundreds of appointments in one query.
+waiting for staff, the last call, and when it was booked. The selectors fetch them, for hundreds of appointments in
+one query.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from datetime import datetime, timedelta
 from django.db.models import Q
 
 from ..models import Appointment, PatientRequest, SafetyAnswers
+from ..preparation import booked_inside_preparation
 
 # The annotations every function here reads.
 FACTS = (
@@ -24,6 +26,8 @@ FACTS = (
     "pf_prep_due_at",  # when an unread preparation becomes overdue (selectors.preparation_due_at: the admin's rule)
     "pf_request_kind",  # the kind of the request waiting for staff, if any
     "pf_last_call_at",
+    "pf_created_at",  # when the appointment was booked
+    "pf_prep_lead_days",  # the procedure type's preparation days
 )
 
 NUMBER_WORDS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven"}
@@ -70,6 +74,14 @@ def preparation_lead_words(a: Appointment) -> str:
     return f"{hours:g} hour{'s' if hours != 1 else ''}"
 
 
+def booked_late_for_preparation(a: Appointment) -> bool:
+    """Booked on or after the day its preparation started, and not yet over: staff ask whether the patient has
+    squeezed or checked for discharge since (`procedures.preparation`, the rule the messages ask too)."""
+    if a.status not in Appointment.OPEN_STATUSES or a.pf_created_at is None or a.pf_prep_lead_days is None:
+        return False
+    return booked_inside_preparation(a.pf_created_at, a.scheduled_start, a.pf_prep_lead_days)
+
+
 def safety_call_due(a: Appointment) -> bool:
     """The latest safety answers need a call (no discharge, possibly pregnant, infection) and nobody has called
     since they were given."""
@@ -106,6 +118,15 @@ def flags_of(a: Appointment, now: datetime) -> list[Flag]:
     if a.pf_request_kind:
         label = "Asks to cancel" if a.pf_request_kind == PatientRequest.Kind.CANCEL else "Asks to reschedule"
         flags.append(Flag("request", label, "warn", "A request from the patient's page is waiting on /requests/"))
+    if booked_late_for_preparation(a):
+        flags.append(
+            Flag(
+                "prep_late",
+                "Booked inside the preparation window",
+                "warn",
+                "Booked after the preparation started: ask whether she has squeezed or checked for discharge",
+            )
+        )
     if preparation_overdue(a, now):
         to_go = f"{preparation_lead_words(a).capitalize()} or less to go, and not read yet"
         flags.append(Flag("prep_unread", "Preparation not read", "warn", to_go))

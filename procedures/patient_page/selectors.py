@@ -64,6 +64,8 @@ def with_patient_flags(queryset: QuerySet[Appointment]) -> QuerySet[Appointment]
         pf_prep_due_at=preparation_due_at(),
         pf_request_kind=Subquery(waiting.values("kind")[:1]),
         pf_last_call_at=Subquery(last_call.values("called_at")[:1]),
+        pf_created_at=F("created_at"),
+        pf_prep_lead_days=F("procedure_type__preparation_lead_days"),
     )
 
 

@@ -126,6 +126,12 @@ def request_change(appointment: Appointment, *, kind: str, message: str = "") ->
     return request, True
 
 
+def acknowledge_move(appointment: Appointment) -> bool:
+    """The patient has seen that their appointment moved ("Got it", or confirming the new time): their page stops
+    saying "moved from". Returns whether it was saying so; a second tap is harmless."""
+    return bool(Appointment.objects.filter(pk=appointment.pk, moved_from__isnull=False).update(moved_from=None))
+
+
 @transaction.atomic
 def restart_reminders(appointment: Appointment) -> frozenset[str]:
     """The patient who stopped reminders wants them again: the opt-out is lifted, and every coming appointment's

@@ -3,13 +3,14 @@
 
 from django.urls import path
 
-from .views import change, confirm, page, read, restart, safety, stop, unsubscribe
+from .views import change, confirm, moved, page, read, restart, safety, stop, unsubscribe
 
 app_name = "patient"
 
 urlpatterns = [
     path("<str:token>/", page, name="page"),
     path("<str:token>/confirm/", confirm, name="confirm"),
+    path("<str:token>/moved/", moved, name="moved"),
     path("<str:token>/safety/", safety, name="safety"),
     path("<str:token>/read/", read, name="read"),
     path("<str:token>/change/", change, name="change"),

@@ -29,6 +29,7 @@ from .rate_limit import patient_view
 from .services import (
     PatientActionError,
     StaleContent,
+    acknowledge_move,
     answer_safety_questions,
     content_hash,
     faq_entries,
@@ -88,6 +89,8 @@ def _render_page(
             "appointment": appointment,
             "given_name": appointment.patient.given_name,
             "start": clinic_time.local(appointment.scheduled_start),
+            # After a move, the time the patient last knew of, until they have seen the change ("Got it").
+            "moved_from": clinic_time.local(appointment.moved_from) if appointment.moved_from else None,
             "arrival": clinic_time.local(appointment.arrival_time),
             "preparation": content["preparation"],
             "faq": _faq_by_topic(entries),
@@ -129,8 +132,16 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
     except BookingError:
         messages.info(request, "Your appointment is already under way, so there is nothing to confirm.", "coming")
     else:
+        acknowledge_move(appointment)  # confirming the new time is seeing it
         messages.success(request, "Thank you: we have recorded that you are coming.", "coming")
     return _back(token, "coming")
+
+
+@patient_view("POST")
+def moved(request: HttpRequest, token: str) -> HttpResponse:
+    """ "Got it": the patient has seen that their appointment moved; the page stops saying so."""
+    acknowledge_move(appointment_for(token))
+    return _back(token, "top")
 
 
 @patient_view("POST")

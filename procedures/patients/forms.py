@@ -8,9 +8,10 @@ from django import forms
 from django.conf import settings
 
 from ..models import Patient
+from ..models.address import ADDRESS_FIELDS, ADDRESS_LINES
 from ..text import CleanCharField
 
-CONTACT_FIELDS = ("email", "mobile", "phone", "channels")
+CONTACT_FIELDS = ("email", "mobile", "phone", *ADDRESS_FIELDS, "channels", "wants_letters", "needs_large_print")
 
 
 class ContactForm(forms.ModelForm):
@@ -18,6 +19,7 @@ class ContactForm(forms.ModelForm):
         model = Patient
         fields = CONTACT_FIELDS
         labels = {"phone": "Other phone"}
+        field_classes = {name: CleanCharField for name in ADDRESS_LINES}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -32,9 +34,25 @@ class NewPatientForm(forms.ModelForm):
 
     class Meta:
         model = Patient
-        fields = ("mrn", "given_name", "family_name", "date_of_birth", "email", "mobile", "channels")
+        fields = (
+            "mrn",
+            "given_name",
+            "family_name",
+            "date_of_birth",
+            "email",
+            "mobile",
+            *ADDRESS_FIELDS,
+            "channels",
+            "wants_letters",
+            "needs_large_print",
+        )
         widgets = {"date_of_birth": forms.DateInput(attrs={"type": "date"})}
-        field_classes = {"mrn": CleanCharField, "given_name": CleanCharField, "family_name": CleanCharField}
+        field_classes = {
+            "mrn": CleanCharField,
+            "given_name": CleanCharField,
+            "family_name": CleanCharField,
+            **{name: CleanCharField for name in ADDRESS_LINES},
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from reminders.channels import hand_delivered
 from reminders.models import Reminder
 
 from ..access import can_see_results
@@ -76,6 +77,9 @@ def patient_history(patient: Patient, user) -> History:
         return rows
 
     reminders = attach(Reminder.objects.filter(appointment__patient=patient).order_by("-send_at", "-pk"))
+    by_hand = set(hand_delivered())
+    for reminder in reminders:
+        reminder.printable = reminder.channel in by_hand  # a letter: its PDF is a link away
     answers = [
         Answers(a, [(s.question.question, s.answer, s.flag is not None) for s in a.shown()])
         for a in attach(SafetyAnswers.objects.filter(appointment__patient=patient).order_by("-answered_at", "-pk"))

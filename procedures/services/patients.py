@@ -16,11 +16,12 @@ from django.db import transaction
 from reminders import services as reminders
 
 from ..models import Patient
+from ..models.address import LETTER_FIELDS
 
 # Everything staff may type about a patient (not the row's id or when it was created).
 PATIENT_FIELDS = frozenset(f.name for f in Patient._meta.concrete_fields if f.editable and not f.primary_key)
-# The details reminders are addressed by: a change re-plans the reminders still to go.
-CONTACT_FIELDS = frozenset({"email", "mobile", "channels"})
+# The details reminders are addressed by (a letter's too): a change re-plans the reminders still to go.
+CONTACT_FIELDS = frozenset({"email", "mobile", "channels", *LETTER_FIELDS})
 
 
 def _known(fields: dict, caller: str) -> None:

@@ -37,6 +37,7 @@ __all__ = [
     "channel_for",
     "channels",
     "default_consent",
+    "hand_delivered",
     "validate_channel_slug",
     "validate_channel_slugs",
 ]
@@ -79,6 +80,11 @@ def channel_choices() -> list[tuple[str, str]]:
 def default_consent() -> list[str]:
     """What a new patient agrees to unless they say otherwise."""
     return [slug for slug, channel in channels().items() if channel.consent_by_default]
+
+
+def hand_delivered() -> list[str]:
+    """The slugs of channels staff deliver by hand (`delivered_by_hand`): no worker sends their rows."""
+    return [slug for slug, channel in channels().items() if channel.delivered_by_hand]
 
 
 def validate_channel_slug(value: str) -> None:

@@ -30,6 +30,8 @@ class Message:
     ics: bytes | None = None
     # Extra headers or provider options a channel wants on delivery (an email's Content-Language, say).
     headers: tuple[tuple[str, str], ...] = ()
+    # What staff print, for a channel delivered by hand (a letter's A4 PDF); None for the others.
+    pdf: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,9 @@ class ReminderChannel:
     consent_by_default = False
     # Whether its messages carry FAQ answers (a batch loads the FAQ once for such channels).
     carries_faq = False
+    # Staff hand its messages over themselves (print and post a letter): dispatch never claims its rows and no
+    # worker sends them; staff record each as sent (reminders.services.letters).
+    delivered_by_hand = False
 
     def why_not(self, patient: Patient) -> str:
         """Why this channel cannot reach `patient` whatever they agreed to (no address, a STOP reply), in staff's
@@ -95,6 +100,16 @@ class ReminderChannel:
     def earliest_send(self, moment: datetime) -> datetime:
         """The first instant at or after `moment` at which a message may go by this channel."""
         return moment
+
+    def send_time(self, due: datetime) -> datetime:
+        """When a message that should reach the patient at `due` (a timed stage's moment) must leave: `due` itself
+        for a channel that arrives at once; a letter leaves the post's time earlier."""
+        return due
+
+    def too_late(self, leaves: datetime, deadline: datetime) -> bool:
+        """Whether a message leaving at `leaves` would reach the patient only after `deadline` (the appointment, or
+        for a move the earlier of its two times): such a message is not made (Reminder.CloseReason.ARRIVES_LATE)."""
+        return False
 
     def deliver(self, reminder: Reminder, message: Message, to: str) -> str:
         """Hand the message over; return the provider's message id, or raise SendError."""

@@ -190,6 +190,8 @@ def email_subject(stage: str, ctx: dict) -> str:
         return f"Your appointment on {when} has been cancelled"
     if stage == Stage.BOOKING_CONFIRMATION:
         return f"Your appointment on {when}"
+    if stage == Stage.PREPARATION_STARTS:
+        return f"From {ctx['preparation_from']}: getting ready for your appointment on {when}"
     return f"Reminder: your appointment on {when}"
 
 
@@ -242,7 +244,8 @@ def calendar_invitation(appointment: Appointment, stage: str, for_start: datetim
     event.add("summary", f"Hospital appointment ({ctx['sms_name']})")
     event.add("location", f"{ctx['place']}, {ctx['clinic_address']}")
     if cancelled:
-        event.add("description", f"Cancelled. To book a new time, call {ctx['clinic_phone']}.")
+        then = "To book a new time" if ctx["rebook"] else "If you have questions"
+        event.add("description", f"Cancelled. {then}, call {ctx['clinic_phone']}.")
     else:
         event.add("description", f"{ctx['arrive'][:1].upper()}{ctx['arrive'][1:]}. Details: {ctx['link']}")
     event.add("sequence", invitation_sequence(appointment))

@@ -64,9 +64,9 @@ def forbidden_words_in(text: str) -> list[str]:
     return [word for word in SMS_FORBIDDEN_WORDS if re.search(rf"\b{re.escape(word)}", lowered)]
 
 
-# Ever shorter versions of a text: with the arrival time; without it (or "arrive asap"); the fewest words; and, last,
-# a move that names only its new time.
-SMS_LEVELS = ({"level": 0}, {"level": 1}, {"level": 2}, {"level": 2, "moved_from": ""})
+# Ever shorter versions of a text: with the arrival time; without it (or "arrive asap"); the fewest words; a move
+# that names only its new time; and, last, the preparation's rule with the day alone (a long CLINIC_SMS_NAME).
+SMS_LEVELS = ({"level": 0}, {"level": 1}, {"level": 2}, {"level": 2, "moved_from": ""}, {"level": 3}, {"level": 4})
 
 
 def render_sms(ctx: dict) -> str:

@@ -8,6 +8,13 @@ from django.db import migrations, models
 STAGE = "preparation_starts"
 
 
+def _settle(schema_editor):
+    """Fire PostgreSQL's deferred foreign-key checks now: a schema change later in the same transaction (the
+    reverse of this migration's own) refuses to run with them pending."""
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
 def add_stage(apps, schema_editor):
     ProcedureType = apps.get_model("procedures", "ProcedureType")
     ReminderRule = apps.get_model("reminders", "ReminderRule")
@@ -20,6 +27,7 @@ def add_stage(apps, schema_editor):
             if "squeeze" in entry.question.lower() and STAGE not in entry.stages:
                 entry.stages = [*entry.stages, STAGE]
                 entry.save(update_fields=["stages"])
+    _settle(schema_editor)
 
 
 def remove_stage(apps, schema_editor):
@@ -29,6 +37,7 @@ def remove_stage(apps, schema_editor):
         if STAGE in entry.stages:
             entry.stages = [s for s in entry.stages if s != STAGE]
             entry.save(update_fields=["stages"])
+    _settle(schema_editor)
 
 
 class Migration(migrations.Migration):

@@ -7,6 +7,7 @@
 - batches: the rows dispatch claimed together, sent by one task over one connection, each under those rules.
 - staff: send now, retry failed, preview.
 - replies: the SMS provider's delivery reports and STOP replies.
+- letters: the rows staff deliver by hand (letters) that are due, and marking them posted.
 - email_events: the email provider's delivery reports, bounces and complaints (django-anymail's tracking events).
 - fallbacks: what happens when a message we sent did not arrive.
 
@@ -19,6 +20,7 @@ from .consent import opt_out, patient_details_changed, resume, send_missed_notic
 from .delivery import LAST_DISPATCH_CACHE_KEY, cache_set_last_dispatch, dispatch_due, send_reminder
 from .email_events import record_email_event
 from .fallbacks import delivery_failed
+from .letters import due_by_hand, mark_posted
 from .reach import channels_for
 from .replies import asks_to_start, asks_to_stop, opt_in_by_number, opt_out_by_number, record_delivery_report
 from .scheduling import (
@@ -42,6 +44,8 @@ __all__ = [
     "close_for_appointment",
     "delivery_failed",
     "dispatch_due",
+    "due_by_hand",
+    "mark_posted",
     "opt_in_by_number",
     "opt_out",
     "opt_out_by_number",

@@ -11,6 +11,8 @@ The rules the field learned the hard way:
 - A send still running at Celery's soft time limit is a transient failure too, recorded on its row; the task
   returns normally, so the pool process lives on.
 - Reminder bookkeeping never writes the appointment: its status belongs to the booking services.
+- Rows of a channel staff deliver by hand (`delivered_by_hand`: letters) are never claimed or sent here; staff
+  record them as posted (reminders.services.letters).
 - Dispatch hands its claimed rows to the workers in batches of one channel (reminders.services.batches); each row
   of a batch goes through attempt() below, so these rules are the same for a batch and for one event-stage send.
 """
@@ -33,6 +35,7 @@ from django.utils import timezone
 
 from .. import queueing
 from ..channels import ContentError, Draft, Message, ReminderChannel, SendError, TransientSendError, channel_for
+from ..channels import hand_delivered as by_hand
 from ..models import Reminder
 from ..stages import Stage
 from .reach import channels_for
@@ -84,7 +87,8 @@ def dispatch_due(
     with transaction.atomic():
         due = Reminder.objects.filter(
             Q(status=Reminder.Status.PENDING, send_at__lte=now) | Q(status=Reminder.Status.SENDING, lease_until__lt=now)
-        ).order_by("send_at", "pk")
+        ).exclude(channel__in=by_hand())  # staff deliver these (letters): no worker claims one
+        due = due.order_by("send_at", "pk")
         if connection.features.has_select_for_update_skip_locked:
             due = due.select_for_update(skip_locked=True)
         rows = list(due.values_list("pk", "channel")[:limit])
@@ -151,7 +155,9 @@ def send_reminder(reminder_id: int, *, now: datetime | None = None) -> Reminder 
 
 
 def sendable_now(reminder: Reminder, now: datetime) -> bool:
-    """Claimed by dispatch and not yet by a sender, or pending and due."""
+    """Claimed by dispatch and not yet by a sender, or pending and due; never a row staff deliver by hand."""
+    if channel_for(reminder.channel).delivered_by_hand:
+        return False
     if reminder.status == Reminder.Status.SENDING:
         return reminder.claim_token is None
     return reminder.status == Reminder.Status.PENDING and reminder.send_at <= now

@@ -18,11 +18,12 @@ from procedures import clinic_time
 from procedures.models import Appointment
 
 from .. import queueing
-from ..channels import channel_for
+from ..channels import channel_for, hand_delivered
 from ..models import Reminder, ReminderRule
 from ..stages import TYPE_TIMED_STAGES, Stage
 from ..timing import send_time
 from .reach import channels_for
+from .transit import timed_send_at, unless_too_late
 
 Closed = Reminder.CloseReason
 # Staff's words for two closings, as the rows say them (the codes are what code reads).
@@ -70,7 +71,7 @@ def _event_rows(
     content_stages: list[str],
     occasion: str = "",
 ) -> list[Reminder]:
-    return [
+    rows = [
         Reminder(
             appointment=appointment,
             rule=rule,
@@ -83,6 +84,7 @@ def _event_rows(
         )
         for channel in sorted(channels & set(rule.channels))
     ]
+    return unless_too_late(rows, now)
 
 
 def _timed_rows(
@@ -125,14 +127,14 @@ def _timed_rows(
                     stage=rule.stage,
                     channel=channel,
                     for_start=start,
-                    send_at=_earliest(due, channel),
+                    send_at=timed_send_at(due, channel),
                     status=Reminder.Status.SKIPPED if late else Reminder.Status.PENDING,
                     last_error=TOO_LATE if late else "",
                     close_reason=Closed.FOLDED if late else "",
                     content_stages=[rule.stage],
                 )
             )
-    return rows
+    return unless_too_late(rows, now)
 
 
 def _save_new(rows: list[Reminder]) -> None:
@@ -145,9 +147,9 @@ def _queue_due_on_commit(appointment: Appointment, now: datetime) -> None:
 
     def queue() -> None:
         ids = list(
-            Reminder.objects.filter(
-                appointment=appointment, status=Reminder.Status.PENDING, send_at__lte=now
-            ).values_list("pk", flat=True)
+            Reminder.objects.filter(appointment=appointment, status=Reminder.Status.PENDING, send_at__lte=now)
+            .exclude(channel__in=hand_delivered())
+            .values_list("pk", flat=True)
         )
         queueing.queue_sends(ids)
 
@@ -173,7 +175,8 @@ def schedule_reminders(
         _queue_due_on_commit(appointment, now)
         return list(appointment.reminders.filter(for_start=appointment.scheduled_start, occasion=""))
     rows = _schedule(appointment, now, just_booked=True)
-    due = [r.pk for r in rows if r.status == Reminder.Status.PENDING and r.send_at <= now]
+    by_hand = hand_delivered()
+    due = [r.pk for r in rows if r.status == Reminder.Status.PENDING and r.send_at <= now and r.channel not in by_hand]
     if due:
         transaction.on_commit(lambda: queueing.queue_sends(due))
     return [r for r in rows if not r.occasion]
@@ -235,7 +238,7 @@ def reschedule_reminders(appointment: Appointment, *, old_start: datetime, now: 
                 announced_by_confirmation.add(reminder.channel)
             taken.add(key)
         elif send_time(start, rule.lead) > _fold_horizon(now):
-            _move(reminder, start, _earliest(send_time(start, rule.lead), reminder.channel), [rule.stage])
+            _move(reminder, start, timed_send_at(send_time(start, rule.lead), reminder.channel), [rule.stage])
             taken.add(key)
         else:
             # Too late for this stage at the new time; _schedule records it as skipped for the new time.
@@ -258,7 +261,7 @@ def reschedule_reminders(appointment: Appointment, *, old_start: datetime, now: 
         for row in notices:
             # "Moved from ... to ...", stored so a retry says the same: from the time the patient last heard of.
             row.previous_start = last_heard.get(row.channel, heard)
-        _save_new(notices)
+        _save_new(unless_too_late(notices, now))  # again: a move's letter must also beat the old time
     _queue_due_on_commit(appointment, now)
 
 
@@ -319,7 +322,7 @@ def _reopen_cancelled_by_a_move(appointment: Appointment, rules: dict[int, Remin
             continue
         Reminder.objects.filter(pk=reminder.pk, status=Reminder.Status.CANCELLED).update(
             status=Reminder.Status.PENDING,
-            send_at=_earliest(send_time(start, rule.lead), reminder.channel),
+            send_at=timed_send_at(send_time(start, rule.lead), reminder.channel),
             content_stages=[rule.stage],
             last_error="",
             close_reason="",

@@ -22,6 +22,7 @@ from django.utils import timezone
 from procedures.links import patient_token, unsubscribe_token
 from procedures.models import Appointment, PatientRequest, SafetyAnswers
 from procedures.services import book_appointment, cancel_appointment, confirm_attendance
+from reminders.channels import default_consent
 from reminders.services import opt_out
 from tests.e2e.conftest import PASSWORD, sync_api
 from tests.factories import (
@@ -212,6 +213,25 @@ def stop_reminders(page, url, c):
     page.wait_for_load_state()
 
 
+def letters_due(page, url, c):
+    """A patient only a letter reaches, booked a week after Amelia: her confirmation letter is due at once; another
+    in large print."""
+    for hours, large in ((0, False), (1, True)):
+        patient = PatientFactory(
+            email="",
+            mobile="",
+            channels=default_consent(),
+            address_line1="14 Riverside Court",
+            town="London",
+            postcode="SE1 7EH",
+            needs_large_print=large,
+        )
+        details = {"laterality": "left", "discharge": "bloody", "procedure_type": c.coming.procedure_type}
+        start = c.coming.scheduled_start + timedelta(days=7, hours=hours)
+        book_appointment(patient=patient, room=c.coming.room, scheduled_start=start, **details)
+    page.goto(f"{url}/letters/")
+
+
 def unsubscribe_by_the_button(page, url, c):
     page.goto(f"{url}/u/{unsubscribe_token(c.coming.patient)}/")
     page.get_by_role("button", name="Yes, stop reminders").click()
@@ -243,6 +263,8 @@ PAGES: dict[str, tuple[str | None, Visit]] = {
     "requests": (SCHEDULER, goto("/requests/")),
     "calls": (SCHEDULER, goto("/calls/")),
     "patients": (SCHEDULER, goto("/patients/")),
+    "letters": (SCHEDULER, letters_due),
+    "letters-none": (SCHEDULER, goto("/letters/")),
     "patients-found": (SCHEDULER, goto("/patients/?q=Amelia")),
     "patient": (SCHEDULER, goto(lambda c: f"/patients/{c.coming.patient.pk}/")),
     "patient-contact-errors": (SCHEDULER, contact_with_errors),

@@ -147,7 +147,7 @@ def test_a_rule_needs_a_channel(client, superuser):
     assert response.status_code == 200
     assert "channels" in response.context["adminform"].form.errors
     rule.refresh_from_db()
-    assert rule.channels == ["email"]
+    assert rule.channels == ["email", "letter"]
 
 
 def test_an_event_stage_cannot_be_given_an_offset(client, superuser):
@@ -231,8 +231,9 @@ def test_retry_failed_tries_the_selected_failed_reminders_again(
 
 
 def test_the_preview_shows_every_stages_subject_and_text_and_saves_nothing(
-    client, superuser, appointment, mailoutbox, sms_outbox
+    client, superuser, appointment, mailoutbox, sms_outbox, settings
 ):
+    settings.SITE_URL = "https://x.example"  # a short link whatever the row's id: the text below at its longest
     client.force_login(superuser)
     before = list(Reminder.objects.order_by("pk").values())
     sent_before = (len(mailoutbox), len(sms_outbox))
@@ -251,10 +252,11 @@ def test_the_preview_shows_every_stages_subject_and_text_and_saves_nothing(
     for sms in (
         "Riverside Hospital: appointment booked for Mon 24 Jun at 10:00",
         "Riverside Hospital: reminder of your appointment Mon 24 Jun at 10:00",
-        "Riverside Hospital: see you tomorrow, Mon 24 Jun at 10:00",
+        "Riverside Hospital: from Fri 21 Jun to Mon 24 Jun 10:00 don't squeeze or check for fluid",
         "Riverside Hospital: your appointment on Mon 24 Jun at 10:00 is cancelled",
     ):
         assert sms in text
+    assert "see you tomorrow" not in text  # previewed 19 days ahead: the words are worked out now
     assert "What is a ductogram?" in text  # the emails' FAQ
     assert "characters of 160" in text
     previews = page.context["previews"]
@@ -303,7 +305,7 @@ def test_a_scheduler_sees_reminders_and_rules_but_cannot_change_the_rules(client
 
     assert response.status_code == 403
     rule.refresh_from_db()
-    assert rule.channels == ["email"]
+    assert rule.channels == ["email", "letter"]
     assert client.get(url(ReminderRule, "add")).status_code == 403
     assert client.post(url(ReminderRule, "delete", rule.pk), {"post": "yes"}).status_code == 403
     assert ReminderRule.objects.filter(pk=rule.pk).exists()

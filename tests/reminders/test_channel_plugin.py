@@ -24,7 +24,11 @@ from tests.factories import PatientFactory
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]
 
 APP = "tests.reminders.test_channel_plugin.AppNotificationChannel"
-DEFAULTS = ["reminders.channels.email.EmailChannel", "reminders.channels.sms.SmsChannel"]
+DEFAULTS = [
+    "reminders.channels.email.EmailChannel",
+    "reminders.channels.sms.SmsChannel",
+    "reminders.channels.letter.LetterChannel",
+]
 # What the "app" delivered, and who has it installed.
 DELIVERED: list[dict] = []
 HAS_THE_APP: set[str] = set()
@@ -74,10 +78,10 @@ def app_user(**fields) -> Patient:
 
 
 def test_the_registry_is_read_from_settings(app_channel, settings):
-    assert list(channels()) == ["email", "sms", "app"]
+    assert list(channels()) == ["email", "sms", "letter", "app"]
     assert ("app", "App notification") in channel_choices()
     settings.REMINDER_CHANNELS = DEFAULTS
-    assert list(channels()) == ["email", "sms"]
+    assert list(channels()) == ["email", "sms", "letter"]
 
 
 def test_a_booking_makes_sends_and_records_the_new_channels_reminders(

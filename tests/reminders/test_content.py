@@ -357,8 +357,10 @@ def test_the_two_days_before_text_asks_to_confirm_unless_the_patient_has(appoint
     assert f"Details: {patient_url(appointment)}" in told
 
 
-def test_a_text_too_long_for_one_segment_drops_the_arrival_time_first(appointment):
+def test_a_text_too_long_for_one_segment_drops_the_arrival_time_first(appointment, frozen_now):
+    frozen_now.move_to(FAR - timedelta(days=1))  # the day before, when "see you tomorrow" is true
     roomy = render_for(appointment, DAY, "sms", appointment.scheduled_start, [DAY]).text
+    assert "see you tomorrow" in roomy
     assert "(arrive 09:45)" in roomy
 
     tight = render_for(appointment, TWO_DAYS, "sms", appointment.scheduled_start, [TWO_DAYS]).text

@@ -16,6 +16,7 @@ from django.utils import timezone
 from procedures import services as booking
 from procedures.models import Appointment, Patient
 from reminders import services
+from reminders.channels.sms import forbidden_words_in
 from reminders.models import Reminder
 from reminders.stages import Stage
 from tests.conftest import use_broker
@@ -320,7 +321,7 @@ def test_a_patient_who_stopped_reminders_and_is_moved_receives_the_move_notice(m
     assert notice["To"] == patient.email
     assert notice["Subject"].startswith("Your appointment has moved to ")
     notices = Reminder.objects.filter(appointment=appointment, stage=Stage.RESCHEDULED, status=Reminder.Status.SENT)
-    wait_for(lambda: notices.count() == 1, timeout=10, what="the notice recorded as sent")
+    wait_for(lambda: notices.filter(channel="email").count() == 1, timeout=10, what="the notice recorded as sent")
     # ...and no reminder for the new time: she stopped those (the notice also goes by text: news, not a reminder).
     pending = Reminder.objects.filter(appointment=appointment, status=Reminder.Status.PENDING)
     assert not pending.exclude(stage=Stage.RESCHEDULED).exists()
@@ -347,3 +348,26 @@ def test_a_move_she_missed_after_a_stop_reply_is_texted_once_when_she_replies_st
     assert len(texts) == 2
     assert "moved" in texts[1]["body"]
     assert Reminder.objects.filter(appointment=appointment, stage=Stage.RESCHEDULED, status="sent").count() == 1
+
+
+def test_a_text_only_patient_booked_ten_days_ahead_gets_the_preparation_rule_by_text_before_the_window(
+    make_worker, tmp_path
+):
+    patient = PatientFactory(email="", channels=["sms"])
+    appointment = _book(patient, days_ahead=10)
+    window_opens = appointment.scheduled_start - timedelta(days=appointment.procedure_type.preparation_lead_days)
+    preparation = Reminder.objects.get(appointment=appointment, stage=Stage.PREPARATION_STARTS, channel="sms")
+    assert preparation.send_at == appointment.scheduled_start - timedelta(days=4) < window_opens
+    # The worker's clock cannot be moved: bring the row's time to now, as the day before the window would.
+    Reminder.objects.filter(pk=preparation.pk).update(send_at=timezone.now())
+    make_worker(concurrency=1)
+
+    services.dispatch_due()
+    wait_for(lambda: Reminder.objects.get(pk=preparation.pk).status == Reminder.Status.SENT, 15, what="the text")
+
+    texts = [json.loads(line) for line in (tmp_path / "sms.jsonl").read_text().splitlines()]
+    (sent,) = [t for t in texts if t["reference"] == str(preparation.pk)]
+    assert sent["to"] == patient.mobile.as_e164
+    assert "squeeze" in sent["body"] and len(sent["body"]) <= 160
+    assert not forbidden_words_in(sent["body"])
+    assert Reminder.objects.get(pk=preparation.pk).sent_at < window_opens
