@@ -6,8 +6,11 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
-# Extra pytest arguments: make test ARGS="tests/procedures -x"
+# Extra pytest arguments: make test ARGS="tests/procedures -x"; ARGS="-n0 tests/x" runs them in this one process.
 ARGS ?=
+# pytest-xdist processes for `make test`. The tests wait on PostgreSQL, Celery workers, Redis and Chromium as well as
+# compute, so on 2 cores a third process uses the time the other two wait (see the README).
+TEST_WORKERS ?= 3
 
 .DEFAULT_GOAL := help
 .PHONY: help run test lint format vnu vnu-jar
@@ -52,11 +55,15 @@ run: $(VENV)/.installed
 	@echo "Starting web, worker and beat: open http://$${WEB_ADDR:-127.0.0.1:8000}/ and log in with a login above."
 	PYTHONUNBUFFERED=1 $(BIN)/honcho start
 
-# The reminder tests need a real Redis, hence the check first. Lint runs after pytest even when tests fail, so one
-# run reports both; the exit status is a failure if either failed.
+# The reminder tests need a real Redis, hence the check first. The suite runs in TEST_WORKERS processes
+# (pytest-xdist; each has its own test database and cache keys, tests/conftest.py); worksteal hands each a run of
+# neighbouring tests, so module and package fixtures (the browser) are set up once, and lets an idle process take
+# half of a busy one's remaining tests. Lint runs after pytest even when tests fail, so one run reports both; the exit
+# status is a failure if either failed.
 test: $(VENV)/.installed
 	@scripts/ensure-redis
-	@status=0; $(BIN)/pytest $(ARGS) || status=$$?; $(MAKE) --no-print-directory lint || status=1; exit $$status
+	@status=0; $(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal $(ARGS) || status=$$?; \
+		$(MAKE) --no-print-directory lint || status=1; exit $$status
 
 # The import contracts (pyproject.toml, [tool.importlinter]): models below rules below screens, no screen imported
 # across apps; a broken one prints the chain of imports that breaks it.

@@ -1,12 +1,21 @@
 """Fixtures shared by the whole suite: the frozen clinic "now", the clinic's rooms and staff, booking through the
-service, and the outboxes. Nothing here is autouse but the broker and password set-up; a module asks for what it
-needs, by argument or with `pytestmark = pytest.mark.usefixtures(...)`. Dates and times: tests/clinic.py."""
+service, and the outboxes. Nothing here is autouse but the broker, cache-key and password set-up; a module asks for
+what it needs, by argument or with `pytestmark = pytest.mark.usefixtures(...)`. Dates and times: tests/clinic.py.
+
+The suite runs in parallel (pytest-xdist, `make test`): pytest-django gives each process its own test database, and
+what else several processes would share (the cache on the Redis at REDIS_URL) is keyed per process here."""
+
+import os
+import uuid
 
 import pytest
+import redis
 import time_machine
+from django.conf import settings as django_settings
 from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.db import connection
+from django.test import override_settings
 
 from procedures.models import Appointment
 from procedures.services import book_appointment
@@ -32,10 +41,12 @@ def on_postgres() -> bool:
     return connection.vendor == "postgresql"
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """Staff logins in tests need a password, not a slow one."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing():
+    """Staff logins in tests need a password, not a slow one: for the whole session, so that users made before any
+    test's own fixtures (setUpTestData, module fixtures) are not hashed the slow way either."""
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
 
 
 def use_broker(url: str) -> None:
@@ -45,6 +56,27 @@ def use_broker(url: str) -> None:
     app.conf.broker_url = url
     app._pool = None
     app.amqp._producer_pool = None
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _cache_keys_of_this_process():
+    """The cache is the Redis at REDIS_URL, shared by every pytest-xdist worker (and by anyone else's run): each
+    process keys its entries apart (the worker's name and a random part), so one worker's rate-limit counts and
+    report tables are never another's. Its keys are deleted at the end; nothing here flushes the shared database."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    prefix = f"prepapp-test-{worker}-{uuid.uuid4().hex[:8]}"
+    caches = {name: {**options, "KEY_PREFIX": prefix} for name, options in django_settings.CACHES.items()}
+    with override_settings(CACHES=caches):
+        yield
+    for options in caches.values():
+        if options["BACKEND"].endswith("RedisCache"):
+            try:
+                client = redis.Redis.from_url(options["LOCATION"], socket_connect_timeout=2)
+                keys = list(client.scan_iter(match=f"{prefix}:*", count=1000))
+                if keys:
+                    client.delete(*keys)
+            except redis.RedisError:
+                pass  # no Redis here: the tests that needed one have said so already
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -27,18 +27,31 @@ except ImportError:  # the tests that need it skip, saying why
     sync_api = None
 
 
-@pytest.fixture
-def browser(monkeypatch):
+@pytest.fixture(scope="package")
+def _chromium():
+    """One Chromium for all the browser tests a pytest process runs in a row (launching one costs about a second);
+    each test still gets its own contexts, so cookies and storage never pass from one test to the next."""
     if sync_api is None:
         pytest.skip("needs the playwright package (pip install playwright)")
     if not shutil.which(CHROMIUM):
         pytest.skip(f"needs Chromium at {CHROMIUM} (apt-get install chromium)")
-    # Playwright's sync API runs an event loop in this thread; the ORM calls the test makes here are still sync.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_api.sync_playwright() as playwright:
+    # Playwright's sync API keeps an event loop running in this thread, and while one runs Django looks up database
+    # connections apart from the thread's own: hand it the thread's, so every test, fixture and flush here uses the
+    # very connection the test database was made with (and its serialized contents, for serialized_rollback).
+    own = {alias: connections[alias] for alias in connections}
+    with pytest.MonkeyPatch.context() as patch, sync_api.sync_playwright() as playwright:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # the ORM calls made here are still sync
+        for alias, connection in own.items():
+            connections[alias] = connection
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-        # The test's queries ran while Playwright's loop was current, so Django kept their connection apart from
-        # the thread's; close it here, or PostgreSQL cannot drop the test database at the end.
-        connections.close_all()
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def browser(_chromium):
+    yield _chromium
+    for context in _chromium.contexts:  # what a failed test left open
+        context.close()
