@@ -99,8 +99,8 @@ def future_appointments(count: int) -> list[Appointment]:
 
 COLUMNS = (
     "appointment_id, rule_id, stage, channel, for_start, occasion, send_at, status, content_stages, attempts, "
-    "last_error, close_reason, subject, body, body_html, recipient, provider_message_id, delivery_status, created_at, "
-    "updated_at"
+    "last_error, close_reason, fallback, subject, body, body_html, recipient, provider_message_id, delivery_status, "
+    "created_at, updated_at"
 )
 
 
@@ -122,7 +122,7 @@ def add_pending(appointments: list[Appointment], count: int, rng: random.Random,
             for appointment_id, for_start, send_at in rows():
                 copy.write_row(
                     (appointment_id, rule.pk, rule.stage, "email", for_start, "", send_at, "pending",
-                     f'["{rule.stage}"]', 0, "", "", "", "", "", "", "", "", now, now)
+                     f'["{rule.stage}"]', 0, "", "", "", "", "", "", "", "", "", now, now)
                 )  # fmt: skip
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE reminders_reminder")
