@@ -28,7 +28,8 @@ from procedures.links import patient_token, unsubscribe_token
 from procedures.models import Appointment, FaqEntry, PatientRequest, SafetyAnswers
 from procedures.services import book_appointment, cancel_appointment, confirm_attendance
 from reminders.channels import default_consent
-from reminders.services import opt_out
+from reminders.models import Reminder
+from reminders.services import delivery_failed, opt_out
 from reminders.stages import CONTENT_STAGES, Stage
 from tests.clinic import FAR, NOW
 from tests.factories import (
@@ -150,6 +151,15 @@ def build_clinic() -> dict:
         note="Aspirin every morning.",
     )
     PatientRequest.objects.create(appointment=worried, kind="reschedule", message="An afternoon would be easier.")
+    # A reply by text that was neither YES nor MOVE: on /requests/ in her words (escaped).
+    PatientRequest.objects.create(appointment=confirmed, kind="message", message="What time again? <b>& parking?</b>")
+    # A text the provider could not deliver, with nothing else to reach her: "Not reached" on /calls/.
+    texts_only = PatientFactory(given_name="Nia", email="", channels=["sms"])
+    unreached = book_appointment(patient=texts_only, room=room2, scheduled_start=FAR + timedelta(hours=7), **details)
+    text = unreached.reminders.get(stage="booking_confirmation", channel="sms")
+    Reminder.objects.filter(pk=text.pk).update(status="sent", sent_at=NOW, provider_message_id="SM-vnu")
+    text.refresh_from_db()
+    delivery_failed(text, reason="The provider reports the text undelivered (code 30003).")
     AppointmentFactory(scheduled_start=FAR + timedelta(hours=3), room=room2, radiologist=okafor, status="no_show")
     cancel_appointment(booking("Olivia", hours=1, room=room2), reason="Had a cold", reason_code="unwell")
     # Reached only by post, in large print: her confirmation letter is due on /letters/ at once.
