@@ -142,3 +142,11 @@ def test_the_demo_can_be_made_at_any_hour_without_a_refused_booking(settings, fr
     assert "Skipped" not in err.getvalue()
     assert Appointment.objects.filter(status=Status.COMPLETED).exists()
     assert Appointment.objects.filter(scheduled_start__gt=timezone.now(), status=Status.BOOKED).exists()
+
+
+def test_the_demo_has_a_patient_reached_only_by_post_whose_letters_are_made(settings):
+    settings.DEBUG = True
+    _seed()
+    by_post = Patient.objects.get(mrn__startswith="DEMO", given_name="Helen")
+    assert by_post.reminder_channels() == {"letter"} and by_post.needs_large_print
+    assert by_post.appointments.filter(reminders__channel="letter").exists()

@@ -44,7 +44,17 @@ STAFF = [
 # A second number staff can call: landlines in Ofcom's drama ranges (valid to `phonenumbers`, never a real line).
 LANDLINE = "landline"
 # The channels each demo patient agreed to.
-BOTH, EMAIL_ONLY, SMS_ONLY, NO_REMINDERS = ["email", "sms"], ["email"], ["sms"], []
+BOTH, EMAIL_ONLY, SMS_ONLY, BY_POST = ["email", "sms"], ["email"], ["sms"], ["letter"]
+# Reached only by post, in large print: her letters are due on /letters/.
+ADDRESSES = {
+    "Helen": {
+        "address_line1": "14 Riverside Court",
+        "address_line2": "Mill Lane",
+        "town": "London",
+        "postcode": "SE1 7EH",
+        "needs_large_print": True,
+    }
+}
 PATIENTS = [
     # given, family, born, channels, has email, has mobile, landline
     ("Amelia", "Hughes", date(1971, 3, 14), BOTH, True, True, ""),
@@ -52,7 +62,7 @@ PATIENTS = [
     ("Grace", "O'Neill", date(1980, 6, 30), SMS_ONLY, False, True, ""),
     ("Fatima", "Begum", date(1958, 1, 21), BOTH, True, True, "+44 113 496 0104"),
     ("Chloe", "Martin", date(1987, 9, 9), BOTH, True, True, ""),
-    ("Helen", "Baker", date(1949, 4, 5), NO_REMINDERS, False, False, ""),  # no phone at all
+    ("Helen", "Baker", date(1949, 4, 5), BY_POST, False, False, ""),  # no phone or email: letters
     ("Sofia", "Rossi", date(1975, 12, 12), EMAIL_ONLY, True, False, "+44 20 7946 0107"),
     ("Zainab", "Ahmed", date(1969, 7, 17), BOTH, True, True, ""),
     ("Olivia", "Walsh", date(1983, 2, 28), SMS_ONLY, False, True, "+44 113 496 0109"),
@@ -167,6 +177,7 @@ class Command(BaseCommand):
                 email=f"{given.lower()}.{family.lower().replace(chr(39), '')}@patients.example" if has_email else "",
                 mobile=mobile,
                 phone=landline,
+                **ADDRESSES.get(given, {}),
             )
         # Demo databases from before used the drama mobile range, which the admin refuses: give them the new ones.
         if patient.mobile and not patient.mobile.is_valid():
