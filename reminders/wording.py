@@ -159,6 +159,18 @@ def _short(when: dict[str, str]) -> str:
     return f"{when['short_date']} {when['time']}"
 
 
+def draft_context(draft, *, with_faq: bool) -> dict:
+    """The templates' context for a channel's Draft (reminders.channels.Draft): every channel starts here."""
+    return context(
+        draft.appointment,
+        draft.stage,
+        draft.for_start,
+        list(draft.content_stages),
+        with_faq=with_faq,
+        previous_start=draft.previous_start,
+    )
+
+
 def context(
     appointment: Appointment,
     reminder_stage: str,

@@ -24,7 +24,7 @@ from django.utils import timezone
 from procedures.links import unsubscribe_url
 
 from ..stages import Stage
-from ..wording import context
+from ..wording import draft_context
 from .base import Draft, Message, PermanentSendError, ReminderChannel, TransientSendError
 
 if TYPE_CHECKING:
@@ -75,14 +75,7 @@ class EmailChannel(ReminderChannel):
         return patient.email
 
     def compose(self, draft: Draft) -> Message:
-        ctx = context(
-            draft.appointment,
-            draft.stage,
-            draft.for_start,
-            list(draft.content_stages),
-            with_faq=True,
-            previous_start=draft.previous_start,
-        )
+        ctx = draft_context(draft, with_faq=True)
         subject = email_subject(draft.stage, ctx)
         ctx["subject"] = subject
         return Message(

@@ -25,7 +25,7 @@ from procedures.models.address import has_postal_address, postal_address_lines
 from procedures.preparation import preparation_opens_on
 
 from ..stages import Stage
-from ..wording import context, faq_for
+from ..wording import draft_context, faq_for
 from . import channels
 from .base import Draft, Message, PermanentSendError, ReminderChannel
 from .letter_pdf import render_letter
@@ -99,14 +99,7 @@ def letter_context(draft: Draft, *, today: date | None = None) -> dict:
     """The email's words (reminders.wording.context) and, always, the preparation and FAQ of the letter's stages;
     with the addressee, the letter's date, its days written as dates, and its print size."""
     today = today or clinic_time.today()
-    ctx = context(
-        draft.appointment,
-        draft.stage,
-        draft.for_start,
-        list(draft.content_stages),
-        with_faq=False,
-        previous_start=draft.previous_start,
-    )
+    ctx = draft_context(draft, with_faq=False)
     if draft.content_stages:
         selection = faq_for(draft.appointment.procedure_type_id, list(draft.content_stages))
         ctx.update(faq=selection.entries, points=selection.points, more_questions=selection.more)

@@ -15,7 +15,7 @@ from django.template.loader import render_to_string
 
 from ..providers.sms import BaseSMSBackend, backend_class
 from ..timing import quiet_until
-from ..wording import context
+from ..wording import draft_context
 from .base import ContentError, Draft, Message, ReminderChannel
 
 if TYPE_CHECKING:
@@ -117,14 +117,7 @@ class SmsChannel(ReminderChannel):
         return patient.mobile.as_e164
 
     def compose(self, draft: Draft) -> Message:
-        ctx = context(
-            draft.appointment,
-            draft.stage,
-            draft.for_start,
-            list(draft.content_stages),
-            with_faq=False,
-            previous_start=draft.previous_start,
-        )
+        ctx = draft_context(draft, with_faq=False)
         return Message(subject="", text=render_sms(ctx))
 
     def earliest_send(self, moment: datetime) -> datetime:

@@ -105,21 +105,11 @@ def _timed_rows(
             if (rule.pk, channel) in existing:
                 continue
             late = due <= horizon
+            send_at = timed_send_at(due, channel)
             if late and rule.stage in TYPE_TIMED_STAGES and not channel_for(channel).carries_faq:
                 # The preparation must reach the patient before it matters: a channel whose confirmation cannot
                 # carry it (a text) sends it at once instead, saying what to do from now on.
-                rows.append(
-                    Reminder(
-                        appointment=appointment,
-                        rule=rule,
-                        stage=rule.stage,
-                        channel=channel,
-                        for_start=start,
-                        send_at=_earliest(now, channel),
-                        content_stages=[rule.stage],
-                    )
-                )
-                continue
+                late, send_at = False, _earliest(now, channel)
             rows.append(
                 Reminder(
                     appointment=appointment,
@@ -127,7 +117,7 @@ def _timed_rows(
                     stage=rule.stage,
                     channel=channel,
                     for_start=start,
-                    send_at=timed_send_at(due, channel),
+                    send_at=send_at,
                     status=Reminder.Status.SKIPPED if late else Reminder.Status.PENDING,
                     last_error=TOO_LATE if late else "",
                     close_reason=Closed.FOLDED if late else "",

@@ -11,7 +11,7 @@ from reminders import services
 from reminders.channels import Draft, Message, ReminderChannel, channels
 from reminders.models import Reminder
 from reminders.providers.http_sms import webhook_signature
-from reminders.wording import context
+from reminders.wording import draft_context
 from tests.clinic import FAR
 from tests.factories import PatientFactory
 
@@ -45,7 +45,7 @@ class StandInLetterChannel(ReminderChannel):
         return f"post:{patient.mrn}"
 
     def compose(self, draft: Draft) -> Message:
-        ctx = context(draft.appointment, draft.stage, draft.for_start, list(draft.content_stages), with_faq=False)
+        ctx = draft_context(draft, with_faq=False)
         return Message(subject="Your appointment", text=f"{ctx['short_date']} {ctx['time']} {ctx['link']}")
 
     def deliver(self, reminder: Reminder, message: Message, to: str) -> str:
