@@ -68,10 +68,24 @@ def channels() -> dict[str, ReminderChannel]:
 
 
 def channel_for(slug: str) -> ReminderChannel:
-    try:
-        return channels()[slug]
-    except KeyError:
-        raise ValueError(f"No reminder channel {slug!r}; known: {', '.join(channels())}.") from None
+    """The registered channel; for a slug no longer in REMINDER_CHANNELS (rows and rules made before a clinic
+    dropped it), a stand-in that reaches nobody, so those rows are closed saying why instead of failing a batch,
+    a booking or a page."""
+    return channels().get(slug) or Unregistered(slug)
+
+
+class Unregistered(ReminderChannel):
+    def __init__(self, slug: str) -> None:
+        self.slug = self.label = slug
+
+    def why_not(self, patient) -> str:
+        return f"The {self.slug} channel is no longer in REMINDER_CHANNELS."
+
+    def compose(self, draft: Draft) -> Message:
+        raise ContentError(f"The {self.slug} channel is no longer in REMINDER_CHANNELS.")
+
+    def deliver(self, reminder, message: Message, to: str) -> str:
+        raise SendError(f"The {self.slug} channel is no longer in REMINDER_CHANNELS.", permanent=True)
 
 
 def channel_choices() -> list[tuple[str, str]]:

@@ -17,7 +17,7 @@ from reminders import services
 from reminders.channels import Draft, Message, ReminderChannel, SendError, channel_choices, channels
 from reminders.models import Reminder, ReminderRule
 from reminders.stages import Stage
-from reminders.wording import context
+from reminders.wording import draft_context
 from tests.clinic import FAR
 from tests.factories import PatientFactory
 
@@ -46,7 +46,7 @@ class AppNotificationChannel(ReminderChannel):
         return f"device:{patient.mrn}"
 
     def compose(self, draft: Draft) -> Message:
-        ctx = context(draft.appointment, draft.stage, draft.for_start, list(draft.content_stages), with_faq=False)
+        ctx = draft_context(draft, with_faq=False)
         return Message(subject="", text=f"{ctx['stage']}: {ctx['short_date']} {ctx['time']} {ctx['link']}")
 
     def deliver(self, reminder: Reminder, message: Message, to: str) -> str:
@@ -179,3 +179,22 @@ def test_staff_see_and_choose_the_new_channel_without_a_template_changed(app_cha
     as_scheduler.force_login(superuser)
     preview = as_scheduler.get(reverse("admin:reminders_reminder_preview", args=[appointment.pk])).content.decode()
     assert "Booking confirmation · App notification" in preview
+
+
+def test_rows_of_a_channel_the_clinic_dropped_are_closed_not_a_traceback(
+    app_channel, book, settings, django_capture_on_commit_callbacks
+):
+    appointment = book(FAR, patient=app_user())
+    settings.REMINDER_CHANNELS = DEFAULTS  # the clinic stops the app channel; its rows are still in the outbox
+
+    moved = reschedule_appointment(appointment, new_start=FAR + timedelta(days=7))  # no error for the booking
+    week = moved.reminders.get(channel="app", stage=Stage.WEEK_BEFORE)
+    queued: list[list[int]] = []
+    with django_capture_on_commit_callbacks(execute=True):
+        services.dispatch_due(now=week.send_at + timedelta(seconds=1), queue=queued.append)
+    services.send_batch([pk for ids in queued for pk in ids], now=week.send_at + timedelta(seconds=1))
+
+    week.refresh_from_db()
+    assert week.status == Reminder.Status.CANCELLED
+    assert week.close_reason == Reminder.CloseReason.UNREACHABLE
+    assert DELIVERED == []
