@@ -39,20 +39,13 @@ from ..channels import hand_delivered as by_hand
 from ..models import Reminder
 from ..stages import Stage
 from .reach import allowed_channels
-from .scheduling import moved_to
+from .scheduling import CLOSED_BY_STATUS, moved_to
 
 log = logging.getLogger(__name__)
 
 LAST_DISPATCH_CACHE_KEY = "reminders:last-dispatch"
 Closed = Reminder.CloseReason
 BEGUN = Closed.STARTED.label
-# Which closing an appointment's ended status means for its reminders.
-CLOSED_BY_STATUS = {
-    "cancelled": Closed.CANCELLED,
-    "checked_in": Closed.CHECKED_IN,
-    "no_show": Closed.NO_SHOW,
-    "completed": Closed.COMPLETED,
-}
 
 
 def _skip_started(now: datetime) -> int:

@@ -338,9 +338,22 @@ def cancel_reminders(appointment: Appointment, *, now: datetime | None = None) -
     return count
 
 
-def close_for_appointment(appointment: Appointment, code: str, reason: str = "") -> int:
-    """An appointment that ended another way (checked in, did not attend, completed: `code`, a
-    Reminder.CloseReason): its open reminders will not be needed."""
+# Which closing an appointment's ended status means for its reminders.
+CLOSED_BY_STATUS = {
+    "cancelled": Closed.CANCELLED,
+    "checked_in": Closed.CHECKED_IN,
+    "no_show": Closed.NO_SHOW,
+    "completed": Closed.COMPLETED,
+}
+
+
+def close_for_appointment(appointment: Appointment, code: str = "", reason: str = "") -> int:
+    """An appointment that ended another way (checked in, did not attend, completed): its open reminders will not
+    be needed. `code` (a Reminder.CloseReason) defaults to the one its new status means; words given where a code
+    belongs (the second round's call, `close_for_appointment(appointment, "The patient has checked in.")`) are kept
+    as staff's words with that code."""
+    if code not in Closed.values:
+        code, reason = CLOSED_BY_STATUS.get(appointment.status, Closed.CANCELLED), reason or code
     return (
         Reminder.objects.still_to_go()
         .filter(appointment=appointment)

@@ -1,7 +1,7 @@
 """The calls DESIGN.md names (its Services section), made exactly as it writes them: an interface changes only with
 a compatible default, so these keep working. "Now" is Wednesday 5 June 2030, 12:00 in London."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -25,7 +25,7 @@ from procedures.services import (
 )
 from reminders import services as reminder_services
 from reminders.models import Reminder
-from tests.clinic import MONDAY, TODAY, at
+from tests.clinic import FAR, MONDAY, TODAY, at
 from tests.factories import AppointmentFactory, PatientFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]
@@ -155,3 +155,18 @@ def test_the_reminder_services_design_names_are_there(ductogram, room1, queued):
     assert isinstance(reminder_services.dispatch_due(now=None, limit=500), int)
     pending = Reminder.objects.filter(status=Reminder.Status.PENDING).first()
     assert reminder_services.send_reminder(pending.pk).status == Reminder.Status.PENDING  # not due yet: kept
+
+
+def test_close_for_appointment_takes_a_code_or_the_second_rounds_words(book):
+    """close_for_appointment(appointment, code) with a Reminder.CloseReason; called with a sentence as before, the
+    code comes from the appointment's status and the sentence is kept for staff."""
+    by_code = book(FAR)
+    assert reminder_services.close_for_appointment(by_code, Reminder.CloseReason.COMPLETED) > 0
+    assert set(by_code.reminders.values_list("close_reason", flat=True)) == {"completed"}
+
+    by_words = book(FAR + timedelta(hours=1))
+    Appointment.objects.filter(pk=by_words.pk).update(status=Appointment.Status.CHECKED_IN)
+    by_words.refresh_from_db()
+    assert reminder_services.close_for_appointment(by_words, "The patient has checked in.") > 0
+    closed = set(by_words.reminders.values_list("status", "close_reason", "last_error"))
+    assert closed == {("cancelled", "checked_in", "The patient has checked in.")}
