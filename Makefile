@@ -13,7 +13,7 @@ ARGS ?=
 TEST_WORKERS ?= 3
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint format vnu vnu-jar
+.PHONY: help run test lint format vnu vnu-jar messages
 
 # Both run as development: DEBUG is on unless the environment says otherwise (the settings' own default is off, so a
 # deploy that forgets DEBUG is never in debug mode). pytest sets it too (pyproject.toml), for a bare `pytest`.
@@ -26,6 +26,7 @@ help:
 	@echo "make lint    ruff check, ruff format --check, and the import contracts (lint-imports)"
 	@echo "make vnu     the W3C Nu Html Checker over every email body and every patient and staff page state"
 	@echo "make format  let ruff fix what it can and reformat"
+	@echo "make messages  compile the translations (locale/*/LC_MESSAGES/django.po) for the patients' languages"
 
 # Check the version before making a venv that could not run the project (pyproject.toml needs 3.11+). A failed
 # `venv` leaves a half-made .venv behind that would look finished to make next time, so remove it.
@@ -47,7 +48,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 # whitenoise serves static files straight from the apps. honcho runs the Procfile (web, worker, beat) with
 # unbuffered output, so the three logs interleave as they happen; Ctrl-C stops all three. Beat keeps its schedule
 # file in var/. WEB_ADDR=0.0.0.0:8000 serves beyond this machine.
-run: $(VENV)/.installed
+run: $(VENV)/.installed messages
 	@scripts/ensure-redis
 	$(MANAGE) migrate --noinput
 	$(MANAGE) seed_demo
@@ -60,7 +61,7 @@ run: $(VENV)/.installed
 # neighbouring tests, so module and package fixtures (the browser) are set up once, and lets an idle process take
 # half of a busy one's remaining tests. Lint runs after pytest even when tests fail, so one run reports both; the exit
 # status is a failure if either failed.
-test: $(VENV)/.installed
+test: $(VENV)/.installed messages
 	@scripts/ensure-redis
 	@status=0; $(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal $(ARGS) || status=$$?; \
 		$(MAKE) --no-print-directory lint || status=1; exit $$status
@@ -70,6 +71,19 @@ test: $(VENV)/.installed
 lint: $(VENV)/.installed
 	@status=0; $(BIN)/ruff check . || status=1; $(BIN)/ruff format --check . || status=1; \
 		$(BIN)/lint-imports --no-cache || status=1; exit $$status
+
+# What patients read in their language: locale/<code>/LC_MESSAGES/django.po, compiled to .mo (not kept in git) by
+# gettext's msgfmt, only where a .po is newer than its .mo. To add or update strings: see the README's "Adding a
+# language" (makemessages, translate, review).
+PO_FILES := $(wildcard locale/*/LC_MESSAGES/django.po)
+MO_FILES := $(PO_FILES:.po=.mo)
+
+messages: $(MO_FILES)
+
+locale/%/LC_MESSAGES/django.mo: locale/%/LC_MESSAGES/django.po
+	@command -v msgfmt >/dev/null || { echo "Compiling the translations needs gettext's msgfmt:" \
+		"on Debian/Ubuntu run \`sudo apt-get install gettext\` and try again." >&2; exit 1; }
+	msgfmt --check-format -o $@ $<
 
 format: $(VENV)/.installed
 	$(BIN)/ruff check --fix .

@@ -125,6 +125,29 @@ CLINIC_TIME_ZONE = env("CLINIC_TIME_ZONE", default="Europe/London")
 TIME_ZONE = CLINIC_TIME_ZONE
 LANGUAGE_CODE = "en-gb"
 USE_I18N = True
+# Languages: staff pages are in English; what a patient reads is in the patient's language (Patient.language) when
+# the clinic offers it. LANGUAGES is every language a patient's record can name: the ones we ship translations for
+# (locale/, reviewed per clinic before going live) and others a patient may speak, who get English plus one sentence
+# in their language about an interpreter (procedures.languages). PATIENT_LANGUAGES is the shipped ones a clinic
+# offers; a language left out of it is spoken to in English, with that sentence.
+LANGUAGES = [
+    ("en-gb", "English"),
+    ("cy", "Cymraeg (Welsh)"),
+    ("pl", "Polski (Polish)"),
+    ("ur", "اردو (Urdu)"),
+    ("ro", "Română (Romanian)"),
+    ("pa", "ਪੰਜਾਬੀ (Panjabi)"),
+    ("bn", "বাংলা (Bengali)"),
+    ("pt", "Português (Portuguese)"),
+    ("lt", "Lietuvių (Lithuanian)"),
+    ("ar", "العربية (Arabic)"),
+    ("so", "Soomaali (Somali)"),
+    ("tr", "Türkçe (Turkish)"),
+]
+SHIPPED_LANGUAGES = ("en-gb", "cy", "pl", "ur")
+PATIENT_LANGUAGES = env.list("PATIENT_LANGUAGES", default=list(SHIPPED_LANGUAGES))
+LANGUAGES_BIDI = ["ar", "fa", "he", "ur"]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 
 # The clinic, as patients see it.
 CLINIC_NAME = env("CLINIC_NAME", default="Riverside Breast Imaging Unit")

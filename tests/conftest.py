@@ -6,7 +6,10 @@ The suite runs in parallel (pytest-xdist, `make test`): pytest-django gives each
 what else several processes would share (the cache on the Redis at REDIS_URL) is keyed per process here."""
 
 import os
+import shutil
+import subprocess
 import uuid
+from pathlib import Path
 
 import pytest
 import redis
@@ -23,6 +26,23 @@ from reminders import queueing
 from reminders.providers.sms import LocMemSMSBackend
 from tests.clinic import NOW
 from tests.factories import PatientFactory, ProcedureTypeFactory, RadiologistFactory, RoomFactory, SchedulerFactory
+
+
+def pytest_configure(config):
+    """The patients' translations compiled before any test reads them (as `make messages` does), so a bare `pytest`
+    tests the .po files as they are; once, in the controlling process, not in each xdist worker."""
+    if hasattr(config, "workerinput"):
+        return
+    root = Path(__file__).resolve().parent.parent
+    stale = [
+        po
+        for po in sorted(root.glob("locale/*/LC_MESSAGES/django.po"))
+        if not po.with_suffix(".mo").exists() or po.with_suffix(".mo").stat().st_mtime < po.stat().st_mtime
+    ]
+    if stale and not shutil.which("msgfmt"):
+        raise pytest.UsageError("The translations need gettext's msgfmt: run `sudo apt-get install gettext`.")
+    for po in stale:
+        subprocess.run(["msgfmt", "--check-format", "-o", str(po.with_suffix(".mo")), str(po)], check=True)
 
 
 def pytest_collection_modifyitems(config, items):

@@ -11,7 +11,7 @@ from reminders.models import Reminder
 
 def render(reminder: Reminder) -> Message:
     """The message a reminder row makes; its appointment, patient, procedure type and room loaded."""
-    return channel_for(reminder.channel).compose(Draft.of(reminder))
+    return channel_for(reminder.channel).render(Draft.of(reminder))
 
 
 def render_for(
@@ -30,4 +30,4 @@ def render_for(
         content_stages=tuple(content_stages),
         previous_start=previous_start,
     )
-    return channel_for(channel).compose(draft)
+    return channel_for(channel).render(draft)

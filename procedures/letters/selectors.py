@@ -71,4 +71,4 @@ def hand_delivered_rows():
 def printable(rows: list[Reminder]) -> bytes:
     """The rows' letters as they read now, in one PDF (the FAQ read once for them all)."""
     with faq_loaded({row.appointment.procedure_type_id for row in rows}):
-        return join_pdfs([channel_for(row.channel).compose(Draft.of(row)).pdf for row in rows])
+        return join_pdfs([channel_for(row.channel).render(Draft.of(row)).pdf for row in rows])

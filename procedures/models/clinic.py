@@ -17,6 +17,7 @@ from simple_history.models import HistoricalRecords
 
 from procedures import clinic_time
 from procedures.folding import fold
+from procedures.languages import ENGLISH, language_choices
 from reminders.channels import channels as registered_channels
 from reminders.channels import default_consent
 from reminders.channels.fields import ChannelsField
@@ -88,6 +89,16 @@ class Patient(PostalDetails, models.Model):
         null=True,
         blank=True,
         help_text="When the patient replied STOP to a text: no texts until they reply START, whatever else changes.",
+    )
+    language = models.CharField(
+        max_length=10,
+        choices=language_choices,
+        default=ENGLISH,
+        help_text="The language the patient reads. Messages and their page are in it when the clinic offers it "
+        "(PATIENT_LANGUAGES); otherwise in English, with a sentence in their language about an interpreter.",
+    )
+    needs_interpreter = models.BooleanField(
+        default=False, help_text="Book an interpreter for the appointment; staff lists show a flag."
     )
     created_at = models.DateTimeField(auto_now_add=True)
     # The names folded for search (procedures.folding): kept up to date by save(). On PostgreSQL a trigram

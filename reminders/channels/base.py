@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from procedures.languages import speaking_to
+
 from ..errors import ContentError, PermanentSendError, SendError, TransientSendError
 
 # A channel reads a patient, an appointment and a reminder row by attribute. It imports no model, not even for type
@@ -96,8 +98,15 @@ class ReminderChannel:
         raise NotImplementedError
 
     def compose(self, draft: Draft) -> Message:
-        """The message; raises ContentError when it cannot be made safely."""
+        """The message, in the active language; raises ContentError when it cannot be made safely. Callers ask
+        `render`, which makes it in the patient's language."""
         raise NotImplementedError
+
+    def render(self, draft: Draft) -> Message:
+        """The message in the language the patient is spoken to in (procedures.languages), wherever it is made: a
+        worker's batch, a letter's PDF, the admin's preview."""
+        with speaking_to(draft.appointment.patient):
+            return self.compose(draft)
 
     def earliest_send(self, moment: datetime) -> datetime:
         """The first instant at or after `moment` at which a message may go by this channel."""

@@ -198,7 +198,7 @@ def prepare(reminder: Reminder, now: datetime, *, reload: bool = True) -> tuple[
         _done(reminder, reload)
         return None, False
     try:
-        message = channel.compose(Draft.of(reminder))
+        message = channel.render(Draft.of(reminder))
     except SoftTimeLimitExceeded:
         # Not the message's fault: give the row back to the dispatch, to be tried again after the usual wait.
         Reminder.objects.still_to_go().filter(pk=reminder.pk).update(

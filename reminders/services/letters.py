@@ -79,7 +79,7 @@ def mark_posted(
             result.left.append(pk)
             continue
         channel = channel_for(row.channel)
-        message = channel.compose(Draft.of(row))
+        message = channel.render(Draft.of(row))
         changed = Reminder.objects.filter(
             pk=pk, status=Reminder.Status.PENDING, channel=row.channel, for_start=row.for_start, send_at__lte=now
         ).update(

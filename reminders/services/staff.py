@@ -67,7 +67,7 @@ def preview(appointment: Appointment) -> list[dict]:
         for slug in rule.channels:
             channel = channel_for(slug)
             try:
-                message, error = channel.compose(draft), ""
+                message, error = channel.render(draft), ""
             except ContentError as exc:
                 message, error = None, str(exc)
             note = channel.preview_note(message) if message else ""
