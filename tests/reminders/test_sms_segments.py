@@ -75,9 +75,7 @@ def test_an_english_text_stays_the_longest_level_that_fits_one_gsm7_segment(book
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("stage", list(Stage))
-def test_a_text_that_cannot_fit_one_segment_takes_the_fewest_segments_and_the_longest_of_those(
-    book, settings, stage
-):
+def test_a_text_that_cannot_fit_one_segment_takes_the_fewest_segments_and_the_longest_of_those(book, settings, stage):
     settings.CLINIC_SMS_NAME = "Ysbyty Athrofaol Tŵr y Ddinas"  # ŵ: every level goes as UCS-2
     settings.SITE_URL = "https://prep.riverside.nhs.uk"
     appointment = book(FAR, patient=PatientFactory(language="cy"))
