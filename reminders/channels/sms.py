@@ -37,9 +37,6 @@ __all__ = [
     "measure",
 ]
 
-# One GSM-7 segment: what an English text is held to in tests (the texts are written to fit it).
-SMS_MAX_LENGTH = PER_SEGMENT["GSM-7"][0]
-
 # Ever shorter versions of a text: with the arrival time; without it (or "arrive asap"); the fewest words; a move
 # that names only its new time; and, last, the preparation's rule with the day alone (a long CLINIC_SMS_NAME).
 SMS_LEVELS = ({"level": 0}, {"level": 1}, {"level": 2}, {"level": 2, "moved_from": ""}, {"level": 3}, {"level": 4})
