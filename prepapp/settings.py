@@ -269,6 +269,9 @@ REMINDER_LEASE_SECONDS = env.int("REMINDER_LEASE_SECONDS", default=300)
 REMINDER_DISPATCH_SECONDS = env.float("REMINDER_DISPATCH_SECONDS", default=30.0)
 # No texts in these clinic hours: a text due then waits for the end of the quiet time. Empty: no quiet hours.
 SMS_QUIET_HOURS = env("SMS_QUIET_HOURS", default="21:00-08:00")
+# The most segments (messages billed) one text may take: 160 GSM-7 characters or 70 UCS-2 a segment alone, 153 or 67
+# a part when longer (reminders.channels.sms_encoding). Over it, a text is refused, not sent.
+SMS_MAX_SEGMENTS = env.int("SMS_MAX_SEGMENTS", default=3)
 # Timed stages due within this long of a booking are folded into its confirmation instead of sent separately.
 REMINDER_FOLD_MINUTES = env.int("REMINDER_FOLD_MINUTES", default=60)
 # Due reminders of one channel sent by one task over one SMTP connection or HTTP session.

@@ -1,6 +1,6 @@
 """Texts: one short message naming no procedure, to the patient's mobile, never in the quiet hours. The rules a text
-keeps (one GSM-7 segment, none of SMS_FORBIDDEN_WORDS) live here; where texts go is the provider's
-(reminders.providers.sms, SMS_BACKEND)."""
+keeps (the fewest segments, never more than SMS_MAX_SEGMENTS: sms_encoding; no word of any language's privacy list:
+sms_privacy) live here; where texts go is the provider's (reminders.providers.sms, SMS_BACKEND)."""
 
 from __future__ import annotations
 
@@ -11,82 +11,81 @@ from contextvars import ContextVar
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.template.loader import render_to_string
 
 from ..providers.sms import BaseSMSBackend, backend_class
 from ..timing import quiet_until
 from ..wording import draft_context
 from .base import ContentError, Draft, Message, ReminderChannel
+from .sms_encoding import PER_SEGMENT, SmsSize, gsm7_length, measure
+from .sms_privacy import SMS_FORBIDDEN_WORDS, all_forbidden_words, forbidden_words_in
 
 if TYPE_CHECKING:
     from procedures.models import Patient
 
     from ..models import Reminder
 
-SMS_MAX_LENGTH = 160
-# Words a text must never contain: a lock screen or a shared phone must not reveal why someone is going.
-SMS_FORBIDDEN_WORDS = (
-    "ductogram",
-    "galactogram",
-    "ductography",
-    "galactography",
-    "breast",
-    "nipple",
-    "discharge",
-    "mammogram",
-    "mammography",
-    "cancer",
-    "biopsy",
-    "milk duct",
-)
-GSM7_BASIC = (
-    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
-    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
-)
-GSM7_EXTENDED = "^{}\\[~]|€"  # each costs two characters
-
-
-def gsm7_length(text: str) -> int | None:
-    """Length in GSM-7 septets, or None when the text needs UCS-2 (and so only 70 characters a segment)."""
-    length = 0
-    for char in text:
-        if char in GSM7_BASIC:
-            length += 1
-        elif char in GSM7_EXTENDED:
-            length += 2
-        else:
-            return None
-    return length
-
-
-def forbidden_words_in(text: str) -> list[str]:
-    lowered = text.lower()
-    return [word for word in SMS_FORBIDDEN_WORDS if re.search(rf"\b{re.escape(word)}", lowered)]
-
+# Re-exported: where the rules were asked for before they had modules of their own.
+__all__ = [
+    "SMS_FORBIDDEN_WORDS",
+    "SMS_LEVELS",
+    "SmsChannel",
+    "all_forbidden_words",
+    "forbidden_words_in",
+    "gsm7_length",
+    "measure",
+]
 
 # Ever shorter versions of a text: with the arrival time; without it (or "arrive asap"); the fewest words; a move
 # that names only its new time; and, last, the preparation's rule with the day alone (a long CLINIC_SMS_NAME).
 SMS_LEVELS = ({"level": 0}, {"level": 1}, {"level": 2}, {"level": 2, "moved_from": ""}, {"level": 3}, {"level": 4})
 
 
+def _text_at(ctx: dict, level: dict) -> str:
+    return re.sub(r"\s+", " ", render_to_string("reminders/sms.txt", {**ctx, **level}).strip())
+
+
 def render_sms(ctx: dict) -> str:
-    """The text, the longest of SMS_LEVELS that fits one segment; refused rather than sent if it would leak or
-    split into two messages."""
+    """The text of the level that costs the fewest segments, the longest of those (so an English text is the longest
+    that fits one GSM-7 segment); refused rather than sent if even the shortest would take more than
+    SMS_MAX_SEGMENTS, or if it would name anything clinical in any language."""
+    best: tuple[str, SmsSize] | None = None
     for level in SMS_LEVELS:
-        text = render_to_string("reminders/sms.txt", {**ctx, **level}).strip()
-        text = re.sub(r"\s+", " ", text)
-        length = gsm7_length(text)
-        if length is not None and length <= SMS_MAX_LENGTH:
+        text = _text_at(ctx, level)
+        size = measure(text)
+        if best is None or size.segments < best[1].segments:
+            best = (text, size)
+        if size.segments == 1:
             break
-    else:
-        raise ContentError(
-            f"The text would not fit one {SMS_MAX_LENGTH}-character GSM-7 segment ({len(text)} characters): "
-            "shorten CLINIC_SMS_NAME or SITE_URL."
-        )
+    text, size = best
+    if size.segments > settings.SMS_MAX_SEGMENTS:
+        raise ContentError(too_long_sentence(size))
     leaked = forbidden_words_in(text)
     if leaked:
         raise ContentError(f"The text would mention {', '.join(leaked)}; check CLINIC_SMS_NAME and room names.")
     return text
+
+
+def too_long_sentence(size: SmsSize) -> str:
+    """Why a text is refused for its length, in staff's words."""
+    return (
+        f"The text would take {size.segments} {size.encoding} segments ({size.units} characters), more than "
+        f"SMS_MAX_SEGMENTS allows ({settings.SMS_MAX_SEGMENTS}): shorten CLINIC_SMS_NAME or SITE_URL, or raise "
+        "SMS_MAX_SEGMENTS."
+    )
+
+
+def size_note(text: str) -> str:
+    """The admin preview's line: encoding, characters, segments and the limit."""
+    size = measure(text)
+    single, per_part = PER_SEGMENT[size.encoding]
+    each = f"{single} a segment alone, {per_part} a part when longer"
+    segments = "1 segment" if size.segments == 1 else f"{size.segments} segments"
+    return (
+        f"{size.encoding}: {size.units} characters ({each}), {segments}; "
+        f"the limit is {settings.SMS_MAX_SEGMENTS} (SMS_MAX_SEGMENTS)."
+    )
 
 
 # The backend a batch shares (SmsChannel.session); None outside one.
@@ -144,7 +143,4 @@ class SmsChannel(ReminderChannel):
                 close()
 
     def preview_note(self, message: Message) -> str:
-        length = gsm7_length(message.text)
-        if length is None:
-            return f"{len(message.text)} characters, not all GSM-7: it would be split."
-        return f"{length} characters of {SMS_MAX_LENGTH}."
+        return size_note(message.text)

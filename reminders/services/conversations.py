@@ -1,9 +1,9 @@
 """Two-way texts: what a patient's reply means, once STOP and START are dealt with (replies). The reply is matched to
 the patient by number and to the appointment the last text we sent that number was about; "YES" confirms it as the
 page's button does, "MOVE" asks staff to move it as the page's request does, and anything else reaches staff on
-/requests/ in the patient's own words. Each reply gets one short acknowledgement (no clinical words, one GSM-7
-segment), answered in the webhook's own response; a reply the provider posts again (the same MessageSid) neither acts
-nor answers twice."""
+/requests/ in the patient's own words. Each reply gets one short acknowledgement in the patient's language (no
+clinical words in any language, one segment), answered in the webhook's own response; a reply the provider posts
+again (the same MessageSid) neither acts nor answers twice."""
 
 from __future__ import annotations
 
@@ -17,18 +17,29 @@ import phonenumbers
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext, pgettext_lazy
 from phonenumber_field.phonenumber import PhoneNumber
 
 from procedures import clinic_time
+from procedures.languages import speaking_to
 from procedures.models import Appointment, Patient
 
-from ..channels.sms import SMS_MAX_LENGTH, SmsChannel, forbidden_words_in, gsm7_length
+from ..channels.sms import SmsChannel, forbidden_words_in, measure
 from ..models import InboundText, Reminder
 
 log = logging.getLogger(__name__)
 
-CONFIRM_WORDS = {"yes", "y", "c", "confirm"}
-MOVE_WORDS = {"move", "change"}
+# A reply is read whatever the language the patient was texted in: English, Welsh, Polish and Urdu words alike
+# (each language's text asks for its own CONFIRM_WORD, which must be one of these).
+CONFIRM_WORDS = {
+    "yes", "y", "c", "confirm",
+    "ie", "iawn", "cadarnhau",  # Welsh
+    "tak", "potwierdzam",  # Polish
+    "ہاں", "جی", "جی ہاں", "haan", "han", "ji",  # Urdu
+}  # fmt: skip
+MOVE_WORDS = {"move", "change", "symud", "newid", "zmień", "zmien", "przełóż", "przeloz", "تبدیل"}
+# The word a text asks the patient to reply with to confirm, in the text's language (templates/reminders/sms.txt).
+CONFIRM_WORD = pgettext_lazy("the word a patient texts back to confirm their appointment", "YES")
 Outcome = InboundText.Outcome
 
 
@@ -108,38 +119,49 @@ def _appointment_about(number: str, now: datetime) -> Appointment | None:
 
 
 def acknowledgement(outcome: str, appointment: Appointment | None) -> str:
-    """One short text back: the longest wording that fits one GSM-7 segment and names nothing clinical."""
+    """One short text back, in the patient's language: the longest wording that fits one segment and names nothing
+    clinical in any language. A number matching nobody is answered in English."""
+    if appointment is None:
+        return _acknowledgement(outcome, None)
+    with speaking_to(appointment.patient):
+        return _acknowledgement(outcome, appointment)
+
+
+def _acknowledgement(outcome: str, appointment: Appointment | None) -> str:
     name, phone = settings.CLINIC_SMS_NAME, settings.CLINIC_PHONE
     if outcome == Outcome.CONFIRMED:
-        when = f"{clinic_time.short_date(appointment.scheduled_start)} at " + clinic_time.time_of_day(
-            appointment.scheduled_start
-        )
+        start = appointment.scheduled_start
+        date, time = clinic_time.short_date(start), clinic_time.time_of_day(start)
         options = [
-            f"{name}: thank you, your appointment on {when} is confirmed.",
-            f"{name}: thank you, your appointment is confirmed.",
-            "Thank you, your appointment is confirmed.",
+            gettext("%(name)s: thank you, your appointment on %(date)s at %(time)s is confirmed.")
+            % {"name": name, "date": date, "time": time},
+            gettext("%(name)s: thank you, your appointment is confirmed.") % {"name": name},
+            gettext("Thank you, your appointment is confirmed."),
         ]
     elif outcome == Outcome.MOVE:
         options = [
-            f"{name}: thank you, we will be in touch to find you a new time. Or call {phone}.",
-            f"{name}: thank you, we will be in touch to find you a new time.",
-            "Thank you, we will be in touch to find you a new time.",
+            gettext("%(name)s: thank you, we will be in touch to find you a new time. Or call %(phone)s.")
+            % {"name": name, "phone": phone},
+            gettext("%(name)s: thank you, we will be in touch to find you a new time.") % {"name": name},
+            gettext("Thank you, we will be in touch to find you a new time."),
         ]
     elif outcome == Outcome.MESSAGE:
         options = [
-            f"{name}: thank you, your message has been passed to our team. If it is urgent, call {phone}.",
-            f"{name}: thank you, your message has been passed to our team.",
-            "Thank you, your message has been passed to our team.",
+            gettext("%(name)s: thank you, your message has been passed to our team. If it is urgent, call %(phone)s.")
+            % {"name": name, "phone": phone},
+            gettext("%(name)s: thank you, your message has been passed to our team.") % {"name": name},
+            gettext("Thank you, your message has been passed to our team."),
         ]
     else:
         options = [
-            f"{name}: sorry, we could not match this number to an appointment. Please call {phone}.",
-            f"Sorry, we could not match this number to an appointment. Please call {phone}.",
-            "Sorry, we could not match this number to an appointment. Please call us.",
+            gettext("%(name)s: sorry, we could not match this number to an appointment. Please call %(phone)s.")
+            % {"name": name, "phone": phone},
+            gettext("Sorry, we could not match this number to an appointment. Please call %(phone)s.")
+            % {"phone": phone},
+            gettext("Sorry, we could not match this number to an appointment. Please call us."),
         ]
     return next((text for text in options if _fits(text)), options[-1])
 
 
 def _fits(text: str) -> bool:
-    length = gsm7_length(text)
-    return length is not None and length <= SMS_MAX_LENGTH and not forbidden_words_in(text)
+    return measure(text).segments == 1 and not forbidden_words_in(text)

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from procedures.links import patient_token
 from procedures.models import Appointment, Room
-from reminders.channels.sms import SMS_FORBIDDEN_WORDS, forbidden_words_in, gsm7_length
+from reminders.channels.sms import all_forbidden_words, forbidden_words_in, gsm7_length
 from reminders.stages import Stage
 from reminders.wording import too_late_to_arrive_early
 from tests.clinic import MONDAY, THURSDAY, TODAY, at
@@ -135,4 +135,4 @@ def test_the_late_arrival_text_fits_one_segment_with_a_production_address(book, 
         text = render_for(appointment, stage, "sms", appointment.scheduled_start, [stage]).text
         assert gsm7_length(text) <= 160, text
         assert "as soon as you can" in text or "arrive asap" in text, text  # shortened for a long address
-        assert not set(forbidden_words_in(text)) & set(SMS_FORBIDDEN_WORDS)
+        assert not set(forbidden_words_in(text)) & set(all_forbidden_words())

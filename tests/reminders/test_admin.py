@@ -258,7 +258,7 @@ def test_the_preview_shows_every_stages_subject_and_text_and_saves_nothing(
         assert sms in text
     assert "see you tomorrow" not in text  # previewed 19 days ahead: the words are worked out now
     assert "What is a ductogram?" in text  # the emails' FAQ
-    assert "characters of 160" in text
+    assert "GSM-7: " in text and "(160 a segment alone, 153 a part when longer), 1 segment; the limit is 3" in text
     previews = page.context["previews"]
     assert {(p["rule"].stage, p["channel"]) for p in previews} == {
         (rule.stage, channel) for rule in ReminderRule.objects.filter(is_active=True) for channel in rule.channels

@@ -15,7 +15,7 @@ from procedures.models import FaqEntry
 from procedures.services import cancel_appointment, confirm_attendance, reschedule_appointment
 from reminders import services
 from reminders.channels import ContentError, Message
-from reminders.channels.sms import SMS_FORBIDDEN_WORDS, forbidden_words_in, gsm7_length
+from reminders.channels.sms import all_forbidden_words, forbidden_words_in, gsm7_length, measure
 from reminders.models import Reminder
 from reminders.stages import CONTENT_STAGES, Stage
 from tests.clinic import FAR, NOW, at
@@ -237,7 +237,7 @@ def test_the_invitation_is_a_valid_calendar_at_the_appointments_time(appointment
     assert str(event["UID"]).startswith(f"appointment-{appointment.pk}@")
     assert PLACE in str(event["LOCATION"])
     assert patient_url(appointment) in str(event["DESCRIPTION"])
-    for word in SMS_FORBIDDEN_WORDS:  # calendars are shared: the title names no procedure
+    for word in all_forbidden_words():  # calendars are shared: the title names no procedure
         assert word not in str(event["SUMMARY"]).lower()
 
 
@@ -302,7 +302,7 @@ def test_every_text_fits_one_segment_names_nothing_clinical_and_carries_the_link
 
     assert gsm7_length(text) is not None and gsm7_length(text) <= 160, text
     lowered = text.lower()
-    for word in SMS_FORBIDDEN_WORDS:
+    for word in all_forbidden_words():
         assert word not in lowered, (word, text)
     assert "24 Jun" in text and "10:00" in text
     if stage != Stage.CANCELLATION:
@@ -372,6 +372,7 @@ def test_a_text_too_long_for_one_segment_drops_the_arrival_time_first(appointmen
 
 def test_a_too_long_site_url_fails_the_text_at_once_saying_why(book, settings, frozen_now, sms_outbox, mailoutbox):
     settings.SITE_URL = "https://" + "reminders." * 8 + "example.org"
+    settings.SMS_MAX_SEGMENTS = 1
     appointment = book(FAR)
     text = appointment.reminders.get(stage=CONF, channel="sms")
     email = appointment.reminders.get(stage=CONF, channel="email")
@@ -381,7 +382,8 @@ def test_a_too_long_site_url_fails_the_text_at_once_saying_why(book, settings, f
 
     text.refresh_from_db()
     assert text.status == Reminder.Status.FAILED
-    assert text.last_error.startswith("The text would not fit one 160-character GSM-7 segment")
+    assert text.last_error.startswith("The text would take 2 GSM-7 segments (")
+    assert "more than SMS_MAX_SEGMENTS allows (1)" in text.last_error
     assert "SITE_URL" in text.last_error
     assert (text.attempts, text.body, text.sent_at) == (0, "", None)
     assert sms_outbox == []
@@ -393,10 +395,14 @@ def test_a_too_long_site_url_fails_the_text_at_once_saying_why(book, settings, f
     assert email.status == Reminder.Status.SENT  # the email has no such limit
 
 
-def test_a_sender_name_outside_gsm7_is_refused(appointment, settings):
+def test_a_sender_name_outside_gsm7_makes_the_text_ucs2_and_refused_over_the_limit(appointment, settings):
     settings.CLINIC_SMS_NAME = "Hôpital Riverside"  # ô is not in the GSM-7 alphabet: 70 characters a segment
 
-    with pytest.raises(ContentError, match="GSM-7"):
+    text = render_for(appointment, CONF, "sms", appointment.scheduled_start, [CONF]).text
+    assert measure(text).encoding == "UCS-2" and measure(text).segments <= 3
+
+    settings.SMS_MAX_SEGMENTS = 1
+    with pytest.raises(ContentError, match="UCS-2 segments"):
         render_for(appointment, CONF, "sms", appointment.scheduled_start, [CONF])
 
 

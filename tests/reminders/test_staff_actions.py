@@ -75,7 +75,7 @@ def test_the_preview_shows_what_every_stage_will_say(client, appointment):
     page = client.get(reverse("admin:reminders_reminder_preview", args=[appointment.pk])).content.decode()
     for subject_start in ("Your appointment on", "Reminder: your appointment on", "Your appointment has moved to"):
         assert subject_start in page
-    assert "characters of 160" in page
+    assert "(160 a segment alone, 153 a part when longer), 1 segment; the limit is 3 (SMS_MAX_SEGMENTS)." in page
 
 
 def test_the_preview_of_a_moved_appointment_says_where_it_moved_from(client, appointment):
