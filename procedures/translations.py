@@ -193,7 +193,7 @@ def unreviewed(languages: Iterable[str]) -> dict[str, dict[str, int]]:
 
 
 def review_state(translations: Iterable, language: str) -> str:
-    """"reviewed", "unreviewed" or "missing": a source's translation in `language`, among its `translations`."""
+    """ "reviewed", "unreviewed" or "missing": a source's translation in `language`, among its `translations`."""
     for translation in translations:
         if translation.language == language:
             return "reviewed" if translation.is_reviewed else "unreviewed"

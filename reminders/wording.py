@@ -86,7 +86,8 @@ def faq_loaded(procedure_type_ids: set[int]) -> Iterator[None]:
     translations in every offered language), and rooms' directions in other languages are read once."""
     loaded: dict[int, list[FaqEntry]] = {pk: [] for pk in procedure_type_ids}
     if procedure_type_ids:
-        for entry in with_translations(FaqEntry.objects.for_patients().filter(procedure_type_id__in=procedure_type_ids)):
+        entries = FaqEntry.objects.for_patients().filter(procedure_type_id__in=procedure_type_ids)
+        for entry in with_translations(entries):
             loaded[entry.procedure_type_id].append(entry)
     reset = _LOADED_FAQ.set(loaded)
     try:

@@ -60,6 +60,16 @@ class ContentTranslation(models.Model):
     def __str__(self) -> str:
         return f"{self.source} ({self.language})"
 
+    def save(self, *args, **kwargs):
+        """Clears the review when the words changed since they were loaded: a reviewer approved other words."""
+        loaded = getattr(self, "_text_as_loaded", None)
+        if self.is_reviewed and loaded is not None and self.text() != loaded:
+            self.reviewed_by, self.reviewed_at = None, None
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "reviewed_by", "reviewed_at"}
+        super().save(*args, **kwargs)
+        self._text_as_loaded = self.text()
+
     @classmethod
     def from_db(cls, db, field_names, values):
         instance = super().from_db(db, field_names, values)
@@ -74,21 +84,13 @@ class ContentTranslation(models.Model):
     def is_reviewed(self) -> bool:
         return self.reviewed_at is not None
 
-    def save(self, *args, **kwargs):
-        """Clears the review when the words changed since they were loaded: a reviewer approved other words."""
-        loaded = getattr(self, "_text_as_loaded", None)
-        if self.is_reviewed and loaded is not None and self.text() != loaded:
-            self.reviewed_by, self.reviewed_at = None, None
-            if kwargs.get("update_fields") is not None:
-                kwargs["update_fields"] = {*kwargs["update_fields"], "reviewed_by", "reviewed_at"}
-        super().save(*args, **kwargs)
-        self._text_as_loaded = self.text()
-
 
 class FaqEntryTranslation(ContentTranslation):
     TEXT_FIELDS = ("question", "answer", "point")
 
-    source = models.ForeignKey(FaqEntry, on_delete=models.CASCADE, related_name="translations", verbose_name="FAQ entry")
+    source = models.ForeignKey(
+        FaqEntry, on_delete=models.CASCADE, related_name="translations", verbose_name="FAQ entry"
+    )
     # Longer than the English fields: the same sentence often is in Welsh or Polish.
     question = models.CharField(max_length=300)
     answer = models.TextField()
