@@ -94,7 +94,10 @@ class TranslationAdmin(CleanText, ReviewColumns, SimpleHistoryAdmin):
     actions = ("mark_reviewed",)
     list_per_page = 50
 
-    @admin.action(description="Mark reviewed (I read these translations and they say what the English says)")
+    @admin.action(
+        description="Mark reviewed (I read these translations and they say what the English says)",
+        permissions=["change"],
+    )
     def mark_reviewed(self, request, queryset):
         marked = mark_reviewed(queryset.select_related("reviewed_by"), by=request.user)
         self.message_user(request, f"Marked {marked} translation(s) reviewed by you.", messages.SUCCESS)
