@@ -9,6 +9,7 @@ from reminders.stages import Stage
 from ..models import FaqEntry, ProcedureType, Room
 from .shared import CleanText
 from .translations import (
+    EnglishSource,
     FaqEntryTranslationInline,
     ProcedureTypeTranslationInline,
     RoomTranslationInline,
@@ -29,14 +30,14 @@ class TranslationsColumn:
 
 
 @admin.register(ProcedureType)
-class ProcedureTypeAdmin(CleanText, TranslationsColumn, admin.ModelAdmin):
+class ProcedureTypeAdmin(CleanText, EnglishSource, TranslationsColumn, admin.ModelAdmin):
     list_display = ("code", "name", "default_duration", "min_duration", "max_duration", "arrival_lead", "translations")
     inlines = (ProcedureTypeTranslationInline,)
     search_fields = ("code", "name")
 
 
 @admin.register(Room)
-class RoomAdmin(CleanText, TranslationsColumn, admin.ModelAdmin):
+class RoomAdmin(CleanText, EnglishSource, TranslationsColumn, admin.ModelAdmin):
     list_display = ("name", "location", "is_active", "translations")
     inlines = (RoomTranslationInline,)
     list_filter = ("is_active",)
@@ -57,7 +58,7 @@ class FaqEntryForm(forms.ModelForm):
 
 
 @admin.register(FaqEntry)
-class FaqEntryAdmin(CleanText, TranslationsColumn, SimpleHistoryAdmin):
+class FaqEntryAdmin(CleanText, EnglishSource, TranslationsColumn, SimpleHistoryAdmin):
     form = FaqEntryForm
     inlines = (FaqEntryTranslationInline,)
     list_display = (

@@ -12,7 +12,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from ..access import staff_name
 from ..languages import ENGLISH, offered
 from ..models import FaqEntryTranslation, ProcedureTypeTranslation, RoomTranslation
-from ..services import mark_reviewed
+from ..services import english_changed, mark_reviewed
 from ..translations import review_state
 from .shared import CleanText
 
@@ -30,6 +30,20 @@ def review_badges(source) -> str:
         '<span class="translation-badge translation-{}" title="{} translation {}">{}: {}</span>',
         ((state, code, state, code, state) for code, state in states),
     )
+
+
+class EnglishSource:
+    """For the admin of a translated model (FAQ entry, procedure type, room): saving changed English clears its
+    translations' reviews (procedures.services.english_changed), and says so."""
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and (cleared := english_changed(obj, form.changed_data, by=request.user)):
+            self.message_user(
+                request,
+                f"The English changed, so {cleared} reviewed translation(s) need updating and reviewing again.",
+                messages.WARNING,
+            )
 
 
 class ReviewedFilter(admin.SimpleListFilter):

@@ -24,3 +24,20 @@ def mark_reviewed(translations: Iterable[ContentTranslation], *, by: AbstractBas
         translation.save(update_fields=["reviewed_by", "reviewed_at", "updated_at"])
         marked += 1
     return marked
+
+
+@transaction.atomic
+def english_changed(source, changed_fields: Iterable[str], *, by: AbstractBaseUser | None = None) -> int:
+    """The English of `source` (an FAQ entry, procedure type or room) was saved with `changed_fields` changed: if its
+    translated words are among them, its translations' reviews no longer hold (they were reviewed against other
+    English), so they are cleared for someone to update and review them again. Returns how many were cleared."""
+    translations = source.translations.filter(reviewed_at__isnull=False)
+    if not set(changed_fields) & set(translations.model.TEXT_FIELDS):
+        return 0
+    cleared = 0
+    for translation in translations:
+        translation.reviewed_by, translation.reviewed_at = None, None
+        translation._history_user = by
+        translation.save(update_fields=["reviewed_by", "reviewed_at", "updated_at"])
+        cleared += 1
+    return cleared

@@ -77,6 +77,34 @@ def test_editing_the_words_in_the_admin_inline_clears_the_review(client, superus
     assert welsh.answer.endswith("Diolch.") and not welsh.is_reviewed
 
 
+def faq_form_as_shown(client, entry) -> dict:
+    """The FAQ entry's change form as the admin shows it, posted back with its translations inline untouched."""
+    form = client.get(reverse("admin:procedures_faqentry_change", args=[entry.pk])).context["adminform"].form
+    data = {name: form.initial[name] for name in form.fields if form.initial.get(name) is not None}
+    data["is_active"] = "on" if entry.is_active else ""
+    return data | {"translations-TOTAL_FORMS": "0", "translations-INITIAL_FORMS": "0"}
+
+
+def test_changing_the_english_in_the_admin_clears_the_reviews_of_its_translations(client, superuser):
+    entry = FaqEntry.objects.get(question="What should I wear?")
+    other = FaqEntry.objects.get(question="Does it hurt?")
+    mark_reviewed(FaqEntryTranslation.objects.filter(source__in=[entry, other]), by=superuser)
+    client.force_login(superuser)
+    url = reverse("admin:procedures_faqentry_change", args=[entry.pk])
+
+    kept = client.post(url, faq_form_as_shown(client, entry) | {"order": entry.order + 1})
+    assert kept.status_code == 302
+    assert all(t.is_reviewed for t in entry.translations.all()), "the order is not words a translation carries"
+
+    changed = client.post(
+        url, faq_form_as_shown(client, entry) | {"answer": "Loose, comfortable clothes."}, follow=True
+    )
+
+    assert "3 reviewed translation(s) need updating and reviewing again" in changed.content.decode()
+    assert not any(t.is_reviewed for t in entry.translations.all())
+    assert all(t.is_reviewed for t in other.translations.all())
+
+
 def test_english_is_the_source_and_one_translation_a_language_is_kept():
     entry = FaqEntry.objects.get(question="Does it hurt?")
     with pytest.raises(IntegrityError), transaction.atomic():
