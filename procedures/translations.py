@@ -54,7 +54,8 @@ class Words:
 
 class TranslatedEntry:
     """An FAQ entry as a patient reading `language` sees it: the translation's question, answer and point where
-    there is one (each field falling back to the English when the translation leaves it empty), everything else
+    there is one (each field falling back to the English when the translation leaves it empty; no point where the
+    English has none), everything else
     (kind, stages, order, topic, pk) the entry's own."""
 
     def __init__(self, entry: FaqEntry, words: Words | None, language: str):
@@ -62,7 +63,8 @@ class TranslatedEntry:
         self.language = language if words else ENGLISH
         self.question = (words and words.question) or entry.question
         self.answer = (words and words.answer) or entry.answer
-        self.point = (words and words.point) or entry.point
+        # A point only where the English has one: a translation never outlives its source's words.
+        self.point = ((words and words.point) or entry.point) if entry.point else ""
 
     def __getattr__(self, name: str):
         return getattr(self.entry, name)

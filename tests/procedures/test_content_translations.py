@@ -99,7 +99,7 @@ def test_a_patient_whose_language_is_not_offered_reads_the_english_faq(book, set
         assert polish.source.answer in message.text and polish.answer not in message.text
 
 
-# --- The patient's page ------------------------------------------------------------------------------------------------
+# --- The patient's page -----------------------------------------------------------------------------------------------
 
 
 def test_the_patients_page_content_is_in_urdu_with_english_where_a_translation_is_missing(ductogram):
@@ -134,6 +134,16 @@ def test_a_room_with_no_translation_gives_its_english_directions(rose_wing):
     assert translations.directions_in("en-gb", rose_wing) == DIRECTIONS["en-gb"]
 
 
+def test_a_preparation_point_cleared_in_english_is_not_shown_in_welsh(ductogram):
+    entry = ductogram.faq_entries.get(question="What should I wear?")
+    entry.point = ""
+    entry.save()
+
+    (welsh,) = translations.faq_in("cy", [entry])
+
+    assert welsh.point == "" and welsh.question == entry.translations.get(language="cy").question
+
+
 def test_a_translation_never_outlives_its_english(ductogram, rose_wing):
     ProcedureType.objects.filter(pk=ductogram.pk).update(preparation="")
     rose_wing.location = ""
@@ -143,7 +153,7 @@ def test_a_translation_never_outlives_its_english(ductogram, rose_wing):
     assert translations.directions_in("cy", rose_wing) == ""
 
 
-# --- What a batch costs ------------------------------------------------------------------------------------------------
+# --- What a batch costs -----------------------------------------------------------------------------------------------
 
 
 @pytest.fixture
