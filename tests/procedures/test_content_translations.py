@@ -8,15 +8,25 @@ in four languages as in one.
 import html
 import importlib
 from datetime import timedelta
+from io import StringIO
 
 import pytest
 from django.apps import apps as django_apps
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from procedures import translations
-from procedures.models import FaqEntry, FaqEntryTranslation, ProcedureType, ProcedureTypeTranslation, RoomTranslation
+from procedures.models import (
+    FaqEntry,
+    FaqEntryTranslation,
+    ProcedureType,
+    ProcedureTypeTranslation,
+    Room,
+    RoomTranslation,
+)
+from procedures.patient_page import selectors
 from procedures.patient_page import services as patient_services
 from reminders import queueing, services
 from reminders.models import Reminder
@@ -126,6 +136,23 @@ def test_an_english_reads_record_is_as_before_so_reads_already_kept_stay_current
 
     assert set(content) == {"preparation", "faq"}
     assert content["faq"][0]["question"] == "What is a ductogram?"
+
+
+def test_a_welsh_read_of_the_preparation_is_kept_in_welsh_and_staff_see_it_current_until_the_welsh_changes(
+    book, scheduler
+):
+    appointment = book(FAR, patient=PatientFactory(language="cy"))
+    with translation.override("cy"):  # the patient's page speaks Welsh
+        shown = patient_services.preparation_content(appointment.procedure_type)
+        read, _ = patient_services.record_preparation_read(appointment, seen_hash=patient_services.content_hash(shown))
+
+    welsh = appointment.procedure_type.translations.get(language="cy")
+    assert read.content["language"] == "cy" and read.content["preparation"][0] in welsh.preparation
+    assert selectors.appointment_panel(appointment, scheduler)["read_is_current"]  # on a staff page, in English
+
+    welsh.preparation = welsh.preparation.replace("3 diwrnod", "4 diwrnod")
+    welsh.save()
+    assert not selectors.appointment_panel(appointment, scheduler)["read_is_current"]
 
 
 def test_a_room_with_no_translation_gives_its_english_directions(rose_wing):
@@ -244,3 +271,14 @@ def test_the_shipping_skips_an_entry_the_clinic_rewrote_or_deleted_and_keeps_a_c
     assert ours.translations.get(language="cy").answer == "Ein geiriau ni."
     assert ours.translations.filter(language="pl").exists()
     assert FaqEntryTranslation.objects.values("source").distinct().count() == len(SEEDED_QUESTIONS) - 2
+
+
+def test_the_demo_rooms_directions_come_in_welsh_polish_and_urdu_once(settings):
+    settings.DEBUG = True
+    for _ in range(2):
+        call_command("seed_demo", stdout=StringIO(), stderr=StringIO())
+
+    for room in Room.objects.filter(name__in=["Mammo Room 1", "Mammo Room 2"]):
+        shipped_rooms = {t.language: t for t in room.translations.all()}
+        assert set(shipped_rooms) == {"cy", "pl", "ur"}
+        assert all(t.location.strip() and not t.is_reviewed for t in shipped_rooms.values())
