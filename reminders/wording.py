@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from procedures import clinic_time
 from procedures.links import patient_url
 from procedures.models import Appointment, FaqEntry
 from procedures.preparation import preparation_opens_on
+from procedures.translations import content_loaded, directions_in, faq_in, with_translations
 
 from .stages import CONTENT_STAGES, Stage
 
@@ -45,7 +46,7 @@ def _active_faq(procedure_type_id: int) -> list[FaqEntry]:
     loaded = _LOADED_FAQ.get()
     if loaded is not None and procedure_type_id in loaded:
         return loaded[procedure_type_id]
-    return list(FaqEntry.objects.for_patients().filter(procedure_type_id=procedure_type_id))
+    return with_translations(FaqEntry.objects.for_patients().filter(procedure_type_id=procedure_type_id))
 
 
 def _by_stage(entries: list[FaqEntry], stages: list[str]) -> list[FaqEntry]:
@@ -66,7 +67,7 @@ def faq_for(procedure_type_id: int, stages: list[str]) -> FaqSelection:
     nearest the appointment first (a late booking's confirmation leads with the day before's), as the patient must
     act on them soonest. One query, whatever the FAQ size; none inside faq_loaded() for the procedure types it
     loaded."""
-    every = _active_faq(procedure_type_id)
+    every = faq_in(translation.get_language(), _active_faq(procedure_type_id))  # the patient's language's words
     fitting = _fitting(every, stages)
     shown = fitting[:FAQ_IN_AN_EMAIL]
     nearest_first = sorted(dict.fromkeys(stages), key=_closeness, reverse=True)
@@ -81,14 +82,17 @@ def _closeness(stage: str) -> int:
 
 @contextmanager
 def faq_loaded(procedure_type_ids: set[int]) -> Iterator[None]:
-    """Within the block, faq_for answers for these procedure types from one query made here."""
+    """Within the block, faq_for answers for these procedure types from one query made here (with the entries'
+    translations in every offered language), and rooms' directions in other languages are read once."""
     loaded: dict[int, list[FaqEntry]] = {pk: [] for pk in procedure_type_ids}
     if procedure_type_ids:
-        for entry in FaqEntry.objects.for_patients().filter(procedure_type_id__in=procedure_type_ids):
+        entries = FaqEntry.objects.for_patients().filter(procedure_type_id__in=procedure_type_ids)
+        for entry in with_translations(entries):
             loaded[entry.procedure_type_id].append(entry)
     reset = _LOADED_FAQ.set(loaded)
     try:
-        yield
+        with content_loaded():
+            yield
     finally:
         _LOADED_FAQ.reset(reset)
 
@@ -205,7 +209,7 @@ def context(
         "given_name": appointment.patient.given_name,
         "procedure_name": procedure.name.lower(),
         "expected_duration": appointment.expected_duration,
-        "place": appointment.room.location or appointment.room.name,
+        "place": directions_in(translation.get_language(), appointment.room) or appointment.room.name,
         "clinic_name": settings.CLINIC_NAME,
         "clinic_address": settings.CLINIC_ADDRESS,
         "clinic_phone": settings.CLINIC_PHONE,

@@ -8,17 +8,38 @@ from reminders.stages import Stage
 
 from ..models import FaqEntry, ProcedureType, Room
 from .shared import CleanText
+from .translations import (
+    EnglishSource,
+    FaqEntryTranslationInline,
+    ProcedureTypeTranslationInline,
+    RoomTranslationInline,
+    review_badges,
+)
+
+
+class TranslationsColumn:
+    """A list column with each offered language's review state of the row's translations (prefetched: one query
+    for the page)."""
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("translations")
+
+    @admin.display(description="Translations")
+    def translations(self, obj) -> str:
+        return review_badges(obj)
 
 
 @admin.register(ProcedureType)
-class ProcedureTypeAdmin(CleanText, admin.ModelAdmin):
-    list_display = ("code", "name", "default_duration", "min_duration", "max_duration", "arrival_lead")
+class ProcedureTypeAdmin(CleanText, EnglishSource, TranslationsColumn, admin.ModelAdmin):
+    list_display = ("code", "name", "default_duration", "min_duration", "max_duration", "arrival_lead", "translations")
+    inlines = (ProcedureTypeTranslationInline,)
     search_fields = ("code", "name")
 
 
 @admin.register(Room)
-class RoomAdmin(CleanText, admin.ModelAdmin):
-    list_display = ("name", "location", "is_active")
+class RoomAdmin(CleanText, EnglishSource, TranslationsColumn, admin.ModelAdmin):
+    list_display = ("name", "location", "is_active", "translations")
+    inlines = (RoomTranslationInline,)
     list_filter = ("is_active",)
     search_fields = ("name", "location")
 
@@ -37,9 +58,19 @@ class FaqEntryForm(forms.ModelForm):
 
 
 @admin.register(FaqEntry)
-class FaqEntryAdmin(CleanText, SimpleHistoryAdmin):
+class FaqEntryAdmin(CleanText, EnglishSource, TranslationsColumn, SimpleHistoryAdmin):
     form = FaqEntryForm
-    list_display = ("question", "kind", "stage_list", "in_reminders", "order", "is_active", "procedure_type")
+    inlines = (FaqEntryTranslationInline,)
+    list_display = (
+        "question",
+        "kind",
+        "stage_list",
+        "in_reminders",
+        "order",
+        "is_active",
+        "procedure_type",
+        "translations",
+    )
     list_editable = ("order", "is_active")
     list_filter = ("procedure_type", "kind", "topic", "is_active")
     search_fields = ("question", "answer", "point")

@@ -5,17 +5,22 @@ from .clinic import MAX_BOOKABLE_MINUTES, Patient, ProcedureType, Room
 from .faq import FaqEntry
 from .patient_answers import PatientCall, PatientRequest, PreparationRead, SafetyAnswers
 from .results import ProcedureResult
+from .translations import ContentTranslation, FaqEntryTranslation, ProcedureTypeTranslation, RoomTranslation
 
 __all__ = [
     "MAX_BOOKABLE_MINUTES",
     "Appointment",
+    "ContentTranslation",
     "FaqEntry",
+    "FaqEntryTranslation",
     "Patient",
     "PatientCall",
     "PatientRequest",
     "PreparationRead",
     "ProcedureResult",
     "ProcedureType",
+    "ProcedureTypeTranslation",
     "Room",
+    "RoomTranslation",
     "SafetyAnswers",
 ]

@@ -11,12 +11,13 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from django.db.models import DateTimeField, ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from reminders.models import Reminder, ReminderRule
 from reminders.stages import Stage
 
 from ..access import can_attend, can_move
+from ..languages import ENGLISH
 from ..models import Appointment, PatientCall, PatientRequest, PreparationRead, SafetyAnswers
 from .flags import (
     FACTS,
@@ -163,7 +164,8 @@ def appointment_panel(appointment: Appointment, user) -> dict:
     with_facts(appointment)
     answers = list(SafetyAnswers.objects.filter(appointment=appointment))
     reads = list(PreparationRead.objects.filter(appointment=appointment))
-    current_hash = content_hash(preparation_content(appointment.procedure_type))
+    with translation.override(reads[0].content.get("language", ENGLISH) if reads else ENGLISH):  # as it was read
+        current_hash = content_hash(preparation_content(appointment.procedure_type))
     requests = list(PatientRequest.objects.filter(appointment=appointment).select_related("handled_by"))
     for r in requests:
         r.appointment = appointment  # the request's actions read its status: no query for each

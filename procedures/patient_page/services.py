@@ -13,12 +13,14 @@ from datetime import timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from reminders import services as reminders
 
+from ..languages import ENGLISH
 from ..models import Appointment, FaqEntry, Patient, PatientCall, PatientRequest, PreparationRead, SafetyAnswers
 from ..services import BookingError, cancel_appointment, confirm_attendance
+from ..translations import faq_in, preparation_in, stored_code, with_translations
 
 # The same answers sent again this soon (a double tap, a reloaded form) are the same submission, not a new one.
 SAME_ANSWERS_WINDOW = timedelta(minutes=10)
@@ -33,22 +35,29 @@ class PatientActionError(Exception):
 
 def preparation_lines(procedure_type) -> list[str]:
     """The procedure type's preparation text as a list, one item per line ("- " bullets or not)."""
-    lines = (line.strip().lstrip("-•*").strip() for line in procedure_type.preparation.splitlines())
+    text = preparation_in(translation.get_language(), procedure_type)  # in the page's language (or English)
+    lines = (line.strip().lstrip("-•*").strip() for line in text.splitlines())
     return [line for line in lines if line]
 
 
 def faq_entries(procedure_type) -> list[FaqEntry]:
-    """The FAQ on the patient's page: the one the reminders carry from (FaqEntry.objects.for_patients)."""
-    return list(FaqEntry.objects.for_patients().filter(procedure_type=procedure_type))
+    """The FAQ on the patient's page: the one the reminders carry from (FaqEntry.objects.for_patients), in the page's
+    language (procedures.translations)."""
+    entries = with_translations(FaqEntry.objects.for_patients().filter(procedure_type=procedure_type))
+    return faq_in(translation.get_language(), entries)
 
 
 def preparation_content(procedure_type, entries: list[FaqEntry] | None = None) -> dict:
     """Exactly what the page shows under "Getting ready" and "Your questions answered": kept with a read."""
     entries = faq_entries(procedure_type) if entries is None else entries
-    return {
+    content = {
         "preparation": preparation_lines(procedure_type),
         "faq": [{"id": e.pk, "topic": e.topic, "question": e.question, "answer": e.answer} for e in entries],
     }
+    language = stored_code(translation.get_language())
+    if language != ENGLISH:  # which words were read (an English read's record, and hash, are as before)
+        content["language"] = language
+    return content
 
 
 def content_hash(content: dict) -> str:

@@ -15,6 +15,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.views.decorators.csrf import csrf_exempt
 
 from reminders import services as reminders
@@ -24,6 +25,7 @@ from .. import clinic_time
 from ..links import appointment_id_from_token, patient_id_from_unsubscribe_token
 from ..models import Appointment, FaqEntry, Patient, PatientRequest, PreparationRead, SafetyAnswers
 from ..services import BookingError, confirm_attendance
+from ..translations import directions_in
 from .forms import ChangeRequestForm, PreparationReadForm, SafetyQuestionsForm
 from .rate_limit import patient_view
 from .services import (
@@ -93,6 +95,7 @@ def _render_page(
             "moved_from": clinic_time.local(appointment.moved_from) if appointment.moved_from else None,
             "arrival": clinic_time.local(appointment.arrival_time),
             "preparation": content["preparation"],
+            "directions": directions_in(translation.get_language(), appointment.room) or appointment.room.name,
             "faq": _faq_by_topic(entries),
             "confirmed": appointment.status == Appointment.Status.CONFIRMED,
             "can_act": appointment.is_upcoming(),

@@ -9,6 +9,8 @@ importable from `procedures.services` as before:
   attend (once the start has come), and undoing either on the day; `arrival_actions` says which the page may offer.
 - `patients`: register a patient, change their details (re-planning reminders when contact details change).
 - `results`: record a procedure's result (completing the appointment).
+- `content`: record the review of a translation of what patients read (the FAQ, preparation, directions), and
+  clear it when the English it was reviewed against changes.
 """
 
 from ..slots import free_slots  # DESIGN.md names it here; it lives in procedures.slots
@@ -25,6 +27,7 @@ from .booking import (
     confirm_attendance,
     reschedule_appointment,
 )
+from .content import english_changed, mark_reviewed
 from .patients import register_patient, update_patient
 from .results import record_result
 
@@ -40,6 +43,8 @@ __all__ = [
     "check_booking",
     "check_in",
     "complete_appointment",
+    "english_changed",
+    "mark_reviewed",
     "confirm_attendance",
     "free_slots",
     "mark_no_show",

@@ -85,6 +85,10 @@ NO_REMINDER_FORMS = {
 }
 
 
+# The FAQ entry's translations inline, posted back untouched.
+NO_TRANSLATION_FORMS = {"translations-TOTAL_FORMS": "0", "translations-INITIAL_FORMS": "0"}
+
+
 def _result_inline_post(appointment, **result):
     """The appointment change form as the admin renders it, with the result inline filled in."""
     data = {
@@ -398,6 +402,7 @@ def test_staff_edit_faq_entries_with_stage_checkboxes(client, superuser):
             "stages": ["booking_confirmation", "day_before"],
             "order": entry.order,
             "is_active": "on",
+            **NO_TRANSLATION_FORMS,
         },
     )
     assert response.status_code == 302

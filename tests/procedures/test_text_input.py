@@ -295,7 +295,9 @@ def test_a_faq_answer_in_the_admin_may_run_over_lines_but_not_hold_control_chara
     entry = FaqEntry.objects.filter(is_active=True).first()
     client.force_login(superuser)
     url = reverse("admin:procedures_faqentry_change", args=[entry.pk])
-    data = {**admin_form(client, url), "stages": entry.stages}
+    # The translations inline is posted back untouched.
+    untouched = {"translations-TOTAL_FORMS": "0", "translations-INITIAL_FORMS": "0"}
+    data = {**admin_form(client, url), "stages": entry.stages, **untouched}
     refused = client.post(url, {**data, "answer": "Wear a top\x07 and trousers."})
     assert (
         "Remove the invisible control characters from this text." in refused.context["adminform"].form.errors["answer"]

@@ -149,6 +149,9 @@ def test_staff_change_an_entrys_kind_in_the_admin_and_the_preview_shows_it(clien
             "stages": entry.stages,
             "order": entry.order,
             "is_active": "on",
+            # The translations inline, posted back untouched.
+            "translations-TOTAL_FORMS": "0",
+            "translations-INITIAL_FORMS": "0",
         },
     )
 

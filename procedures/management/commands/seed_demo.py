@@ -27,13 +27,27 @@ from django.utils import timezone
 
 from procedures import clinic_time, services
 from procedures.access import RADIOLOGISTS, SCHEDULERS
-from procedures.models import Appointment, Patient, ProcedureResult, ProcedureType, Room
+from procedures.models import Appointment, Patient, ProcedureResult, ProcedureType, Room, RoomTranslation
 
 DEMO_MRN_PREFIX = "DEMO"
 ROOMS = [
     ("Mammo Room 1", "Level 2, Rose Wing: follow the signs for Breast Imaging, first door on the left"),
     ("Mammo Room 2", "Level 2, Rose Wing: follow the signs for Breast Imaging, second door on the left"),
 ]
+# The rooms' directions in the shipped languages, unreviewed like all our translations (the hospital's signs are
+# quoted as they read).
+ROOM_DIRECTIONS = {
+    "Mammo Room 1": {
+        "cy": "Lefel 2, Adain y Rhosyn: dilynwch yr arwyddion ar gyfer Delweddu'r Fron, y drws cyntaf ar y chwith",
+        "pl": "Piętro 2, Rose Wing: prosimy kierować się znakami „Breast Imaging”, pierwsze drzwi po lewej",
+        "ur": "لیول 2، روز ونگ: «Breast Imaging» کے نشانات کے مطابق چلیں، بائیں جانب پہلا دروازہ",
+    },
+    "Mammo Room 2": {
+        "cy": "Lefel 2, Adain y Rhosyn: dilynwch yr arwyddion ar gyfer Delweddu'r Fron, yr ail ddrws ar y chwith",
+        "pl": "Piętro 2, Rose Wing: prosimy kierować się znakami „Breast Imaging”, drugie drzwi po lewej",
+        "ur": "لیول 2، روز ونگ: «Breast Imaging» کے نشانات کے مطابق چلیں، بائیں جانب دوسرا دروازہ",
+    },
+}
 STAFF = [
     # username, first name, last name, group, is_superuser
     ("admin", "Clinic", "Administrator", None, True),
@@ -109,6 +123,7 @@ class Command(BaseCommand):
             self.rooms = [
                 Room.objects.get_or_create(name=name, defaults={"location": location})[0] for name, location in ROOMS
             ]
+            self._translate_directions()
             users = {row[0]: self._user(*row, password=password) for row in STAFF}
             self.radiologists = [users["dr.okafor"], users["dr.lindqvist"]]
             self.scheduler = users["scheduler"]
@@ -131,6 +146,15 @@ class Command(BaseCommand):
             role = "superuser" if is_superuser else group
             self.stdout.write(f"  {username:<14} {first} {last} ({role})")
         self._say_where_messages_go()
+
+    def _translate_directions(self) -> None:
+        """The demo rooms' directions in Welsh, Polish and Urdu, while a room's English is still the demo's own."""
+        english = dict(ROOMS)
+        for room in self.rooms:
+            if room.location != english.get(room.name):
+                continue
+            for language, location in ROOM_DIRECTIONS.get(room.name, {}).items():
+                RoomTranslation.objects.get_or_create(source=room, language=language, defaults={"location": location})
 
     def _say_where_messages_go(self) -> None:
         sms, mail = settings.SMS_BACKEND, settings.EMAIL_BACKEND
