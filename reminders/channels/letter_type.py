@@ -22,6 +22,7 @@ ordering a whole paragraph and then wrapping it would put its last words on its 
 from __future__ import annotations
 
 import functools
+import re
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -72,14 +73,37 @@ def fonts(rtl: bool = False) -> tuple[str, str]:
     )
 
 
+# A run of left-to-right words and numbers inside a right-to-left line: a phone number (+44 20 7946 0000), a time,
+# the clinic's hours "(Mon-Fri 08:00-18:00)", a name. Left alone, the bidirectional algorithm orders a phone number's
+# space-separated groups right to left ("0000 7946 20 44+") and splits a run at its brackets; isolated (LRI ... PDI)
+# it keeps its order. A run of numbers alone keeps on one line (no-break spaces).
+_LATIN = "0-9A-Za-z\u00c0-\u024f"
+_LEFT_TO_RIGHT_RUN = re.compile(rf"[+(]?[{_LATIN}][{_LATIN} .,:;/()+\-·]*[{_LATIN})]|[{_LATIN}]")
+_NUMBERS_ONLY = re.compile(r"[\d +]+")
+_LRI, _PDI = "\u2066", "\u2069"
+# The bidirectional controls: they order the line, and are not drawn.
+_CONTROLS = dict.fromkeys(map(ord, "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
+
+
+def _whole(run: str) -> str:
+    return run.replace(" ", "\u00a0") if _NUMBERS_ONLY.fullmatch(run) else run
+
+
 def shaped(text: str) -> str:
-    """Right-to-left text with each letter in its joined form, still in reading (logical) order."""
-    return arabic_reshaper.reshape(text)
+    """Right-to-left text with each letter in its joined form, still in reading (logical) order, and its runs of
+    digits isolated to read left to right."""
+    isolated = _LEFT_TO_RIGHT_RUN.sub(lambda m: _LRI + _whole(m.group()) + _PDI, text)
+    return arabic_reshaper.reshape(isolated)
+
+
+def _displayed(line: str) -> str:
+    """A shaped line ordered left to right as a PDF draws it, without the controls that ordered it."""
+    return get_display(line).translate(_CONTROLS)
 
 
 def visual(text: str) -> str:
     """One line of right-to-left text, shaped and ordered left to right as a PDF draws it."""
-    return get_display(shaped(text))
+    return _displayed(shaped(text))
 
 
 def _lines(text: str, font: str, size: float, width: float) -> list[str]:
@@ -87,9 +111,9 @@ def _lines(text: str, font: str, size: float, width: float) -> list[str]:
     lines: list[str] = []
     for part in text.split("\n"):
         line = ""
-        for word in part.split():
+        for word in filter(None, part.split(" ")):
             tried = f"{line} {word}" if line else word
-            if line and pdfmetrics.stringWidth(tried, font, size) > width:
+            if line and pdfmetrics.stringWidth(tried.translate(_CONTROLS), font, size) > width:
                 lines.append(line)
                 line = word
             else:
@@ -110,7 +134,7 @@ class RightToLeft(Flowable):
 
     def _laid_out(self, width: float) -> Paragraph:
         lines = _lines(self.text, self.style.fontName, self.style.fontSize, width)
-        return Paragraph("<br/>".join(escape(get_display(line)) for line in lines), self.style)
+        return Paragraph("<br/>".join(escape(_displayed(line)) for line in lines), self.style)
 
     def wrap(self, available_width, available_height):
         self._paragraph = self._laid_out(available_width)
