@@ -104,7 +104,7 @@ ARRIVE_AS_SOON_AS_YOU_CAN = gettext_lazy("please arrive as soon as you can")
 
 
 def arrive_by(arrival_time: str) -> str:
-    """ "please arrive by 14:10", in the active language."""
+    """The words asking the patient to arrive by `arrival_time` ("please arrive by 14:10"), in the active language."""
     return gettext("please arrive by %(time)s") % {"time": arrival_time}
 
 
@@ -134,8 +134,8 @@ def days_until(day: date, *, now: datetime | None = None) -> int:
 
 
 def on_day(day: date | datetime) -> str:
-    """ "on Thu 4 Jul", in the active language: how a message names a day further than a week away, and every day in
-    a letter (read days after it is printed)."""
+    """A day as a message names one further than a week away ("on Thu 4 Jul"), and every day in a letter (read days
+    after it is printed), in the active language."""
     return pgettext("a day further than a week away", "on %(date)s") % {"date": clinic_time.short_date(day)}
 
 
