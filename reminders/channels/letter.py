@@ -92,7 +92,7 @@ def _days_in_writing(draft: Draft, today: date) -> dict:
     return {
         "appointment_day": on_day(draft.for_start),
         "appointment_is_near": False,
-        "preparation_from": from_day(opens, 0 if started else 2),
+        "preparation_from": from_day(opens, 0) if started else clinic_time.short_date(opens),
         "preparation_started": started,
     }
 
