@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import io
 import itertools
+import logging
 from xml.sax.saxutils import escape
 
 from django.utils.text import capfirst
@@ -40,7 +41,11 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from .letter_type import fonts, paragraph, visual
+from procedures.languages import INTERPRETER_SENTENCE
+
+from .letter_type import fonts, paragraph, visual, writes
+
+log = logging.getLogger(__name__)
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
 MARGIN = 20 * mm
@@ -255,11 +260,26 @@ def _page_link(ctx: dict, styles: Styles) -> Table:
     return page
 
 
+def _interpreter(ctx: dict, styles: Styles) -> Flowable:
+    """The interpreter sentence, in the patient's own language (not the letter's), in its direction and in a font that
+    writes its alphabet. Where no installed font does (Gurmukhi, Bengali), the English sentence, which whoever helps
+    the patient can read, rather than empty boxes."""
+    rtl = ctx["patient_language_dir"] == "rtl"
+    style = ParagraphStyle("interpreter", parent=styles.strong, fontName=fonts(rtl)[1])
+    sentence = ctx["interpreter_sentence"]
+    if not writes(style.fontName, sentence):
+        log.warning(
+            "No installed font writes the interpreter sentence in %s: the letter says it in English.",
+            ctx["patient_language"],
+        )
+        sentence, rtl, style = gettext(INTERPRETER_SENTENCE).format(phone=ctx["clinic_phone"]), False, styles.strong
+    return paragraph(sentence, style, rtl=rtl)
+
+
 def _story(ctx: dict, styles: Styles) -> list:
     story: list = [NextPageTemplate("later"), styles.p(ctx["heading"], styles.heading)]
     if ctx["interpreter_sentence"]:
-        # In the patient's own language, which the letter is not in: its direction is that language's.
-        story.append(paragraph(ctx["interpreter_sentence"], styles.strong, rtl=ctx["patient_language_dir"] == "rtl"))
+        story.append(_interpreter(ctx, styles))
     story.append(styles.p(gettext("Dear %(given_name)s,") % ctx, styles.body))
     story += [styles.p(part, styles.body) for part in ctx["intro"].split("\n\n") if part.strip()]
     if ctx["stage"] == "cancellation":

@@ -89,6 +89,12 @@ def _whole(run: str) -> str:
     return run.replace(" ", "\u00a0") if _NUMBERS_ONLY.fullmatch(run) else run
 
 
+def writes(font: str, text: str) -> bool:
+    """Whether the registered `font` has a glyph for every letter of `text`."""
+    glyphs = pdfmetrics.getFont(font).face.charToGlyph
+    return all(ord(c) in glyphs for c in text if not c.isspace())
+
+
 def shaped(text: str) -> str:
     """Right-to-left text with each letter in its joined form, still in reading (logical) order, and its runs of
     digits isolated to read left to right."""

@@ -271,6 +271,21 @@ def test_a_patient_whose_language_is_not_offered_gets_english_with_one_sentence_
     assert sentence in letter.text.split("Dear Ana,")[0]
 
 
+def test_the_interpreter_sentence_in_a_letter_is_written_in_an_alphabet_the_letter_can_print(book, room2):
+    with override_settings(PATIENT_LANGUAGES=["en-gb", "cy"]):
+        urdu = message(book(FAR, patient=patient_in("ur", given_name="Ayesha")), Stage.BOOKING_CONFIRMATION, "letter")
+        # Punjabi's Gurmukhi is in no font the letter has: the sentence is said in English instead of empty boxes.
+        panjabi = book(FAR, patient=patient_in("pa", given_name="Harpreet"), room=room2)
+        panjabi_letter = message(panjabi, Stage.BOOKING_CONFIRMATION, "letter")
+    printed = pdf_text(urdu.pdf)
+    assert "ترجمہ"[::-1] in printed.split() or "ترجمہ" in printed.split()  # the Urdu sentence, in Urdu letters
+    assert printed.index("Dear Ayesha,") > 0
+    printed = pdf_text(panjabi_letter.pdf)
+    assert "If you would like an interpreter or a translated copy of this" in " ".join(printed.split())
+    assert "ਦੁਭਾਸ਼ੀਆ" not in printed
+    assert "ਦੁਭਾਸ਼ੀਆ" in message(panjabi, Stage.BOOKING_CONFIRMATION, "email").text
+
+
 def test_a_patient_spoken_to_in_their_own_language_gets_no_interpreter_sentence(book):
     email = message(book(FAR, patient=patient_in("pl")), Stage.BOOKING_CONFIRMATION, "email")
     assert "tłumacza" not in email.text and 'class="interpreter"' not in email.html
