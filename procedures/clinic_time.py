@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.utils import dateformat, timezone
+from django.utils import dateformat, timezone, translation
 
 DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
@@ -127,8 +127,20 @@ def _clinic(value):
     return value
 
 
+# Languages that write a date differently from English, by the English letters they replace: Polish names the month
+# in the genitive ("3 grudnia", Django's letter E) after a comma, and writes day and month names in lower case.
+# English, Welsh ("Dydd Iau 3 Rhagfyr 2026") and Urdu ("جمعرات 3 دسمبر 2026") write them as the English letters say.
+LANGUAGE_DATE_LETTERS = {
+    "pl": {"D j M": "D, j E", "D j M Y": "D, j E Y", "l j F Y": "l, j E Y", "j M Y": "j E Y"},
+}
+LOWER_CASE_DATE_NAMES = {"pl"}
+
+
 def _written(value, letters: str) -> str:
-    return dateformat.format(_clinic(value), letters)
+    """`value` in `letters`, or in the active language's own letters for them (LANGUAGE_DATE_LETTERS)."""
+    language = (translation.get_language() or "").split("-")[0]
+    written = dateformat.format(_clinic(value), LANGUAGE_DATE_LETTERS.get(language, {}).get(letters, letters))
+    return written.lower() if language in LOWER_CASE_DATE_NAMES else written
 
 
 def time_of_day(value: time | datetime) -> str:

@@ -13,8 +13,10 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.utils import timezone, translation
+from django.utils.translation import gettext, gettext_lazy, pgettext
 
 from procedures import clinic_time
+from procedures.languages import ENGLISH, interpreter_sentence, is_rtl
 from procedures.links import patient_url
 from procedures.models import Appointment, FaqEntry
 from procedures.preparation import preparation_opens_on
@@ -100,8 +102,14 @@ def faq_loaded(procedure_type_ids: set[int]) -> Iterator[None]:
 # Cancellations after which there is nothing to rebook: the notice asks for questions, not for a new booking.
 NOTHING_TO_REBOOK = (Appointment.CancelReason.NOT_NEEDED, Appointment.CancelReason.NO_DISCHARGE)
 
-# Said instead of "arrive by HH:MM" when that time has gone by the time the patient hears of the booking.
-ARRIVE_AS_SOON_AS_YOU_CAN = "please arrive as soon as you can"
+# Said instead of "arrive by HH:MM" when that time has gone by the time the patient hears of the booking (lazy: it
+# is said in the language active where it is used).
+ARRIVE_AS_SOON_AS_YOU_CAN = gettext_lazy("please arrive as soon as you can")
+
+
+def arrive_by(arrival_time: str) -> str:
+    """The words asking the patient to arrive by `arrival_time` ("please arrive by 14:10"), in the active language."""
+    return gettext("please arrive by %(time)s") % {"time": arrival_time}
 
 
 def too_late_to_arrive_early(start: datetime, arrival_lead: int, *, now: datetime | None = None) -> bool:
@@ -111,28 +119,57 @@ def too_late_to_arrive_early(start: datetime, arrival_lead: int, *, now: datetim
     return (now or timezone.now()) + timedelta(minutes=arrival_lead) > start
 
 
-NUMBER_WORDS = {2: "two", 3: "three", 4: "four", 5: "five", 6: "six"}
+# Each count of days has its own words rather than "in %(n)s days": number words inflect with what they count (Polish
+# "za dwa dni" but "za pięć dni", Welsh "ymhen deuddydd" but "ymhen tri diwrnod"), so each language says each count
+# its own way. Lazy, so each message says them in the language it is made in.
+IN_DAYS = {
+    2: gettext_lazy("in two days"),
+    3: gettext_lazy("in three days"),
+    4: gettext_lazy("in four days"),
+    5: gettext_lazy("in five days"),
+    6: gettext_lazy("in six days"),
+    7: gettext_lazy("in a week"),
+}
+
+
+def days_until(day: date, *, now: datetime | None = None) -> int:
+    """Clinic days from the day of `now` to `day` (0 today, 1 tomorrow, negative for a day gone)."""
+    return (day - clinic_time.today(now)).days
+
+
+def on_day(day: date | datetime) -> str:
+    """A day as a message names one further than a week away ("on Thu 4 Jul"), and every day in a letter (read days
+    after it is printed), in the active language."""
+    return pgettext("a day further than a week away", "on %(date)s") % {"date": clinic_time.short_date(day)}
+
+
+def from_day(day: date | datetime, days: int) -> str:
+    """The words after "From" (as in "From tomorrow until your appointment, ..."), `days` clinic days away: "now"
+    for a day already come, "tomorrow", else the date. A context of their own, since some languages inflect them
+    there (Polish "od jutra")."""
+    if days <= 0:
+        return pgettext("preparation starts: from ...", "now")
+    if days == 1:
+        return pgettext("preparation starts: from ...", "tomorrow")
+    return clinic_time.short_date(day)
 
 
 def relative_day(day: date, *, now: datetime | None = None, starting: bool = False) -> str:
-    """`day` in the words of a message composed at `now`, counted in clinic days (never from the stage's name, so a
-    day-before reminder sent twelve days ahead by "Send now" says no "tomorrow"): "today", "tomorrow", "in two
-    days" to "in six days", "in a week", else "on Thu 4 Jul". With `starting`, the words after "from": "now" for a
-    day already come, "tomorrow", else "Thu 4 Jul"."""
-    days = (day - clinic_time.today(now)).days
+    """`day` in the words of a message composed at `now`, in the active language, counted in clinic days (never from
+    the stage's name, so a day-before reminder sent twelve days ahead by "Send now" says no "tomorrow"): "today",
+    "tomorrow", "in two days" to "in six days", "in a week", else "on Thu 4 Jul". With `starting`, the words after
+    "from": "now" for a day already come, "tomorrow", else "Thu 4 Jul". Rules that depend on how near the day is
+    compare `days_until`, never these words."""
+    days = days_until(day, now=now)
     if starting:
-        if days <= 0:
-            return "now"
-        return "tomorrow" if days == 1 else clinic_time.short_date(day)
+        return from_day(day, days)
     if days == 0:
-        return "today"
+        return pgettext("the appointment is ...", "today")
     if days == 1:
-        return "tomorrow"
-    if days in NUMBER_WORDS:
-        return f"in {NUMBER_WORDS[days]} days"
-    if days == 7:
-        return "in a week"
-    return f"on {clinic_time.short_date(day)}"
+        return pgettext("the appointment is ...", "tomorrow")
+    if days in IN_DAYS:
+        return str(IN_DAYS[days])
+    return on_day(day)
 
 
 def _preparation(appointment: Appointment, for_start: datetime, now: datetime) -> dict:
@@ -201,8 +238,19 @@ def context(
     moved = reminder_stage == Stage.RESCHEDULED
     now = timezone.now()
     appointment_day = relative_day(clinic_time.day_of(for_start), now=now)
+    appointment_in = days_until(clinic_time.day_of(for_start), now=now)
     arrival_time = _when(arrival)["time"]
+    patient = appointment.patient
+    code = translation.get_language() or ENGLISH
     return {
+        # The language the message is in (the active one: ReminderChannel.render made it the patient's), and for a
+        # patient whose own language is not offered, one sentence in theirs about an interpreter ("" otherwise).
+        "language_code": code,
+        "language_dir": "rtl" if is_rtl(code) else "ltr",
+        "language_start": "right" if is_rtl(code) else "left",
+        "patient_language": patient.language,
+        "patient_language_dir": "rtl" if is_rtl(patient.language) else "ltr",
+        "interpreter_sentence": interpreter_sentence(patient.language),
         "stage": reminder_stage,
         "Stage": Stage,
         "patient": appointment.patient,
@@ -227,10 +275,10 @@ def context(
         "moved_to": _short(when),
         "arrival_time": arrival_time,
         "arrive_asap": asap,
-        "arrive": ARRIVE_AS_SOON_AS_YOU_CAN if asap else f"please arrive by {arrival_time}",
+        "arrive": str(ARRIVE_AS_SOON_AS_YOU_CAN) if asap else arrive_by(arrival_time),
         # Relative words, from the moment the message is composed.
         "appointment_day": appointment_day,
-        "appointment_is_near": appointment_day in ("today", "tomorrow"),
+        "appointment_is_near": appointment_in in (0, 1),
         # The preparation rule goes in its own stage's message and leads any message that carries that stage.
         "with_preparation": Stage.PREPARATION_STARTS in (reminder_stage, *content_stages),
         **_preparation(appointment, for_start, now),

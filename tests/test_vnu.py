@@ -115,6 +115,10 @@ def test_every_email_body_passes_the_nu_checker(settings, tmp_path):
     settings.REMINDER_EMAIL_CONTENT = "full"
     FaqEntry.objects.filter(kind__in=FaqEntry.KINDS_IN_REMINDERS).update(stages=list(CONTENT_STAGES))
     documents.update({f"email-many-faq-{name}": html for name, html in email_bodies(appointment).items()})
+    # In each shipped language (Urdu right to left), and in English with the interpreter sentence in Romanian.
+    for language in ("cy", "pl", "ur", "ro"):
+        appointment.patient.language = language
+        documents.update({f"email-{language}-{name}": html for name, html in email_bodies(appointment).items()})
     assert len(documents) >= 3 * len(Stage.values)
     assert all("<html" in html for html in documents.values())
 

@@ -20,6 +20,9 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.text import capfirst
+from django.utils.translation import gettext
 
 from procedures.links import unsubscribe_url
 
@@ -77,13 +80,13 @@ class EmailChannel(ReminderChannel):
     def compose(self, draft: Draft) -> Message:
         ctx = draft_context(draft, with_faq=True)
         subject = email_subject(draft.stage, ctx)
-        ctx["subject"] = subject
+        ctx.update(subject=subject, **_html_links(ctx))
         return Message(
             subject=subject,
             text=render_to_string("reminders/email.txt", ctx).strip() + "\n",
             html=render_to_string("reminders/email.html", ctx),
             ics=calendar_invitation(draft.appointment, draft.stage, draft.for_start, ctx),
-            headers=inbox_headers(draft.appointment.patient),
+            headers=(("Content-Language", ctx["language_code"]), *inbox_headers(draft.appointment.patient)),
         )
 
     def deliver(self, reminder: Reminder, message: Message, to: str) -> str:
@@ -175,17 +178,31 @@ def _close(connection) -> None:
             connection.connection = None
 
 
+def _html_links(ctx: dict) -> dict[str, str]:
+    """The links the HTML body puts inside its translated sentences (a sentence keeps its words in one piece, with
+    the link as a placeholder, since languages order them differently)."""
+    phone = ctx["clinic_phone"]
+    return {
+        "phone_link": format_html('<a href="tel:{}" style="color: #005eb8;">{}</a>', phone.replace(" ", ""), phone),
+        "page_link": format_html('<a href="{}" style="color: #005eb8;">{}</a>', ctx["link"], gettext("your page")),
+    }
+
+
 def email_subject(stage: str, ctx: dict) -> str:
-    when = f"{ctx['short_date']} at {ctx['time']}"
+    """The subject, in the active language."""
+    when = {"date": ctx["short_date"], "time": ctx["time"]}
     if stage == Stage.RESCHEDULED:
-        return f"Your appointment has moved to {when}"
+        return gettext("Your appointment has moved to %(date)s at %(time)s") % when
     if stage == Stage.CANCELLATION:
-        return f"Your appointment on {when} has been cancelled"
+        return gettext("Your appointment on %(date)s at %(time)s has been cancelled") % when
     if stage == Stage.BOOKING_CONFIRMATION:
-        return f"Your appointment on {when}"
+        return gettext("Your appointment on %(date)s at %(time)s") % when
     if stage == Stage.PREPARATION_STARTS:
-        return f"From {ctx['preparation_from']}: getting ready for your appointment on {when}"
-    return f"Reminder: your appointment on {when}"
+        return gettext("From %(from)s: getting ready for your appointment on %(date)s at %(time)s") % {
+            **when,
+            "from": ctx["preparation_from"],
+        }
+    return gettext("Reminder: your appointment on %(date)s at %(time)s") % when
 
 
 def invitation_sequence(appointment: Appointment) -> int:
@@ -234,13 +251,20 @@ def calendar_invitation(appointment: Appointment, stage: str, for_start: datetim
     event.add("dtstart", for_start)
     event.add("dtend", for_start + timedelta(minutes=appointment.expected_duration))
     # Calendars are often shared: the title names the hospital, not the test.
-    event.add("summary", f"Hospital appointment ({ctx['sms_name']})")
+    event.add("summary", gettext("Hospital appointment (%(clinic)s)") % {"clinic": ctx["sms_name"]})
     event.add("location", f"{ctx['place']}, {ctx['clinic_address']}")
     if cancelled:
-        then = "To book a new time" if ctx["rebook"] else "If you have questions"
-        event.add("description", f"Cancelled. {then}, call {ctx['clinic_phone']}.")
+        phone = {"phone": ctx["clinic_phone"]}
+        if ctx["rebook"]:
+            event.add("description", gettext("Cancelled. To book a new time, call %(phone)s.") % phone)
+        else:
+            event.add("description", gettext("Cancelled. If you have questions, call %(phone)s.") % phone)
     else:
-        event.add("description", f"{ctx['arrive'][:1].upper()}{ctx['arrive'][1:]}. Details: {ctx['link']}")
+        arrive = capfirst(ctx["arrive"])
+        event.add("description", gettext("%(arrive)s. Details: %(link)s") % {"arrive": arrive, "link": ctx["link"]})
+    # Calendars show the event's words in the language they are in (RFC 5545's LANGUAGE parameter).
+    for name in ("summary", "description"):
+        event[name].params["language"] = ctx["language_code"]
     event.add("sequence", invitation_sequence(appointment))
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     event["organizer"] = _organizer()

@@ -19,13 +19,14 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.template.loader import render_to_string
+from django.utils.translation import gettext
 
 from procedures import clinic_time
 from procedures.models.address import has_postal_address, postal_address_lines
 from procedures.preparation import preparation_opens_on
 
 from ..stages import Stage
-from ..wording import draft_context, faq_for
+from ..wording import draft_context, faq_for, from_day, on_day
 from . import channels
 from .base import Draft, Message, PermanentSendError, ReminderChannel
 from .letter_pdf import render_letter
@@ -74,12 +75,13 @@ def reached_otherwise(patient: Patient, letter: str) -> list[str]:
 
 
 def letter_heading(stage: str, ctx: dict) -> str:
-    when = f"{ctx['long_date']} at {ctx['time']}"
+    """The letter's heading (and the row's subject), in the active language."""
+    when = {"date": ctx["long_date"], "time": ctx["time"]}
     if stage == Stage.RESCHEDULED:
-        return f"Your appointment has moved to {when}"
+        return gettext("Your appointment has moved to %(date)s at %(time)s") % when
     if stage == Stage.CANCELLATION:
-        return f"Your appointment on {when} has been cancelled"
-    return f"Your appointment on {when}"
+        return gettext("Your appointment on %(date)s at %(time)s has been cancelled") % when
+    return gettext("Your appointment on %(date)s at %(time)s") % when
 
 
 def _days_in_writing(draft: Draft, today: date) -> dict:
@@ -88,9 +90,9 @@ def _days_in_writing(draft: Draft, today: date) -> dict:
     opens = preparation_opens_on(draft.for_start, draft.appointment.procedure_type.preparation_lead_days)
     started = opens <= working_days_after(today, settings.LETTER_POSTAL_DAYS)
     return {
-        "appointment_day": f"on {clinic_time.short_date(draft.for_start)}",
+        "appointment_day": on_day(draft.for_start),
         "appointment_is_near": False,
-        "preparation_from": "now" if started else clinic_time.short_date(opens),
+        "preparation_from": from_day(opens, 0) if started else clinic_time.short_date(opens),
         "preparation_started": started,
     }
 

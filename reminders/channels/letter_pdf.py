@@ -4,8 +4,9 @@ WeasyPrint's Pango and Cairo), and letters joined into one PDF to print (pypdf).
 The first page has the clinic's letterhead at the top right, the patient's name and address where a window
 envelope shows it (DIN 5008 form B, the usual DL window: 20 mm from the left, 45 mm from the top, 85 x 45 mm), the
 date and hospital number beside it, then the letter; every page ends with the clinic's phone and "Page n of m".
-Type is DejaVu Sans (shipped with matplotlib, already a dependency; embedded, so any name prints), or Bitstream Vera
-(shipped with ReportLab) without it: 11 pt body text, 16 pt in large print.
+The letter is in the active language (ReminderChannel.render made it the patient's). Type is DejaVu Sans, or Amiri
+for Urdu, set right to left (reminders.channels.letter_type says why, and how): 11 pt body text, 16 pt in large
+print.
 """
 
 from __future__ import annotations
@@ -13,16 +14,16 @@ from __future__ import annotations
 import functools
 import io
 import itertools
-from pathlib import Path
+import logging
 from xml.sax.saxutils import escape
 
+from django.utils.text import capfirst
+from django.utils.translation import gettext, ngettext
 from reportlab.graphics.barcode import qrencoder
-from reportlab.lib.enums import TA_RIGHT
+from reportlab.lib.enums import TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 from reportlab.platypus import (
     BaseDocTemplate,
@@ -40,6 +41,12 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from procedures.languages import INTERPRETER_SENTENCE
+
+from .letter_type import fonts, paragraph, visual, writes
+
+log = logging.getLogger(__name__)
+
 PAGE_WIDTH, PAGE_HEIGHT = A4
 MARGIN = 20 * mm
 FOOTER = 14 * mm
@@ -48,34 +55,12 @@ BODY_TOP_FIRST = 100 * mm  # from the top of the first page, below the window an
 BODY_SIZE, LARGE_BODY_SIZE = 11, 16
 
 
-@functools.cache
-def fonts() -> tuple[str, str]:
-    """(regular, bold) font names, registered with ReportLab once per process."""
-    candidates = []
-    try:
-        import matplotlib
-
-        found = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
-        candidates.append((found / "DejaVuSans.ttf", found / "DejaVuSans-Bold.ttf", "LetterSans"))
-    except ImportError:  # pragma: no cover - matplotlib is a dependency; Vera below is the fallback
-        pass
-    import reportlab
-
-    shipped = Path(reportlab.__file__).parent / "fonts"
-    candidates.append((shipped / "Vera.ttf", shipped / "VeraBd.ttf", "LetterVera"))
-    for regular, bold, name in candidates:
-        if regular.exists() and bold.exists():
-            pdfmetrics.registerFont(TTFont(name, str(regular)))
-            pdfmetrics.registerFont(TTFont(f"{name}-Bold", str(bold)))
-            return name, f"{name}-Bold"
-    return "Helvetica", "Helvetica-Bold"  # pragma: no cover
-
-
 class Styles:
     """The letter's type, by print size: body text, headings, the small print of the letterhead."""
 
-    def __init__(self, large_print: bool):
-        regular, bold = fonts()
+    def __init__(self, large_print: bool, rtl: bool = False):
+        regular, bold = fonts(rtl)
+        self.rtl = rtl
         size = LARGE_BODY_SIZE if large_print else BODY_SIZE
         self.size = size
         self.body = ParagraphStyle("body", fontName=regular, fontSize=size, leading=size * 1.35, spaceAfter=size * 0.6)
@@ -103,11 +88,21 @@ class Styles:
             alignment=TA_RIGHT,
         )
         self.letterhead_name = ParagraphStyle("letterhead_name", parent=self.letterhead, fontName=bold)
+        # A link reads left to right in every language; it starts where the letter's lines start.
+        self.link = ParagraphStyle("link", parent=self.strong, alignment=TA_RIGHT if rtl else TA_LEFT)
         self.footer_font, self.footer_size = regular, max(size - 2, 9)
 
+    def p(self, text: str, style: ParagraphStyle) -> Flowable:
+        """A paragraph of `text` in the letter's direction."""
+        return paragraph(text, style, rtl=self.rtl)
 
-def _p(text: str, style: ParagraphStyle) -> Paragraph:
-    return Paragraph(escape(text), style)
+    def line(self, text: str) -> str:
+        """A line the canvas draws itself (the footer), ordered for display."""
+        return visual(text) if self.rtl else text
+
+    def row(self, *cells):
+        """A table row, read from the right in a right-to-left letter."""
+        return list(reversed(cells)) if self.rtl else list(cells)
 
 
 def _framed(canvas_, flowables: list, left: float, top: float, width: float, height: float) -> None:
@@ -128,12 +123,15 @@ def _framed(canvas_, flowables: list, left: float, top: float, width: float, hei
 
 def _first_page(ctx: dict, styles: Styles):
     letterhead = [
-        _p(ctx["clinic_name"], styles.letterhead_name),
-        _p(ctx["clinic_address"], styles.letterhead),
-        _p(f"Phone {ctx['clinic_phone']}", styles.letterhead),
+        styles.p(ctx["clinic_name"], styles.letterhead_name),
+        styles.p(ctx["clinic_address"], styles.letterhead),
+        styles.p(gettext("Phone %(phone)s") % {"phone": ctx["clinic_phone"]}, styles.letterhead),
     ]
-    addressee = [_p(line, styles.address) for line in [ctx["full_name"], *ctx["address_lines"]]]
-    dated = [_p(ctx["letter_date"], styles.letterhead), _p(f"Hospital number {ctx['mrn']}", styles.letterhead)]
+    addressee = [styles.p(line, styles.address) for line in [ctx["full_name"], *ctx["address_lines"]]]
+    dated = [
+        styles.p(ctx["letter_date"], styles.letterhead),
+        styles.p(gettext("Hospital number %(mrn)s") % {"mrn": ctx["mrn"]}, styles.letterhead),
+    ]
 
     def draw(canvas_, doc) -> None:
         canvas_.saveState()
@@ -145,8 +143,9 @@ def _first_page(ctx: dict, styles: Styles):
     return draw
 
 
-def _numbered_canvas(footer: str, font: str, size: float):
+def _numbered_canvas(footer: str, styles: Styles):
     """A canvas that writes "<footer> · Page n of m" at the foot of each page, once it knows m."""
+    font, size = styles.footer_font, styles.footer_size
 
     class NumberedCanvas(canvas.Canvas):
         def __init__(self, *args, **kwargs):
@@ -162,8 +161,9 @@ def _numbered_canvas(footer: str, font: str, size: float):
             for number, state in enumerate(self._pages, start=1):
                 self.__dict__.update(state)
                 self.setFont(font, size)
-                self.drawString(MARGIN, FOOTER - size, footer)
-                self.drawRightString(PAGE_WIDTH - MARGIN, FOOTER - size, f"Page {number} of {total}")
+                page = gettext("Page %(number)s of %(total)s") % {"number": number, "total": total}
+                self.drawString(MARGIN, FOOTER - size, styles.line(footer))
+                self.drawRightString(PAGE_WIDTH - MARGIN, FOOTER - size, styles.line(page))
                 super().showPage()
             super().save()
 
@@ -208,91 +208,125 @@ class QrCode(Flowable):
 
 
 def _details(ctx: dict, styles: Styles) -> Table:
-    arrive = "As soon as you can" if ctx["arrive_asap"] else ctx["arrival_time"]
+    arrive = capfirst(gettext("as soon as you can")) if ctx["arrive_asap"] else ctx["arrival_time"]
     rows = [
-        ("When", f"{ctx['long_date']} at {ctx['time']}"),
-        ("Arrive by", arrive),
-        ("Where", f"{ctx['place']}, {ctx['clinic_name']}, {ctx['clinic_address']}"),
-        ("How long", f"About {ctx['expected_duration']} minutes"),
+        (gettext("When"), gettext("%(long_date)s at %(time)s") % ctx),
+        (gettext("Arrive by"), arrive),
+        (gettext("Where"), f"{ctx['place']}, {ctx['clinic_name']}, {ctx['clinic_address']}"),
+        (gettext("How long"), gettext("About %(expected_duration)s minutes") % ctx),
     ]
     label_width = styles.size * 6.5
     table = Table(
-        [[_p(label, styles.strong), _p(value, styles.body)] for label, value in rows],
-        colWidths=[label_width, PAGE_WIDTH - 2 * MARGIN - label_width],
+        [styles.row(styles.p(label, styles.strong), styles.p(value, styles.body)) for label, value in rows],
+        colWidths=styles.row(label_width, PAGE_WIDTH - 2 * MARGIN - label_width),
     )
     table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
     return table
 
 
-def _story(ctx: dict, styles: Styles) -> list:
-    story: list = [
-        NextPageTemplate("later"),
-        _p(ctx["heading"], styles.heading),
-        _p(f"Dear {ctx['given_name']},", styles.body),
+def _points(ctx: dict, styles: Styles) -> Flowable:
+    """The preparation points as a bulleted list; in a right-to-left letter, each its own paragraph led by its bullet
+    (on the right, where the line starts)."""
+    if styles.rtl:
+        return KeepTogether([styles.p(f"• {point}", styles.body) for point in ctx["points"]])
+    return ListFlowable(
+        [ListItem(styles.p(point, styles.body), leftIndent=styles.size * 1.5) for point in ctx["points"]],
+        bulletType="bullet",
+        bulletFontName=styles.body.fontName,
+        bulletFontSize=styles.size,
+        leftIndent=styles.size * 1.5,
+    )
+
+
+def _page_link(ctx: dict, styles: Styles) -> Table:
+    """The patient's page: what it is for, its link, and the link as a QR code beside them."""
+    side = 28 * mm
+    words = [
+        styles.p(gettext("Your appointment page"), styles.subheading),
+        styles.p(
+            gettext(
+                "Confirm you are coming, answer the safety questions, read how to get ready, or ask to change the "
+                "time, at:"
+            ),
+            styles.body,
+        ),
+        Paragraph(escape(ctx["link"]), styles.link),
     ]
-    story += [_p(paragraph, styles.body) for paragraph in ctx["intro"].split("\n\n") if paragraph.strip()]
-    phone = f"{ctx['clinic_phone']} ({ctx['clinic_hours']})"
+    page = Table(
+        [styles.row(words, QrCode(ctx["link"], side))],
+        colWidths=styles.row(PAGE_WIDTH - 2 * MARGIN - side - 6 * mm, side + 6 * mm),
+    )
+    page.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
+    return page
+
+
+def _interpreter(ctx: dict, styles: Styles) -> Flowable:
+    """The interpreter sentence, in the patient's own language (not the letter's), in its direction and in a font that
+    writes its alphabet. Where no installed font does (Gurmukhi, Bengali), the English sentence, which whoever helps
+    the patient can read, rather than empty boxes."""
+    rtl = ctx["patient_language_dir"] == "rtl"
+    style = ParagraphStyle("interpreter", parent=styles.strong, fontName=fonts(rtl)[1])
+    sentence = ctx["interpreter_sentence"]
+    if not writes(style.fontName, sentence):
+        log.warning(
+            "No installed font writes the interpreter sentence in %s: the letter says it in English.",
+            ctx["patient_language"],
+        )
+        sentence, rtl, style = gettext(INTERPRETER_SENTENCE).format(phone=ctx["clinic_phone"]), False, styles.strong
+    return paragraph(sentence, style, rtl=rtl)
+
+
+def _story(ctx: dict, styles: Styles) -> list:
+    story: list = [NextPageTemplate("later"), styles.p(ctx["heading"], styles.heading)]
+    if ctx["interpreter_sentence"]:
+        story.append(_interpreter(ctx, styles))
+    story.append(styles.p(gettext("Dear %(given_name)s,") % ctx, styles.body))
+    story += [styles.p(part, styles.body) for part in ctx["intro"].split("\n\n") if part.strip()]
     if ctx["stage"] == "cancellation":
-        ask = "To book a new time" if ctx["rebook"] else "If you have any questions"
-        story.append(_p(f"{ask}, call us on {phone}.", styles.body))
+        if ctx["rebook"]:
+            ask = gettext("To book a new time, call us on %(clinic_phone)s (%(clinic_hours)s).")
+        else:
+            ask = gettext("If you have any questions, call us on %(clinic_phone)s (%(clinic_hours)s).")
+        story.append(styles.p(ask % ctx, styles.body))
     else:
         story += [_details(ctx, styles), Spacer(1, styles.size)]
         if ctx["points"]:
-            story.append(_p("What to do", styles.subheading))
-            story.append(
-                ListFlowable(
-                    [ListItem(_p(point, styles.body), leftIndent=styles.size * 1.5) for point in ctx["points"]],
-                    bulletType="bullet",
-                    bulletFontName=styles.body.fontName,
-                    bulletFontSize=styles.size,
-                    leftIndent=styles.size * 1.5,
-                )
-            )
-        side = 28 * mm
-        page = Table(
-            [
-                [
-                    [
-                        _p("Your appointment page", styles.subheading),
-                        _p(
-                            "Confirm you are coming, answer the safety questions, read how to get ready, or ask to "
-                            "change the time, at:",
-                            styles.body,
-                        ),
-                        _p(ctx["link"], styles.strong),
-                    ],
-                    QrCode(ctx["link"], side),
-                ]
-            ],
-            colWidths=[PAGE_WIDTH - 2 * MARGIN - side - 6 * mm, side + 6 * mm],
-        )
-        page.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
-        story.append(KeepTogether([page]))
+            story += [styles.p(gettext("What to do"), styles.subheading), _points(ctx, styles)]
+        story.append(KeepTogether([_page_link(ctx, styles)]))
         if ctx["faq"]:
-            heading = [_p("Your questions answered", styles.subheading)]
+            heading = [styles.p(gettext("Your questions answered"), styles.subheading)]
             for entry in ctx["faq"]:
                 # The heading stays with the first answer: never alone at the foot of a page.
-                story.append(
-                    KeepTogether([*heading, _p(entry.question, styles.question), _p(entry.answer, styles.body)])
-                )
+                answer = [styles.p(entry.question, styles.question), styles.p(entry.answer, styles.body)]
+                story.append(KeepTogether([*heading, *answer]))
                 heading = []
             if ctx["more_questions"]:
-                story.append(_p(f"Your appointment page answers {ctx['more_questions']} more questions.", styles.body))
-        story.append(_p(f"If you have any questions, or cannot come, call us on {phone}.", styles.body))
-    story += [Spacer(1, styles.size), _p("Yours sincerely,", styles.body), _p(ctx["clinic_name"], styles.strong)]
+                more = ngettext(
+                    "Your appointment page answers %(count)s more question.",
+                    "Your appointment page answers %(count)s more questions.",
+                    ctx["more_questions"],
+                )
+                story.append(styles.p(more % {"count": ctx["more_questions"]}, styles.body))
+        call = gettext("If you have any questions, or cannot come, call us on %(clinic_phone)s (%(clinic_hours)s).")
+        story.append(styles.p(call % ctx, styles.body))
+    story += [
+        Spacer(1, styles.size),
+        styles.p(gettext("Yours sincerely,"), styles.body),
+        styles.p(ctx["clinic_name"], styles.strong),
+    ]
     return story
 
 
 def render_letter(ctx: dict) -> bytes:
     """The letter of reminders.channels.letter.letter_context(), as PDF bytes."""
-    styles = Styles(ctx["large_print"])
+    styles = Styles(ctx["large_print"], rtl=ctx["language_dir"] == "rtl")
     out = io.BytesIO()
     doc = BaseDocTemplate(
         out,
         pagesize=A4,
         title=ctx["heading"],
         author=ctx["clinic_name"],
-        subject=f"Letter to {ctx['full_name']}",
+        subject=gettext("Letter to %(full_name)s") % ctx,
         creator=ctx["clinic_name"],
     )
     width = PAGE_WIDTH - 2 * MARGIN
@@ -308,7 +342,7 @@ def render_letter(ctx: dict) -> bytes:
         ]
     )
     footer = f"{ctx['clinic_name']} · {ctx['clinic_phone']}"
-    doc.build(_story(ctx, styles), canvasmaker=_numbered_canvas(footer, styles.footer_font, styles.footer_size))
+    doc.build(_story(ctx, styles), canvasmaker=_numbered_canvas(footer, styles))
     return out.getvalue()
 
 

@@ -235,6 +235,7 @@ def test_an_email_sent_through_postmark_keeps_postmarks_message_id_and_its_heade
     assert headers["List-Unsubscribe"].startswith("<") and "/u/" in headers["List-Unsubscribe"]
     assert headers["Auto-Submitted"] == "auto-generated"
     assert headers["Date"].endswith("+0000")
+    assert headers["Content-Language"] == "en-gb"  # the language the email is in, through the provider too
 
 
 def test_postmarks_delivery_webhook_marks_the_email_delivered(client, book, postmark):
