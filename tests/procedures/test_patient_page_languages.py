@@ -204,7 +204,7 @@ def test_form_errors_on_the_patients_forms_are_translated(client):
     assert "Cadwch hyn i 1000 nod neu lai (ysgrifennoch 1001)." in html
 
 
-# --- Staff pages stay English ------------------------------------------------------------------------------------------
+# --- Staff pages stay English ----------------------------------------------------------------------------------------
 
 
 def test_a_staff_page_right_after_a_welsh_patient_page_in_the_same_thread_is_english(client):
