@@ -45,7 +45,8 @@ class Speaking:
 
     @property
     def interpreter_sentence(self) -> str:
-        return languages.interpreter_sentence(self.own) if self.own else ""
+        sentence = languages.interpreter_sentence(self.own) if self.own else ""
+        return sentence.replace(settings.CLINIC_PHONE, kept_whole(settings.CLINIC_PHONE, rtl=self.own_rtl))
 
     @property
     def own_tag(self) -> str:
@@ -54,6 +55,14 @@ class Speaking:
     @property
     def own_rtl(self) -> bool:
         return languages.is_rtl(self.own)
+
+
+def kept_whole(token: str, *, rtl: bool | None = None) -> str:
+    """A phone number in plain text (a message, a sentence) kept whole and in order inside a right-to-left sentence
+    (`rtl`; by default, whether the active language is): between Unicode's left-to-right isolate and its end. The
+    `ltr` template filter does this in HTML."""
+    rtl = languages.is_rtl(translation.get_language() or languages.ENGLISH) if rtl is None else rtl
+    return f"\u2066{token}\u2069" if rtl else token
 
 
 def bcp47(code: str) -> str:

@@ -28,7 +28,7 @@ from ..links import appointment_id_from_token, patient_id_from_unsubscribe_token
 from ..models import Appointment, FaqEntry, Patient, PatientRequest, PreparationRead, SafetyAnswers
 from ..services import BookingError, confirm_attendance
 from .forms import ChangeRequestForm, LanguageForm, PreparationReadForm, SafetyQuestionsForm
-from .language import Speaking, render_for_patient
+from .language import Speaking, kept_whole, render_for_patient
 from .rate_limit import patient_view
 from .services import (
     PatientActionError,
@@ -169,7 +169,7 @@ def safety(request: HttpRequest, token: str) -> HttpResponse:
             _(
                 "Thank you. From your answers, the test may need to move to another day: we will call you before "
                 "your appointment. If you would rather call us, the number is {phone}."
-            ).format(phone=settings.CLINIC_PHONE),
+            ).format(phone=kept_whole(settings.CLINIC_PHONE)),
             "safety",
         )
     else:

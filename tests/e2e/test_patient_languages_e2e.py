@@ -108,6 +108,14 @@ def test_the_urdu_page_reads_from_the_right_in_the_documents_order_on_a_phone(si
         ]
         tops = [page.locator(selector).first.bounding_box()["y"] for selector in order]
         assert tops == sorted(tops), dict(zip(order, tops, strict=True))
+        # The clinic's number reads left to right inside the Urdu sentence: its "+" comes first, on the left.
+        plus_left_of_end = page.evaluate(
+            """() => { const text = document.querySelector('footer span[dir=ltr]').firstChild;
+                       const at = (i) => { const r = document.createRange(); r.setStart(text, i); r.setEnd(text, i + 1);
+                                           return r.getBoundingClientRect().left; };
+                       return text.data.startsWith('+') && at(0) < at(text.data.length - 1); }"""
+        )
+        assert plus_left_of_end
         # The confirm button is on the first screen, as in English.
         button = page.get_by_role("button", name="جی ہاں، میں آؤں گی")
         assert button.bounding_box()["y"] + button.bounding_box()["height"] <= PHONE["height"]

@@ -178,6 +178,17 @@ def test_an_urdu_patients_page_is_right_to_left(client):
     assert "کیا آپ آ رہی ہیں؟" in html
 
 
+def test_on_an_urdu_page_the_clinics_number_stays_whole_left_to_right(client, settings):
+    """Without an isolate, the bidirectional algorithm shows "+44 20 7946 0000" as "20 7946 0000+44" in Urdu."""
+    amelia = booked("ur")
+    html = client.get(page(amelia)).content.decode()
+    assert html.count(f'<span dir="ltr">{settings.CLINIC_PHONE}</span>') >= 2  # "if you cannot come", the footer
+    said = client.post(f"{page(amelia)}safety/", SAFETY_NEEDS_CALL, follow=True).content.decode()
+    assert f"\u2066{settings.CLINIC_PHONE}\u2069" in said  # in the plain-text message too
+    english = client.post(f"{page(booked('en-gb', given_name='Grace'))}safety/", SAFETY_NEEDS_CALL, follow=True)
+    assert f"the number is {settings.CLINIC_PHONE}." in english.content.decode()
+
+
 def test_an_english_patients_page_stays_en_gb(client):
     response = client.get(page(booked("en-gb")))
     assert response["Content-Language"] == "en-GB"
