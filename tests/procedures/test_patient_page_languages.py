@@ -243,6 +243,8 @@ def test_a_tampered_link_answers_in_the_language_the_patients_own_page_last_used
     assert response.status_code == 404
     assert response["Content-Language"] == "pl"
     assert "Nie znaleziono strony" in response.content.decode()
+    # A path under /p/ that names no page at all is a patient link too.
+    assert client.get("/p/12345.tampered/more/than/a/page/")["Content-Language"] == "pl"
 
 
 @pytest.mark.parametrize(
