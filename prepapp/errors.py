@@ -1,12 +1,24 @@
-"""Error pages Django does not route through a view of ours: a form posted without a valid CSRF token, and a
-sign-in locked after too many wrong passwords."""
+"""Error pages Django does not route through a view of ours: a page not found, a form posted without a valid CSRF
+token, and a sign-in locked after too many wrong passwords. The first two, reached from a patient's link, answer in
+the patient's language (procedures.patient_page.language); staff's stay in English."""
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
+from django.views import defaults
+
+from procedures.patient_page.language import is_patient_link, render_for_patient
 
 PATIENT_NAMESPACE = "patient"
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """handler404: the same page for every reason a link fails; from a patient's link, in their language (the
+    patient's own when the link still names them, as an expired one does)."""
+    if is_patient_link(request):
+        return render_for_patient(request, "404.html", status=404)
+    return defaults.page_not_found(request, exception)
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
@@ -18,7 +30,7 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
             back = reverse(f"{PATIENT_NAMESPACE}:page", args=[match.kwargs["token"]])
         except (KeyError, NoReverseMatch):
             back = ""
-        return render(request, "403_csrf_patient.html", {"back": back}, status=403)
+        return render_for_patient(request, "403_csrf_patient.html", {"back": back}, status=403)
     return render(request, "403_csrf.html", status=403)
 
 

@@ -10,6 +10,9 @@ admin.site.site_header = "Ductogram preparation tracker"
 admin.site.site_title = "Ductogram admin"
 admin.site.index_title = "Clinic administration"
 
+# A page not found from a patient's link answers in the patient's language.
+handler404 = "prepapp.errors.page_not_found"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),

@@ -13,8 +13,10 @@ from django import forms
 from django.core import validators
 from django.core.exceptions import ValidationError
 from django.utils.deconstruct import deconstructible
+from django.utils.translation import gettext_lazy as _
 
-CONTROL_CHARACTERS_MESSAGE = "Remove the invisible control characters from this text."
+# Translated: the patient's page shows them in the patient's language (staff pages are in English).
+CONTROL_CHARACTERS_MESSAGE = _("Remove the invisible control characters from this text.")
 MULTILINE_ALLOWED = frozenset("\n\r\t")
 
 
@@ -49,8 +51,8 @@ class CleanCharField(forms.CharField):
     character rule replaces Django's own NUL check, so a NUL gives one message, not two."""
 
     default_error_messages = {
-        "max_length": "Keep this to %(limit_value)d characters or fewer (you wrote %(show_value)d).",
-        "min_length": "Write at least %(limit_value)d characters (you wrote %(show_value)d).",
+        "max_length": _("Keep this to %(limit_value)d characters or fewer (you wrote %(show_value)d)."),
+        "min_length": _("Write at least %(limit_value)d characters (you wrote %(show_value)d)."),
     }
 
     def __init__(self, *, multiline: bool = False, **kwargs):

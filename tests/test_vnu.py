@@ -183,6 +183,9 @@ def build_clinic() -> dict:
         "radiologist": okafor,
         "admin": User.objects.create_superuser("boss", "boss@clinic.example", "correct-horse-battery"),
         "coming": booking("Amelia", hours=0),
+        # The patient page in Welsh, and in Urdu (right to left).
+        "welsh": AppointmentFactory(patient=PatientFactory(given_name="Carys", language="cy"), scheduled_start=FAR),
+        "urdu": AppointmentFactory(patient=PatientFactory(given_name="Shazia", language="ur"), scheduled_start=FAR),
         "confirmed": confirmed,
         "stopped": stopped,
         "awaiting_result": awaiting,
@@ -253,6 +256,10 @@ def page_states(c: dict) -> dict[str, tuple[str | None, str, str, dict | None]]:
         "patient-stop": (None, "get", f"{p}/stop/", None),
         "patient-restart": (None, "get", f"/p/{patient_token(stopped)}/restart/", None),
         "not-found": (None, "get", "/p/not-a-real-link/", None),
+        "patient-page-cy": (None, "get", f"/p/{patient_token(c['welsh'])}/", None),
+        "patient-page-ur": (None, "get", f"/p/{patient_token(c['urdu'])}/", None),
+        "patient-page-errors-ur": (None, "post", f"/p/{patient_token(c['urdu'])}/safety/", {}),
+        "patient-stop-ur": (None, "get", f"/p/{patient_token(c['urdu'])}/stop/", None),
         "unsubscribe": (None, "get", u, None),
         # Last: these stop the coming patient's reminders.
         "patient-stopped-now": (None, "post", f"{p}/stop/", {}),

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from procedures import clinic_time
 
@@ -26,8 +28,8 @@ class PatientRequest(models.Model):
     on it with the booking services, or answer it."""
 
     class Kind(models.TextChoices):
-        RESCHEDULE = "reschedule", "Change the date or time"
-        CANCEL = "cancel", "Cancel"
+        RESCHEDULE = "reschedule", _("Change the date or time")
+        CANCEL = "cancel", _("Cancel")
         MESSAGE = "message", "Message by text"
 
     class Status(models.TextChoices):
@@ -76,15 +78,16 @@ class PatientRequest(models.Model):
 @dataclass(frozen=True)
 class SafetyQuestion:
     """One safety question, the one place it is written down: the patient's form, the answers shown back to them,
-    the staff's panel and the flags all read it."""
+    the staff's panel and the flags all read it. The words are translated lazily: in the patient's language on their
+    page, in English on staff pages."""
 
     field: str  # the SafetyAnswers field that keeps the answer
-    question: str  # in the patient's words
-    hint: str = ""
-    answers: tuple[tuple[str, str], ...] = ()  # (stored value, the patient's label), in the order offered
+    question: str | Promise  # in the patient's words
+    hint: str | Promise = ""
+    answers: tuple[tuple[str, str | Promise], ...] = ()  # (stored value, the patient's label), in the order offered
     raises: tuple[tuple[str, str], ...] = ()  # (answer, flag code): which answers raise which flag
 
-    def label_for(self, answer: str) -> str:
+    def label_for(self, answer: str) -> str | Promise:
         return dict(self.answers)[answer]
 
     def flag_for(self, answer: str) -> str | None:
@@ -100,7 +103,7 @@ class AnswerShown:
     """One answered question as shown back: the question, the answer in the patient's words, the flag it raised."""
 
     question: SafetyQuestion
-    answer: str
+    answer: str | Promise
     flag: str | None = None
 
 
@@ -112,9 +115,9 @@ class SafetyAnswers(models.Model):
     """
 
     class Answer(models.TextChoices):
-        YES = "yes", "Yes"
-        NO = "no", "No"
-        UNSURE = "unsure", "Not sure"
+        YES = "yes", _("Yes")
+        NO = "no", _("No")
+        UNSURE = "unsure", _("Not sure")
 
     _YES_NO_UNSURE = tuple(Answer.choices)  # the answers' labels as the patient reads them: Yes, No, Not sure
 
@@ -123,39 +126,41 @@ class SafetyAnswers(models.Model):
     QUESTIONS = (
         SafetyQuestion(
             "discharge_present",
-            "Is the nipple discharge still there?",
-            "Please do not squeeze to check. Answer from what you have noticed by itself in the last few days.",
+            _("Is the nipple discharge still there?"),
+            _("Please do not squeeze to check. Answer from what you have noticed by itself in the last few days."),
             answers=(
-                (Answer.YES, "Yes, it is still there"),
-                (Answer.NO, "No, it has stopped"),
-                (Answer.UNSURE, "Not sure"),
+                (Answer.YES, _("Yes, it is still there")),
+                (Answer.NO, _("No, it has stopped")),
+                (Answer.UNSURE, _("Not sure")),
             ),
             raises=((Answer.NO, "no_discharge"), (Answer.UNSURE, "discharge_unsure")),
         ),
         SafetyQuestion(
             "pregnant",
-            "Could you be pregnant?",
+            _("Could you be pregnant?"),
             answers=_YES_NO_UNSURE,
             raises=((Answer.YES, "pregnant"), (Answer.UNSURE, "pregnant")),
         ),
         SafetyQuestion(
             "contrast_allergy",
-            "Are you allergic to X-ray dye (contrast that contains iodine)?",
-            "For example, a rash or breathing problems after a scan with dye.",
+            _("Are you allergic to X-ray dye (contrast that contains iodine)?"),
+            _("For example, a rash or breathing problems after a scan with dye."),
             answers=_YES_NO_UNSURE,
             raises=((Answer.YES, "contrast_allergy"), (Answer.UNSURE, "contrast_allergy")),
         ),
         SafetyQuestion(
             "infection",
-            "Do you have redness, swelling or an infection in the breast now?",
+            _("Do you have redness, swelling or an infection in the breast now?"),
             answers=_YES_NO_UNSURE,
             raises=((Answer.YES, "infection"), (Answer.UNSURE, "infection")),
         ),
         SafetyQuestion(
             "blood_thinners",
-            "Do you take medicine that thins the blood?",
-            "For example warfarin, apixaban, rivaroxaban, clopidogrel or daily aspirin. "
-            "Keep taking it unless we tell you.",
+            _("Do you take medicine that thins the blood?"),
+            _(
+                "For example warfarin, apixaban, rivaroxaban, clopidogrel or daily aspirin. "
+                "Keep taking it unless we tell you."
+            ),
             answers=_YES_NO_UNSURE,
             raises=((Answer.YES, "blood_thinners"), (Answer.UNSURE, "blood_thinners")),
         ),

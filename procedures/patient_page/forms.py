@@ -1,10 +1,12 @@
 """The forms on the patient's page, in plain words. Templates draw them by hand (fieldset and legend per question)."""
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from ..models import PatientRequest, SafetyAnswers
 from ..models.patient_answers import SafetyQuestion
 from ..text import CleanCharField
+from .language import language_choices
 
 
 def _question_field(question: SafetyQuestion) -> forms.ChoiceField:
@@ -13,7 +15,7 @@ def _question_field(question: SafetyQuestion) -> forms.ChoiceField:
         help_text=question.hint,
         choices=question.answers,
         widget=forms.RadioSelect,
-        error_messages={"required": "Please choose an answer."},
+        error_messages={"required": _("Please choose an answer.")},
     )
 
 
@@ -21,7 +23,7 @@ class SafetyQuestionsForm(forms.Form):
     """The questions the radiologist needs answered before the day, from `SafetyAnswers.QUESTIONS`, then a note."""
 
     note = CleanCharField(
-        label="Anything else you want us to know (optional)", required=False, max_length=500, multiline=True
+        label=_("Anything else you want us to know (optional)"), required=False, max_length=500, multiline=True
     )
 
     def __init__(self, *args, **kwargs):
@@ -34,9 +36,9 @@ class SafetyQuestionsForm(forms.Form):
         return _problem(
             self,
             {"note"},
-            choices="Please answer every question below.",
-            text="Please check the note below.",
-            both="Please answer every question below, and check the note.",
+            choices=_("Please answer every question below."),
+            text=_("Please check the note below."),
+            both=_("Please answer every question below, and check the note."),
         )
 
     @staticmethod
@@ -48,17 +50,17 @@ class SafetyQuestionsForm(forms.Form):
 
 class ChangeRequestForm(forms.Form):
     kind = forms.ChoiceField(
-        label="What would you like to do?",
+        label=_("What would you like to do?"),
         choices=[
-            (PatientRequest.Kind.RESCHEDULE, "Change the date or time"),
-            (PatientRequest.Kind.CANCEL, "Cancel the appointment"),
+            (PatientRequest.Kind.RESCHEDULE, _("Change the date or time")),
+            (PatientRequest.Kind.CANCEL, _("Cancel the appointment")),
         ],
         widget=forms.RadioSelect,
-        error_messages={"required": "Please choose one."},
+        error_messages={"required": _("Please choose one.")},
     )
     message = CleanCharField(
-        label="Message to the clinic (optional)",
-        help_text="For example, days or times that suit you, or why you need to change.",
+        label=_("Message to the clinic (optional)"),
+        help_text=_("For example, days or times that suit you, or why you need to change."),
         required=False,
         max_length=1000,
         multiline=True,
@@ -68,9 +70,9 @@ class ChangeRequestForm(forms.Form):
         return _problem(
             self,
             {"message"},
-            choices="Please choose whether to change the time or cancel.",
-            text="Please check your message below.",
-            both="Please choose whether to change the time or cancel, and check your message below.",
+            choices=_("Please choose whether to change the time or cancel."),
+            text=_("Please check your message below."),
+            both=_("Please choose whether to change the time or cancel, and check your message below."),
         )
 
 
@@ -78,6 +80,13 @@ class PreparationReadForm(forms.Form):
     """Carries the hash of the content the page showed, so the read records exactly that version."""
 
     content_hash = CleanCharField(max_length=64, widget=forms.HiddenInput)
+
+
+class LanguageForm(forms.Form):
+    """The patient's own choice of language: the offered ones, each in its own name (so a reader finds theirs
+    whatever language the page is in now)."""
+
+    language = forms.ChoiceField(label=_("Language"), choices=language_choices)
 
 
 def _problem(form: forms.Form, text_fields: set[str], *, choices: str, text: str, both: str) -> str:

@@ -1,4 +1,5 @@
-"""Every patient page and tap is rate limited per client address, so tokens cannot be guessed by brute force."""
+"""Every patient page and tap is rate limited per client address, so tokens cannot be guessed by brute force; and
+answers in the patient's language (`language`)."""
 
 from functools import wraps
 
@@ -6,8 +7,11 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
+
+from .language import in_patient_language
 
 
 def client_address(request: HttpRequest) -> str:
@@ -37,7 +41,7 @@ def rate_limited(view):
             hits = 0
         if hits > settings.PATIENT_PAGE_RATE_LIMIT:
             response = HttpResponse(
-                "Too many requests from your address. Please wait a few minutes and try again.",
+                gettext("Too many requests from your address. Please wait a few minutes and try again."),
                 status=429,
                 content_type="text/plain; charset=utf-8",
             )
@@ -50,9 +54,10 @@ def rate_limited(view):
 
 
 def patient_view(*methods: str):
-    """Rate limited, never cached (a shared phone's back button must not show someone's page), given methods."""
+    """In the patient's language, rate limited, never cached (a shared phone's back button must not show someone's
+    page), given methods."""
 
     def decorator(view):
-        return rate_limited(never_cache(require_http_methods(list(methods))(view)))
+        return in_patient_language(rate_limited(never_cache(require_http_methods(list(methods))(view))))
 
     return decorator

@@ -14,12 +14,16 @@ from datetime import timedelta
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from simple_history.utils import update_change_reason
 
 from reminders import services as reminders
 
+from .. import languages
 from ..languages import ENGLISH
 from ..models import Appointment, FaqEntry, Patient, PatientCall, PatientRequest, PreparationRead, SafetyAnswers
 from ..services import BookingError, cancel_appointment, confirm_attendance
+from ..services.patients import update_patient
 from ..translations import faq_in, preparation_in, stored_code, with_translations
 
 # The same answers sent again this soon (a double tap, a reloaded form) are the same submission, not a new one.
@@ -71,9 +75,9 @@ def _open_for_patient(appointment: Appointment) -> Appointment:
     """The appointment, locked, if the patient may still act on it (it is upcoming); otherwise PatientActionError."""
     current = Appointment.objects.select_for_update().select_related("procedure_type").get(pk=appointment.pk)
     if not current.has_upcoming_status:
-        raise PatientActionError("Your appointment is already under way or over, so this can no longer be changed.")
+        raise PatientActionError(_("Your appointment is already under way or over, so this can no longer be changed."))
     if not current.is_upcoming():
-        raise PatientActionError("The time of your appointment has come, so this can no longer be changed here.")
+        raise PatientActionError(_("The time of your appointment has come, so this can no longer be changed here."))
     return current
 
 
@@ -91,7 +95,7 @@ def record_preparation_read(appointment: Appointment, *, seen_hash: str) -> tupl
     content = preparation_content(current.procedure_type)
     digest = content_hash(content)
     if seen_hash != digest:
-        raise StaleContent("The preparation has just been updated. Please read it again below, then tap the button.")
+        raise StaleContent(_("The preparation has just been updated. Please read it again below, then tap the button."))
     existing = PreparationRead.objects.filter(appointment=current, content_hash=digest).first()
     if existing:
         return existing, False
@@ -172,6 +176,25 @@ def acknowledge_move(appointment: Appointment) -> bool:
     """The patient has seen that their appointment moved ("Got it", or confirming the new time): their page stops
     saying "moved from". Returns whether it was saying so; a second tap is harmless."""
     return bool(Appointment.objects.filter(pk=appointment.pk, moved_from__isnull=False).update(moved_from=None))
+
+
+CHOSEN_ON_THE_PAGE = "The patient chose this language on their page."
+
+
+@transaction.atomic
+def choose_language(appointment: Appointment, *, language: str) -> str:
+    """The patient chose, on their page, the language they read: it is kept on the patient (their history says they
+    chose it), so their page and every message from now on are in it. Choosing the language they are already spoken
+    in changes nothing (a patient whose own language is not offered keeps it on record, with the interpreter
+    sentence). Returns the language they are now spoken in."""
+    if language not in languages.offered():
+        raise ValueError(f"{language!r} is not offered to patients (PATIENT_LANGUAGES)")
+    patient = appointment.patient
+    if languages.spoken_in(patient.language) == language:
+        return language
+    current = update_patient(patient, language=language)
+    update_change_reason(current, CHOSEN_ON_THE_PAGE)
+    return languages.spoken_in(current.language)
 
 
 @transaction.atomic

@@ -3,7 +3,7 @@
 
 from django.urls import path
 
-from .views import change, confirm, moved, page, read, restart, safety, stop, unsubscribe
+from .views import change, confirm, language, moved, page, read, restart, safety, stop, unsubscribe
 
 app_name = "patient"
 
@@ -16,6 +16,7 @@ urlpatterns = [
     path("<str:token>/change/", change, name="change"),
     path("<str:token>/stop/", stop, name="stop"),
     path("<str:token>/restart/", restart, name="restart"),
+    path("<str:token>/language/", language, name="language"),
 ]
 
 unsubscribe_urls = ([path("<str:token>/", unsubscribe, name="one-click")], "unsubscribe")

@@ -13,9 +13,11 @@ from collections import OrderedDict
 from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext, pgettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 
 from reminders import services as reminders
@@ -26,13 +28,15 @@ from ..links import appointment_id_from_token, patient_id_from_unsubscribe_token
 from ..models import Appointment, FaqEntry, Patient, PatientRequest, PreparationRead, SafetyAnswers
 from ..services import BookingError, confirm_attendance
 from ..translations import directions_in
-from .forms import ChangeRequestForm, PreparationReadForm, SafetyQuestionsForm
+from .forms import ChangeRequestForm, LanguageForm, PreparationReadForm, SafetyQuestionsForm
+from .language import Speaking, kept_whole, render_for_patient
 from .rate_limit import patient_view
 from .services import (
     PatientActionError,
     StaleContent,
     acknowledge_move,
     answer_safety_questions,
+    choose_language,
     content_hash,
     faq_entries,
     preparation_content,
@@ -83,7 +87,7 @@ def _render_page(
     latest_answers = SafetyAnswers.objects.filter(appointment=appointment).first()
     reads = list(PreparationRead.objects.filter(appointment=appointment).order_by("-read_at")[:1])
     waiting = PatientRequest.objects.awaiting_staff().changes().filter(appointment=appointment).first()
-    return render(
+    return render_for_patient(
         request,
         "patient/page.html",
         {
@@ -109,6 +113,7 @@ def _render_page(
             "read_is_current": bool(reads) and reads[0].content_hash == digest,
             "change_form": change_form or ChangeRequestForm(),
             "waiting_request": waiting,
+            "language_form": LanguageForm(initial={"language": translation.get_language()}),
         },
         status=status,
     )
@@ -133,10 +138,10 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
             raise BookingError("under way")
         confirm_attendance(appointment)
     except BookingError:
-        messages.info(request, "Your appointment is already under way, so there is nothing to confirm.", "coming")
+        messages.info(request, _("Your appointment is already under way, so there is nothing to confirm."), "coming")
     else:
         acknowledge_move(appointment)  # confirming the new time is seeing it
-        messages.success(request, "Thank you: we have recorded that you are coming.", "coming")
+        messages.success(request, _("Thank you: we have recorded that you are coming."), "coming")
     return _back(token, "coming")
 
 
@@ -156,19 +161,21 @@ def safety(request: HttpRequest, token: str) -> HttpResponse:
         messages.error(request, form.problem(), "safety")
         return _render_page(request, token, appointment, safety_form=form, status=400)
     try:
-        answers, _ = answer_safety_questions(appointment, **form.cleaned_data)
+        answers, _new = answer_safety_questions(appointment, **form.cleaned_data)
     except PatientActionError as exc:
         messages.info(request, str(exc))
         return _back(token, "top")
     if answers.needs_call:
         messages.warning(
             request,
-            "Thank you. From your answers, the test may need to move to another day: we will call you before "
-            f"your appointment. If you would rather call us, the number is {settings.CLINIC_PHONE}.",
+            _(
+                "Thank you. From your answers, the test may need to move to another day: we will call you before "
+                "your appointment. If you would rather call us, the number is {phone}."
+            ).format(phone=kept_whole(settings.CLINIC_PHONE)),
             "safety",
         )
     else:
-        messages.success(request, "Thank you: we have your answers.", "safety")
+        messages.success(request, _("Thank you: we have your answers."), "safety")
     return _back(token, "safety")
 
 
@@ -186,7 +193,7 @@ def read(request: HttpRequest, token: str) -> HttpResponse:
         messages.info(request, str(exc))
         return _back(token, "top")
     else:
-        messages.success(request, "Thank you for reading how to get ready.", "prepare")
+        messages.success(request, _("Thank you for reading how to get ready."), "prepare")
     return _back(token, "prepare")
 
 
@@ -199,14 +206,14 @@ def change(request: HttpRequest, token: str) -> HttpResponse:
         messages.error(request, form.problem(), "change")
         return _render_page(request, token, appointment, change_form=form, status=400)
     try:
-        _, new = request_change(appointment, **form.cleaned_data)
+        _request, new = request_change(appointment, **form.cleaned_data)
     except PatientActionError as exc:
         messages.info(request, str(exc))
         return _back(token, "top")
     if new:
-        messages.success(request, "Thank you: we have your request and will contact you soon.", "change")
+        messages.success(request, _("Thank you: we have your request and will contact you soon."), "change")
     else:
-        messages.info(request, "We already have a request from you and will contact you soon.", "change")
+        messages.info(request, _("We already have a request from you and will contact you soon."), "change")
     return _back(token, "change")
 
 
@@ -216,8 +223,8 @@ def stop(request: HttpRequest, token: str) -> HttpResponse:
     appointment = appointment_for(token)
     if request.method == "POST":
         reminders.opt_out(appointment.patient)
-        return render(request, "patient/stopped.html", {"token": token, "appointment": appointment})
-    return render(request, "patient/stop.html", {"token": token, "appointment": appointment})
+        return render_for_patient(request, "patient/stopped.html", {"token": token, "appointment": appointment})
+    return render_for_patient(request, "patient/stop.html", {"token": token, "appointment": appointment})
 
 
 @patient_view("GET", "HEAD", "POST")
@@ -233,15 +240,56 @@ def restart(request: HttpRequest, token: str) -> HttpResponse:
         messages.success(request, _restarted_message(channels, texts_stopped=stopped), "reminders")
         return _back(token, "reminders")
     context = {"token": token, "appointment": appointment, "texts_stopped": patient.sms_stopped_at is not None}
-    return render(request, "patient/restart.html", context)
+    return render_for_patient(request, "patient/restart.html", context)
+
+
+# The built-in channels' words as the patient's page names them ("by email", "by text", "by letter"), for the
+# catalogue; a channel added later is named as its `patient_word` says until its word is translated here.
+CHANNEL_WORDS = (
+    pgettext_lazy("reminders by", "email"),
+    pgettext_lazy("reminders by", "text"),
+    pgettext_lazy("reminders by", "letter"),
+)
+
+
+def _in_words(items: list[str]) -> str:
+    """["email", "text", "letter"] -> "email, text and letter", in the active language's way of listing."""
+    if len(items) < 2:
+        return "".join(items)
+    first = items[0]
+    for item in items[1:-1]:
+        first = pgettext("a list", "{first}, {next}").format(first=first, next=item)
+    return pgettext("a list", "{first} and {last}").format(first=first, last=items[-1])
 
 
 def _restarted_message(channels: frozenset[str], *, texts_stopped: bool) -> str:
-    by = " and ".join(channel.patient_word for slug, channel in registered_channels().items() if slug in channels)
-    said = f"Thank you: we will send you reminders by {by} again." if by else "Thank you: reminders are on again."
+    words = [
+        pgettext("reminders by", channel.patient_word)
+        for slug, channel in registered_channels().items()
+        if slug in channels
+    ]
+    if words:
+        said = _("Thank you: we will send you reminders by {channels} again.").format(channels=_in_words(words))
+    else:
+        said = _("Thank you: reminders are on again.")
     if texts_stopped:
-        said += " Texts stay off because you replied STOP to one of our texts: reply START to have them again."
+        said += " " + _("Texts stay off because you replied STOP to one of our texts: reply START to have them again.")
     return said
+
+
+@patient_view("POST")
+def language(request: HttpRequest, token: str) -> HttpResponse:
+    """The patient chooses the language of their page and of our messages from now on."""
+    appointment = appointment_for(token)
+    form = LanguageForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Please choose a language from the list."))
+        return _back(token, "top")
+    spoken = choose_language(appointment, language=form.cleaned_data["language"])
+    request.patient_speaking = Speaking(spoken, spoken)
+    with translation.override(spoken):
+        messages.success(request, _("Thank you: this page and our messages to you are now in this language."))
+    return _back(token, "top")
 
 
 # The one-click unsubscribe (RFC 8058). A mailbox provider's "Unsubscribe" posts `List-Unsubscribe=One-Click` to the
@@ -268,8 +316,8 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST":
         reminders.opt_out(patient)
         if request.POST.get(ONE_CLICK[0]) == ONE_CLICK[1]:
-            return HttpResponse("Reminders stopped.\n", content_type="text/plain; charset=utf-8")
-        return render(request, "patient/unsubscribed.html")
+            return HttpResponse(_("Reminders stopped.") + "\n", content_type="text/plain; charset=utf-8")
+        return render_for_patient(request, "patient/unsubscribed.html")
     if patient.reminders_opt_out_at is not None:
-        return render(request, "patient/unsubscribed.html")
-    return render(request, "patient/unsubscribe.html", {"token": token})
+        return render_for_patient(request, "patient/unsubscribed.html")
+    return render_for_patient(request, "patient/unsubscribe.html", {"token": token})
