@@ -1,4 +1,5 @@
-"""Patients in the admin: registered and changed through `procedures.services`, so reminders follow."""
+"""Patients in the admin: registered and changed through `procedures.services`, so reminders follow; found by
+language and by interpreter need."""
 
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
@@ -8,6 +9,7 @@ from reminders.channels import channel_choices
 from .. import services
 from ..models import Patient
 from ..models.address import ADDRESS_FIELDS
+from ..patients.forms import language_choices
 from .shared import CleanText, adopt
 
 
@@ -28,15 +30,26 @@ class ChannelConsentFilter(admin.SimpleListFilter):
 @admin.register(Patient)
 class PatientAdmin(CleanText, SimpleHistoryAdmin):
     list_display = ("mrn", "family_name", "given_name", "date_of_birth", "channels_display", "reminders_opted_out")
-    list_filter = (ChannelConsentFilter, ("reminders_opt_out_at", admin.EmptyFieldListFilter))
+    list_filter = (
+        ChannelConsentFilter,
+        ("reminders_opt_out_at", admin.EmptyFieldListFilter),
+        "language",
+        "needs_interpreter",
+    )
     search_fields = ("mrn", "family_name", "given_name", "email")
     readonly_fields = ("created_at",)
     fieldsets = (
         (None, {"fields": ("mrn", "given_name", "family_name", "date_of_birth")}),
         ("Reminders", {"fields": ("email", "mobile", "channels", "reminders_opt_out_at")}),
         ("Letters", {"fields": (*ADDRESS_FIELDS, "wants_letters", "needs_large_print")}),
+        ("Language", {"fields": ("language", "needs_interpreter")}),
         ("Record", {"fields": ("created_at",)}),
     )
+
+    def formfield_for_choice_field(self, db_field, request, **kwargs):
+        if db_field.name == "language":  # grouped as on the booking form: offered to patients, or not
+            kwargs["choices"] = language_choices()
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):
         if change:
