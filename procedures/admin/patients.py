@@ -1,6 +1,7 @@
 """Patients in the admin: registered and changed through `procedures.services`, so reminders follow; found by
 language and by interpreter need."""
 
+from django import forms
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -9,7 +10,7 @@ from reminders.channels import channel_choices
 from .. import services
 from ..models import Patient
 from ..models.address import ADDRESS_FIELDS
-from ..patients.forms import language_choices
+from ..patients.forms import LANGUAGE_FIELDS, LanguageFields
 from .shared import CleanText, adopt
 
 
@@ -27,8 +28,22 @@ class ChannelConsentFilter(admin.SimpleListFilter):
         return queryset.agreed_to(None if value == "none" else value)
 
 
+class PatientForm(LanguageFields, forms.ModelForm):
+    """The language grouped as on the booking form (offered to patients, or not), kept as on file when not posted."""
+
+    class Meta:
+        model = Patient
+        fields = LANGUAGE_FIELDS  # the admin adds the rest, from the fieldsets
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "language" in self.fields:
+            self.init_language_fields()
+
+
 @admin.register(Patient)
 class PatientAdmin(CleanText, SimpleHistoryAdmin):
+    form = PatientForm
     list_display = ("mrn", "family_name", "given_name", "date_of_birth", "channels_display", "reminders_opted_out")
     list_filter = (
         ChannelConsentFilter,
@@ -45,11 +60,6 @@ class PatientAdmin(CleanText, SimpleHistoryAdmin):
         ("Language", {"fields": ("language", "needs_interpreter")}),
         ("Record", {"fields": ("created_at",)}),
     )
-
-    def formfield_for_choice_field(self, db_field, request, **kwargs):
-        if db_field.name == "language":  # grouped as on the booking form: offered to patients, or not
-            kwargs["choices"] = language_choices()
-        return super().formfield_for_choice_field(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):
         if change:
