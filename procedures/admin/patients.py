@@ -3,6 +3,7 @@ language and by interpreter need."""
 
 from django import forms
 from django.contrib import admin
+from django.utils.text import capfirst
 from simple_history.admin import SimpleHistoryAdmin
 
 from reminders.channels import channel_choices
@@ -29,7 +30,9 @@ class ChannelConsentFilter(admin.SimpleListFilter):
 
 
 class PatientForm(LanguageFields, forms.ModelForm):
-    """The language grouped as on the booking form (offered to patients, or not), kept as on file when not posted."""
+    """The language grouped as on the booking form (offered to patients, or not), kept as on file when not posted;
+    and the admin's date and time boxes (when reminders were stopped) named after their field, having no label of
+    their own (WCAG 1.3.1, 4.1.2)."""
 
     class Meta:
         model = Patient
@@ -39,6 +42,11 @@ class PatientForm(LanguageFields, forms.ModelForm):
         super().__init__(*args, **kwargs)
         if "language" in self.fields:
             self.init_language_fields()
+        for field in self.fields.values():
+            if isinstance(field, forms.SplitDateTimeField) and len(getattr(field.widget, "widgets", ())) == 2:
+                date_box, time_box = field.widget.widgets
+                date_box.attrs["aria-label"] = f"{capfirst(field.label)}: date"
+                time_box.attrs["aria-label"] = f"{capfirst(field.label)}: time"
 
 
 @admin.register(Patient)
