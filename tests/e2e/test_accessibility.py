@@ -272,6 +272,7 @@ PAGES: dict[str, tuple[str | None, Visit]] = {
     "patients-found": (SCHEDULER, goto("/patients/?q=Amelia")),
     "patient": (SCHEDULER, goto(lambda c: f"/patients/{c.coming.patient.pk}/")),
     "patient-contact-errors": (SCHEDULER, contact_with_errors),
+    "patient-interpreter": (SCHEDULER, goto(lambda c: f"/patients/{c.awaiting_result.patient_id}/")),
     "reports-scheduler": (SCHEDULER, goto("/reports/")),
     "worklist": (RADIOLOGIST, goto("/worklist/")),
     "appointment-started": (SCHEDULER, goto(lambda c: f"/appointments/{c.started.pk}/")),
