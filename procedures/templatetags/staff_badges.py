@@ -18,10 +18,11 @@ BADGE_CLASS = {"call": "text-bg-danger", "warn": "text-bg-warning", "ok": "text-
 
 
 @register.simple_tag
-def flag_badges(flags: list[Flag] | None, compact: bool = False) -> SafeString:
+def flag_badges(flags: list[Flag] | None, compact: bool = False, without: str = "") -> SafeString:
     """The badges as HTML, built in Python: a week's schedule draws them for hundreds of bookings. `compact`
-    (schedules, the call list, the printed list) leaves out the all-clear on safety answers."""
-    return badges_html(flags or [], compact=compact)
+    (schedules, the call list, the printed list) leaves out the all-clear on safety answers; `without` leaves out
+    the flag of that code (a list that draws the interpreter's badge by the patient's name)."""
+    return badges_html([f for f in flags or [] if f.code != without], compact=compact)
 
 
 @register.simple_tag

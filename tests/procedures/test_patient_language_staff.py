@@ -211,10 +211,16 @@ def staff_lists(client, scheduler, radiologist) -> dict[str, str]:
 def test_the_interpreter_badge_shows_for_the_patient_who_needs_one_on_every_list(
     client, scheduler, radiologist, today_two_to_call
 ):
-    for name, html in staff_lists(client, scheduler, radiologist).items():
+    lists = staff_lists(client, scheduler, radiologist)
+    for name, html in lists.items():
         assert "Agnieszka" in html and "Amelia" in html, name
         assert html.count("flag-interpreter") == 1, name  # hers, and nobody else's
         assert html.count(">Interpreter: Polish</span>") == 1, name  # in words, not colour alone
+    # Where a list has a column for the patient, the badge is by her name (whoever phones her, or meets her, sees it).
+    badge = ' <span class="patient-flags"><span class="badge patient-flag flag-interpreter'
+    assert "KOWALSKA, Agnieszka</a>" + badge in lists["print"]
+    assert "Agnieszka Kowalska</a>" + badge in lists["calls"]
+    assert "Agnieszka Kowalska</a>" + badge in lists["worklist"]
 
 
 def test_the_appointment_page_says_her_language_and_the_interpreter(as_scheduler, today_two_to_call):
