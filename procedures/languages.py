@@ -55,6 +55,21 @@ def name_of(code: str) -> str:
     return dict(settings.LANGUAGES).get(code, code)
 
 
+def english_name(code: str) -> str:
+    """The language's name on staff pages, which are in English: the part of its LANGUAGES name in brackets
+    ("Polski (Polish)" is "Polish"), or the whole name when it has none ("English")."""
+    name = name_of(code)
+    if name.endswith(")") and "(" in name:
+        return name[name.rindex("(") + 1 : -1].strip() or name
+    return name
+
+
+def interpreter_label(code: str) -> str:
+    """What staff pages say of a patient who needs an interpreter: "Interpreter: Polish" (in words, never by colour
+    alone), or "Interpreter needed" when the record's language is English."""
+    return "Interpreter needed" if code in ("", ENGLISH) else f"Interpreter: {english_name(code)}"
+
+
 def spoken_in(code: str) -> str:
     """The language a patient whose record says `code` is spoken to in: theirs when offered, else English."""
     return code if code in offered() else ENGLISH

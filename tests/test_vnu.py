@@ -178,6 +178,10 @@ def build_clinic() -> dict:
         appointment__scheduled_start=earlier - timedelta(hours=2),
         performed_by=okafor,
     ).appointment
+    # Patients who need an interpreter: the badge on the schedules, the printed and call lists, and the worklist.
+    for patient, language in ((worried.patient, "pl"), (awaiting.patient, "ro")):
+        patient.language, patient.needs_interpreter = language, True
+        patient.save()
     return {
         "scheduler": SchedulerFactory(username="sam", first_name="Sam", last_name="Patel"),
         "radiologist": okafor,
@@ -234,6 +238,14 @@ def page_states(c: dict) -> dict[str, tuple[str | None, str, str, dict | None]]:
         "login-errors": (None, "post", "/accounts/login/", {"username": "sam", "password": "not-the-password"}),
         "admin-index": ("admin", "get", "/admin/", None),
         "admin-appointments": ("admin", "get", "/admin/procedures/appointment/", None),
+        "admin-patients-interpreter": ("admin", "get", "/admin/procedures/patient/?needs_interpreter__exact=1", None),
+        "admin-patient-change": (
+            "admin",
+            "get",
+            f"/admin/procedures/patient/{c['awaiting_result'].patient_id}/change/",
+            None,
+        ),
+        "patient-interpreter": ("scheduler", "get", f"/patients/{c['awaiting_result'].patient_id}/", None),
         "admin-appointment-change": (
             "radiologist",
             "get",

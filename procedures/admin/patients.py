@@ -1,6 +1,9 @@
-"""Patients in the admin: registered and changed through `procedures.services`, so reminders follow."""
+"""Patients in the admin: registered and changed through `procedures.services`, so reminders follow; found by
+language and by interpreter need."""
 
+from django import forms
 from django.contrib import admin
+from django.utils.text import capfirst
 from simple_history.admin import SimpleHistoryAdmin
 
 from reminders.channels import channel_choices
@@ -8,6 +11,7 @@ from reminders.channels import channel_choices
 from .. import services
 from ..models import Patient
 from ..models.address import ADDRESS_FIELDS
+from ..patients.forms import LANGUAGE_FIELDS, LanguageFields
 from .shared import CleanText, adopt
 
 
@@ -25,16 +29,43 @@ class ChannelConsentFilter(admin.SimpleListFilter):
         return queryset.agreed_to(None if value == "none" else value)
 
 
+class PatientForm(LanguageFields, forms.ModelForm):
+    """The language grouped as on the booking form (offered to patients, or not), kept as on file when not posted;
+    and the admin's date and time boxes (when reminders were stopped) named after their field, having no label of
+    their own (WCAG 1.3.1, 4.1.2)."""
+
+    class Meta:
+        model = Patient
+        fields = LANGUAGE_FIELDS  # the admin adds the rest, from the fieldsets
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "language" in self.fields:
+            self.init_language_fields()
+        for field in self.fields.values():
+            if isinstance(field, forms.SplitDateTimeField) and len(getattr(field.widget, "widgets", ())) == 2:
+                date_box, time_box = field.widget.widgets
+                date_box.attrs["aria-label"] = f"{capfirst(field.label)}: date"
+                time_box.attrs["aria-label"] = f"{capfirst(field.label)}: time"
+
+
 @admin.register(Patient)
 class PatientAdmin(CleanText, SimpleHistoryAdmin):
+    form = PatientForm
     list_display = ("mrn", "family_name", "given_name", "date_of_birth", "channels_display", "reminders_opted_out")
-    list_filter = (ChannelConsentFilter, ("reminders_opt_out_at", admin.EmptyFieldListFilter))
+    list_filter = (
+        ChannelConsentFilter,
+        ("reminders_opt_out_at", admin.EmptyFieldListFilter),
+        "language",
+        "needs_interpreter",
+    )
     search_fields = ("mrn", "family_name", "given_name", "email")
     readonly_fields = ("created_at",)
     fieldsets = (
         (None, {"fields": ("mrn", "given_name", "family_name", "date_of_birth")}),
         ("Reminders", {"fields": ("email", "mobile", "channels", "reminders_opt_out_at")}),
         ("Letters", {"fields": (*ADDRESS_FIELDS, "wants_letters", "needs_large_print")}),
+        ("Language", {"fields": ("language", "needs_interpreter")}),
         ("Record", {"fields": ("created_at",)}),
     )
 

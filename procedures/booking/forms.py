@@ -16,6 +16,7 @@ from django.contrib.auth import get_user_model
 from procedures import clinic_time
 
 from ..access import radiologists, staff_name
+from ..languages import ENGLISH, english_name, interpreter_label
 from ..models import MAX_BOOKABLE_MINUTES, Appointment, Patient, ProcedureType, Room
 from ..params import FIRST_DAY, LAST_DAY, in_calendar, parse_id
 from ..patients.duplicates import SecondBookingFields
@@ -46,6 +47,10 @@ class PatientChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Patient) -> str:
         born = clinic_time.plain_date(obj.date_of_birth)
         label = f"{obj.family_name.upper()}, {obj.given_name} · MRN {obj.mrn} · born {born}"
+        if obj.needs_interpreter:
+            label += f" · {interpreter_label(obj.language)}"
+        elif obj.language != ENGLISH:
+            label += f" · reads {english_name(obj.language)}"
         if not obj.can_receive_reminders:
             label += " · no reminders can reach this patient"
         return label

@@ -25,6 +25,7 @@ from ..access import (
     can_see_results,
     staff_required,
 )
+from ..languages import ENGLISH, english_name
 from ..models import Appointment, Patient, ProcedureResult, ProcedureType
 from ..patient_page.selectors import appointment_panel
 from ..patients.forms import NewPatientForm
@@ -188,6 +189,11 @@ def _book(request: HttpRequest, form: BookingForm, patient_form: NewPatientForm,
     warning = _reminders_warning(patient)
     if warning:
         messages.warning(request, warning)
+    if patient.needs_interpreter:
+        language = "" if patient.language == ENGLISH else f" ({english_name(patient.language)})"
+        messages.info(
+            request, f"{patient.full_name} needs an interpreter{language}: book one for {_span(appointment)}."
+        )
     return appointment
 
 

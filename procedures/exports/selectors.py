@@ -118,6 +118,13 @@ RESULT_COLUMNS: list[tuple[str, Callable[[Appointment], object]]] = [
     ("recommendation", _result("recommendation")),
 ]
 
+# The patient's language and interpreter need, last, after the result columns too: every column a spreadsheet or a
+# script already reads stays where it was.
+LANGUAGE_COLUMNS: list[tuple[str, Callable[[Appointment], object]]] = [
+    ("language", lambda a: a.patient.language),
+    ("needs_interpreter", lambda a: _yes_no(a.patient.needs_interpreter)),
+]
+
 _FIELDS = [
     "scheduled_start",
     "status",
@@ -131,6 +138,8 @@ _FIELDS = [
     "patient__mrn",
     "patient__family_name",
     "patient__given_name",
+    "patient__language",
+    "patient__needs_interpreter",
     "room__name",
     "radiologist__username",
     "radiologist__first_name",
@@ -153,7 +162,7 @@ _RESULT_FIELDS = [
 
 
 def columns(*, with_results: bool) -> list[tuple[str, Callable[[Appointment], object]]]:
-    return COLUMNS + RESULT_COLUMNS if with_results else list(COLUMNS)
+    return COLUMNS + (RESULT_COLUMNS if with_results else []) + LANGUAGE_COLUMNS
 
 
 def appointments(first: date, last: date, *, with_results: bool):

@@ -1,5 +1,6 @@
 """What the patient's answers mean for staff: the flags on an appointment and the reasons to call the patient (the
-flags as data; `procedures/templatetags/staff_badges.py` draws them as badges).
+flags as data; `procedures/templatetags/staff_badges.py` draws them as badges). One flag is the patient's record
+rather than their answers: "Interpreter: Polish", for a patient who needs an interpreter (Patient.needs_interpreter).
 
 Nothing here queries. Each function reads the facts `selectors.with_patient_flags` annotates onto an appointment
 (the `FACTS` below): the latest safety answers' flags, when the preparation was first read, the kind of any request
@@ -14,6 +15,7 @@ from datetime import datetime, timedelta
 
 from django.db.models import Q
 
+from ..languages import ENGLISH, interpreter_label
 from ..models import Appointment, PatientRequest, SafetyAnswers
 from ..preparation import booked_inside_preparation
 
@@ -31,6 +33,8 @@ FACTS = (
     "pf_last_call_at",
     "pf_created_at",  # when the appointment was booked
     "pf_prep_lead_days",  # the procedure type's preparation days
+    "pf_language",  # the patient's language (Patient.language)
+    "pf_needs_interpreter",  # whether the patient needs an interpreter
 )
 
 NUMBER_WORDS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven"}
@@ -40,7 +44,9 @@ NUMBER_WORDS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 
 class Flag:
     code: str
     label: str
-    level: str  # "call" (red: call the patient), "warn" (amber: the radiologist should know), "ok" (green)
+    # "call" (red: call the patient), "warn" (amber: the radiologist should know), "ok" (green), "info" (blue: the
+    # interpreter to book; never urgent, and kept on the compact lists)
+    level: str
     title: str = ""
 
 
@@ -121,11 +127,24 @@ def call_reasons(a: Appointment, now: datetime) -> list[str]:
     return reasons
 
 
+def interpreter_flag(needs_interpreter: bool, language: str) -> Flag | None:
+    """A patient who needs an interpreter: a badge that says so in words ("Interpreter: Polish"), not by colour
+    alone. For the lists, from an appointment's facts; for the patient's page, from the patient."""
+    if not needs_interpreter:
+        return None
+    label = interpreter_label(language or ENGLISH)
+    return Flag("interpreter", label, "info", "The patient needs an interpreter: book one for the appointment")
+
+
 def flags_of(a: Appointment, now: datetime) -> list[Flag]:
-    """The badges staff see for an appointment, most urgent first."""
+    """The badges staff see for an appointment, most urgent first; the interpreter's (a standing need of the
+    patient's, to arrange before the day) after any "Call patient"."""
     flags: list[Flag] = []
     if safety_call_due(a) and a.is_upcoming(now):
         flags.append(Flag("call", "Call patient", "call", "The safety answers mean the exam may need rebooking"))
+    interpreter = interpreter_flag(a.pf_needs_interpreter, a.pf_language)
+    if interpreter is not None:
+        flags.append(interpreter)
     codes = _codes(a)
     for code in codes:
         label, needs_call = SafetyAnswers.FLAGS[code]

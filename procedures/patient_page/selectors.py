@@ -74,6 +74,8 @@ def with_patient_flags(queryset: QuerySet[Appointment]) -> QuerySet[Appointment]
         pf_last_call_at=Subquery(last_call.values("called_at")[:1]),
         pf_created_at=F("created_at"),
         pf_prep_lead_days=F("procedure_type__preparation_lead_days"),
+        pf_language=F("patient__language"),
+        pf_needs_interpreter=F("patient__needs_interpreter"),
     )
 
 

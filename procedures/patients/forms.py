@@ -1,5 +1,6 @@
 """Patient forms: a new patient registered while booking, and the contact details staff may correct on the patient's
-page (saved through `services.update_patient`, which re-plans the reminders still to go)."""
+page (saved through `services.update_patient`, which re-plans the reminders still to go). Both ask the patient's
+language and whether they need an interpreter (`LanguageFields`)."""
 
 from __future__ import annotations
 
@@ -7,26 +8,75 @@ import phonenumbers
 from django import forms
 from django.conf import settings
 
+from .. import languages
 from ..models import Patient
 from ..models.address import ADDRESS_FIELDS, ADDRESS_LINES
 from ..text import CleanCharField
 
-CONTACT_FIELDS = ("email", "mobile", "phone", *ADDRESS_FIELDS, "channels", "wants_letters", "needs_large_print")
+LANGUAGE_FIELDS = ("language", "needs_interpreter")
+CONTACT_FIELDS = (
+    "email",
+    "mobile",
+    "phone",
+    *ADDRESS_FIELDS,
+    "channels",
+    "wants_letters",
+    "needs_large_print",
+    *LANGUAGE_FIELDS,
+)
+LANGUAGE_LABELS = {"language": "Language the patient reads", "needs_interpreter": "Needs an interpreter"}
+LANGUAGE_HELP = {
+    "language": "In an offered language, the patient's messages and page are in it; in any other, in English with "
+    "one sentence in their language saying an interpreter or a translated copy is available.",
+    "needs_interpreter": "The schedule, worklist, printed list and call list show an interpreter badge, so one is "
+    "booked for the appointment.",
+}
+OFFERED_GROUP = "Offered to patients: messages and page in this language"
+NOT_OFFERED_GROUP = "Not offered: English plus an interpreter sentence in their language"
 
 
-class ContactForm(forms.ModelForm):
+def language_choices() -> list[tuple[str, list[tuple[str, str]]]]:
+    """Every language a patient's record can name (settings.LANGUAGES), each in its own name, in two groups: those
+    offered to patients (settings.PATIENT_LANGUAGES, English first) and the rest, spoken to in English. Read when
+    the form is made, so the groups follow the settings."""
+    offered = languages.offered()
+    names = dict(settings.LANGUAGES)
+    groups = [(OFFERED_GROUP, [(code, names[code]) for code in offered])]
+    others = [(code, name) for code, name in settings.LANGUAGES if code not in offered]
+    if others:
+        groups.append((NOT_OFFERED_GROUP, others))
+    return groups
+
+
+class LanguageFields:
+    """Mixed into a patient ModelForm listing LANGUAGE_FIELDS: the language select, grouped by offered or not. The
+    select always sends a language; a form posted without one keeps the language on file (English for a new
+    patient) rather than refusing the other details."""
+
+    def init_language_fields(self) -> None:
+        field = self.fields["language"]
+        field.choices = language_choices()
+        field.required = False
+
+    def clean_language(self) -> str:
+        return self.cleaned_data.get("language") or self.instance.language or languages.ENGLISH
+
+
+class ContactForm(LanguageFields, forms.ModelForm):
     class Meta:
         model = Patient
         fields = CONTACT_FIELDS
-        labels = {"phone": "Other phone"}
+        labels = {"phone": "Other phone", **LANGUAGE_LABELS}
+        help_texts = LANGUAGE_HELP
         field_classes = {name: CleanCharField for name in ADDRESS_LINES}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["mobile"].error_messages["invalid"] = mobile_message()
+        self.init_language_fields()
 
 
-class NewPatientForm(forms.ModelForm):
+class NewPatientForm(LanguageFields, forms.ModelForm):
     """A patient registered while booking; saved in the booking's transaction, so a refused booking leaves none."""
 
     # Only filled in when "Register a new patient" is chosen, so browsers must not insist on these fields.
@@ -45,7 +95,10 @@ class NewPatientForm(forms.ModelForm):
             "channels",
             "wants_letters",
             "needs_large_print",
+            *LANGUAGE_FIELDS,
         )
+        labels = LANGUAGE_LABELS
+        help_texts = LANGUAGE_HELP
         widgets = {"date_of_birth": forms.DateInput(attrs={"type": "date"})}
         field_classes = {
             "mrn": CleanCharField,
@@ -57,6 +110,7 @@ class NewPatientForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["mobile"].error_messages["invalid"] = mobile_message()
+        self.init_language_fields()
 
 
 def mobile_message() -> str:

@@ -4,7 +4,9 @@ Both save what the caller's form validated (a ModelForm runs the model's `full_c
 change in the patient's history; the date of birth, whose bounds move with today, is checked again here, so no
 caller can save one in the future or more than PATIENT_MAX_AGE_YEARS ago (a `ValidationError` on that field). A new
 address, mobile or preference reaches the reminders still to go for the patient's coming appointments, in the same
-transaction.
+transaction. A new language or interpreter need is recorded in the history like any other change, and needs no
+re-planning: each message is made in the patient's language when it goes (`ReminderChannel.render`), and the staff
+lists read the interpreter flag from the patient as they are drawn.
 """
 
 from __future__ import annotations

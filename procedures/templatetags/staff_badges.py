@@ -10,18 +10,27 @@ from django import template
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
-from ..patient_page.flags import Flag
+from ..patient_page.flags import Flag, interpreter_flag
 
 register = template.Library()
 
-BADGE_CLASS = {"call": "text-bg-danger", "warn": "text-bg-warning", "ok": "text-bg-success"}
+BADGE_CLASS = {"call": "text-bg-danger", "warn": "text-bg-warning", "ok": "text-bg-success", "info": "text-bg-info"}
 
 
 @register.simple_tag
-def flag_badges(flags: list[Flag] | None, compact: bool = False) -> SafeString:
+def flag_badges(flags: list[Flag] | None, compact: bool = False, without: str = "") -> SafeString:
     """The badges as HTML, built in Python: a week's schedule draws them for hundreds of bookings. `compact`
-    (schedules, the call list, the printed list) leaves out the all-clear on safety answers."""
-    return badges_html(flags or [], compact=compact)
+    (schedules, the call list, the printed list) leaves out the all-clear on safety answers; `without` leaves out
+    the flag of that code (a list that draws the interpreter's badge by the patient's name)."""
+    return badges_html([f for f in flags or [] if f.code != without], compact=compact)
+
+
+@register.simple_tag
+def interpreter_badge(patient) -> SafeString:
+    """The interpreter's badge for a patient in hand (their page, the appointment's), as the lists draw it; nothing
+    for a patient who needs none."""
+    flag = interpreter_flag(patient.needs_interpreter, patient.language)
+    return badges_html([flag]) if flag is not None else mark_safe("")
 
 
 def badges_html(flags: list[Flag], *, compact: bool = False) -> SafeString:

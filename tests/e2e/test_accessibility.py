@@ -111,6 +111,10 @@ def clinic(site) -> Clinic:
         appointment__scheduled_start=earlier - timedelta(hours=2),  # one radiologist is in one place at a time
         performed_by=okafor,
     ).appointment
+    # Patients who need an interpreter: the badge on the schedules, the printed and call lists, and the worklist.
+    for patient, language in ((worried.patient, "pl"), (awaiting.patient, "ro")):
+        patient.language, patient.needs_interpreter = language, True
+        patient.save()
     return Clinic(
         scheduler=SchedulerFactory(username="sam", first_name="Sam", last_name="Patel"),
         radiologist=okafor,
@@ -268,6 +272,7 @@ PAGES: dict[str, tuple[str | None, Visit]] = {
     "patients-found": (SCHEDULER, goto("/patients/?q=Amelia")),
     "patient": (SCHEDULER, goto(lambda c: f"/patients/{c.coming.patient.pk}/")),
     "patient-contact-errors": (SCHEDULER, contact_with_errors),
+    "patient-interpreter": (SCHEDULER, goto(lambda c: f"/patients/{c.awaiting_result.patient_id}/")),
     "reports-scheduler": (SCHEDULER, goto("/reports/")),
     "worklist": (RADIOLOGIST, goto("/worklist/")),
     "appointment-started": (SCHEDULER, goto(lambda c: f"/appointments/{c.started.pk}/")),
@@ -278,6 +283,11 @@ PAGES: dict[str, tuple[str | None, Visit]] = {
     "login-errors": (PATIENT, login_with_errors),
     "admin-index": (ADMIN, goto("/admin/")),
     "admin-appointments": (ADMIN, goto("/admin/procedures/appointment/")),
+    "admin-patients-interpreter": (ADMIN, goto("/admin/procedures/patient/?needs_interpreter__exact=1")),
+    "admin-patient-change": (
+        ADMIN,
+        goto(lambda c: f"/admin/procedures/patient/{c.awaiting_result.patient_id}/change/"),
+    ),
     "admin-appointment-change": (
         RADIOLOGIST,
         goto(lambda c: f"/admin/procedures/appointment/{c.awaiting_result.pk}/change/"),

@@ -29,7 +29,7 @@ def test_seed_demo_makes_rooms_staff_patients_and_bookings_and_prints_the_logins
     settings.DEBUG = True
     output = _seed()
     assert Room.objects.count() == 2
-    assert Patient.objects.filter(mrn__startswith="DEMO").count() == 12
+    assert Patient.objects.filter(mrn__startswith="DEMO").count() == 16
     assert User.objects.get(username="scheduler").groups.filter(name="Schedulers").exists()
     assert User.objects.filter(groups__name="Radiologists").count() == 2
     assert User.objects.get(username="admin").is_superuser

@@ -5,6 +5,7 @@
   not attend, and cancellations with their reasons.
 - Today: the day's list, some already done or checked in, the rest still to come.
 - The coming week: bookings through the booking service (reminders and all), one of them cancelled.
+- Patients who read Welsh, Polish (needing an interpreter), Urdu and Romanian (a language not offered to patients).
 
 Safe to run again: it only adds what is missing, and fills only the days that have no demo bookings yet, so a demo
 database stays populated. Refuses to run with DEBUG off unless told --force, so demo logins never appear on a
@@ -83,7 +84,20 @@ PATIENTS = [
     ("Emily", "Clarke", date(1962, 10, 1), BOTH, True, True, ""),
     ("Ngozi", "Eze", date(1977, 5, 23), BOTH, True, True, ""),
     ("Hannah", "Price", date(1990, 8, 8), EMAIL_ONLY, True, False, "+44 20 7946 0112"),
+    ("Carys", "Llywelyn", date(1972, 4, 19), BOTH, True, True, ""),
+    ("Agnieszka", "Kowalska", date(1968, 9, 3), SMS_ONLY, False, True, "+44 20 7946 0114"),
+    ("Nasreen", "Akhtar", date(1979, 1, 11), BOTH, True, True, ""),
+    ("Ioana", "Popescu", date(1984, 6, 25), EMAIL_ONLY, True, False, ""),
 ]
+# The languages the demo's patients read, where not English: Welsh, Polish (with an interpreter booked: the staff
+# lists' badge) and Urdu, offered to patients; and Romanian, which is not, so Ioana's messages are in English with
+# one sentence in Romanian about an interpreter.
+SPEAKS = {
+    "Carys": {"language": "cy"},
+    "Agnieszka": {"language": "pl", "needs_interpreter": True},
+    "Nasreen": {"language": "ur"},
+    "Ioana": {"language": "ro"},
+}
 # Per clinic day: (room index, start, minutes). Each room has its own radiologist, so no two bookings clash.
 DAY_PLAN = [
     (0, time(9, 0), 45),
@@ -202,6 +216,7 @@ class Command(BaseCommand):
                 mobile=mobile,
                 phone=landline,
                 **ADDRESSES.get(given, {}),
+                **SPEAKS.get(given, {}),
             )
         # Demo databases from before used the drama mobile range, which the admin refuses: give them the new ones.
         if patient.mobile and not patient.mobile.is_valid():
