@@ -2,6 +2,7 @@
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from reminders.stages import Stage
@@ -18,13 +19,14 @@ class FaqQuerySet(models.QuerySet):
 
 class FaqEntry(models.Model):
     class Topic(models.TextChoices):
-        ABOUT = "about", "What the test is"
-        PROCEDURE = "procedure", "How it is done"
-        DURATION = "duration", "How long it takes"
-        DISCOMFORT = "discomfort", "Does it hurt?"
-        PREPARATION = "preparation", "Getting ready"
-        AFTERCARE = "aftercare", "Afterwards"
-        BACKGROUND = "background", "Background"
+        # The patient page's headings, so in the patient's language (staff read them in English).
+        ABOUT = "about", pgettext_lazy("FAQ topic", "What the test is")
+        PROCEDURE = "procedure", pgettext_lazy("FAQ topic", "How it is done")
+        DURATION = "duration", pgettext_lazy("FAQ topic", "How long it takes")
+        DISCOMFORT = "discomfort", pgettext_lazy("FAQ topic", "Does it hurt?")
+        PREPARATION = "preparation", pgettext_lazy("FAQ topic", "Getting ready")
+        AFTERCARE = "aftercare", pgettext_lazy("FAQ topic", "Afterwards")
+        BACKGROUND = "background", pgettext_lazy("FAQ topic", "Background")
 
     class Kind(models.TextChoices):
         """What the entry helps a patient with; only getting ready and the procedure itself go in a reminder."""

@@ -4,7 +4,7 @@ a language the clinic does not offer (with one sentence in theirs), and the pati
 For each shipped language every page state a patient can reach (before and after confirming, the safety questions
 with and without errors, a request waiting, stop and restart, unsubscribe, not found, an expired form) is compared
 with the same state in English: no sentence of ours may be left in English; the patient's name, numbers and the
-clinic's own data (its name, address, rooms, and the FAQ and preparation the content slice translates) are allowed.
+clinic's own data (its name and address) are allowed; the shipped FAQ, preparation and directions are translated.
 """
 
 from __future__ import annotations

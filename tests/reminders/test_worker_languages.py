@@ -6,8 +6,10 @@ its redis-server and the SMTP sink are tests/reminders/test_worker.py's.
 from datetime import timedelta
 
 import pytest
+from django.test import Client
 
 from procedures import services as booking
+from procedures.links import patient_token
 from reminders.stages import Stage
 from tests.factories import PatientFactory, ProcedureTypeFactory, RoomFactory, next_clinic_day
 from tests.realparts import wait_for
@@ -16,7 +18,11 @@ from tests.reminders.test_worker import make_worker, redis_server, smtp_sink  # 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
-def test_a_patient_switched_to_welsh_gets_the_next_email_in_welsh_from_a_real_worker(make_worker, smtp_sink):  # noqa: F811
+@pytest.mark.usefixtures("own_cache")
+def test_a_patient_who_switches_to_welsh_on_her_page_gets_the_next_email_in_welsh_from_a_real_worker(
+    make_worker,  # noqa: F811
+    smtp_sink,  # noqa: F811
+):
     make_worker(concurrency=1)
     patient = PatientFactory(channels=["email"], given_name="Eleri")
     appointment = booking.book_appointment(
@@ -32,8 +38,10 @@ def test_a_patient_switched_to_welsh_gets_the_next_email_in_welsh_from_a_real_wo
     assert confirmation["Content-Language"] == "en-gb"
     assert "Dear Eleri," in confirmation.get_body(("plain",)).get_content()
 
-    patient.language = "cy"  # as her page's language switch keeps it
-    patient.save(update_fields=["language"])
+    switched = Client().post(f"/p/{patient_token(appointment)}/language/", {"language": "cy"})
+    assert switched.status_code == 302 and switched["Content-Language"] == "cy"
+    patient.refresh_from_db()
+    assert patient.language == "cy"
     booking.reschedule_appointment(appointment, new_start=appointment.scheduled_start + timedelta(days=1))
 
     wait_for(lambda: len(smtp_sink.messages) == 2, timeout=15, what="the move notice")
