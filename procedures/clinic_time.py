@@ -131,7 +131,7 @@ def _clinic(value):
 # in the genitive ("3 grudnia", Django's letter E) after a comma, and writes day and month names in lower case.
 # English, Welsh ("Dydd Iau 3 Rhagfyr 2026") and Urdu ("جمعرات 3 دسمبر 2026") write them as the English letters say.
 LANGUAGE_DATE_LETTERS = {
-    "pl": {"D j M": "D, j E", "D j M Y": "D, j E Y", "l j F Y": "l, j E Y", "j M Y": "j E Y"},
+    "pl": {"D j M": "D, j E", "D j M Y": "D, j E Y", "l j F": "l, j E", "l j F Y": "l, j E Y", "j M Y": "j E Y"},
 }
 LOWER_CASE_DATE_NAMES = {"pl"}
 
@@ -162,6 +162,11 @@ def short_date(value: date | datetime) -> str:
 def medium_date(value: date | datetime) -> str:
     """Thu 3 Dec 2026"""
     return _written(value, "D j M Y")
+
+
+def day_and_month(value: date | datetime) -> str:
+    """Thursday 3 December: a day this year, as a patient's page names it in a sentence."""
+    return _written(value, "l j F")
 
 
 def long_date(value: date | datetime) -> str:

@@ -1,8 +1,11 @@
-"""For the patient's pages in any language: `{% load patient_language %}` then `{{ clinic_phone|ltr }}`."""
+"""For the patient's pages in any language: `{% load patient_language %}` then `{{ clinic_phone|ltr }}`, and dates as
+procedures.clinic_time writes them in the active language (`{{ start|day_and_month }}`, `{{ start|long_date }}`)."""
 
 from django import template
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+
+from procedures import clinic_time
 
 register = template.Library()
 
@@ -12,3 +15,15 @@ def ltr(value) -> SafeString:
     """A phone number (or any left-to-right token) kept whole and in order inside a right-to-left sentence: without
     it, the bidirectional algorithm shows "+44 20 7946 0000" as "20 7946 0000+44" on an Urdu page."""
     return format_html('<span dir="ltr">{}</span>', value)
+
+
+@register.filter
+def day_and_month(value) -> str:
+    """Thursday 3 December (Polish: "czwartek, 3 grudnia"): clinic_time's one way of writing it per language."""
+    return clinic_time.day_and_month(value) if value else ""
+
+
+@register.filter
+def long_date(value) -> str:
+    """Thursday 3 December 2026, per language (clinic_time.long_date)."""
+    return clinic_time.long_date(value) if value else ""

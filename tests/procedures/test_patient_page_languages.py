@@ -17,6 +17,7 @@ from django.test import Client
 from django.utils import timezone, translation
 from django.utils.html import escape
 
+from procedures import clinic_time
 from procedures.languages import interpreter_sentence
 from procedures.links import patient_token, unsubscribe_token
 from procedures.models import Appointment, Patient
@@ -168,6 +169,24 @@ def test_a_welsh_patients_page_says_cy_in_its_header_and_its_html(client):
     assert '<html lang="cy"' in html and 'dir="rtl"' not in html
     assert "Helo Amelia" in html and "Ydych chi'n dod?" in html
     assert response.cookies[COOKIE].value == "cy"
+
+
+def test_a_polish_patients_page_writes_her_date_as_polish_does_the_month_in_the_genitive(client):
+    """The page's dates come from procedures.clinic_time, the one place a language's way of writing them is kept."""
+    appointment = booked("pl", start=next_clinic_day(days_ahead=9))
+    with translation.override("pl"):
+        expected = clinic_time.day_and_month(appointment.scheduled_start)  # e.g. "czwartek, 17 grudnia"
+        full = clinic_time.long_date(appointment.scheduled_start)
+    html = client.get(page(appointment)).content.decode()
+    assert f'<strong id="appointment-date">{expected}</strong>' in html
+    assert full in html
+    assert expected == expected.lower() and expected.split(" ")[-1] in POLISH_GENITIVE_MONTHS
+
+
+POLISH_GENITIVE_MONTHS = {
+    "stycznia", "lutego", "marca", "kwietnia", "maja", "czerwca",
+    "lipca", "sierpnia", "września", "października", "listopada", "grudnia",
+}  # fmt: skip
 
 
 def test_an_urdu_patients_page_is_right_to_left(client):
