@@ -27,8 +27,10 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
+from reminders.models import Reminder
+
 from . import clinic_time
-from .models import Appointment
+from .models import Appointment, PreparationRead
 
 # How long before the start a cancellation is late, and the moment confirmation and reading the preparation are
 # looked for: the two-days-before reminder.
@@ -90,6 +92,20 @@ def risk_facts() -> dict:
         "pf_confirmed_at": Subquery(confirmed.order_by("history_date").values("history_date")[:1]),
         "pf_opted_out_at": F("patient__reminders_opt_out_at"),
         "pf_no_channels": ExpressionWrapper(Q(patient__channels=[]), output_field=BooleanField()),
+    }
+
+
+def past_facts() -> dict:
+    """Every fact `risk_of` reads, for appointments scored on their own (the report's look back) rather than with
+    the patient flags' (which bring `pf_prep_read_at`, `pf_created_at` and `pf_unreached_at`): here the first read
+    and the first message nothing could carry, so that `risk_of` can ask whether they came before a moment."""
+    first_read = PreparationRead.objects.filter(appointment=OuterRef("pk")).order_by("read_at")
+    unreached = Reminder.objects.filter(appointment=OuterRef("pk"), fallback=Reminder.Fallback.CALL)
+    return {
+        **risk_facts(),
+        "pf_prep_read_at": Subquery(first_read.values("read_at")[:1]),
+        "pf_created_at": F("created_at"),
+        "pf_unreached_at": Subquery(unreached.order_by("undelivered_at").values("undelivered_at")[:1]),
     }
 
 
