@@ -159,6 +159,10 @@ def risk_of(a, as_of: datetime) -> Risk:
     return Risk(points, band_of(points), tuple(reasons))
 
 
+def band_words() -> str:
+    return f"low 0–{MEDIUM - 1}, medium {MEDIUM}–{HIGH - 1}, high {HIGH} or more"
+
+
 def weights_table() -> list[tuple[str, int, int]]:
     """(factor in words, points each, most counted), for the pages that show the rule."""
     return [(FACTOR_WORDS[f], each, most) for f, (each, most) in WEIGHTS.items()]

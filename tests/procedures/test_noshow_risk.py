@@ -285,3 +285,11 @@ def test_the_reports_page_shows_the_risk_chart_and_its_table(as_scheduler, room)
     assert "No-show risk: predicted band against actual did-not-attend rate" in page
     svg = as_scheduler.get(reverse("procedures:report-chart", args=["noshow-risk"]), {"period": "last_month"})
     assert svg.status_code == 200 and svg["Content-Type"].startswith("image/svg+xml")
+
+
+def test_the_call_list_shows_the_rule_each_factor_with_its_points(as_scheduler):
+    html = as_scheduler.get(reverse("procedures:calls")).content.decode()
+    assert "How the no-show risk is scored" in html
+    for words, each, _most in noshow.weights_table():
+        assert f"<td>{escape(words)}</td><td>+{each}</td>" in html
+    assert "high 5 or more" in html
