@@ -17,6 +17,7 @@ from django.db.models import Q
 
 from ..languages import ENGLISH, interpreter_label
 from ..models import Appointment, PatientRequest, SafetyAnswers
+from ..noshow import RISK_FACTS, call_the_day_before, risk_of
 from ..preparation import booked_inside_preparation
 
 # The annotations every function here reads.
@@ -35,6 +36,7 @@ FACTS = (
     "pf_prep_lead_days",  # the procedure type's preparation days
     "pf_language",  # the patient's language (Patient.language)
     "pf_needs_interpreter",  # whether the patient needs an interpreter
+    *RISK_FACTS,  # the no-show risk's (procedures.noshow)
 )
 
 NUMBER_WORDS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven"}
@@ -124,7 +126,19 @@ def call_reasons(a: Appointment, now: datetime) -> list[str]:
         if not called_since_due:
             words = preparation_lead_words(a)
             reasons.append(f"Has not read the preparation, {words} or less before the appointment.")
+    if call_the_day_before(a, now):
+        reasons.append(f"Likely not to attend (high no-show risk, {risk_of(a, now).summary}): confirm they are coming.")
     return reasons
+
+
+def noshow_flag(a: Appointment, now: datetime) -> Flag | None:
+    """A medium or high no-show risk on an upcoming appointment, its points and reasons in the title."""
+    if not a.is_upcoming(now):
+        return None
+    risk = risk_of(a, now)
+    if risk.band == "low":
+        return None
+    return Flag("noshow", f"No-show risk: {risk.band}", "warn" if risk.band == "high" else "info", risk.summary)
 
 
 def interpreter_flag(needs_interpreter: bool, language: str) -> Flag | None:
@@ -168,6 +182,8 @@ def flags_of(a: Appointment, now: datetime) -> list[Flag]:
     if preparation_overdue(a, now):
         to_go = f"{preparation_lead_words(a).capitalize()} or less to go, and not read yet"
         flags.append(Flag("prep_unread", "Preparation not read", "warn", to_go))
+    if (risk := noshow_flag(a, now)) is not None:
+        flags.append(risk)
     if a.pf_safety_at is not None and not codes:
         flags.append(Flag("safety_ok", "Safety answers ✓", "ok", "The safety questions are answered: nothing to flag"))
     if a.pf_prep_read_at is not None:

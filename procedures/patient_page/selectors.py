@@ -16,9 +16,11 @@ from django.utils import timezone, translation
 from reminders.models import Reminder, ReminderRule
 from reminders.stages import Stage
 
+from .. import clinic_time
 from ..access import can_attend, can_move
 from ..languages import ENGLISH
 from ..models import Appointment, PatientCall, PatientRequest, PreparationRead, SafetyAnswers
+from ..noshow import risk_facts
 from .flags import (
     FACTS,
     Flag,
@@ -76,6 +78,7 @@ def with_patient_flags(queryset: QuerySet[Appointment]) -> QuerySet[Appointment]
         pf_prep_lead_days=F("procedure_type__preparation_lead_days"),
         pf_language=F("patient__language"),
         pf_needs_interpreter=F("patient__needs_interpreter"),
+        **risk_facts(),
     )
 
 
@@ -106,10 +109,10 @@ def flags_for(appointment: Appointment, now: datetime | None = None) -> list[Fla
 
 def call_list(now: datetime | None = None, days: int = CALL_LIST_DAYS) -> list[tuple[Appointment, list[str]]]:
     """Appointments whose patient staff should call, with why, and with their badges: in the next `days` days,
-    upcoming ones whose answers or unread preparation need a call; and at any distance, any appointment still ahead
-    (a cancelled one too) whose message did not arrive and nothing else could carry (reminders' fallbacks). Those
-    with a red flag (a badge of level "call") first, then the rest, each soonest first. Each says `is_urgent`. One
-    query."""
+    upcoming ones whose answers or unread preparation need a call; from the day before, those likely not to attend;
+    and at any distance, any appointment still ahead (a cancelled one too) whose message did not arrive and nothing
+    else could carry (reminders' fallbacks). Those with a red flag (a badge of level "call") first, then the rest,
+    each soonest first. Each says `is_urgent`. One query."""
     now = now or timezone.now()
     coming = with_patient_flags(
         Appointment.objects.filter(scheduled_start__gt=now).select_related("patient", "room", "procedure_type")
@@ -117,6 +120,9 @@ def call_list(now: datetime | None = None, days: int = CALL_LIST_DAYS) -> list[t
     soon = Q(status__in=Appointment.UPCOMING, scheduled_start__lt=now + timedelta(days=days)) & (
         Q(pf_safety_needs_call=True) | preparation_overdue_filter(now)
     )
+    # Tomorrow's and today's: those likely not to attend are called the day before (`noshow.call_the_day_before`).
+    day_after_tomorrow = clinic_time.day_start(clinic_time.today(now) + timedelta(days=2))
+    soon |= Q(status__in=Appointment.UPCOMING, scheduled_start__lt=day_after_tomorrow)
     coming = coming.filter(soon | Q(pf_unreached_at__isnull=False)).order_by("scheduled_start")
     rows = [(appointment, call_reasons(appointment, now)) for appointment in coming]
     rows = [(appointment, reasons) for appointment, reasons in rows if reasons]

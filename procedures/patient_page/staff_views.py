@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from .. import noshow
 from ..access import ATTEND, MOVE, can_attend, can_move, staff_required
 from ..models import Appointment, PatientRequest
 from ..services import BookingError
@@ -105,11 +106,17 @@ def request_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required()
 def calls(request: HttpRequest) -> HttpResponse:
     """Whom to call: the coming two weeks' patients whose answers may stop the exam, or who have not read the
-    preparation two days before."""
+    preparation two days before; tomorrow's likely no-shows; with the no-show risk's points shown."""
     return render(
         request,
         "patient/staff/calls.html",
-        {"rows": call_list(), "days": CALL_LIST_DAYS, "can_handle": can_attend(request.user)},
+        {
+            "rows": call_list(),
+            "days": CALL_LIST_DAYS,
+            "can_handle": can_attend(request.user),
+            "risk_weights": noshow.weights_table(),
+            "risk_bands": noshow.band_words(),
+        },
     )
 
 

@@ -11,7 +11,7 @@ from django.http import Http404
 
 from procedures.access import can_see_results
 
-from . import queries, result_queries
+from . import queries, result_queries, risk_queries
 from .period import Filters
 from .tables import Table
 
@@ -42,6 +42,15 @@ CHARTS = [
           queries.engagement,
           note="Confirmed: the appointment was ever confirmed. Read: the patient marked the preparation read on "
                "their page. Opted out: the patient had stopped reminders before the appointment's start."),
+    Chart("noshow-risk", "No-show risk: predicted band against actual did-not-attend rate", "Whether the "
+          "appointments the no-show points rule put in a higher band two days before were missed more often.",
+          risk_queries.calibration,
+          note="Appointments that started in the period and were attended or not (cancelled ones are left out), "
+               "each scored with the points rule shown to staff as it stood two days before the start. "
+               "Approximations: earlier did-not-attends count up to this appointment's start, and late "
+               "cancellations as recorded before it; confirmation is read from the appointment's history; the "
+               "patient's reminder choices are today's, with an opt-out counted from its date. The rule is not "
+               "fitted to the clinic's history: a higher band should show a higher rate."),
     Chart("reminders", "Reminders by channel and stage", "How many reminders due in the period were sent, failed or "
           "skipped per channel and stage, and how long after their due time they went.", queries.reminders),
     Chart("reminder-reasons", "Why reminders failed or were skipped", "The reasons recorded for reminders that failed "

@@ -184,6 +184,19 @@ def lead_time(fig: Figure, table: Table) -> None:
     ax.set_ylabel("Appointments")
 
 
+def noshow_risk(fig: Figure, table: Table) -> None:
+    ax = fig.subplots()
+    if not any(table.column("Appointments")):
+        return _empty(ax)
+    counts = zip(table.column("Risk band"), table.column("Appointments"), strict=True)
+    labels = [f"{band}\n({n} appointments)" for band, n in counts]
+    positions = list(range(len(labels)))
+    ax.bar(positions, _numbers(table.column("Did-not-attend rate (%)")), color=COLOURS[2])
+    ax.set_xticks(positions, labels)
+    ax.set_xlabel("Risk band predicted two days before")
+    ax.set_ylabel("% did not attend")
+
+
 def utilisation(fig: Figure, table: Table) -> None:
     ax = fig.subplots()
     if not table.rows:
@@ -204,6 +217,7 @@ DRAW = {
     "weekly": (weekly, (8, 3.8)),
     "attendance": (attendance, (8, 3.2)),
     "engagement": (engagement, (8, 3.2)),
+    "noshow-risk": (noshow_risk, (8, 3.0)),
     "reminders": (reminders, (8, 4.2)),
     "reminder-reasons": (reminder_reasons, (8, 3.6)),
     "durations": (durations, (8, 3.6)),
