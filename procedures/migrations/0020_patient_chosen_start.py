@@ -4,15 +4,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('procedures', '0019_ship_welsh_polish_urdu_content'),
+        ("procedures", "0019_ship_welsh_polish_urdu_content"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='patientrequest',
-            name='chosen_start',
-            field=models.DateTimeField(blank=True, help_text='The free time the patient chose on their page, for a move.', null=True),
+            model_name="patientrequest",
+            name="chosen_start",
+            field=models.DateTimeField(
+                blank=True, help_text="The free time the patient chose on their page, for a move.", null=True
+            ),
         ),
     ]
