@@ -163,9 +163,8 @@ BOOKING_HORIZON_DAYS = env.int("BOOKING_HORIZON_DAYS", default=365)
 CHECK_IN_OPENS_MINUTES = env.int("CHECK_IN_OPENS_MINUTES", default=120)
 RESULT_MAX_HOURS = env.int("RESULT_MAX_HOURS", default=4)
 PATIENT_MAX_AGE_YEARS = env.int("PATIENT_MAX_AGE_YEARS", default=120)
-# The patient choosing another time on their page: how far ahead the times offered reach, and what a choice does:
-# "direct" moves the appointment, "request" asks staff to approve it with one click, "off" hides the choice (the
-# request to staff stays).
+# The patient choosing another time on their page: how far ahead the times reach; what a choice does ("direct" moves
+# the appointment, "request" waits for staff to approve it with one click, "off" hides it: the request stays).
 PATIENT_RESCHEDULE_WEEKS = env.int("PATIENT_RESCHEDULE_WEEKS", default=6)
 PATIENT_SELF_RESCHEDULE = env("PATIENT_SELF_RESCHEDULE", default="direct")
 if PATIENT_SELF_RESCHEDULE not in ("direct", "request", "off"):

@@ -26,6 +26,7 @@ from ..models import Appointment, FaqEntry, Patient, PatientCall, PatientRequest
 from ..services import BookingError, cancel_appointment, confirm_attendance, reschedule_appointment
 from ..services.patients import update_patient
 from ..translations import faq_in, preparation_in, stored_code, with_translations
+from .free_times import is_offered
 
 # The same answers sent again this soon (a double tap, a reloaded form) are the same submission, not a new one.
 SAME_ANSWERS_WINDOW = timedelta(minutes=10)
@@ -229,8 +230,6 @@ def choose_new_time(appointment: Appointment, *, start: datetime) -> tuple[Appoi
 
     `start` is checked against freshly computed offers, and a time someone took a moment earlier is refused by the
     booking's own checks (the exclusion constraint in a race): TimeTaken either way, nothing booked twice."""
-    from .selectors import is_offered  # selectors read this module's content helpers
-
     mode = settings.PATIENT_SELF_RESCHEDULE
     if mode not in ("direct", "request"):
         raise PatientActionError(_("Please ask us to change your appointment below."))

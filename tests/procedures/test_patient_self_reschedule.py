@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from procedures.links import patient_token
 from procedures.models import Appointment, PatientRequest
-from procedures.patient_page import selectors
+from procedures.patient_page import free_times, services
 from procedures.patient_page.selectors import times_to_choose
 from procedures.patient_page.services import MOVED_BY_PATIENT, TimeTaken, choose_new_time
 from reminders.models import Reminder
@@ -107,7 +107,7 @@ def test_losing_the_race_after_the_offers_were_checked_is_refused_too(amelia, bo
     """The offers were computed a moment before someone else's booking committed: the booking's own check (or its
     exclusion constraint) refuses the move."""
     book(at(MONDAY, "08:00"))
-    monkeypatch.setattr(selectors, "is_offered", lambda appointment, start: True)
+    monkeypatch.setattr(services, "is_offered", lambda appointment, start: True)
 
     with pytest.raises(TimeTaken):
         choose_new_time(amelia, start=at(MONDAY, "08:00"))
@@ -134,7 +134,7 @@ def test_times_inside_the_preparation_window_are_never_offered(amelia):
     assert days[0] == MONDAY and TUESDAY in days
     assert THURSDAY not in days and FRIDAY not in days
     for _day, starts in times_to_choose(amelia):
-        assert 1 <= len(starts) <= selectors.CHOICE_TIMES_PER_DAY
+        assert 1 <= len(starts) <= free_times.CHOICE_TIMES_PER_DAY
 
 
 def test_nothing_is_offered_beyond_the_weeks_the_clinic_allows(amelia, settings):
