@@ -251,7 +251,9 @@ def choose_new_time(appointment: Appointment, *, start: datetime) -> tuple[Appoi
     except BookingError as exc:
         raise TimeTaken(_("Sorry, that time is no longer free. Please choose another time below.")) from exc
     note = f"{MOVED_BY_PATIENT}, from {clinic_time.short_date_time(old_start)} to {clinic_time.short_date_time(start)}."
-    request = waiting or PatientRequest(appointment=moved, kind=PatientRequest.Kind.RESCHEDULE)
+    # Her own move answers a request to move that was waiting; a request to cancel stays for staff.
+    answered = waiting if waiting and waiting.kind == PatientRequest.Kind.RESCHEDULE else None
+    request = answered or PatientRequest(appointment=moved, kind=PatientRequest.Kind.RESCHEDULE)
     request.chosen_start = start
     request.status = PatientRequest.Status.DONE
     request.handled_at = timezone.now()

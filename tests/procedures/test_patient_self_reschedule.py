@@ -214,3 +214,13 @@ def test_her_radiologist_s_other_bookings_rule_times_out(book, radiologist, room
 
     assert at(MONDAY, "08:00") not in starts
     assert not Appointment.objects.filter(Q(pk=mine.pk) & ~Q(radiologist=radiologist)).exists()
+
+
+def test_moving_herself_answers_her_waiting_request_to_move(amelia, settings):
+    waiting = PatientRequest.objects.create(appointment=amelia, kind=PatientRequest.Kind.RESCHEDULE, message="Later")
+
+    choose_new_time(amelia, start=at(MONDAY, "08:00"))
+
+    waiting.refresh_from_db()
+    assert waiting.status == PatientRequest.Status.DONE and waiting.chosen_start == at(MONDAY, "08:00")
+    assert PatientRequest.objects.filter(appointment=amelia).count() == 1
