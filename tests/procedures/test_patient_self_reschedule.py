@@ -224,3 +224,14 @@ def test_moving_herself_answers_her_waiting_request_to_move(amelia, settings):
     waiting.refresh_from_db()
     assert waiting.status == PatientRequest.Status.DONE and waiting.chosen_start == at(MONDAY, "08:00")
     assert PatientRequest.objects.filter(appointment=amelia).count() == 1
+
+
+def test_the_appointment_page_shows_the_time_she_chose_with_the_button(client, amelia, scheduler, settings):
+    settings.PATIENT_SELF_RESCHEDULE = "request"
+    client.post(f"{page_of(amelia)}choose/", {"start": at(TUESDAY, "08:00").isoformat()})
+    client.force_login(scheduler)
+
+    html = client.get(f"/appointments/{amelia.pk}/").content.decode()
+
+    assert "Chose <strong>Tue 11 Jun 2030 08:00</strong> on their page." in html
+    assert "Move to Tue 11 Jun 08:00" in html
