@@ -163,6 +163,12 @@ BOOKING_HORIZON_DAYS = env.int("BOOKING_HORIZON_DAYS", default=365)
 CHECK_IN_OPENS_MINUTES = env.int("CHECK_IN_OPENS_MINUTES", default=120)
 RESULT_MAX_HOURS = env.int("RESULT_MAX_HOURS", default=4)
 PATIENT_MAX_AGE_YEARS = env.int("PATIENT_MAX_AGE_YEARS", default=120)
+# The patient choosing another time on their page: how far ahead the times reach; what a choice does ("direct" moves
+# the appointment, "request" waits for staff to approve it with one click, "off" hides it: the request stays).
+PATIENT_RESCHEDULE_WEEKS = env.int("PATIENT_RESCHEDULE_WEEKS", default=6)
+PATIENT_SELF_RESCHEDULE = env("PATIENT_SELF_RESCHEDULE", default="direct")
+if PATIENT_SELF_RESCHEDULE not in ("direct", "request", "off"):
+    raise ImproperlyConfigured("PATIENT_SELF_RESCHEDULE is one of direct, request or off.")
 
 PHONENUMBER_DEFAULT_REGION = env("PHONENUMBER_DEFAULT_REGION", default="GB")
 

@@ -39,6 +39,9 @@ class PatientRequest(models.Model):
     appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="patient_requests")
     kind = models.CharField(max_length=16, choices=Kind.choices)
     message = models.TextField(blank=True, max_length=1000, help_text="The patient's own words.")
+    chosen_start = models.DateTimeField(
+        null=True, blank=True, help_text="The free time the patient chose on their page, for a move."
+    )
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN, db_index=True)
     handled_by = models.ForeignKey(

@@ -30,6 +30,8 @@ from .flags import (
     preparation_overdue,
     preparation_overdue_filter,
 )
+from .free_times import is_offered as is_offered  # the patient's times to choose from, read here
+from .free_times import times_to_choose as times_to_choose
 from .services import content_hash, preparation_content
 
 # How far ahead the call list looks.

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
@@ -19,12 +20,13 @@ from simple_history.utils import update_change_reason
 
 from reminders import services as reminders
 
-from .. import languages
+from .. import clinic_time, languages
 from ..languages import ENGLISH
 from ..models import Appointment, FaqEntry, Patient, PatientCall, PatientRequest, PreparationRead, SafetyAnswers
-from ..services import BookingError, cancel_appointment, confirm_attendance
+from ..services import BookingError, cancel_appointment, confirm_attendance, reschedule_appointment
 from ..services.patients import update_patient
 from ..translations import faq_in, preparation_in, stored_code, with_translations
+from .free_times import is_offered
 
 # The same answers sent again this soon (a double tap, a reloaded form) are the same submission, not a new one.
 SAME_ANSWERS_WINDOW = timedelta(minutes=10)
@@ -212,6 +214,54 @@ def restart_reminders(appointment: Appointment) -> frozenset[str]:
     return patient.reminder_channels()
 
 
+class TimeTaken(PatientActionError):
+    """The chosen time is not free any more (or was never offered): the page shows fresh times."""
+
+
+# Kept as the history row's change reason, and as the note on the request staff see done.
+MOVED_BY_PATIENT = "Moved by the patient on their page"
+
+
+@transaction.atomic
+def choose_new_time(appointment: Appointment, *, start: datetime) -> tuple[Appointment, PatientRequest]:
+    """The patient picks one of the times their page offers. With PATIENT_SELF_RESCHEDULE "direct" the appointment
+    moves (reschedule_appointment: the move notice, reminders re-planned, the reason in its history) and staff see a
+    request already done on /requests/; with "request" it waits there for staff to approve with one click.
+
+    `start` is checked against freshly computed offers, and a time someone took a moment earlier is refused by the
+    booking's own checks (the exclusion constraint in a race): TimeTaken either way, nothing booked twice."""
+    mode = settings.PATIENT_SELF_RESCHEDULE
+    if mode not in ("direct", "request"):
+        raise PatientActionError(_("Please ask us to change your appointment below."))
+    current = _open_for_patient(appointment)
+    if not is_offered(current, start):
+        raise TimeTaken(_("Sorry, that time is no longer free. Please choose another time below."))
+    waiting = PatientRequest.objects.awaiting_staff().changes().select_for_update().filter(appointment=current).first()
+    if mode == "request":
+        if waiting:
+            return current, waiting
+        request = PatientRequest.objects.create(
+            appointment=current, kind=PatientRequest.Kind.RESCHEDULE, chosen_start=start
+        )
+        return current, request
+    old_start = current.scheduled_start
+    try:
+        with transaction.atomic():
+            moved = reschedule_appointment(current, new_start=start, reason=MOVED_BY_PATIENT)
+    except BookingError as exc:
+        raise TimeTaken(_("Sorry, that time is no longer free. Please choose another time below.")) from exc
+    note = f"{MOVED_BY_PATIENT}, from {clinic_time.short_date_time(old_start)} to {clinic_time.short_date_time(start)}."
+    # Her own move answers a request to move that was waiting; a request to cancel stays for staff.
+    answered = waiting if waiting and waiting.kind == PatientRequest.Kind.RESCHEDULE else None
+    request = answered or PatientRequest(appointment=moved, kind=PatientRequest.Kind.RESCHEDULE)
+    request.chosen_start = start
+    request.status = PatientRequest.Status.DONE
+    request.handled_at = timezone.now()
+    request.handled_note = note[:200]
+    request.save()
+    return moved, request
+
+
 # --- What staff do about it ------------------------------------------------------------------------------------------
 
 
@@ -242,3 +292,18 @@ def cancel_as_requested(request: PatientRequest, *, by: AbstractBaseUser | None,
 def log_call(appointment: Appointment, *, by: AbstractBaseUser | None, note: str = "") -> PatientCall:
     """Staff called the patient: this takes the appointment off the call list until the patient answers again."""
     return PatientCall.objects.create(appointment=appointment, called_by=by, note=(note or "").strip())
+
+
+@transaction.atomic
+def move_as_requested(request: PatientRequest, *, by: AbstractBaseUser | None) -> PatientRequest:
+    """Staff approve the time the patient chose (PATIENT_SELF_RESCHEDULE "request"): the appointment moves through
+    the booking service and the request closes, together or not at all. BookingError if the time is gone."""
+    current = PatientRequest.objects.select_for_update().select_related("appointment").get(pk=request.pk)
+    if current.chosen_start is None or not current.is_awaiting_staff:
+        raise BookingError("This request has no time to approve.")
+    reschedule_appointment(
+        current.appointment, new_start=current.chosen_start, reason="Moved to the time the patient chose", by=by
+    )
+    return close_request(
+        current, by=by, note=f"Moved to {clinic_time.short_date_time(current.chosen_start)}, as chosen."
+    )

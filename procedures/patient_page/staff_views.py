@@ -19,7 +19,7 @@ from ..services import BookingError
 from ..worklist.selectors import safe_next
 from .forms import CallNoteForm, RequestCancelForm, RequestDoneForm
 from .selectors import CALL_LIST_DAYS, call_list, recently_done, waiting_requests
-from .services import cancel_as_requested, close_request, log_call
+from .services import cancel_as_requested, close_request, log_call, move_as_requested
 
 
 def _next(request: HttpRequest, default: str) -> str:
@@ -99,6 +99,22 @@ def request_cancel(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, f"{name}: {exc}")
     else:
         messages.success(request, f"Cancelled {name}'s appointment as asked; a cancellation notice goes out.")
+    return _back(request, reverse("procedures:requests"))
+
+
+@require_POST
+@staff_required(*MOVE)
+def request_move(request: HttpRequest, pk: int) -> HttpResponse:
+    """Approve the time the patient chose on their page: moved through the booking service (the move notice goes
+    out) and the request closed, both or neither; a time taken since is refused with the booking's sentence."""
+    patient_request = get_object_or_404(PatientRequest.objects.select_related("appointment__patient"), pk=pk)
+    name = patient_request.appointment.patient.full_name
+    try:
+        move_as_requested(patient_request, by=request.user)
+    except BookingError as exc:
+        messages.error(request, f"{name}: {exc} Reschedule from the appointment's page, or call her.")
+    else:
+        messages.success(request, f"Moved {name}'s appointment to the time she chose; a move notice goes out.")
     return _back(request, reverse("procedures:requests"))
 
 

@@ -9,13 +9,14 @@ and redirect back.
 """
 
 from collections import OrderedDict
+from datetime import datetime
 
 from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils import translation
+from django.utils import formats, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext, pgettext_lazy
 from django.views.decorators.csrf import csrf_exempt
@@ -31,12 +32,15 @@ from ..translations import directions_in
 from .forms import ChangeRequestForm, LanguageForm, PreparationReadForm, SafetyQuestionsForm
 from .language import Speaking, kept_whole, render_for_patient
 from .rate_limit import patient_view
+from .selectors import times_to_choose
 from .services import (
     PatientActionError,
     StaleContent,
+    TimeTaken,
     acknowledge_move,
     answer_safety_questions,
     choose_language,
+    choose_new_time,
     content_hash,
     faq_entries,
     preparation_content,
@@ -87,6 +91,7 @@ def _render_page(
     latest_answers = SafetyAnswers.objects.filter(appointment=appointment).first()
     reads = list(PreparationRead.objects.filter(appointment=appointment).order_by("-read_at")[:1])
     waiting = PatientRequest.objects.awaiting_staff().changes().filter(appointment=appointment).first()
+    choosing = settings.PATIENT_SELF_RESCHEDULE != "off" and waiting is None and appointment.is_upcoming()
     return render_for_patient(
         request,
         "patient/page.html",
@@ -113,6 +118,8 @@ def _render_page(
             "read_is_current": bool(reads) and reads[0].content_hash == digest,
             "change_form": change_form or ChangeRequestForm(),
             "waiting_request": waiting,
+            "times_to_choose": times_to_choose(appointment) if choosing else None,
+            "choice_needs_approval": settings.PATIENT_SELF_RESCHEDULE == "request",
             "language_form": LanguageForm(initial={"language": translation.get_language()}),
         },
         status=status,
@@ -215,6 +222,44 @@ def change(request: HttpRequest, token: str) -> HttpResponse:
     else:
         messages.info(request, _("We already have a request from you and will contact you soon."), "change")
     return _back(token, "change")
+
+
+def _posted_start(request: HttpRequest) -> datetime | None:
+    try:
+        start = datetime.fromisoformat(request.POST.get("start", ""))
+    except ValueError:
+        return None
+    return start if start.tzinfo is not None else None
+
+
+@patient_view("POST")
+def choose(request: HttpRequest, token: str) -> HttpResponse:
+    """The patient picks one of the free times their page offered: moved at once, or asked of staff, as the
+    clinic's PATIENT_SELF_RESCHEDULE says. A time gone meanwhile (or never offered) is refused with fresh times."""
+    appointment = appointment_for(token)
+    start = _posted_start(request)
+    try:
+        if start is None:
+            raise TimeTaken(_("Please choose one of the times below."))
+        moved, _request = choose_new_time(appointment, start=start)
+    except TimeTaken as exc:
+        messages.warning(request, str(exc), "choose")
+        return _back(token, "choose")
+    except PatientActionError as exc:
+        messages.info(request, str(exc))
+        return _back(token, "top")
+    when = clinic_time.local(start)
+    words = {
+        "day": formats.date_format(when, pgettext("date format: weekday, day and month", "l j F")),
+        "time": formats.time_format(when, "H:i"),
+    }
+    if settings.PATIENT_SELF_RESCHEDULE == "request":
+        said = _("Thank you: we have your choice of {day} at {time} and will confirm it soon.").format(**words)
+        messages.success(request, said, "change")
+        return _back(token, "change")
+    acknowledge_move(moved)  # she chose it: the page need not tell her it moved
+    messages.success(request, _("Done: your appointment is now on {day} at {time}.").format(**words))
+    return _back(token, "top")
 
 
 @patient_view("GET", "HEAD", "POST")

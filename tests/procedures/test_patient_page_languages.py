@@ -9,11 +9,12 @@ clinic's own data (its name and address) are allowed; the shipped FAQ, preparati
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
 from django.conf import settings as django_settings
-from django.test import Client
+from django.test import Client, override_settings
 from django.utils import timezone, translation
 from django.utils.html import escape
 
@@ -58,6 +59,11 @@ def page(appointment: Appointment) -> str:
     return f"/p/{patient_token(appointment)}/"
 
 
+def first_offer(url: str) -> str:
+    """The first of the times to choose from that the page at `url` offers."""
+    return re.findall(r'name="start" value="([^"]+)"', Client().get(url).content.decode())[0]
+
+
 def every_state(language: str) -> dict[str, str]:
     """Every page state a patient whose record says `language` can reach, as HTML, in the order she reaches them."""
     states: dict[str, str] = {}
@@ -96,6 +102,17 @@ def every_state(language: str) -> dict[str, str]:
     keep("restart-texts-stopped", Client().get(f"{page(grace)}restart/"))
     keep("restarted-texts-stopped", Client().post(f"{page(grace)}restart/", follow=True))
 
+    # Choosing another time: a posted time refused, a move of her own, and (request mode) a choice waiting.
+    hana = booked(language, given_name="Hana", start=amelia.scheduled_start + timedelta(hours=4))
+    keep("choice-refused", Client().post(f"{page(hana)}choose/", {"start": "never"}, follow=True))
+    keep("moved-herself", Client().post(f"{page(hana)}choose/", {"start": first_offer(page(hana))}, follow=True))
+    with override_settings(PATIENT_SELF_RESCHEDULE="request"):
+        ivy = booked(language, given_name="Ivy", start=amelia.scheduled_start + timedelta(hours=6))
+        keep("choice-page", Client().get(page(ivy)))
+        keep("chose-a-time", Client().post(f"{page(ivy)}choose/", {"start": first_offer(page(ivy))}, follow=True))
+    assert Appointment.objects.get(pk=hana.pk).scheduled_start != hana.scheduled_start  # the states are reached
+    assert ivy.patient_requests.get().chosen_start is not None
+
     now = timezone.now()
     keep("under-way", Client().get(page(booked(language, given_name="Nia", start=now - timedelta(minutes=30)))))
     keep("arrive-now", Client().get(page(booked(language, given_name="Zofia", start=now + timedelta(minutes=5)))))
@@ -125,6 +142,8 @@ def clinic_data() -> list[str]:
         "Nia",
         "Zofia",
         "Olivia",
+        "Hana",
+        "Ivy",
         *(name for code, name in django_settings.LANGUAGES),
     ]
 
