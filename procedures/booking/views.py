@@ -148,6 +148,21 @@ def book(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_GET
+@staff_required(*BOOK)
+def free_times_list(request: HttpRequest) -> HttpResponse:
+    """The booking form's free times alone, for booking.js to refresh as the fields change (the form's own
+    "Show free times" button does the same without script)."""
+    duration = request.GET.get("expected_duration") or _ductogram().default_duration
+    listed = free_times(
+        room=request.GET.get("room"),
+        radiologist=request.GET.get("radiologist"),
+        day=request.GET.get("start_date"),
+        duration=duration,
+    )
+    return render(request, "procedures/_free_times_list.html", {"free_times": listed})
+
+
 # The fields a booked time is read from: when none of them has an error, the time can be checked for a clash.
 SLOT_FIELDS = ("room", "radiologist", "start_date", "start_time", "expected_duration", "duration_reason")
 

@@ -201,3 +201,19 @@ def test_a_time_with_its_own_field_error_is_not_also_checked_for_a_clash(as_sche
     assert "duration_reason" in page.context["form"].errors
     assert page.context["conflict"] is None  # one thing at a time, where the scheduler is looking
     assert page.context["form"]["expected_duration"].value() == "90"
+
+
+def test_the_free_times_alone_follow_the_fields_for_the_forms_script(as_scheduler, room1):
+    AppointmentFactory(room=room1, scheduled_start=at(THURSDAY, "08:00"), expected_duration=120, duration_reason="x")
+    url = reverse("procedures:book-free-times")
+    html = as_scheduler.get(url, {"room": room1.pk, "start_date": THURSDAY.isoformat(), "expected_duration": "60"})
+    html = html.content.decode()
+    assert "From Thu 6 Jun, 60 minutes, in Mammo Room 1:" in html
+    assert 'value="2030-06-06T10:00:00+01:00"' in html and "<form" not in html
+    empty = as_scheduler.get(url, {"room": room1.pk, "start_date": "not a date"}).content.decode()
+    assert "Choose a date and a duration" in empty and "take_slot" not in empty
+
+
+def test_a_radiologist_cannot_ask_for_the_booking_forms_free_times(as_radiologist, room1):
+    response = as_radiologist.get(reverse("procedures:book-free-times"), {"start_date": THURSDAY.isoformat()})
+    assert response.status_code == 403
