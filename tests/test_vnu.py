@@ -211,6 +211,7 @@ def page_states(c: dict) -> dict[str, tuple[str | None, str, str, dict | None]]:
         "day-print": ("scheduler", "get", f"/schedule/print/?date={day}", None),
         "book": ("scheduler", "get", "/appointments/new/", None),
         "book-errors": ("scheduler", "post", "/appointments/new/", {}),
+        "book-free-times": ("scheduler", "post", "/appointments/new/", {"action": "times", "start_date": day}),
         "appointment": ("scheduler", "get", f"/appointments/{coming.pk}/", None),
         "reschedule": ("scheduler", "get", f"/appointments/{coming.pk}/reschedule/", None),
         "reschedule-errors": ("scheduler", "post", f"/appointments/{coming.pk}/reschedule/", {}),

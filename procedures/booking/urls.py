@@ -6,6 +6,7 @@ from . import views
 
 urlpatterns = [
     path("new/", views.book, name="book"),
+    path("new/free-times/", views.free_times_list, name="book-free-times"),
     path("<int:pk>/", views.appointment_detail, name="appointment"),
     path("<int:pk>/reschedule/", views.reschedule, name="reschedule"),
     path("<int:pk>/cancel/", views.cancel, name="cancel"),

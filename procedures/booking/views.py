@@ -31,6 +31,7 @@ from ..patient_page.selectors import appointment_panel
 from ..patients.forms import NewPatientForm
 from . import durations
 from .forms import BookingForm, CancelForm, RescheduleForm, start_initial
+from .free_times import free_times
 
 
 def _when(moment: datetime) -> str:
@@ -79,13 +80,17 @@ def _take_slot(request: HttpRequest):
 
 @staff_required(*BOOK)
 def book(request: HttpRequest) -> HttpResponse:
-    """Book a ductogram; on a refusal the form keeps everything, says why, and offers the next free slots."""
+    """Book a ductogram; on a refusal the form keeps everything, says why, and offers the next free slots.
+
+    Once the date and duration are known (a link, "Find", "Show free times", a form sent back), the next free
+    times are listed before any refusal. A form sent back for another reason (no patient yet, a second booking to
+    confirm) is also checked for a clash, so one submission says everything that stands in the way."""
     ductogram = _ductogram()
     can_register = request.user.has_perm(REGISTER_PATIENT)
     conflict, offered, elsewhere = None, [], []
     if request.method == "POST":
         data = _take_slot(request)
-        if data.get("action") == "search" or _searching(data):
+        if data.get("action") in ("search", "times") or _searching(data):
             form = BookingForm(initial=data.dict(), procedure_type=ductogram)
             patient_form = NewPatientForm(initial=_unprefixed(data, "new"), prefix="new")
         else:
@@ -105,6 +110,8 @@ def book(request: HttpRequest) -> HttpResponse:
                     offered, elsewhere = _offer(form.cleaned_data)
                 else:
                     return redirect("procedures:appointment", pk=appointment.pk)
+            elif (conflict := _clash(form, ductogram)) is not None:
+                offered, elsewhere = _offer(form.cleaned_data)
     else:
         # A link's values are read strictly: search words no patient could match find nobody, a patient id that
         # names nobody is said so on the patient field (the form reads it), a room id that means nothing is left out.
@@ -118,6 +125,14 @@ def book(request: HttpRequest) -> HttpResponse:
         form = BookingForm(initial=initial, procedure_type=ductogram)
         patient_form = NewPatientForm(prefix="new")
     form.suggest(durations.suggest_for_booking(ductogram, form["radiologist"].value()))
+    listed = None
+    if conflict is None:
+        listed = free_times(
+            room=form["room"].value(),
+            radiologist=form["radiologist"].value(),
+            day=form["start_date"].value(),
+            duration=form["expected_duration"].value(),
+        )
     return render(
         request,
         "procedures/book.html",
@@ -128,8 +143,47 @@ def book(request: HttpRequest) -> HttpResponse:
             "conflict": conflict,
             "offered": offered,
             "offered_elsewhere": elsewhere,
+            "free_times": listed,
         },
     )
+
+
+@require_GET
+@staff_required(*BOOK)
+def free_times_list(request: HttpRequest) -> HttpResponse:
+    """The booking form's free times alone, for booking.js to refresh as the fields change (the form's own
+    "Show free times" button does the same without script)."""
+    duration = request.GET.get("expected_duration") or _ductogram().default_duration
+    listed = free_times(
+        room=request.GET.get("room"),
+        radiologist=request.GET.get("radiologist"),
+        day=request.GET.get("start_date"),
+        duration=duration,
+    )
+    return render(request, "procedures/_free_times_list.html", {"free_times": listed})
+
+
+# The fields a booked time is read from: when none of them has an error, the time can be checked for a clash.
+SLOT_FIELDS = ("room", "radiologist", "start_date", "start_time", "expected_duration", "duration_reason")
+
+
+def _clash(form: BookingForm, procedure_type: ProcedureType) -> str | None:
+    """For a form refused for other reasons: the sentence the booking check would give for its time, or None."""
+    data = form.cleaned_data
+    if any(name in form.errors for name in SLOT_FIELDS) or data.get("start") is None or data.get("room") is None:
+        return None
+    try:
+        services.check_booking(
+            procedure_type=procedure_type,
+            room=data["room"],
+            radiologist=data.get("radiologist"),
+            start=data["start"],
+            duration=data["expected_duration"],
+            duration_reason=data.get("duration_reason", "").strip(),
+        )
+    except services.BookingError as exc:
+        return str(exc)
+    return None
 
 
 def _searching(data) -> bool:

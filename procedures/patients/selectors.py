@@ -1,5 +1,5 @@
 """A patient's whole history for their staff page (`/patients/<id>/`), in a fixed number of queries however long
-it is; and the one question the booking form asks before a second booking (`upcoming_booking`).
+it is; and the two questions the booking form asks before a second booking (`same_day_booking`, `upcoming_booking`).
 
 Results are read only for those who may see them (`procedures.access.can_see_results`): for anyone else the
 query is never made, so no template slip can show a report to a scheduler.
@@ -8,10 +8,12 @@ query is never made, so no template slip can show a report to a scheduler.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from reminders.channels import hand_delivered
 from reminders.models import Reminder
 
+from .. import clinic_time
 from ..access import can_see_results
 from ..models import (
     Appointment,
@@ -28,6 +30,14 @@ def upcoming_booking(patient: Patient, procedure_type: ProcedureType) -> Appoint
     """The patient's soonest upcoming appointment of this type (booked or confirmed, not yet begun), or None."""
     coming = Appointment.objects.upcoming().filter(patient=patient, procedure_type=procedure_type)
     return coming.select_related("room", "patient").order_by("scheduled_start", "pk").first()
+
+
+def same_day_booking(patient: Patient, day: date) -> Appointment | None:
+    """The patient's first live appointment of any type on clinic day `day` (booked, confirmed, checked in or
+    done), or None: a second visit the same day is worth a question even when the first is under way or over."""
+    start, end = clinic_time.day_bounds(day)
+    on_the_day = Appointment.objects.live().filter(patient=patient, scheduled_start__gte=start, scheduled_start__lt=end)
+    return on_the_day.select_related("room", "patient", "procedure_type").order_by("scheduled_start", "pk").first()
 
 
 @dataclass(frozen=True)

@@ -174,6 +174,14 @@ def book_with_errors(page, url, c):
     submit_without_browser_checks(page, "Book")
 
 
+def book_free_times(page, url, c):
+    """The free times listed before any booking is tried: a date chosen, then "Show free times"."""
+    page.goto(f"{url}/appointments/new/")
+    page.locator("#id_start_date").fill(f"{timezone.localtime(c.coming.scheduled_start):%Y-%m-%d}")
+    page.get_by_role("button", name="Show free times").click()
+    page.locator(".free-time").first.wait_for()
+
+
 def reschedule_with_errors(page, url, c):
     page.goto(f"{url}/appointments/{c.coming.pk}/reschedule/")
     page.locator("#reschedule-form input[type=date], #reschedule-form input[name$=date]").first.fill("")
@@ -259,6 +267,7 @@ PAGES: dict[str, tuple[str | None, Visit]] = {
     ),
     "book": (SCHEDULER, goto("/appointments/new/")),
     "book-errors": (SCHEDULER, book_with_errors),
+    "book-free-times": (SCHEDULER, book_free_times),
     "appointment": (SCHEDULER, goto(lambda c: f"/appointments/{c.coming.pk}/")),
     "reschedule": (SCHEDULER, goto(lambda c: f"/appointments/{c.coming.pk}/reschedule/")),
     "reschedule-errors": (SCHEDULER, reschedule_with_errors),
@@ -333,6 +342,7 @@ GROUPS: dict[str, list[str]] = {
         "day-print",
         "book",
         "book-errors",
+        "book-free-times",
         "appointment",
         "reschedule",
         "reschedule-errors",
