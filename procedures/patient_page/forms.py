@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from ..models import PatientRequest, SafetyAnswers
+from ..models import Appointment, PatientRequest, SafetyAnswers
 from ..models.patient_answers import SafetyQuestion
 from ..text import CleanCharField
 from .language import language_choices
@@ -73,6 +73,38 @@ class ChangeRequestForm(forms.Form):
             choices=_("Please choose whether to change the time or cancel."),
             text=_("Please check your message below."),
             both=_("Please choose whether to change the time or cancel, and check your message below."),
+        )
+
+
+class CancelForm(forms.Form):
+    """Cancel at once (PATIENT_SELF_RESCHEDULE "direct"): a reason from a short list, each an
+    Appointment.CancelReason code, and a tick to say she means it, so no stray tap cancels anything."""
+
+    reason = forms.ChoiceField(
+        label=_("Why are you cancelling?"),
+        choices=[
+            (Appointment.CancelReason.UNWELL, _("I am unwell")),
+            (Appointment.CancelReason.NO_DISCHARGE, _("The discharge has stopped")),
+            (Appointment.CancelReason.NOT_NEEDED, _("I no longer need the test")),
+            (Appointment.CancelReason.PATIENT_REQUEST, _("I cannot come at any time")),
+            (Appointment.CancelReason.OTHER, _("Another reason")),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Please choose a reason.")},
+    )
+    message = CleanCharField(label=_("Message to the clinic (optional)"), required=False, max_length=1000)
+    confirm = forms.BooleanField(
+        label=_("Yes, cancel my appointment"),
+        error_messages={"required": _("Please tick the box to say you want to cancel.")},
+    )
+
+    def problem(self) -> str:
+        return _problem(
+            self,
+            {"message", "confirm"},
+            choices=_("Please choose a reason for cancelling."),
+            text=_("Please check the form below: nothing has been cancelled."),
+            both=_("Please choose a reason for cancelling, and check the form below."),
         )
 
 

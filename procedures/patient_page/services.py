@@ -262,6 +262,39 @@ def choose_new_time(appointment: Appointment, *, start: datetime) -> tuple[Appoi
     return moved, request
 
 
+# The words kept with the cancellation (its reason on file and its history), and the note staff see done.
+CANCELLED_BY_PATIENT = "Cancelled by the patient on their page"
+
+
+@transaction.atomic
+def cancel_herself(appointment: Appointment, *, reason_code: str, message: str = "") -> PatientRequest:
+    """With PATIENT_SELF_RESCHEDULE "direct", the patient cancels at once, for one of the reasons her page offers:
+    through cancel_appointment (the cancellation notice goes, reminders close, the reason is kept), and staff see a
+    request to cancel already done on /requests/, with her words. A request of hers still waiting is answered by it.
+    Cancelling twice, or once the appointment has begun, raises PatientActionError and changes nothing."""
+    if settings.PATIENT_SELF_RESCHEDULE != "direct":
+        raise PatientActionError(_("Please ask us to cancel your appointment below."))
+    current = _open_for_patient(appointment)
+    message = (message or "").strip()
+    label = Appointment.CancelReason(reason_code).label
+    words = f"{CANCELLED_BY_PATIENT} ({label})" + (f": {message}" if message else "")
+    limit = Appointment._meta.get_field("cancellation_reason").max_length
+    cancel_appointment(current, reason_code=reason_code, reason=words[:limit])
+    note = f"{CANCELLED_BY_PATIENT}: {label}."
+    waiting = list(PatientRequest.objects.awaiting_staff().changes().select_for_update().filter(appointment=current))
+    told = next((r for r in waiting if r.kind == PatientRequest.Kind.CANCEL), None)
+    for request in waiting:
+        if request is not told:
+            close_request(request, by=None, note=note)
+    told = told or PatientRequest(appointment=current, kind=PatientRequest.Kind.CANCEL)
+    told.message = "\n\n".join(part for part in (told.message, message) if part)[:1000]
+    told.status = PatientRequest.Status.DONE
+    told.handled_at = timezone.now()
+    told.handled_note = note[:200]
+    told.save()
+    return told
+
+
 # --- What staff do about it ------------------------------------------------------------------------------------------
 
 

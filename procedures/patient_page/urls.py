@@ -3,7 +3,7 @@
 
 from django.urls import path
 
-from .views import change, choose, confirm, language, moved, page, read, restart, safety, stop, unsubscribe
+from .views import cancel, change, choose, confirm, language, moved, page, read, restart, safety, stop, unsubscribe
 
 app_name = "patient"
 
@@ -15,6 +15,7 @@ urlpatterns = [
     path("<str:token>/read/", read, name="read"),
     path("<str:token>/change/", change, name="change"),
     path("<str:token>/choose/", choose, name="choose"),
+    path("<str:token>/cancel/", cancel, name="cancel"),
     path("<str:token>/stop/", stop, name="stop"),
     path("<str:token>/restart/", restart, name="restart"),
     path("<str:token>/language/", language, name="language"),

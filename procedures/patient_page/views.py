@@ -29,7 +29,7 @@ from ..links import appointment_id_from_token, patient_id_from_unsubscribe_token
 from ..models import Appointment, FaqEntry, Patient, PatientRequest, PreparationRead, SafetyAnswers
 from ..services import BookingError, confirm_attendance
 from ..translations import directions_in
-from .forms import ChangeRequestForm, LanguageForm, PreparationReadForm, SafetyQuestionsForm
+from .forms import CancelForm, ChangeRequestForm, LanguageForm, PreparationReadForm, SafetyQuestionsForm
 from .language import Speaking, kept_whole, render_for_patient
 from .rate_limit import patient_view
 from .selectors import times_to_choose
@@ -39,6 +39,7 @@ from .services import (
     TimeTaken,
     acknowledge_move,
     answer_safety_questions,
+    cancel_herself,
     choose_language,
     choose_new_time,
     content_hash,
@@ -82,6 +83,7 @@ def _render_page(
     *,
     safety_form: SafetyQuestionsForm | None = None,
     change_form: ChangeRequestForm | None = None,
+    cancel_form: CancelForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
     procedure = appointment.procedure_type
@@ -120,6 +122,8 @@ def _render_page(
             "waiting_request": waiting,
             "times_to_choose": times_to_choose(appointment) if choosing else None,
             "choice_needs_approval": settings.PATIENT_SELF_RESCHEDULE == "request",
+            "cancel_form": cancel_form or CancelForm(),
+            "can_cancel": settings.PATIENT_SELF_RESCHEDULE == "direct" and appointment.is_upcoming(),
             "language_form": LanguageForm(initial={"language": translation.get_language()}),
         },
         status=status,
@@ -222,6 +226,23 @@ def change(request: HttpRequest, token: str) -> HttpResponse:
     else:
         messages.info(request, _("We already have a request from you and will contact you soon."), "change")
     return _back(token, "change")
+
+
+@patient_view("POST")
+def cancel(request: HttpRequest, token: str) -> HttpResponse:
+    """She cancels at once (PATIENT_SELF_RESCHEDULE "direct"), with a reason and a tick; her page is gone after."""
+    appointment = appointment_for(token)
+    form = CancelForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form.problem(), "cancel")
+        return _render_page(request, token, appointment, cancel_form=form, status=400)
+    try:
+        cancel_herself(appointment, reason_code=form.cleaned_data["reason"], message=form.cleaned_data["message"])
+    except PatientActionError as exc:
+        messages.info(request, str(exc))
+        return _back(token, "top")
+    start = clinic_time.local(appointment.scheduled_start)
+    return render_for_patient(request, "patient/cancelled.html", {"appointment": appointment, "start": start})
 
 
 def _posted_start(request: HttpRequest) -> datetime | None:
