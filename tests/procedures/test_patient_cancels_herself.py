@@ -52,7 +52,8 @@ def test_she_cancels_with_a_reason_the_notice_goes_and_staff_see_it(client, amel
     cancelled = Appointment.objects.get(pk=amelia.pk)
     assert cancelled.status == Appointment.Status.CANCELLED
     assert cancelled.cancel_reason_code == Appointment.CancelReason.NO_DISCHARGE
-    assert CANCELLED_BY_PATIENT in cancelled.cancellation_reason and "It stopped last week" in cancelled.cancellation_reason
+    assert cancelled.cancellation_reason.startswith(CANCELLED_BY_PATIENT)
+    assert cancelled.cancellation_reason.endswith("It stopped last week")
     notices = cancelled.reminders.filter(stage=Stage.CANCELLATION, status=Reminder.Status.PENDING)
     assert notices.exists()
     assert not cancelled.reminders.filter(status=Reminder.Status.PENDING).exclude(stage=Stage.CANCELLATION).exists()

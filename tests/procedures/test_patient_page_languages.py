@@ -2,9 +2,10 @@
 a language the clinic does not offer (with one sentence in theirs), and the patient's own switch on the page.
 
 For each shipped language every page state a patient can reach (before and after confirming, the safety questions
-with and without errors, a request waiting, stop and restart, unsubscribe, not found, an expired form) is compared
-with the same state in English: no sentence of ours may be left in English; the patient's name, numbers and the
-clinic's own data (its name and address) are allowed; the shipped FAQ, preparation and directions are translated.
+with and without errors, a request waiting, cancelling herself, stop and restart, unsubscribe, not found, an expired
+form) is compared with the same state in English: no sentence of ours may be left in English; the patient's name,
+numbers and the clinic's own data (its name and address) are allowed; the shipped FAQ, preparation and directions are
+translated.
 """
 
 from __future__ import annotations
@@ -112,6 +113,11 @@ def every_state(language: str) -> dict[str, str]:
         keep("chose-a-time", Client().post(f"{page(ivy)}choose/", {"start": first_offer(page(ivy))}, follow=True))
     assert Appointment.objects.get(pk=hana.pk).scheduled_start != hana.scheduled_start  # the states are reached
     assert ivy.patient_requests.get().chosen_start is not None
+
+    # Cancelling herself: the form refused without its tick, then cancelled with a reason.
+    jana = page(booked(language, given_name="Jana", start=amelia.scheduled_start + timedelta(hours=8)))
+    keep("cancel-errors", Client().post(f"{jana}cancel/", {"reason": "unwell", "message": TOO_LONG}), 400)
+    keep("cancelled-herself", Client().post(f"{jana}cancel/", {"reason": "unwell", "confirm": "on"}))
 
     now = timezone.now()
     keep("under-way", Client().get(page(booked(language, given_name="Nia", start=now - timedelta(minutes=30)))))
