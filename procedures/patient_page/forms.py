@@ -98,6 +98,10 @@ class CancelForm(forms.Form):
         error_messages={"required": _("Please tick the box to say you want to cancel.")},
     )
 
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "id_cancel_%s")  # its message box sits on the page beside the request's
+        super().__init__(*args, **kwargs)
+
     def problem(self) -> str:
         return _problem(
             self,

@@ -43,7 +43,10 @@ def plain(html: str) -> str:
 
 
 def test_she_cancels_with_a_reason_the_notice_goes_and_staff_see_it(client, amelia, scheduler):
-    assert "Cancel my appointment" in client.get(page_of(amelia)).content.decode()
+    html = client.get(page_of(amelia)).content.decode()
+    assert "Cancel my appointment" in html
+    ids = re.findall(r' id="([^"]+)"', html)
+    assert len(ids) == len(set(ids))  # its form sits beside the request's, each field its own
 
     response = client.post(f"{page_of(amelia)}cancel/", SHE_MEANS_IT)
 
