@@ -17,6 +17,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import translation
+from django.utils.translation.trans_real import parse_accept_lang_header
 
 from .. import languages
 from ..links import appointment_id_from_token, patient_id_from_unsubscribe_token
@@ -82,19 +83,9 @@ def language_choices() -> list[tuple[str, str]]:
 
 
 def accepted(header: str) -> list[str]:
-    """The languages of an Accept-Language header, most wanted first (q=0 ones left out)."""
-    ranked = []
-    for position, part in enumerate(header.split(",")):
-        code, _, params = part.strip().partition(";")
-        quality = 1.0
-        if params.strip().startswith("q="):
-            try:
-                quality = float(params.strip()[2:])
-            except ValueError:
-                quality = 0.0
-        if code and code != "*" and quality > 0:
-            ranked.append((-quality, position, code.lower()))
-    return [code for *_, code in sorted(ranked)]
+    """The languages of an Accept-Language header, most wanted first (q=0 ones left out), as Django parses it (with
+    its length limit)."""
+    return [code for code, quality in parse_accept_lang_header(header) if code != "*" and quality > 0]
 
 
 def from_browser(request: HttpRequest) -> str:

@@ -255,11 +255,17 @@ def choose_new_time(appointment: Appointment, *, start: datetime) -> tuple[Appoi
     answered = waiting if waiting and waiting.kind == PatientRequest.Kind.RESCHEDULE else None
     request = answered or PatientRequest(appointment=moved, kind=PatientRequest.Kind.RESCHEDULE)
     request.chosen_start = start
+    return moved, _done_by_her(request, note=note)
+
+
+def _done_by_her(request: PatientRequest, *, note: str) -> PatientRequest:
+    """What the patient did herself on her page (a move, a cancellation), kept as a request staff see already dealt
+    with on /requests/, with `note` saying what happened."""
     request.status = PatientRequest.Status.DONE
     request.handled_at = timezone.now()
     request.handled_note = note[:200]
     request.save()
-    return moved, request
+    return request
 
 
 # The words kept with the cancellation (its reason on file and its history), and the note staff see done.
@@ -288,11 +294,7 @@ def cancel_herself(appointment: Appointment, *, reason_code: str, message: str =
             close_request(request, by=None, note=note)
     told = told or PatientRequest(appointment=current, kind=PatientRequest.Kind.CANCEL)
     told.message = "\n\n".join(part for part in (told.message, message) if part)[:1000]
-    told.status = PatientRequest.Status.DONE
-    told.handled_at = timezone.now()
-    told.handled_note = note[:200]
-    told.save()
-    return told
+    return _done_by_her(told, note=note)
 
 
 # --- What staff do about it ------------------------------------------------------------------------------------------
