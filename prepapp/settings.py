@@ -169,6 +169,13 @@ PATIENT_RESCHEDULE_WEEKS = env.int("PATIENT_RESCHEDULE_WEEKS", default=6)
 PATIENT_SELF_RESCHEDULE = env("PATIENT_SELF_RESCHEDULE", default="direct")
 if PATIENT_SELF_RESCHEDULE not in ("direct", "request", "off"):
     raise ImproperlyConfigured("PATIENT_SELF_RESCHEDULE is one of direct, request or off.")
+# The waiting list: how long an offer of a freed time stays open, and how many patients each round offers it to at
+# once (the first to accept gets it; when all have expired or declined, the next round goes to the next ones).
+OFFER_MINUTES = env.int("OFFER_MINUTES", default=30)
+OFFER_ROUND_SIZE = env.int("OFFER_ROUND_SIZE", default=3)
+WAITLIST_SWEEP_SECONDS = env.int("WAITLIST_SWEEP_SECONDS", default=60)
+if OFFER_MINUTES < 5 or OFFER_ROUND_SIZE < 1:
+    raise ImproperlyConfigured("OFFER_MINUTES is at least 5 and OFFER_ROUND_SIZE at least 1.")
 
 PHONENUMBER_DEFAULT_REGION = env("PHONENUMBER_DEFAULT_REGION", default="GB")
 
@@ -333,6 +340,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "dispatch-due-reminders": {"task": "reminders.tasks.dispatch_due", "schedule": REMINDER_DISPATCH_SECONDS},
+    "waitlist-rounds": {"task": "procedures.tasks.waitlist_rounds", "schedule": WAITLIST_SWEEP_SECONDS},
 }
 
 # Security. Production (DEBUG off) is HTTPS-only; a TLS-terminating proxy sets X-Forwarded-Proto.

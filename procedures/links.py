@@ -28,6 +28,11 @@ def patient_url(appointment) -> str:
     return f"{settings.SITE_URL}/p/{patient_token(appointment)}/"
 
 
+def offer_url(offer) -> str:
+    """Where a patient takes (or turns down) an offer of an earlier time: under her own page, so only she can."""
+    return f"{patient_url(offer.appointment)}offer/{offer.pk}/"
+
+
 # The one-click unsubscribe link in every email's List-Unsubscribe header (RFC 8058): a signed token naming one
 # patient, with its own salt, so that a patient-page token is never an unsubscribe token or the other way round. It
 # does not expire: an old email's unsubscribe must keep working.

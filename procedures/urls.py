@@ -17,6 +17,8 @@ urlpatterns = [
     path("", include("procedures.patients.urls")),
     # Letters to print and post: /letters/, /letters/print.pdf, /letters/<id>.pdf (procedures/letters/).
     path("", include("procedures.letters.urls")),
+    # The waiting list and the tick that puts an appointment on it: /waitlist/, /waitlist/<id>/ (procedures/waitlist/).
+    path("", include("procedures.waitlist.urls")),
     # The appointments CSV (procedures/exports/); before the reports page's include, so no pattern there hides it.
     path("reports/export/", include("procedures.exports.urls")),
     # The reports page, its charts' SVGs and CSVs: /reports/, /reports/charts/<slug>.svg, /reports/data/<slug>.csv.

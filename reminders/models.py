@@ -124,6 +124,7 @@ class Reminder(models.Model):
         UNBUILDABLE = "unbuildable", "The message could not be made."
         REFUSED = "refused", "The provider refused the message."
         GAVE_UP = "gave_up", "Gave up after the last attempt."
+        OFFER_CLOSED = "offer_closed", "The offer of an earlier time was taken, answered or had expired."
 
     class Fallback(models.TextChoices):
         """What was done about a message that did not arrive."""

@@ -16,6 +16,7 @@ class Stage(models.TextChoices):
     DAY_BEFORE = "day_before", "The day before"
     RESCHEDULED = "rescheduled", "Rescheduled"
     CANCELLATION = "cancellation", "Cancellation"
+    SLOT_OFFER = "slot_offer", "An earlier time offered"
 
 
 # Stages that carry preparation content; the event notices (rescheduled, cancellation) carry only the news.
@@ -29,11 +30,12 @@ CONTENT_STAGES = (
 )
 
 # Stages sent when something happens, not at a time before the appointment.
-EVENT_STAGES = (Stage.BOOKING_CONFIRMATION, Stage.RESCHEDULED, Stage.CANCELLATION)
+EVENT_STAGES = (Stage.BOOKING_CONFIRMATION, Stage.RESCHEDULED, Stage.CANCELLATION, Stage.SLOT_OFFER)
 # Event stages that announce a time and so carry what the timed stages they replace would have said.
 ANNOUNCING_STAGES = (Stage.BOOKING_CONFIRMATION, Stage.RESCHEDULED)
 # Service notices, not reminders: they go to a patient who stopped reminders too, by every channel that reaches them
 # (Patient.notice_channels). A booking confirmation asking the patient to arrive as soon as they can is one as well.
-SERVICE_STAGES = (Stage.RESCHEDULED, Stage.CANCELLATION)
+# An offer of an earlier time from the waiting list is one too: the patient asked for it (Appointment.short_notice_ok).
+SERVICE_STAGES = (Stage.RESCHEDULED, Stage.CANCELLATION, Stage.SLOT_OFFER)
 # Timed stages whose time comes from the procedure type, not from an offset on the rule.
 TYPE_TIMED_STAGES = (Stage.PREPARATION_STARTS,)

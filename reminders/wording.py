@@ -17,11 +17,12 @@ from django.utils.translation import gettext, gettext_lazy, pgettext
 
 from procedures import clinic_time
 from procedures.languages import ENGLISH, interpreter_sentence, is_rtl
-from procedures.links import patient_url
-from procedures.models import Appointment, FaqEntry
+from procedures.links import offer_url, patient_url
+from procedures.models import Appointment, FaqEntry, SlotOffer
 from procedures.preparation import preparation_opens_on
 from procedures.translations import content_loaded, directions_in, faq_in, with_translations
 
+from .errors import ContentError
 from .stages import CONTENT_STAGES, Stage
 
 # The active FAQ of the procedure types a batch is about, loaded once for the batch (faq_loaded), so staff edits
@@ -202,7 +203,8 @@ def _short(when: dict[str, str]) -> str:
 
 def draft_context(draft, *, with_faq: bool) -> dict:
     """The templates' context for a channel's Draft (reminders.channels.Draft): every channel starts here."""
-    return context(
+    offer = offer_context(draft) if draft.stage == Stage.SLOT_OFFER else {}
+    return offer | context(
         draft.appointment,
         draft.stage,
         draft.for_start,
@@ -210,6 +212,33 @@ def draft_context(draft, *, with_faq: bool) -> dict:
         with_faq=with_faq,
         previous_start=draft.previous_start,
     )
+
+
+def offer_context(draft) -> dict:
+    """What an offer of an earlier time says: the time, until when it is open, the link to take it, and whether
+    taking it would start the preparation at once (the message then says what to do from now). A draft naming no
+    offer (the admin's preview of the stage) shows an example: the day after tomorrow at the appointment's time."""
+    appointment = draft.appointment
+    if not draft.occasion:
+        now, day = timezone.now(), clinic_time.today() + timedelta(days=2)
+        start = timezone.make_aware(datetime.combine(day, timezone.localtime(draft.for_start).time()))
+        until, link = now + timedelta(minutes=settings.OFFER_MINUTES), f"{patient_url(appointment)}offer/0/"
+    else:
+        prefix, _, pk = draft.occasion.partition(":")
+        offers = SlotOffer.objects.select_related("freed_slot")
+        offer = offers.filter(pk=int(pk)).first() if prefix == "offer" and pk.isdecimal() else None
+        if offer is None:
+            raise ContentError("The offer this message was about no longer exists.")
+        start, until, link = offer.freed_slot.start, offer.expires_at, offer_url(offer)
+    lead_days = appointment.procedure_type.preparation_lead_days
+    return {
+        "offer_short_date": clinic_time.short_date(start),
+        "offer_long_date": clinic_time.long_date(start),
+        "offer_time": clinic_time.time_of_day(start),
+        "offer_until": clinic_time.time_of_day(until),
+        "offer_link": link,
+        "offer_starts_preparation": preparation_opens_on(start, lead_days) <= clinic_time.today(),
+    }
 
 
 def context(

@@ -114,6 +114,7 @@ class AppointmentAdmin(CleanText, StaffNames, SafeDateHierarchy, SimpleHistoryAd
         "procedure_type",
         "laterality",
         "discharge",
+        "short_notice_ok",
     )
     # What is derived from a result (its durations, whether there is one, the results-pending worklist) is shown
     # only to those who may see results; schedulers see the booking alone (see get_list_display and the rest).

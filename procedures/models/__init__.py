@@ -6,6 +6,7 @@ from .faq import FaqEntry
 from .patient_answers import PatientCall, PatientRequest, PreparationRead, SafetyAnswers
 from .results import ProcedureResult
 from .translations import ContentTranslation, FaqEntryTranslation, ProcedureTypeTranslation, RoomTranslation
+from .waitlist import FreedSlot, SlotOffer
 
 __all__ = [
     "MAX_BOOKABLE_MINUTES",
@@ -13,6 +14,7 @@ __all__ = [
     "ContentTranslation",
     "FaqEntry",
     "FaqEntryTranslation",
+    "FreedSlot",
     "Patient",
     "PatientCall",
     "PatientRequest",
@@ -23,4 +25,5 @@ __all__ = [
     "Room",
     "RoomTranslation",
     "SafetyAnswers",
+    "SlotOffer",
 ]

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from procedures import clinic_time
@@ -75,6 +76,14 @@ class Appointment(models.Model):
         MILKY = "milky", "Milky"
         OTHER = "other", "Other"
 
+    class ShortNotice(models.IntegerChoices):
+        """How much notice a patient on the waiting list needs, in hours."""
+
+        HOURS = 3, pgettext_lazy("notice needed", "A few hours")
+        A_DAY = 24, pgettext_lazy("notice needed", "A day")
+        TWO_DAYS = 48, pgettext_lazy("notice needed", "Two days")
+        THREE_DAYS = 72, pgettext_lazy("notice needed", "Three days")
+
     # Still to come: the patient may confirm, be reminded, ask for a change; staff may move it.
     UPCOMING = (Status.BOOKED, Status.CONFIRMED)
     # Open: not yet ended (completed, cancelled, did not attend), so it can still be cancelled or completed.
@@ -134,6 +143,18 @@ class Appointment(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     notes = models.TextField(blank=True)
+    # The waiting list (procedures.services.waitlist): the patient could come earlier, given this much notice.
+    short_notice_ok = models.BooleanField(
+        "can come earlier at short notice",
+        default=False,
+        help_text="Offer this patient an earlier time when one frees up (the waiting list).",
+    )
+    short_notice_hours = models.PositiveSmallIntegerField(
+        "notice needed",
+        choices=ShortNotice.choices,
+        default=ShortNotice.A_DAY,
+        help_text="How long before an earlier time the patient must hear of it to come.",
+    )
     history = HistoricalRecords()
 
     objects = AppointmentQuerySet.as_manager()

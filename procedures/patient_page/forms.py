@@ -112,6 +112,22 @@ class CancelForm(forms.Form):
         )
 
 
+class ShortNoticeForm(forms.Form):
+    """Going on the waiting list: how much notice she needs to come at an earlier time (Appointment.ShortNotice)."""
+
+    hours = forms.TypedChoiceField(
+        label=_("How much notice do you need?"),
+        coerce=int,
+        choices=Appointment.ShortNotice.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Please choose how much notice you need.")},
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "id_earlier_%s")
+        super().__init__(*args, **kwargs)
+
+
 class PreparationReadForm(forms.Form):
     """Carries the hash of the content the page showed, so the read records exactly that version."""
 

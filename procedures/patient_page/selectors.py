@@ -19,7 +19,7 @@ from reminders.stages import Stage
 from .. import clinic_time
 from ..access import can_attend, can_move
 from ..languages import ENGLISH
-from ..models import Appointment, PatientCall, PatientRequest, PreparationRead, SafetyAnswers
+from ..models import Appointment, PatientCall, PatientRequest, PreparationRead, SafetyAnswers, SlotOffer
 from ..noshow import risk_facts
 from .flags import (
     FACTS,
@@ -197,3 +197,9 @@ def appointment_panel(appointment: Appointment, user) -> dict:
         "can_cancel": can_move(user),
         "is_upcoming": appointment.is_upcoming(now),
     }
+
+
+def open_offer_for(appointment: Appointment) -> SlotOffer | None:
+    """An offer of an earlier time she can still take (the waiting list), for the notice at the top of her page."""
+    offers = SlotOffer.objects.still_open(timezone.now()).filter(appointment=appointment)
+    return offers.select_related("freed_slot").first()

@@ -4,6 +4,7 @@
 from django.urls import path
 
 from .views import cancel, change, choose, confirm, language, moved, page, read, restart, safety, stop, unsubscribe
+from .waitlist_views import offer, short_notice
 
 app_name = "patient"
 
@@ -16,6 +17,8 @@ urlpatterns = [
     path("<str:token>/change/", change, name="change"),
     path("<str:token>/choose/", choose, name="choose"),
     path("<str:token>/cancel/", cancel, name="cancel"),
+    path("<str:token>/earlier/", short_notice, name="earlier"),
+    path("<str:token>/offer/<int:offer_id>/", offer, name="offer"),
     path("<str:token>/stop/", stop, name="stop"),
     path("<str:token>/restart/", restart, name="restart"),
     path("<str:token>/language/", language, name="language"),

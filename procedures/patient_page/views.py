@@ -29,10 +29,17 @@ from ..links import appointment_id_from_token, patient_id_from_unsubscribe_token
 from ..models import Appointment, FaqEntry, Patient, PatientRequest, PreparationRead, SafetyAnswers
 from ..services import BookingError, confirm_attendance
 from ..translations import directions_in
-from .forms import CancelForm, ChangeRequestForm, LanguageForm, PreparationReadForm, SafetyQuestionsForm
+from .forms import (
+    CancelForm,
+    ChangeRequestForm,
+    LanguageForm,
+    PreparationReadForm,
+    SafetyQuestionsForm,
+    ShortNoticeForm,
+)
 from .language import Speaking, kept_whole, render_for_patient
 from .rate_limit import patient_view
-from .selectors import times_to_choose
+from .selectors import open_offer_for, times_to_choose
 from .services import (
     PatientActionError,
     StaleContent,
@@ -125,6 +132,9 @@ def _render_page(
             "cancel_form": cancel_form or CancelForm(),
             "can_cancel": settings.PATIENT_SELF_RESCHEDULE == "direct" and appointment.is_upcoming(),
             "language_form": LanguageForm(initial={"language": translation.get_language()}),
+            "open_offer": (offer := open_offer_for(appointment)),
+            "offer_start": clinic_time.local(offer.freed_slot.start) if offer else None,
+            "earlier_form": ShortNoticeForm(initial={"hours": appointment.short_notice_hours}),
         },
         status=status,
     )

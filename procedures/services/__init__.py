@@ -9,6 +9,8 @@ importable from `procedures.services` as before:
   attend (once the start has come), and undoing either on the day; `arrival_actions` says which the page may offer.
 - `patients`: register a patient, change their details (re-planning reminders when contact details change).
 - `results`: record a procedure's result (completing the appointment).
+- `waitlist`: a freed time offered in rounds to patients who could come earlier (`run_rounds` is the sweep);
+  `offer_answers`: accepting or declining an offer, and going on the waiting list or off it (`set_short_notice`).
 - `content`: record the review of a translation of what patients read (the FAQ, preparation, directions), and
   clear it when the English it was reviewed against changes.
 """
@@ -28,10 +30,16 @@ from .booking import (
     reschedule_appointment,
 )
 from .content import english_changed, mark_reviewed
+from .offer_answers import accept_offer, decline_offer, set_short_notice
 from .patients import register_patient, update_patient
 from .results import record_result
+from .waitlist import run_rounds
 
 __all__ = [
+    "accept_offer",
+    "decline_offer",
+    "run_rounds",
+    "set_short_notice",
     "BOOKING_DETAILS",
     "EDITABLE_DETAILS",
     "ArrivalActions",

@@ -21,8 +21,9 @@ from reminders import services as reminders
 
 from .. import clinic_time
 from ..access import RADIOLOGISTS, is_radiologist, staff_name
-from ..models import MAX_BOOKABLE_MINUTES, Appointment, Patient, ProcedureType, Room
+from ..models import MAX_BOOKABLE_MINUTES, Appointment, FreedSlot, Patient, ProcedureType, Room
 from ..slots import booking_horizon
+from .waitlist import slot_freed
 
 # What a booking says besides who, where and when. All but the duration reason may be corrected without moving it;
 # the reason goes with the length, which changes by rescheduling.
@@ -263,6 +264,7 @@ def reschedule_appointment(
                 exclude_id=current.pk,
             )
             old_start = current.scheduled_start
+            left = {"room": current.room, "radiologist": current.radiologist, "duration": current.expected_duration}
             # The patient's page says "moved from" the time they last knew of, until they have seen it.
             known = current.moved_from or old_start
             current.moved_from = None if known == new_start else known
@@ -277,6 +279,8 @@ def reschedule_appointment(
             with transaction.atomic():
                 current.save()
             reminders.reschedule_reminders(current, old_start=old_start)
+            if old_start != new_start:
+                slot_freed(current, start=old_start, cause=FreedSlot.Cause.MOVED, **left)
     except IntegrityError as exc:
         raise refused_by_constraint(
             room=room,
@@ -346,6 +350,14 @@ def cancel_appointment(
     current.cancellation_reason = words or codes(reason_code).label
     save_status(current, Appointment.Status.CANCELLED, by=by)
     reminders.cancel_reminders(current)
+    slot_freed(
+        current,
+        start=current.scheduled_start,
+        duration=current.expected_duration,
+        room=current.room,
+        radiologist=current.radiologist,
+        cause=FreedSlot.Cause.CANCELLED,
+    )
     return current
 
 

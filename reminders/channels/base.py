@@ -48,6 +48,8 @@ class Draft:
     for_start: datetime
     content_stages: tuple[str, ...] = ()
     previous_start: datetime | None = None
+    # Which event of its kind: for an offer of an earlier time, the offer ("offer:<id>").
+    occasion: str = ""
 
     @classmethod
     def of(cls, reminder: Reminder) -> Draft:
@@ -58,6 +60,7 @@ class Draft:
             for_start=reminder.for_start,
             content_stages=tuple(reminder.content_stages),
             previous_start=reminder.previous_start,
+            occasion=reminder.occasion,
         )
 
 

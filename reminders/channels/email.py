@@ -81,11 +81,14 @@ class EmailChannel(ReminderChannel):
         ctx = draft_context(draft, with_faq=True)
         subject = email_subject(draft.stage, ctx)
         ctx.update(subject=subject, **_html_links(ctx))
+        # An offer of an earlier time is its own message, with no invitation: nothing is booked until she takes it.
+        offer = draft.stage == Stage.SLOT_OFFER
+        template = "reminders/offer_email" if offer else "reminders/email"
         return Message(
             subject=subject,
-            text=render_to_string("reminders/email.txt", ctx).strip() + "\n",
-            html=render_to_string("reminders/email.html", ctx),
-            ics=calendar_invitation(draft.appointment, draft.stage, draft.for_start, ctx),
+            text=render_to_string(f"{template}.txt", ctx).strip() + "\n",
+            html=render_to_string(f"{template}.html", ctx),
+            ics=None if offer else calendar_invitation(draft.appointment, draft.stage, draft.for_start, ctx),
             headers=(("Content-Language", ctx["language_code"]), *inbox_headers(draft.appointment.patient)),
         )
 
@@ -191,6 +194,9 @@ def _html_links(ctx: dict) -> dict[str, str]:
 def email_subject(stage: str, ctx: dict) -> str:
     """The subject, in the active language."""
     when = {"date": ctx["short_date"], "time": ctx["time"]}
+    if stage == Stage.SLOT_OFFER:
+        offered = {"date": ctx["offer_short_date"], "time": ctx["offer_time"]}
+        return gettext("An earlier appointment is free: %(date)s at %(time)s") % offered
     if stage == Stage.RESCHEDULED:
         return gettext("Your appointment has moved to %(date)s at %(time)s") % when
     if stage == Stage.CANCELLATION:

@@ -10,6 +10,7 @@
 - letters: the rows staff deliver by hand (letters) that are due, and marking them posted.
 - email_events: the email provider's delivery reports, bounces and complaints (django-anymail's tracking events).
 - fallbacks: what happens when a message we sent did not arrive.
+- offers: the waiting list's offers of an earlier time, as rows of the `slot_offer` stage.
 - conversations: what a patient's reply other than STOP/START means (YES confirms, MOVE asks to move, the rest
   reaches staff), and the acknowledgement texted back.
 
@@ -24,6 +25,7 @@ from .delivery import LAST_DISPATCH_CACHE_KEY, cache_set_last_dispatch, dispatch
 from .email_events import record_email_event
 from .fallbacks import delivery_failed
 from .letters import due_by_hand, mark_posted
+from .offers import offer_messages, offer_reaches, offers_switched_on
 from .reach import channels_for
 from .replies import asks_to_start, asks_to_stop, opt_in_by_number, opt_out_by_number, record_delivery_report
 from .scheduling import (
@@ -50,6 +52,9 @@ __all__ = [
     "dispatch_due",
     "due_by_hand",
     "mark_posted",
+    "offer_messages",
+    "offer_reaches",
+    "offers_switched_on",
     "opt_in_by_number",
     "opt_out",
     "opt_out_by_number",

@@ -69,7 +69,7 @@ def send_missed_notices(patient: Patient, *, now: datetime | None = None) -> int
     reopened = 0
     missed = Reminder.objects.filter(
         appointment__patient=patient,
-        stage__in=SERVICE_STAGES,
+        stage__in=[stage for stage in SERVICE_STAGES if stage != Stage.SLOT_OFFER],  # an offer is not kept for later
         status=Reminder.Status.CANCELLED,
         close_reason__in=[Closed.UNREACHABLE, Closed.OPTED_OUT],
         for_start__gt=now,

@@ -38,6 +38,7 @@ from ..channels import ContentError, Draft, Message, ReminderChannel, SendError,
 from ..channels import hand_delivered as by_hand
 from ..models import Reminder
 from ..stages import Stage
+from .offers import offer_still_open
 from .reach import allowed_channels
 from .scheduling import CLOSED_BY_STATUS, moved_to
 
@@ -112,6 +113,8 @@ def cache_set_last_dispatch(now: datetime) -> None:
 def _reason_not_to_send(reminder: Reminder, now: datetime) -> tuple[str, str, str] | None:
     """(status, close reason, staff's words) for a row that must not go now; None for one that may."""
     appointment = reminder.appointment
+    if reminder.stage == Stage.SLOT_OFFER and not offer_still_open(reminder, now):
+        return Reminder.Status.CANCELLED, Closed.OFFER_CLOSED, Closed.OFFER_CLOSED.label
     if reminder.stage == Stage.CANCELLATION:
         if reminder.for_start <= now:
             return Reminder.Status.SKIPPED, Closed.STARTED, "The appointment time had passed."

@@ -58,8 +58,8 @@ def still_news(row: Reminder, now: datetime) -> bool:
     """Whether the message still tells the patient something true and useful: its appointment is ahead, at the time
     it speaks of, and open (or, for a cancellation notice, cancelled)."""
     appointment = row.appointment
-    if row.for_start <= now:
-        return False
+    if row.for_start <= now or row.stage == Stage.SLOT_OFFER:
+        return False  # an offer is short-lived and went by every channel at once: nothing to send again
     if row.stage == Stage.CANCELLATION:
         return not appointment.has_upcoming_status
     return appointment.has_upcoming_status and appointment.scheduled_start == row.for_start

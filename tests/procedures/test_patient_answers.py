@@ -64,7 +64,8 @@ def test_the_page_asks_the_five_safety_questions_each_a_labelled_group(client, a
         assert f"<legend>{question}</legend>" in html
     # Every radio button sits inside its own <label>: a big target, read out with its answer.
     radios = re.findall(r'<label class="choice" for="([^"]+)"><input type="radio"[^>]* id="([^"]+)"', html)
-    assert len(radios) == 5 * 3 + 2 + 5  # the questions, ask to change or cancel, and the reasons to cancel now
+    # The questions, ask to change or cancel, the notice she needs to come earlier, and the reasons to cancel now.
+    assert len(radios) == 5 * 3 + 2 + 4 + 5
     assert len({input_id for _, input_id in radios}) == len(radios)  # no two share an id
     assert all(label_for == input_id for label_for, input_id in radios)
 

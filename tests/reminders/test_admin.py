@@ -87,7 +87,7 @@ def test_the_rule_list_and_pages_render(client, superuser):
     page = client.get(url(ReminderRule, "changelist"))
 
     assert page.status_code == 200
-    assert page.context["cl"].result_count == 7  # the six stages and the day before the preparation starts
+    assert page.context["cl"].result_count == 8  # the six stages, the day before the preparation starts, the offer
     text = page.content.decode()
     assert "7 days before" in text and "2 days before" in text and "at once" in text
     assert client.get(url(ReminderRule, "change", reminder_rule(WEEK).pk)).status_code == 200

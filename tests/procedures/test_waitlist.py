@@ -1,0 +1,252 @@
+"""The waiting list (issue 20): a cancelled or moved appointment's time is offered, by text and email, to patients who
+said they could come earlier at short notice; the first to accept gets it, the others keep their time; offers expire
+and pass on; the accepting patient's old time is offered in turn.
+
+"Now" is Wednesday 5 June 2030, 12:00 in London. The freed time is Friday 7 June 10:00 (46 hours ahead)."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import IntegrityError, transaction
+
+from procedures.links import patient_url
+from procedures.models import Appointment, FreedSlot, SlotOffer
+from procedures.services import (
+    BookingError,
+    accept_offer,
+    cancel_appointment,
+    decline_offer,
+    reschedule_appointment,
+    run_rounds,
+    set_short_notice,
+)
+from procedures.services.waitlist import NOBODY_FITS, TOO_CLOSE, waiting_for
+from reminders.models import Reminder
+from reminders.stages import Stage
+from tests.clinic import FAR, FRIDAY, MONDAY, NOW, at
+from tests.factories import PatientFactory
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now", "own_cache")]
+
+SOON = at(FRIDAY, "10:00")
+
+
+@pytest.fixture
+def freed_friday(book):
+    """Friday 10:00 in Mammo Room 1, booked, to be cancelled by the test."""
+    return book(SOON)
+
+
+@pytest.fixture
+def waiting(book, room2):
+    """Three patients on the list, booked later in Room 2, booked in this order (earliest booked first)."""
+    made = []
+    for days in (0, 1, 2):
+        appointment = book(FAR + timedelta(days=days), room=room2, patient=PatientFactory(given_name=f"W{days}"))
+        made.append(set_short_notice(appointment, ok=True, hours=Appointment.ShortNotice.A_DAY))
+    return made
+
+
+def cancel(appointment):
+    return cancel_appointment(appointment, reason_code=Appointment.CancelReason.UNWELL)
+
+
+def offers_to(appointment):
+    return SlotOffer.objects.filter(appointment=appointment)
+
+
+def test_a_cancellation_offers_the_time_to_the_earliest_booked_waiting_patients(freed_friday, waiting, settings):
+    settings.OFFER_ROUND_SIZE = 2
+    cancel(freed_friday)
+    slot = FreedSlot.objects.get(freed_by=freed_friday)
+    assert slot.status == FreedSlot.Status.OPEN and slot.cause == FreedSlot.Cause.CANCELLED
+    offered = set(slot.offers.values_list("appointment_id", flat=True))
+    assert offered == {waiting[0].pk, waiting[1].pk}
+    offer = slot.offers.get(appointment=waiting[0])
+    assert offer.expires_at == NOW + timedelta(minutes=settings.OFFER_MINUTES)
+    rows = Reminder.objects.filter(appointment=waiting[0], stage=Stage.SLOT_OFFER)
+    assert sorted(rows.values_list("channel", flat=True)) == ["email", "sms"]
+    assert set(rows.values_list("occasion", flat=True)) == {offer.occasion}
+
+
+def test_the_first_acceptance_moves_her_and_the_next_is_told_it_was_taken(freed_friday, waiting, room):
+    cancel(freed_friday)
+    first, second = (offers_to(w).get() for w in waiting[:2])
+    taken = accept_offer(first)
+    assert taken.status == SlotOffer.Status.ACCEPTED
+    moved = Appointment.objects.get(pk=waiting[0].pk)
+    assert (moved.scheduled_start, moved.room) == (SOON, room)
+    late = accept_offer(second)
+    assert late.status == SlotOffer.Status.TAKEN
+    assert Appointment.objects.get(pk=waiting[1].pk).scheduled_start == waiting[1].scheduled_start  # keeps her time
+    slot = FreedSlot.objects.get(freed_by=freed_friday)
+    assert slot.status == FreedSlot.Status.FILLED and slot.filled_by_id == waiting[0].pk
+
+
+def test_the_accepting_patients_old_time_is_offered_on(freed_friday, waiting, book, room2):
+    later = book(FAR + timedelta(days=7), room=room2)
+    set_short_notice(later, ok=True)
+    cancel(freed_friday)
+    accept_offer(offers_to(waiting[0]).get())
+    left = FreedSlot.objects.get(freed_by=waiting[0], cause=FreedSlot.Cause.MOVED)
+    assert left.start == waiting[0].scheduled_start
+    # Only those booked later than the freed time can want it; the others have offers out for Friday already.
+    assert list(left.offers.values_list("appointment_id", flat=True)) == [later.pk]
+
+
+def test_the_database_lets_only_one_acceptance_stand(freed_friday, waiting):
+    cancel(freed_friday)
+    first, second = (offers_to(w).get() for w in waiting[:2])
+    SlotOffer.objects.filter(pk=first.pk).update(status=SlotOffer.Status.ACCEPTED)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        SlotOffer.objects.filter(pk=second.pk).update(status=SlotOffer.Status.ACCEPTED)
+
+
+def test_expired_offers_pass_on_to_the_next_patients(freed_friday, waiting, settings, frozen_now):
+    settings.OFFER_ROUND_SIZE = 2
+    cancel(freed_friday)
+    frozen_now.shift(timedelta(minutes=settings.OFFER_MINUTES + 1))
+    assert run_rounds() == 1
+    assert offers_to(waiting[0]).get().status == SlotOffer.Status.EXPIRED
+    assert offers_to(waiting[2]).get().status == SlotOffer.Status.OFFERED
+    assert accept_offer(offers_to(waiting[0]).get()).status == SlotOffer.Status.EXPIRED  # too late to take it
+
+
+def test_declining_the_last_offer_out_passes_it_on_at_once(freed_friday, waiting, settings):
+    settings.OFFER_ROUND_SIZE = 1
+    cancel(freed_friday)
+    decline_offer(offers_to(waiting[0]).get())
+    assert offers_to(waiting[0]).get().status == SlotOffer.Status.DECLINED
+    assert offers_to(waiting[1]).get().status == SlotOffer.Status.OFFERED
+
+
+def test_nobody_is_offered_a_time_with_less_notice_than_they_need(freed_friday, waiting):
+    set_short_notice(waiting[0], ok=True, hours=Appointment.ShortNotice.TWO_DAYS)  # Friday 10:00 is 46 hours away
+    cancel(freed_friday)
+    assert not offers_to(waiting[0]).exists()
+    assert offers_to(waiting[1]).exists()
+
+
+def test_only_the_same_procedure_length_and_later_bookings_fit(freed_friday, book, room2):
+    longer = set_short_notice(book(FAR, room=room2, expected_duration=60), ok=True)
+    earlier = set_short_notice(book(at(FRIDAY, "08:00"), room=room2), ok=True)
+    not_waiting = book(FAR + timedelta(days=1), room=room2)
+    cancel(freed_friday)
+    slot = FreedSlot.objects.get(freed_by=freed_friday)
+    assert slot.status == FreedSlot.Status.UNFILLED and slot.note == NOBODY_FITS
+    assert not SlotOffer.objects.filter(appointment__in=[longer, earlier, not_waiting]).exists()
+
+
+def test_a_text_only_patient_without_a_mobile_is_skipped_not_stuck(freed_friday, waiting):
+    Appointment.objects.get(pk=waiting[0].pk).patient.__class__.objects.filter(pk=waiting[0].patient_id).update(
+        mobile="", email="", channels=["sms"]
+    )
+    cancel(freed_friday)
+    assert not offers_to(waiting[0]).exists()
+    assert offers_to(waiting[1]).exists()
+
+
+def test_a_time_too_close_to_answer_and_come_is_not_offered(book, waiting, frozen_now):
+    soon = book(NOW + timedelta(minutes=45))
+    cancel(soon)
+    assert not FreedSlot.objects.filter(freed_by=soon).exists()
+
+
+def test_a_time_that_came_too_close_during_its_rounds_closes_unfilled(freed_friday, waiting, frozen_now):
+    cancel(freed_friday)
+    frozen_now.move_to(at(FRIDAY, "09:30"))  # every offer has expired, and nobody could answer and come in time
+    assert run_rounds() == 0
+    slot = FreedSlot.objects.get(freed_by=freed_friday)
+    assert (slot.status, slot.note) == (FreedSlot.Status.UNFILLED, TOO_CLOSE)
+    assert not slot.offers.filter(status=SlotOffer.Status.OFFERED).exists()
+
+
+def test_no_round_starts_in_the_quiet_hours(book, waiting, frozen_now):
+    afternoon = book(at(FRIDAY, "15:00"))
+    for appointment in waiting:
+        set_short_notice(appointment, ok=True, hours=Appointment.ShortNotice.HOURS)
+    frozen_now.move_to(at(FRIDAY - timedelta(days=1), "22:30"))
+    cancel(afternoon)
+    slot = FreedSlot.objects.get(freed_by=afternoon)
+    assert not slot.offers.exists()
+    assert slot.next_round_at == at(FRIDAY, "08:00")
+    frozen_now.move_to(at(FRIDAY, "07:59"))
+    assert run_rounds() == 0
+    frozen_now.move_to(at(FRIDAY, "08:00"))
+    assert run_rounds() == 3
+
+
+def test_a_time_staff_booked_meanwhile_closes_and_its_offers_say_taken(freed_friday, waiting, book):
+    cancel(freed_friday)
+    book(SOON)  # a scheduler fills Friday 10:00 by hand
+    offer = offers_to(waiting[0]).get()
+    assert accept_offer(offer).status == SlotOffer.Status.TAKEN
+    assert FreedSlot.objects.get(freed_by=freed_friday).status == FreedSlot.Status.BOOKED
+    assert Appointment.objects.get(pk=waiting[0].pk).scheduled_start == waiting[0].scheduled_start
+
+
+def test_moving_or_cancelling_her_appointment_withdraws_her_offers(freed_friday, waiting):
+    cancel(freed_friday)
+    reschedule_appointment(waiting[0], new_start=waiting[0].scheduled_start + timedelta(days=7))
+    assert offers_to(waiting[0]).get().status == SlotOffer.Status.WITHDRAWN
+
+
+def test_an_offer_message_is_not_sent_once_the_time_is_taken(freed_friday, waiting, sms_outbox):
+    from reminders.services import send_reminder
+
+    cancel(freed_friday)
+    accept_offer(offers_to(waiting[0]).get())
+    row = Reminder.objects.get(appointment=waiting[1], stage=Stage.SLOT_OFFER, channel="sms")
+    send_reminder(row.pk)
+    row.refresh_from_db()
+    assert row.status == Reminder.Status.CANCELLED and row.close_reason == Reminder.CloseReason.OFFER_CLOSED
+    assert sms_outbox == []
+
+
+def test_the_offer_text_names_the_time_and_link_and_nothing_clinical(freed_friday, waiting, sms_outbox):
+    from reminders.services import send_reminder
+
+    cancel(freed_friday)
+    offer = offers_to(waiting[0]).get()
+    row = Reminder.objects.get(appointment=waiting[0], stage=Stage.SLOT_OFFER, channel="sms")
+    send_reminder(row.pk)
+    row.refresh_from_db()
+    assert row.status == Reminder.Status.SENT, row.last_error
+    assert "Fri 7 Jun" in row.body and "10:00" in row.body and patient_url(waiting[0]) in row.body  # her page
+    assert "12:30" in row.body  # open until
+    # Friday is inside the three-day preparation window: one segment says the preparation starts at once, and her
+    # page says what to do before she takes it.
+    assert "prep from now" in row.body and len(row.body) <= 160
+    assert offer.status == SlotOffer.Status.OFFERED
+
+
+def test_the_offer_email_says_what_to_do_and_carries_no_invitation(freed_friday, waiting, mailoutbox):
+    from reminders.services import send_reminder
+
+    cancel(freed_friday)
+    row = Reminder.objects.get(appointment=waiting[0], stage=Stage.SLOT_OFFER, channel="email")
+    send_reminder(row.pk)
+    (email,) = [m for m in mailoutbox if m.to == [waiting[0].patient.email]]
+    assert email.subject.startswith("An earlier appointment is free")
+    assert "your preparation starts at once" in email.body
+    assert not email.attachments
+
+
+def test_staff_cannot_put_a_cancelled_appointment_on_the_list(freed_friday):
+    cancel(freed_friday)
+    with pytest.raises(BookingError):
+        set_short_notice(freed_friday, ok=True)
+
+
+def test_the_best_matches_are_the_earliest_booked(freed_friday, waiting):
+    cancel(freed_friday)
+    slot = FreedSlot.objects.get(freed_by=freed_friday)
+    SlotOffer.objects.filter(freed_slot=slot).delete()
+    assert [a.pk for a in waiting_for(slot, NOW)] == [w.pk for w in waiting]
+
+
+def test_a_slot_freed_on_monday_is_not_offered_to_someone_booked_before_it(book, room2):
+    monday = book(at(MONDAY, "10:00"))
+    before = set_short_notice(book(at(FRIDAY, "14:00"), room=room2), ok=True)
+    cancel(monday)
+    assert not offers_to(before).exists()
