@@ -68,4 +68,5 @@ ENGLISH_WORDS = frozenset(
 
 
 def english_words(node: str) -> set[str]:
-    return {word for word in re.findall(r"[A-Za-z]+", node.lower()) if word in ENGLISH_WORDS}
+    # Whole words in any script: Polish "weźmie" is one word, not English "we" and "mie".
+    return {word for word in re.findall(r"[^\W\d_]+", node.lower()) if word in ENGLISH_WORDS}
