@@ -263,7 +263,7 @@ class Command(BaseCommand):
             start = slot["scheduled_start"]
             if start > now:  # only today: still to come, booked (and perhaps checked in) as staff do it
                 cancel = fate if fate in Appointment.CancelReason.values else None
-                written += self._book(slot, cancel=cancel, check_in=fate in (DONE, CHECKED_IN))
+                written += self._book(slot, cancel=cancel, check_in=fate in (DONE, CHECKED_IN)) is not None
                 continue
             ended = start + timedelta(minutes=slot["expected_duration"]) <= now
             with transaction.atomic():
@@ -306,28 +306,32 @@ class Command(BaseCommand):
             )
         return appointment
 
-    def _book(self, slot: dict, *, cancel: str | None = None, check_in: bool = False) -> int:
+    def _book(self, slot: dict, *, cancel: str | None = None, check_in: bool = False) -> Appointment | None:
         try:
             appointment = services.book_appointment(booked_by=self.scheduler, **slot)
             if cancel:
                 services.cancel_appointment(appointment, reason_code=cancel, by=self.scheduler)
         except services.BookingError as exc:
             self.stderr.write(f"Skipped a demo booking at {clinic_time.iso_minute(slot['scheduled_start'])}: {exc}")
-            return 0
+            return None
         if check_in and services.arrival_actions(appointment).check_in:
             services.check_in(appointment, by=self.scheduler)
-        return 1
+        return appointment
 
     def _book_ahead(self, today: date, days: int) -> int:
-        """Book the plan on each clinic day of the coming `days` that has no demo bookings yet; the first such day
-        has one booking cancelled at the patient's request."""
-        booked, cancelled = 0, False
+        """Book the plan on each clinic day of the coming `days` that has no demo bookings yet. The last two bookings'
+        patients could come earlier (the waiting list), and then the first day's third booking is cancelled at the
+        patient's request: its time is offered to them (/waitlist/)."""
+        ahead = []
         for offset in range(1, days + 1):
             day = today + timedelta(days=offset)
             if clinic_time.hours_on(day) is None or self._has_demo_bookings(day):
                 continue
             for index in range(len(DAY_PLAN)):
-                cancel = CANCEL_AHEAD if not cancelled and index == 2 else None
-                booked += self._book(self._slot(day, index, offset), cancel=cancel)
-                cancelled = cancelled or bool(cancel)
-        return booked
+                if appointment := self._book(self._slot(day, index, offset)):
+                    ahead.append(appointment)
+        for appointment in ahead[-2:]:
+            services.set_short_notice(appointment, ok=True, hours=Appointment.ShortNotice.A_DAY, by=self.scheduler)
+        if len(ahead) > 4:
+            services.cancel_appointment(ahead[2], reason_code=CANCEL_AHEAD, by=self.scheduler)
+        return len(ahead)
