@@ -75,7 +75,9 @@ def content_hash(content: dict) -> str:
 
 def _open_for_patient(appointment: Appointment) -> Appointment:
     """The appointment, locked, if the patient may still act on it (it is upcoming); otherwise PatientActionError."""
-    current = Appointment.objects.select_for_update().select_related("procedure_type").get(pk=appointment.pk)
+    current = (
+        Appointment.objects.select_for_update(of=("self",)).select_related("procedure_type").get(pk=appointment.pk)
+    )
     if not current.has_upcoming_status:
         raise PatientActionError(_("Your appointment is already under way or over, so this can no longer be changed."))
     if not current.is_upcoming():

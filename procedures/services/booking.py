@@ -162,8 +162,11 @@ def _database_refuses_overlaps() -> bool:
 
 
 def locked(appointment: Appointment) -> Appointment:
-    """The appointment re-read under a row lock, so two staff acting at once cannot both move it."""
-    return Appointment.objects.select_for_update().select_related("procedure_type", "room").get(pk=appointment.pk)
+    """The appointment re-read under a row lock, so two staff acting at once cannot both move it. Only its own row:
+    locking the joined procedure type and room too would hold them against a booking that takes the room's turn and
+    then checks its procedure type (a deadlock, tests/procedures/test_waitlist_concurrency.py)."""
+    lock = Appointment.objects.select_for_update(of=("self",))
+    return lock.select_related("procedure_type", "room").get(pk=appointment.pk)
 
 
 def book_appointment(

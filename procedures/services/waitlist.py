@@ -124,7 +124,7 @@ def offer_round(slot_id: int, *, now: datetime | None = None) -> int:
     returns how many offers it made. Safe to run twice or at once: the slot's row lock lets one round in at a time."""
     now = now or timezone.now()
     with transaction.atomic():
-        slot = FreedSlot.objects.select_for_update().select_related("freed_by").get(pk=slot_id)
+        slot = FreedSlot.objects.select_for_update(of=("self",)).select_related("freed_by").get(pk=slot_id)
         if slot.status != Slot.OPEN:
             return 0
         slot.offers.filter(status=Offer.OFFERED, expires_at__lte=now).update(status=Offer.EXPIRED)
