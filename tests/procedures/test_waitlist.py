@@ -250,3 +250,14 @@ def test_a_slot_freed_on_monday_is_not_offered_to_someone_booked_before_it(book,
     before = set_short_notice(book(at(FRIDAY, "14:00"), room=room2), ok=True)
     cancel(monday)
     assert not offers_to(before).exists()
+
+
+def test_a_patient_moving_herself_frees_her_time_for_the_list(freed_friday, waiting):
+    from procedures.patient_page.selectors import times_to_choose
+    from procedures.patient_page.services import choose_new_time
+
+    offered = [start for _day, starts in times_to_choose(freed_friday) for start in starts]
+    choose_new_time(freed_friday, start=offered[-1])
+    slot = FreedSlot.objects.get(freed_by=freed_friday)
+    assert (slot.cause, slot.start) == (FreedSlot.Cause.MOVED, SOON)
+    assert offers_to(waiting[0]).exists()
