@@ -261,3 +261,16 @@ def test_a_patient_moving_herself_frees_her_time_for_the_list(freed_friday, wait
     slot = FreedSlot.objects.get(freed_by=freed_friday)
     assert (slot.cause, slot.start) == (FreedSlot.Cause.MOVED, SOON)
     assert offers_to(waiting[0]).exists()
+
+
+def test_with_clinical_content_kept_out_of_email_the_offer_names_no_body_part(freed_friday, waiting, settings):
+    from reminders.channels import Draft, channel_for
+
+    settings.REMINDER_EMAIL_CONTENT = "link"
+    cancel(freed_friday)
+    row = Reminder.objects.select_related("appointment__patient", "appointment__procedure_type", "appointment__room")
+    message = channel_for("email").render(
+        Draft.of(row.get(appointment=waiting[0], channel="email", stage=Stage.SLOT_OFFER))
+    )
+    assert "please read what to do on the page before you accept" in message.text
+    assert "nipple" not in message.text.lower() and "nipple" not in message.html.lower()
