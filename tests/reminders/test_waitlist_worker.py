@@ -111,7 +111,7 @@ def test_a_cancelled_time_goes_to_the_first_to_accept_and_her_old_time_is_offere
     make_worker(concurrency=2, REMINDER_RETRY_BASE_SECONDS="1")
     _confirmations_sent(clinic)
     anna_was, beth_was = clinic.anna.scheduled_start, clinic.beth.scheduled_start
-    smtp_sink.hold_to = clinic.beth.patient.email  # from now on, Beth's mail server is slow to take her email
+    smtp_sink.hold_to = clinic.beth.patient.email  # Beth's mail server gets stuck on her next email
 
     freed = _cancel(clinic.dora)
 
@@ -122,6 +122,7 @@ def test_a_cancelled_time_goes_to_the_first_to_accept_and_her_old_time_is_offere
     wait_for(lambda: _emails(smtp_sink, clinic.anna, subject), 15, what="Anna's offer email")
     wait_for(lambda: _status(_offer_row(to_anna)) == Reminder.Status.SENT, 10, what="Anna's offer recorded as sent")
     assert smtp_sink.holding.wait(10), "the worker never began sending Beth's offer email"
+    smtp_sink.hold_to = None  # that one stays stuck until released; any later email to her goes through
     beths_email = Reminder.objects.get(pk=_offer_row(to_beth).pk)
     assert beths_email.status == Reminder.Status.SENDING and beths_email.claim_token, "in the worker's hands"
     beths_text = _offer_row(to_beth, "sms")
@@ -140,7 +141,6 @@ def test_a_cancelled_time_goes_to_the_first_to_accept_and_her_old_time_is_offere
 
     # Her mail server defers the stuck email (451); the retry finds the time taken and sends nothing.
     assert _status(beths_email) != Reminder.Status.SENT
-    smtp_sink.hold_to = None
     smtp_sink.released.set()
     wait_for(
         lambda: _status_after_dispatch(beths_email) == Reminder.Status.CANCELLED,
@@ -156,12 +156,15 @@ def test_a_cancelled_time_goes_to_the_first_to_accept_and_her_old_time_is_offere
     moved = f"{MOVED}{clinic_time.short_date(anna.scheduled_start)} at {clinic_time.time_of_day(anna.scheduled_start)}"
     wait_for(lambda: _emails(smtp_sink, clinic.anna, moved), 15, what="Anna's move notice")
 
-    # Anna's old time is offered on, to Cara, booked after it; the worker emails her.
+    # Anna's old time is offered on to the two booked after it: Beth, who lost the time to her, and Cara, offered
+    # nothing till now. The worker emails them both.
     left = FreedSlot.objects.get(freed_by=clinic.anna, cause=FreedSlot.Cause.MOVED)
     assert (left.start, left.status) == (anna_was, FreedSlot.Status.OPEN)
-    to_cara = left.offers.get(appointment=clinic.cara)
-    wait_for(lambda: _emails(smtp_sink, clinic.cara, _offer_subject(anna_was)), 15, what="Cara's offer email")
-    wait_for(lambda: _status(_offer_row(to_cara)) == Reminder.Status.SENT, 10, what="Cara's offer recorded as sent")
+    assert set(left.offers.values_list("appointment_id", flat=True)) == {clinic.beth.pk, clinic.cara.pk}
+    for waiting in (clinic.beth, clinic.cara):
+        name, offer = waiting.patient.given_name, left.offers.get(appointment=waiting)
+        wait_for(lambda w=waiting: _emails(smtp_sink, w, _offer_subject(anna_was)), 15, what=f"{name}'s offer email")
+        wait_for(lambda o=offer: _status(_offer_row(o)) == Reminder.Status.SENT, 10, what=f"{name}'s recorded as sent")
 
 
 def test_offers_nobody_answered_expire_and_the_time_passes_to_the_next_patient(
@@ -173,8 +176,8 @@ def test_offers_nobody_answered_expire_and_the_time_passes_to_the_next_patient(
     _confirmations_sent(clinic)
     freed = _cancel(clinic.dora)
     subject = _offer_subject(clinic.dora.scheduled_start)
-    for patient in (clinic.anna, clinic.beth):
-        wait_for(lambda p=patient: _emails(smtp_sink, p, subject), 15, what=f"{patient.patient.given_name}'s offer")
+    for waiting in (clinic.anna, clinic.beth):
+        wait_for(lambda w=waiting: _emails(smtp_sink, w, subject), 15, what=f"{waiting.patient.given_name}'s offer")
     first_round = list(freed.offers.all())
     assert {o.appointment_id for o in first_round} == {clinic.anna.pk, clinic.beth.pk}
 
