@@ -104,8 +104,10 @@ class _Handler:
         sink = self.sink
         if sink.delay:
             await asyncio.sleep(sink.delay)
-        if sink.hold_after is not None and len(sink.messages) >= sink.hold_after:
-            # Hold this message unanswered: the sender is stuck mid-send, as when a worker is killed in a send.
+        held_count = sink.hold_after is not None and len(sink.messages) >= sink.hold_after
+        if held_count or sink.hold_to in envelope.rcpt_tos:
+            # Hold this message unanswered: the sender is stuck mid-send, as when a worker is killed in a send, or
+            # as behind one recipient's slow mail server (`hold_to`).
             sink.holding.set()
             while not sink.released.is_set():
                 await asyncio.sleep(0.02)
@@ -127,6 +129,7 @@ class SMTPSink:
         self.lock = threading.Lock()
         self.delay = 0.0
         self.hold_after: int | None = None
+        self.hold_to: str | None = None  # messages to this address are held too, then deferred (451)
         self.holding = threading.Event()
         self.released = threading.Event()
         self.controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port)

@@ -35,6 +35,8 @@ def accept_offer(offer: SlotOffer, *, now: datetime | None = None) -> SlotOffer:
                 answer(current, Offer.ACCEPTED, now)
                 slot.status, slot.filled_by, slot.closed_at = Slot.FILLED, current.appointment, now
                 slot.save(update_fields=["status", "filled_by", "closed_at"])
+                # The others' offers close before the move offers her old time on: they may want it too.
+                slot.offers.filter(status=Offer.OFFERED).update(status=Offer.TAKEN)
                 reschedule_appointment(
                     current.appointment,
                     new_start=slot.start,
@@ -48,7 +50,6 @@ def accept_offer(offer: SlotOffer, *, now: datetime | None = None) -> SlotOffer:
             current.refresh_from_db()
             close(slot, Slot.BOOKED, BOOKED_MEANWHILE, now)
             return answer(current, Offer.TAKEN, now)
-        slot.offers.filter(status=Offer.OFFERED).update(status=Offer.TAKEN)
         return current
 
 

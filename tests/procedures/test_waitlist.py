@@ -84,14 +84,29 @@ def test_the_first_acceptance_moves_her_and_the_next_is_told_it_was_taken(freed_
 
 
 def test_the_accepting_patients_old_time_is_offered_on(freed_friday, waiting, book, room2):
-    later = book(FAR + timedelta(days=7), room=room2)
-    set_short_notice(later, ok=True)
+    sooner = set_short_notice(book(FAR - timedelta(days=3), room=room2), ok=True)
+    later = set_short_notice(book(FAR + timedelta(days=7), room=room2), ok=True)
     cancel(freed_friday)
     accept_offer(offers_to(waiting[0]).get())
     left = FreedSlot.objects.get(freed_by=waiting[0], cause=FreedSlot.Cause.MOVED)
     assert left.start == waiting[0].scheduled_start
-    # Only those booked later than the freed time can want it; the others have offers out for Friday already.
-    assert list(left.offers.values_list("appointment_id", flat=True)) == [later.pk]
+    # Only those booked later than the freed time can want it: the two who lost Friday to her (their offers closed
+    # in that acceptance) and the later patient; not the one booked sooner, though she booked before the later one.
+    assert set(left.offers.values_list("appointment_id", flat=True)) == {waiting[1].pk, waiting[2].pk, later.pk}
+    assert not offers_to(sooner).filter(freed_slot=left).exists()
+
+
+def test_those_who_lost_the_time_to_her_come_first_for_her_old_time(freed_friday, waiting, book, room2, settings):
+    settings.OFFER_ROUND_SIZE = 2
+    later = set_short_notice(book(FAR + timedelta(days=7), room=room2), ok=True)
+    cancel(freed_friday)  # offered to W0 and W1
+    accept_offer(offers_to(waiting[0]).get())
+    left = FreedSlot.objects.get(freed_by=waiting[0], cause=FreedSlot.Cause.MOVED)
+    # W1's offer of Friday closed as taken in that same acceptance: booked before W2 and the later patient, she is
+    # among the first offered W0's old time, not passed over until the next round.
+    assert offers_to(waiting[1]).get(freed_slot__freed_by=freed_friday).status == SlotOffer.Status.TAKEN
+    assert set(left.offers.values_list("appointment_id", flat=True)) == {waiting[1].pk, waiting[2].pk}
+    assert not offers_to(later).exists()
 
 
 def test_the_database_lets_only_one_acceptance_stand(freed_friday, waiting):
@@ -196,7 +211,8 @@ def test_an_offer_message_is_not_sent_once_the_time_is_taken(freed_friday, waiti
 
     cancel(freed_friday)
     accept_offer(offers_to(waiting[0]).get())
-    row = Reminder.objects.get(appointment=waiting[1], stage=Stage.SLOT_OFFER, channel="sms")
+    friday = offers_to(waiting[1]).get(freed_slot__freed_by=freed_friday)  # she is offered W0's old time too
+    row = Reminder.objects.get(occasion=friday.occasion, stage=Stage.SLOT_OFFER, channel="sms")
     send_reminder(row.pk)
     row.refresh_from_db()
     assert row.status == Reminder.Status.CANCELLED and row.close_reason == Reminder.CloseReason.OFFER_CLOSED
