@@ -1,5 +1,5 @@
 """Patients in the admin: registered and changed through `procedures.services`, so reminders follow; found by
-language and by interpreter need."""
+language and by interpreter need, and by NHS number typed with or without its spaces."""
 
 from django import forms
 from django.contrib import admin
@@ -8,7 +8,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from reminders.channels import channel_choices
 
-from .. import services
+from .. import nhs_number, services
 from ..models import Patient
 from ..models.address import ADDRESS_FIELDS
 from ..patients.forms import LANGUAGE_FIELDS, LanguageFields
@@ -59,15 +59,22 @@ class PatientAdmin(CleanText, SimpleHistoryAdmin):
         "language",
         "needs_interpreter",
     )
-    search_fields = ("mrn", "family_name", "given_name", "email")
+    search_fields = ("mrn", "nhs_number", "family_name", "given_name", "email")
     readonly_fields = ("created_at",)
     fieldsets = (
-        (None, {"fields": ("mrn", "given_name", "family_name", "date_of_birth")}),
+        (None, {"fields": ("mrn", "nhs_number", "given_name", "family_name", "date_of_birth")}),
         ("Reminders", {"fields": ("email", "mobile", "channels", "reminders_opt_out_at")}),
         ("Letters", {"fields": (*ADDRESS_FIELDS, "wants_letters", "needs_large_print")}),
         ("Language", {"fields": ("language", "needs_interpreter")}),
         ("Record", {"fields": ("created_at",)}),
     )
+
+    def get_search_results(self, request, queryset, search_term):
+        """The admin's own search, and an NHS number typed as it is written ("943 476 5919") found too."""
+        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        if nhs_number.is_valid(search_term):
+            found |= queryset.filter(nhs_number=nhs_number.normalise(search_term))
+        return found, may_have_duplicates
 
     def save_model(self, request, obj, form, change):
         if change:

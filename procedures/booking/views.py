@@ -6,6 +6,7 @@ Views read requests and render pages; every change of state goes through `proced
 from datetime import datetime
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -108,6 +109,8 @@ def book(request: HttpRequest) -> HttpResponse:
                 except services.BookingError as exc:
                     conflict = str(exc)
                     offered, elsewhere = _offer(form.cleaned_data)
+                except ValidationError as exc:  # the new patient's details, taken since the form was checked
+                    patient_form.add_error(None, exc)
                 else:
                     return redirect("procedures:appointment", pk=appointment.pk)
             elif (conflict := _clash(form, ductogram)) is not None:

@@ -125,6 +125,12 @@ LANGUAGE_COLUMNS: list[tuple[str, Callable[[Appointment], object]]] = [
     ("needs_interpreter", lambda a: _yes_no(a.patient.needs_interpreter)),
 ]
 
+# The NHS number after those, as NHS numbers are written (3-3-4, "943 476 5919"): so a spreadsheet keeps it as text,
+# with any leading zero, rather than reading ten digits as an amount. Empty for a patient with none.
+NHS_NUMBER_COLUMNS: list[tuple[str, Callable[[Appointment], object]]] = [
+    ("nhs_number", lambda a: a.patient.nhs_number_display),
+]
+
 _FIELDS = [
     "scheduled_start",
     "status",
@@ -140,6 +146,7 @@ _FIELDS = [
     "patient__given_name",
     "patient__language",
     "patient__needs_interpreter",
+    "patient__nhs_number",
     "room__name",
     "radiologist__username",
     "radiologist__first_name",
@@ -162,7 +169,7 @@ _RESULT_FIELDS = [
 
 
 def columns(*, with_results: bool) -> list[tuple[str, Callable[[Appointment], object]]]:
-    return COLUMNS + (RESULT_COLUMNS if with_results else []) + LANGUAGE_COLUMNS
+    return COLUMNS + (RESULT_COLUMNS if with_results else []) + LANGUAGE_COLUMNS + NHS_NUMBER_COLUMNS
 
 
 def appointments(first: date, last: date, *, with_results: bool):

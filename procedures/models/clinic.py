@@ -18,6 +18,8 @@ from simple_history.models import HistoricalRecords
 from procedures import clinic_time
 from procedures.folding import fold
 from procedures.languages import ENGLISH, language_choices
+from procedures.nhs_number import TAKEN_MESSAGE, NhsNumberField
+from procedures.nhs_number import formatted as nhs_number_formatted
 from reminders.channels import channels as registered_channels
 from reminders.channels import default_consent
 from reminders.channels.fields import ChannelsField
@@ -70,6 +72,14 @@ class Patient(PostalDetails, models.Model):
     given_name = models.CharField(max_length=100)
     family_name = models.CharField(max_length=100)
     date_of_birth = models.DateField(validators=[validate_date_of_birth])
+    # Optional; unique when set (NULL when not, so any number of patients may have none); ten digits, checked with
+    # the modulus 11 rule whoever saves it (procedures.nhs_number).
+    nhs_number = NhsNumberField(
+        "NHS number",
+        unique=True,
+        error_messages={"unique": TAKEN_MESSAGE},
+        help_text="Optional: 10 digits, with or without spaces, e.g. 943 476 5919.",
+    )
     email = models.EmailField(blank=True)
     mobile = PhoneNumberField(blank=True, help_text="International format, e.g. +44 7911 123456.")
     phone = PhoneNumberField(
@@ -140,6 +150,11 @@ class Patient(PostalDetails, models.Model):
     @staticmethod
     def fold_names(given_name: str, family_name: str) -> str:
         return fold(f"{given_name} {family_name}")
+
+    @property
+    def nhs_number_display(self) -> str:
+        """The NHS number as it is written, 3-3-4 ("943 476 5919"); "" when there is none."""
+        return nhs_number_formatted(self.nhs_number)
 
     @property
     def full_name(self) -> str:

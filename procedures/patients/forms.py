@@ -1,6 +1,7 @@
-"""Patient forms: a new patient registered while booking, and the contact details staff may correct on the patient's
-page (saved through `services.update_patient`, which re-plans the reminders still to go). Both ask the patient's
-language and whether they need an interpreter (`LanguageFields`)."""
+"""Patient forms: a new patient registered while booking, and the NHS number and contact details staff may correct on
+the patient's page (saved through `services.update_patient`, which re-plans the reminders still to go). Both ask the
+patient's language and whether they need an interpreter (`LanguageFields`); the NHS number is read as typed, with or
+without spaces (procedures.nhs_number)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from ..text import CleanCharField
 
 LANGUAGE_FIELDS = ("language", "needs_interpreter")
 CONTACT_FIELDS = (
+    "nhs_number",
     "email",
     "mobile",
     "phone",
@@ -89,6 +91,7 @@ class NewPatientForm(LanguageFields, forms.ModelForm):
             "given_name",
             "family_name",
             "date_of_birth",
+            "nhs_number",
             "email",
             "mobile",
             *ADDRESS_FIELDS,

@@ -1,7 +1,9 @@
 """Finding patients (`/patients/?q=`): what the words typed mean, and the page of patients they find.
 
 One box takes a date of birth (YYYY-MM-DD, or DD/MM/YYYY as people write it), a phone number (the mobile or the
-other number, any spacing, with or without the country code or the leading 0), an MRN (any case), or names
+other number, any spacing, with or without the country code or the leading 0), an NHS number (with or without its
+spaces or dashes; ten digits that pass the modulus 11 check are looked up as one, and as a phone number and an MRN
+too, since a number can be more than one of these), an MRN (any case), or names
 (every word typed, in any order, forgiving of case, accents, spacing and apostrophes: "mcdonald" finds McDonald,
 "Zoe" finds Zoë). A page costs three queries whatever it holds: the count, the page, and the page's patients'
 next appointments.
@@ -19,6 +21,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Q, QuerySet
 from django.utils.functional import cached_property
 
+from .. import nhs_number
 from ..folding import fold
 from ..models import Appointment, Patient
 from ..params import in_calendar, parse_day, parse_query
@@ -46,6 +49,7 @@ class Query:
     kind: str
     born: date | None = None
     phone: str | None = None  # E.164, as stored
+    nhs_number: str | None = None  # ten digits, as stored: the words were a valid NHS number
     words: tuple[str, ...] = field(default_factory=tuple)
     problem: str = ""
 
@@ -105,7 +109,8 @@ def read_query(raw: str | None) -> Query:
         return Query(text=text, kind="date", born=born)
     phone = read_phone(text)
     if phone is not None:
-        return Query(text=text, kind="phone", phone=phone, words=(text.replace(" ", ""),))
+        nhs = nhs_number.normalise(text) if nhs_number.is_valid(text) else None
+        return Query(text=text, kind="phone", phone=phone, nhs_number=nhs, words=(text.replace(" ", ""),))
     words = tuple(fold(text).split())
     if len("".join(words)) < MIN_NAME_LENGTH:
         return Query(text=text, kind="unusable", problem=f"Type at least {MIN_NAME_LENGTH} letters of a name.")
@@ -118,8 +123,11 @@ def matching(query: Query) -> QuerySet[Patient]:
     if query.kind == "date":
         return patients.filter(date_of_birth=query.born)
     if query.kind == "phone":
-        # A number with no letters could also be an MRN of digits.
-        return patients.filter(Q(mobile=query.phone) | Q(phone=query.phone) | Q(mrn__iexact=query.words[0]))
+        # A number with no letters could also be an MRN of digits, or an NHS number (the unique index serves it).
+        number = Q(mobile=query.phone) | Q(phone=query.phone) | Q(mrn__iexact=query.words[0])
+        if query.nhs_number:
+            number |= Q(nhs_number=query.nhs_number)
+        return patients.filter(number)
     if query.kind == "name":
         every_word = Q()
         for word in query.words:

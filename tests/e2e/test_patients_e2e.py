@@ -86,7 +86,7 @@ def test_a_scheduler_finds_a_patient_reads_her_history_and_is_refused_her_result
 
     # By name, in odd case and with stray spaces: Ama first (in name order), then Amara Osei-Bonsu, never Kwame.
     page.get_by_role("link", name="Patients", exact=True).click()
-    page.get_by_label("Name, MRN, date of birth or phone").fill("  aMa   oSEI ")
+    page.get_by_label("Name, MRN, NHS number, date of birth or phone").fill("  aMa   oSEI ")
     page.get_by_role("button", name="Find").click()
     rows = page.locator("#patient-results tbody tr")
     expect(rows).to_have_count(2)
@@ -97,7 +97,7 @@ def test_a_scheduler_finds_a_patient_reads_her_history_and_is_refused_her_result
     expect(rows.first).to_contain_text("Mammo Room 1")
 
     # By date of birth, written the British way: two patients born that day.
-    page.get_by_label("Name, MRN, date of birth or phone").fill("07/03/1984")
+    page.get_by_label("Name, MRN, NHS number, date of birth or phone").fill("07/03/1984")
     page.get_by_role("button", name="Find").click()
     expect(rows).to_have_count(2)
     expect(page.locator("#patient-count")).to_contain_text("2 patients match")

@@ -14,7 +14,13 @@ from django.db import connection
 from django.http import StreamingHttpResponse
 from django.test.utils import CaptureQueriesContext
 
-from procedures.exports.selectors import COLUMNS, LANGUAGE_COLUMNS, RESULT_COLUMNS, spreadsheet_safe
+from procedures.exports.selectors import (
+    COLUMNS,
+    LANGUAGE_COLUMNS,
+    NHS_NUMBER_COLUMNS,
+    RESULT_COLUMNS,
+    spreadsheet_safe,
+)
 from procedures.models import Appointment, Patient, ProcedureResult, ProcedureType, Room
 from tests.clinic import LONDON, THURSDAY, TODAY, at
 from tests.factories import AppointmentFactory, PatientFactory, ProcedureResultFactory, UserFactory
@@ -24,7 +30,8 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]
 URL = "/reports/export/"
 BASE_HEADERS = [header for header, _ in COLUMNS]
 RESULT_HEADERS = [header for header, _ in RESULT_COLUMNS]
-LANGUAGE_HEADERS = [header for header, _ in LANGUAGE_COLUMNS]  # last, so the columns before keep their places
+LANGUAGE_HEADERS = [header for header, _ in LANGUAGE_COLUMNS]  # late, so the columns before keep their places
+NHS_HEADERS = [header for header, _ in NHS_NUMBER_COLUMNS]  # last, after the languages, for the same reason
 JUNE = {"from": "2030-06-01", "to": "2030-06-30"}
 
 
@@ -67,7 +74,7 @@ def test_a_radiologist_gets_the_result_columns(as_radiologist, day_with_a_result
     assert response["Content-Disposition"] == 'attachment; filename="appointments-2030-06-01-2030-06-30.csv"'
     assert "no-store" in response["Cache-Control"]
     text = body(response)
-    assert text.splitlines()[0].split(",") == BASE_HEADERS + RESULT_HEADERS + LANGUAGE_HEADERS
+    assert text.splitlines()[0].split(",") == BASE_HEADERS + RESULT_HEADERS + LANGUAGE_HEADERS + NHS_HEADERS
     done, cancelled = csv.DictReader(io.StringIO(text))
     assert done | {"created_at": "x"} == {
         "date": "2030-06-06",
@@ -97,6 +104,7 @@ def test_a_radiologist_gets_the_result_columns(as_radiologist, day_with_a_result
         "recommendation": "surgical_referral",
         "language": "en-gb",
         "needs_interpreter": "no",
+        "nhs_number": "",
     }
     assert done["created_at"] == "2030-06-05 12:00"  # frozen now, in clinic time
     assert (cancelled["status"], cancelled["cancel_reason_code"], cancelled["cancel_reason"]) == (
@@ -111,8 +119,8 @@ def test_a_schedulers_export_has_no_result_columns_or_data(as_scheduler, day_wit
     response = as_scheduler.get(URL, JUNE)
     text = body(response)
     assert response.status_code == 200
-    assert text.splitlines()[0].split(",") == BASE_HEADERS + LANGUAGE_HEADERS
-    assert set(rows(as_scheduler.get(URL, JUNE))[0]) == set(BASE_HEADERS + LANGUAGE_HEADERS)
+    assert text.splitlines()[0].split(",") == BASE_HEADERS + LANGUAGE_HEADERS + NHS_HEADERS
+    assert set(rows(as_scheduler.get(URL, JUNE))[0]) == set(BASE_HEADERS + LANGUAGE_HEADERS + NHS_HEADERS)
     for leak in ("performed", "4A", "filling_defect", "surgical_referral", "vasovagal", "09:05", "09:45"):
         assert leak not in text
 
