@@ -15,7 +15,7 @@ class NewFeedForm(forms.Form):
         super().__init__(*args, **kwargs)
         people = [(f"radiologist-{user.pk}", staff_name(user)) for user in radiologists()]
         rooms = [(f"room-{room.pk}", room.name) for room in Room.objects.filter(is_active=True).order_by("name")]
-        self.fields["subject"].choices = [("", "Choose…"), ("Radiologists", people), ("Rooms", rooms)]
+        self.fields["subject"].choices = [("", "Choose…"), ("A radiologist's", people), ("A room's", rooms)]
 
     def cleaned_subject(self) -> dict:
         """The service's keywords for the choice: kind, and the user or the room."""

@@ -16,7 +16,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from ..access import can_manage_all_feeds, is_radiologist
+from ..access import can_manage_all_feeds, is_radiologist, staff_name
 from ..models import CalendarFeed, Room
 
 # A feed read again within this long is not recorded again: calendars poll every few minutes.
@@ -47,7 +47,7 @@ def create_feed(
         if user is None or room is not None:
             raise FeedError("Choose the radiologist whose ductograms the feed lists.")
         if not is_radiologist(user) or not user.is_active:
-            raise FeedError(f"{user.get_full_name() or user.get_username()} is not an active radiologist.")
+            raise FeedError(f"{staff_name(user)} is not an active radiologist.")
     elif kind == CalendarFeed.Kind.ROOM:
         if room is None or user is not None:
             raise FeedError("Choose the room whose ductograms the feed lists.")

@@ -12,6 +12,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from procedures.access import staff_name
+
 from .clinic import Room
 
 
@@ -74,9 +76,7 @@ class CalendarFeed(models.Model):
         """Whose ductograms the feed lists, as staff pages name them."""
         if self.kind == self.Kind.ROOM:
             return self.room.name if self.room_id else "a room"
-        if self.user_id is None:
-            return "a radiologist"
-        return self.user.get_full_name() or self.user.get_username()
+        return staff_name(self.user) if self.user_id else "a radiologist"
 
     @property
     def is_revoked(self) -> bool:
