@@ -177,6 +177,9 @@ WAITLIST_SWEEP_SECONDS = env.int("WAITLIST_SWEEP_SECONDS", default=60)
 if OFFER_MINUTES < 5 or OFFER_ROUND_SIZE < 1:
     raise ImproperlyConfigured("OFFER_MINUTES is at least 5 and OFFER_ROUND_SIZE at least 1.")
 
+# Staff calendar feeds (/calendar/): events name the patient ("Ductogram: Osei, Ama (RX200001)") only when true.
+CALENDAR_FEED_NAMES = env.bool("CALENDAR_FEED_NAMES", default=False)
+
 PHONENUMBER_DEFAULT_REGION = env("PHONENUMBER_DEFAULT_REGION", default="GB")
 
 STATIC_URL = "static/"

@@ -10,6 +10,8 @@ The groups come from migration 0004; a superuser may do everything.
 - correct a patient's contact details: change_patient;
 - a logged result: view_procedureresult (Radiologists; schedulers never see reports); logging one:
   add_procedureresult (Radiologists);
+- staff calendar feeds (/calendar/): a radiologist makes and revokes her own; change_calendarfeed (given in the admin,
+  and every superuser's) makes and revokes anyone's, a room's too;
 - send a reminder now, retry a failed one: reminders.change_reminder; preview what reminders will say:
   reminders.view_reminder.
 
@@ -40,6 +42,7 @@ SEE_RESULTS = "procedures.view_procedureresult"
 LOG_RESULT = "procedures.add_procedureresult"
 HANDLE_REMINDERS = ("reminders.change_reminder",)
 PREVIEW_REMINDERS = "reminders.view_reminder"
+MANAGE_FEEDS = "procedures.change_calendarfeed"
 
 
 def staff_required(*perms: str):
@@ -106,6 +109,16 @@ def can_handle_reminders(user) -> bool:
 
 def can_preview_reminders(user) -> bool:
     return user.has_perm(PREVIEW_REMINDERS)
+
+
+def can_manage_all_feeds(user) -> bool:
+    """Make and revoke any radiologist's or room's calendar feed (an administrator)."""
+    return user.has_perm(MANAGE_FEEDS)
+
+
+def can_have_feeds(user) -> bool:
+    """Whether the calendar feeds page has anything for this account: her own feed, or everyone's."""
+    return can_manage_all_feeds(user) or is_radiologist(user)
 
 
 def staff_name(user) -> str:

@@ -41,6 +41,10 @@ class StaffAccess:
     def can_preview_reminders(self) -> bool:
         return rules.can_preview_reminders(self.user)
 
+    @cached_property
+    def can_have_feeds(self) -> bool:
+        return rules.can_have_feeds(self.user)
+
 
 def access(request):
     """`access`: what the signed-in account may do (procedures.access), for every staff page."""

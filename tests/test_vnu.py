@@ -24,6 +24,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.utils import timezone
 
+from procedures.calendar_feeds.services import create_feed
 from procedures.links import patient_token, unsubscribe_token
 from procedures.models import Appointment, FaqEntry, PatientRequest, SafetyAnswers
 from procedures.services import book_appointment, cancel_appointment, confirm_attendance
@@ -195,6 +196,7 @@ def build_clinic() -> dict:
         "awaiting_result": awaiting,
         "with_result": done,
         "started": AppointmentFactory(room=room1, scheduled_start=timezone.now() - timedelta(minutes=30)),
+        "feed": create_feed(by=okafor, kind="radiologist", user=okafor)[0],
     }
 
 
@@ -235,6 +237,11 @@ def page_states(c: dict) -> dict[str, tuple[str | None, str, str, dict | None]]:
         "appointment-with-result": ("radiologist", "get", f"/appointments/{c['with_result'].pk}/", None),
         "reports": ("radiologist", "get", "/reports/", None),
         "not-allowed": ("scheduler", "get", "/worklist/", None),
+        "calendar-feeds": ("radiologist", "get", "/calendar/", None),
+        "calendar-feeds-admin": ("admin", "get", "/calendar/", None),
+        "calendar-feed-errors": ("admin", "post", "/calendar/new/", {"subject": ""}),
+        "calendar-feed-made": ("radiologist", "post", "/calendar/new/", {"mine": "1"}),
+        "calendar-feed-revoke": ("radiologist", "get", f"/calendar/{c['feed'].pk}/revoke/", None),
         "login": (None, "get", "/accounts/login/", None),
         "login-errors": (None, "post", "/accounts/login/", {"username": "sam", "password": "not-the-password"}),
         "admin-index": ("admin", "get", "/admin/", None),

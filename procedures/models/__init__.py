@@ -1,6 +1,7 @@
 """The clinic's data, one module per subject; everything is importable from `procedures.models` as before."""
 
 from .appointments import Appointment
+from .calendar_feeds import CalendarFeed
 from .clinic import MAX_BOOKABLE_MINUTES, Patient, ProcedureType, Room
 from .faq import FaqEntry
 from .patient_answers import PatientCall, PatientRequest, PreparationRead, SafetyAnswers
@@ -11,6 +12,7 @@ from .waitlist import FreedSlot, SlotOffer
 __all__ = [
     "MAX_BOOKABLE_MINUTES",
     "Appointment",
+    "CalendarFeed",
     "ContentTranslation",
     "FaqEntry",
     "FaqEntryTranslation",

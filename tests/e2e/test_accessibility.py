@@ -9,6 +9,7 @@ scrolling. Skipped, saying why, without Playwright or Chromium (tests/e2e/confte
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import time, timedelta
@@ -19,6 +20,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.utils import timezone
 
+from procedures.calendar_feeds.services import create_feed
 from procedures.links import patient_token, unsubscribe_token
 from procedures.models import Appointment, PatientRequest, SafetyAnswers
 from procedures.services import book_appointment, cancel_appointment, confirm_attendance
@@ -250,6 +252,27 @@ def unsubscribe_by_the_button(page, url, c):
     page.wait_for_load_state()
 
 
+def feed_made(page, url, c):
+    """Dr Okafor makes a feed of her own ductograms: its address is shown this once."""
+    page.goto(f"{url}/calendar/")
+    page.get_by_role("button", name="Make a feed of my ductograms").click()
+    page.locator("#feed-url").wait_for()
+
+
+def feed_with_errors(page, url, c):
+    """The administrator's "Make the feed" with nobody chosen."""
+    page.goto(f"{url}/calendar/")
+    submit_without_browser_checks(page, "Make the feed")
+
+
+def feed_revoke_asked(page, url, c):
+    """The question before a feed is revoked."""
+    create_feed(by=c.radiologist, kind="radiologist", user=c.radiologist)
+    page.goto(f"{url}/calendar/")
+    page.get_by_role("link", name=re.compile("^Revoke")).first.click()
+    page.locator("#revoke-form").wait_for()
+
+
 def result_change(page, url, c):
     page.goto(f"{url}/admin/procedures/procedureresult/{c.with_result.result.pk}/change/")
 
@@ -318,6 +341,11 @@ PAGES: dict[str, tuple[str | None, Visit]] = {
     "not-found": (PATIENT, goto("/p/not-a-real-link/")),
     "unsubscribe": (PATIENT, goto(lambda c: f"/u/{unsubscribe_token(c.coming.patient)}/")),
     "unsubscribed": (PATIENT, unsubscribe_by_the_button),
+    "calendar-feeds": (RADIOLOGIST, goto("/calendar/")),
+    "calendar-feeds-admin": (ADMIN, goto("/calendar/")),
+    "calendar-feed-errors": (ADMIN, feed_with_errors),
+    "calendar-feed-made": (RADIOLOGIST, feed_made),
+    "calendar-feed-revoke": (RADIOLOGIST, feed_revoke_asked),
 }
 
 
@@ -392,6 +420,13 @@ GROUPS: dict[str, list[str]] = {
         "patient-stopped-now",
     ],
     "unsubscribe": ["unsubscribe", "unsubscribed"],
+    "calendar-feeds": [
+        "calendar-feeds",
+        "calendar-feeds-admin",
+        "calendar-feed-errors",
+        "calendar-feed-made",
+        "calendar-feed-revoke",
+    ],
 }
 
 
