@@ -5,6 +5,16 @@ One module per subject; importing them here registers every model admin when Dja
 through the patient page's), and appointment times, rooms and statuses are read-only once booked.
 """
 
-from . import appointments, content, patient_answers, patients, results, sign_ins, translations, waitlist
+from . import api_clients, appointments, content, patient_answers, patients, results, sign_ins, translations, waitlist
 
-__all__ = ["appointments", "content", "patient_answers", "patients", "results", "sign_ins", "translations", "waitlist"]
+__all__ = [
+    "api_clients",
+    "appointments",
+    "content",
+    "patient_answers",
+    "patients",
+    "results",
+    "sign_ins",
+    "translations",
+    "waitlist",
+]

@@ -1,5 +1,6 @@
 """The clinic's data, one module per subject; everything is importable from `procedures.models` as before."""
 
+from .api_clients import ApiCall, ApiClient
 from .appointments import Appointment
 from .calendar_feeds import CalendarFeed
 from .clinic import MAX_BOOKABLE_MINUTES, Patient, ProcedureType, Room
@@ -11,6 +12,8 @@ from .waitlist import FreedSlot, SlotOffer
 
 __all__ = [
     "MAX_BOOKABLE_MINUTES",
+    "ApiCall",
+    "ApiClient",
     "Appointment",
     "CalendarFeed",
     "ContentTranslation",
