@@ -8,6 +8,7 @@ import secrets
 import tempfile
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from csp.constants import NONE, SELF
@@ -272,6 +273,9 @@ SMS_HTTP_TIMEOUT = env.float("SMS_HTTP_TIMEOUT", default=10.0)
 # Reminders.
 # The address patients' links point at (no trailing slash).
 SITE_URL = env("SITE_URL", default="http://localhost:8000").rstrip("/")
+# The FHIR API (/fhir/): the identifier system its Patient resources give the MRN under. A hospital usually has its
+# own (ask the EPR team); by default one made from SITE_URL's host.
+FHIR_MRN_SYSTEM = env("FHIR_MRN_SYSTEM", default=f"https://{urlsplit(SITE_URL).hostname or 'localhost'}/fhir/sid/mrn")
 # How texts name the sender: texts name no procedure or body part, so not a "Breast Imaging Unit".
 CLINIC_SMS_NAME = env("CLINIC_SMS_NAME", default="Riverside Hospital")
 # "full": emails carry the FAQ; "link": the FAQ only behind the patient's private link.

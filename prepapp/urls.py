@@ -29,6 +29,8 @@ urlpatterns = [
     path("u/", include(unsubscribe_urls)),
     # The email provider's delivery and complaint webhooks (django-anymail; reminders.webhooks records them).
     path("anymail/", include("anymail.urls")),
+    # The FHIR R4 API for the hospital's systems: bearer tokens, JSON (procedures/fhir/).
+    path("fhir/", include("procedures.fhir.urls")),
     path("", include("reminders.urls")),
     path("", include("procedures.urls")),
 ]
