@@ -92,9 +92,11 @@ def authenticate(request: HttpRequest, *, now: datetime | None = None) -> ApiCli
         raise unauthorised("The Authorization header is not a bearer token ('Authorization: Bearer <token>').")
     client = ApiClient.objects.filter(token_hash=hash_token(match.group(1))).first()
     if client is None:
-        raise unauthorised("Unknown bearer token.")
+        raise unauthorised("Unknown bearer token.", invalid_token=True)
     if client.is_revoked:
-        raise unauthorised("This bearer token was revoked; ask the clinic's administrator for a new one.")
+        raise unauthorised(
+            "This bearer token was revoked; ask the clinic's administrator for a new one.", invalid_token=True
+        )
     now = now or timezone.now()
     if client.last_used_at is None or now - client.last_used_at >= USE_RECORDED_EVERY:
         ApiClient.objects.filter(pk=client.pk).update(last_used_at=now)

@@ -62,11 +62,10 @@ def not_found(what: str) -> FhirError:
     return FhirError(404, "not-found", what)
 
 
-def unauthorised(why: str) -> FhirError:
-    """401 with the challenge RFC 6750 asks for; `error="invalid_token"` when a token was sent but is no good."""
-    challenge = 'Bearer realm="fhir"'
-    if "token" in why and "No bearer token" not in why:
-        challenge += ', error="invalid_token"'
+def unauthorised(why: str, *, invalid_token: bool = False) -> FhirError:
+    """401 with the challenge RFC 6750 asks for: `error="invalid_token"` when a bearer token was sent but is no good
+    (unknown or revoked); none when there was no bearer token at all."""
+    challenge = 'Bearer realm="fhir"' + (', error="invalid_token"' if invalid_token else "")
     return FhirError(401, "login", why, headers={"WWW-Authenticate": challenge})
 
 
