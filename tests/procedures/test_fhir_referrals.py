@@ -14,59 +14,9 @@ from procedures.models import ApiCall, Appointment, Patient, Referral
 from tests.clinic import THURSDAY, at
 from tests.factories import PatientFactory
 from tests.fhir import fhir_get, fhir_post, new_token, outcome, valid
+from tests.referrals import AMA_NHS, NHS, OTHER_NHS, SNOMED, ama_referral
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]
-
-MRN_SYSTEM = "https://localhost/fhir/sid/mrn"
-NHS = "https://fhir.nhs.uk/Id/nhs-number"
-SNOMED = "http://snomed.info/sct"
-DISCHARGE = "http://localhost:8000/fhir/CodeSystem/nipple-discharge"
-AMA_NHS = "9434765919"
-OTHER_NHS = "4010232137"
-
-
-def ama_referral(**changes) -> dict:
-    """What the EPR sends: Ama Osei (contained), left breast, bloody discharge, urgent, from Dr Rahman."""
-    body = {
-        "resourceType": "ServiceRequest",
-        "identifier": [{"system": "https://epr.riverside.example/referral", "value": "REF-1001"}],
-        "status": "active",
-        "intent": "order",
-        "priority": "urgent",
-        "code": {"coding": [{"system": SNOMED, "code": "18102001", "display": "Mammary ductogram"}]},
-        "contained": [
-            {
-                "resourceType": "Patient",
-                "id": "pat",
-                "identifier": [{"system": MRN_SYSTEM, "value": "RX200001"}, {"system": NHS, "value": "943 476 5919"}],
-                "name": [{"use": "official", "family": "Osei", "given": ["Ama"]}],
-                "gender": "female",
-                "birthDate": "1978-02-14",
-                "telecom": [
-                    {"system": "email", "value": "ama@example.org"},
-                    {"system": "phone", "value": "07911 123456", "use": "mobile"},
-                ],
-            }
-        ],
-        "subject": {"reference": "#pat"},
-        "bodySite": [{"coding": [{"system": SNOMED, "code": "80248007", "display": "Left breast structure"}]}],
-        "reasonCode": [
-            {"coding": [{"system": DISCHARGE, "code": "bloody"}]},
-            {"text": "Single-duct bloody discharge, normal mammogram"},
-        ],
-        "requester": {"display": "Dr Farah Rahman, Breast Clinic"},
-        "authoredOn": "2030-06-04",
-    }
-    for path, value in changes.items():
-        target = body
-        *parents, last = path.split("__")
-        for part in parents:
-            target = target[int(part)] if part.isdigit() else target[part]
-        if value is None:
-            del target[int(last) if last.isdigit() else last]
-        else:
-            target[int(last) if last.isdigit() else last] = value
-    return body
 
 
 @pytest.fixture
