@@ -24,7 +24,7 @@ import re
 
 import phonenumbers
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import RequestDataTooBig, ValidationError
 from django.core.validators import validate_email
 from django.http import HttpRequest
 from fhirclient.models.fhirabstractbase import FHIRValidationError
@@ -60,6 +60,8 @@ def body(request: HttpRequest) -> dict:
         raise FhirError(415, "not-supported", f"Send the ServiceRequest as application/fhir+json, not '{media[:60]}'.")
     try:
         data = json.loads(request.body)
+    except RequestDataTooBig:
+        raise FhirError(413, "too-costly", "The body is larger than a referral can be.") from None
     except (ValueError, UnicodeDecodeError):
         raise FhirError(400, "invalid", "The body is not JSON.") from None
     if not isinstance(data, dict):

@@ -169,6 +169,13 @@ def test_a_body_that_is_not_fhir_json_is_refused(epr):
     valid(fhir_post("ServiceRequest", ama_referral(), epr, content_type="application/json"), 201)
 
 
+def test_a_body_too_large_for_a_referral_is_413(epr, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    body = ama_referral(note=[{"text": "x" * 2000}])
+    assert outcome(fhir_post("ServiceRequest", body, epr), 413)["code"] == "too-costly"
+    assert not Referral.objects.exists()
+
+
 def test_the_discharge_may_be_said_in_words_or_not_at_all(epr):
     body = ama_referral(reasonCode=[{"text": "Clear discharge from the left nipple"}])
     valid(fhir_post("ServiceRequest", body, epr), 201)
