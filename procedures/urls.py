@@ -19,6 +19,8 @@ urlpatterns = [
     path("", include("procedures.letters.urls")),
     # The waiting list and the tick that puts an appointment on it: /waitlist/, /waitlist/<id>/ (procedures/waitlist/).
     path("", include("procedures.waitlist.urls")),
+    # Referrals sent by the hospital's systems, to book or reject: /referrals/ (procedures/referrals/).
+    path("", include("procedures.referrals.urls")),
     # Calendar feeds for staff: the page /calendar/, and the feeds /calendar/<token>.ics (procedures/calendar_feeds/).
     path("calendar/", include("procedures.calendar_feeds.urls")),
     # The appointments CSV (procedures/exports/); before the reports page's include, so no pattern there hides it.

@@ -9,6 +9,8 @@ validates with both FHIR R4 (4.0.1) model libraries, so our own models are not t
 
 from __future__ import annotations
 
+import json
+
 from django.test import Client
 from fhir.resources import construct_fhir_element
 from fhirclient.models.fhirelementfactory import FHIRElementFactory
@@ -79,3 +81,10 @@ def outcome(response, status: int) -> dict:
     (issue,) = data["issue"]
     assert issue["severity"] == "error"
     return issue
+
+
+def fhir_post(path: str, body, token: str | None = None, *, content_type: str = "application/fhir+json"):
+    """POST a resource (a dict, sent as JSON, or a string sent as it is) to /fhir/<path> as a client system does."""
+    headers = {"Authorization": f"Bearer {token}"} if token is not None else {}
+    data = body if isinstance(body, str | bytes) else json.dumps(body)
+    return Client().post(f"/fhir/{path}", data, content_type=content_type, headers=headers)

@@ -5,7 +5,18 @@ One module per subject; importing them here registers every model admin when Dja
 through the patient page's), and appointment times, rooms and statuses are read-only once booked.
 """
 
-from . import api_clients, appointments, content, patient_answers, patients, results, sign_ins, translations, waitlist
+from . import (
+    api_clients,
+    appointments,
+    content,
+    patient_answers,
+    patients,
+    referrals,
+    results,
+    sign_ins,
+    translations,
+    waitlist,
+)
 
 __all__ = [
     "api_clients",
@@ -13,6 +24,7 @@ __all__ = [
     "content",
     "patient_answers",
     "patients",
+    "referrals",
     "results",
     "sign_ins",
     "translations",

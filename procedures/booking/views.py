@@ -30,6 +30,7 @@ from ..languages import ENGLISH, english_name
 from ..models import Appointment, Patient, ProcedureResult, ProcedureType
 from ..patient_page.selectors import appointment_panel
 from ..patients.forms import NewPatientForm
+from ..referrals import booking as referral_booking
 from . import durations
 from .forms import BookingForm, CancelForm, RescheduleForm, start_initial
 from .free_times import free_times
@@ -86,7 +87,7 @@ def book(request: HttpRequest) -> HttpResponse:
     Once the date and duration are known (a link, "Find", "Show free times", a form sent back), the next free
     times are listed before any refusal. A form sent back for another reason (no patient yet, a second booking to
     confirm) is also checked for a clash, so one submission says everything that stands in the way."""
-    ductogram = _ductogram()
+    ductogram, referral = _ductogram(), referral_booking.chosen(request)  # ?referral=<id>: filled from, linked to it
     can_register = request.user.has_perm(REGISTER_PATIENT)
     conflict, offered, elsewhere = None, [], []
     if request.method == "POST":
@@ -105,7 +106,7 @@ def book(request: HttpRequest) -> HttpResponse:
                 forms_valid = False
             if forms_valid:
                 try:
-                    appointment = _book(request, form, patient_form, ductogram)
+                    appointment = _book(request, form, patient_form, ductogram, referral)
                 except services.BookingError as exc:
                     conflict = str(exc)
                     offered, elsewhere = _offer(form.cleaned_data)
@@ -125,6 +126,7 @@ def book(request: HttpRequest) -> HttpResponse:
         start = params.parse_start(request.GET.get("start"))
         if start is not None:
             initial.update(start_initial(start))
+        initial.update(referral_booking.initial(referral))
         form = BookingForm(initial=initial, procedure_type=ductogram)
         patient_form = NewPatientForm(prefix="new")
     form.suggest(durations.suggest_for_booking(ductogram, form["radiologist"].value()))
@@ -147,6 +149,7 @@ def book(request: HttpRequest) -> HttpResponse:
             "offered": offered,
             "offered_elsewhere": elsewhere,
             "free_times": listed,
+            "referral": referral,
         },
     )
 
@@ -216,8 +219,8 @@ def _offer(cleaned: dict) -> tuple[list[datetime], list[slots.Offer]]:
     )
 
 
-def _book(request: HttpRequest, form: BookingForm, patient_form: NewPatientForm, ductogram) -> Appointment:
-    """The new patient and the booking commit together, or not at all."""
+def _book(request: HttpRequest, form: BookingForm, patient_form: NewPatientForm, ductogram, referral) -> Appointment:
+    """The new patient, the booking and its referral's link commit together, or not at all."""
     data = form.cleaned_data
     with transaction.atomic():
         if form.is_new_patient:
@@ -238,6 +241,7 @@ def _book(request: HttpRequest, form: BookingForm, patient_form: NewPatientForm,
             notes=data.get("notes", ""),
             duration_reason=data.get("duration_reason", "").strip(),
         )
+        referral_booking.link(referral, appointment, by=request.user)
     messages.success(
         request,
         f"Booked {patient.full_name} ({patient.mrn}) in {appointment.room}, {_span(appointment)}"

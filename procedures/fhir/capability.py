@@ -11,7 +11,6 @@ from .bundles import DEFAULT_COUNT, MAX_COUNT, base_url
 from .registry import TYPES
 
 FHIR_VERSION = "4.0.1"
-INTERACTIONS = ("read", "search-type")
 
 
 def capability_statement() -> CapabilityStatement:
@@ -19,7 +18,7 @@ def capability_statement() -> CapabilityStatement:
         {
             "type": kind.name,
             "documentation": kind.documentation,
-            "interaction": [{"code": code} for code in INTERACTIONS],
+            "interaction": [{"code": code} for code in kind.interactions],
             "versioning": "no-version",
             "readHistory": False,
             "updateCreate": False,
@@ -30,6 +29,9 @@ def capability_statement() -> CapabilityStatement:
         }
         for kind in TYPES
     ]
+    for resource in resources:
+        if not resource["searchParam"]:
+            del resource["searchParam"]
     return CapabilityStatement(
         {
             "resourceType": "CapabilityStatement",
@@ -37,7 +39,7 @@ def capability_statement() -> CapabilityStatement:
             "date": clinic_time.today().isoformat(),
             "kind": "instance",
             "software": {"name": "Ductogram preparation tracker"},
-            "implementation": {"description": "Ductogram bookings and results, read-only", "url": base_url()},
+            "implementation": {"description": "Ductogram bookings and results; referrals in", "url": base_url()},
             "fhirVersion": FHIR_VERSION,
             "format": ["application/fhir+json", "json"],
             "rest": [
@@ -54,8 +56,9 @@ def capability_statement() -> CapabilityStatement:
                         "description": (
                             "Every request but this one carries 'Authorization: Bearer <token>'. Each client system "
                             "has its own token, made in the clinic's admin, with scopes: appointments (Patient, "
-                            "Practitioner, Location, Schedule, Slot, Appointment) and results (Procedure, "
-                            "DiagnosticReport, Observation; Patient, Practitioner, Location)."
+                            "Practitioner, Location, Schedule, Slot, Appointment), results (Procedure, "
+                            "DiagnosticReport, Observation; Patient, Practitioner, Location) and referrals (creating "
+                            "and reading ServiceRequest)."
                         ),
                     },
                     "resource": resources,

@@ -3,12 +3,14 @@ shorthands) anywhere below a view, and the endpoint wrapper (procedures.fhir.htt
 
 | status | issue code    | when                                                                   |
 |--------|---------------|------------------------------------------------------------------------|
-| 400    | invalid       | a bad search parameter or value (the message names it)                 |
+| 400    | invalid       | a bad search parameter or value, or element of a POSTed resource       |
 | 401    | login         | no bearer token, an unknown one, or a revoked one (WWW-Authenticate)   |
 | 403    | forbidden     | the client's token lacks the scope the resource needs                  |
 | 404    | not-found     | an unknown resource type, id or address under /fhir/                   |
 | 405    | not-supported | a method the address does not take                                     |
 | 406    | not-supported | a format other than JSON asked for                                     |
+| 413    | too-costly    | a POSTed body larger than DATA_UPLOAD_MAX_MEMORY_SIZE                  |
+| 415    | not-supported | a POSTed body that is not JSON (procedures.fhir.referrals_in)          |
 """
 
 from __future__ import annotations

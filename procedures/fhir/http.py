@@ -1,11 +1,12 @@
 """The FHIR API's HTTP side, shared by every endpoint: JSON only, bearer tokens, every error an OperationOutcome,
 every call recorded.
 
-`@endpoint()` wraps a view `view(request, client, **kwargs) -> dict | (dict, status)`: it refuses a method the view
-does not take (405), a format other than JSON (406: `_format=json`, `application/json` and `application/fhir+json`
-are accepted, as is an Accept header that allows any of them), authenticates the bearer token (401; with
-`authenticated=False`, as for /fhir/metadata, none is needed), turns any `FhirError` into its OperationOutcome and
-records the call (procedures.fhir.auth.record_call). It is CSRF-exempt: clients send tokens, not cookies.
+`@endpoint()` wraps a view `view(request, client, **kwargs) -> dict | (dict, status) | (dict, status, headers)`:
+it refuses a method the view does not take (405), a format other than JSON (406: `_format=json`, `application/json`
+and `application/fhir+json` are accepted, as is an Accept header that allows any of them), authenticates the bearer
+token (401; with `authenticated=False`, as for /fhir/metadata, none is needed), turns any `FhirError` into its
+OperationOutcome and records the call (procedures.fhir.auth.record_call). It is CSRF-exempt: clients send tokens,
+not cookies.
 """
 
 from __future__ import annotations
@@ -76,7 +77,8 @@ def endpoint(*, authenticated: bool = True, methods: tuple[str, ...] = ("GET",))
                 if authenticated:
                     client = authenticate(request)
                 answer = view(request, client, *args, **kwargs)
-                data, status = answer if isinstance(answer, tuple) else (answer, 200)
+                data, status, *more = answer if isinstance(answer, tuple) else (answer, 200)
+                headers.update(*more)
                 response = fhir_response(data, status, pretty=_pretty(request))
             except FhirError as exc:
                 headers.update(exc.headers)

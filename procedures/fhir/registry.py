@@ -12,7 +12,7 @@ from django.conf import settings
 from fhirclient.models.resource import Resource
 
 from ..models.api_clients import Scope
-from . import clinical, resources, selectors
+from . import clinical, referrals, resources, selectors
 from .search import SearchParam, SearchQuery
 
 # Who may read what: results never leave without the results scope; the people and places they name are readable
@@ -20,6 +20,9 @@ from .search import SearchParam, SearchQuery
 PEOPLE_AND_PLACES = (Scope.APPOINTMENTS.value, Scope.RESULTS.value)
 BOOKINGS = (Scope.APPOINTMENTS.value,)
 RESULTS = (Scope.RESULTS.value,)
+REFERRALS = (Scope.REFERRALS.value,)
+# What a type serves: read and search, unless it says otherwise (ServiceRequest: create and read).
+READ_AND_SEARCH = ("read", "search-type")
 
 _ID = SearchParam("_id", "token", "The resource's id.")
 
@@ -37,12 +40,15 @@ class ResourceType:
     scopes: tuple[str, ...]
     documentation: str
     read: Callable[[str], object | None]
-    search: Callable[[SearchQuery], object]
+    search: Callable[[SearchQuery], object] | None
     build: Callable[[list], list[Resource]]
     params: tuple[SearchParam, ...] = field(default=())
+    interactions: tuple[str, ...] = READ_AND_SEARCH
 
     @property
     def search_params(self) -> dict[str, SearchParam]:
+        if "search-type" not in self.interactions:
+            return {}
         return {param.name: param for param in (_ID, *self.params)}
 
 
@@ -179,6 +185,16 @@ TYPES = [
         lambda query: selectors.search_results(query, "Observation", observed=True),
         _each(clinical.observation),
         (_patient(), SearchParam("date", "date", f"The appointment's start. {_DATE_PREFIXES}")),
+    ),
+    ResourceType(
+        "ServiceRequest",
+        REFERRALS,
+        "Referrals in: a ductogram asked for by the hospital's system (POST), read back for its status (active while "
+        "waiting, held or booked, completed once done, revoked if rejected). Needs the referrals scope.",
+        selectors.referral,
+        None,
+        _each(referrals.service_request),
+        interactions=("create", "read"),
     ),
 ]
 BY_NAME = {kind.name: kind for kind in TYPES}

@@ -230,7 +230,8 @@ class Instructions:
 
 
 def appointment(row: Appointment, instructions: Instructions | None = None) -> FhirAppointment:
-    """An appointment with its patient, radiologist and room as participants (joined by the selector: no query)."""
+    """An appointment with its patient, radiologist and room as participants, and `basedOn` the referral (a
+    ServiceRequest) it was booked from (all joined by the selector: no query)."""
     instructions = instructions or Instructions()
     participants = [
         {
@@ -276,6 +277,9 @@ def appointment(row: Appointment, instructions: Instructions | None = None) -> F
         "patientInstruction": instructions.for_appointment(row),
         "participant": participants,
     }
+    referral = getattr(row, "referral", None)  # the referral it was booked from (joined; none is an AttributeError)
+    if referral is not None:
+        found["basedOn"] = [reference("ServiceRequest", referral.pk)]
     if row.status == Appointment.Status.CANCELLED:
         why = row.get_cancel_reason_code_display() if row.cancel_reason_code else ""
         found["cancelationReason"] = {"text": ": ".join(part for part in (why, row.cancellation_reason) if part)}

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from .. import clinic_time
 from ..access import RADIOLOGISTS
-from ..models import Appointment, Patient, ProcedureResult, ProcedureType, Room
+from ..models import Appointment, Patient, ProcedureResult, ProcedureType, Referral, Room
 from ..nhs_number import normalise as normalise_nhs_number
 from ..params import parse_id
 from ..slots import booking_horizon, free_starts
@@ -27,7 +27,7 @@ from .errors import bad_parameter
 from .resources import APPOINTMENT_STATUS_SEARCH, NHS_NUMBER_SYSTEM, parse_slot_id
 from .search import SearchQuery, codes, date_q, date_range, identifier, ids, split
 
-APPOINTMENT_JOINS = ("patient", "procedure_type", "room", "radiologist")
+APPOINTMENT_JOINS = ("patient", "procedure_type", "room", "radiologist", "referral")
 RESULT_JOINS = ("appointment__patient", "appointment__procedure_type", "appointment__room", "performed_by")
 # Slots: a search covers this many days unless its `start` says otherwise, and at most SLOT_MAX_DAYS.
 SLOT_DAYS = 7
@@ -305,3 +305,10 @@ def search_results(query: SearchQuery, resource_type: str, *, observed: bool = F
     qs = _ids(observed_results() if observed else results(), query, "_id", resource_type)
     qs = _ids(qs, query, "patient", "Patient", "appointment__patient_id")
     return _dates(qs, query, "date", "appointment__scheduled_start")
+
+
+# --- ServiceRequest: referrals in -----------------------------------------------------------------------------------
+
+
+def referral(value: str) -> Referral | None:
+    return _by_id(Referral.objects.select_related("patient", "appointment"), value)

@@ -6,6 +6,7 @@ from .calendar_feeds import CalendarFeed
 from .clinic import MAX_BOOKABLE_MINUTES, Patient, ProcedureType, Room
 from .faq import FaqEntry
 from .patient_answers import PatientCall, PatientRequest, PreparationRead, SafetyAnswers
+from .referrals import Referral
 from .results import ProcedureResult
 from .translations import ContentTranslation, FaqEntryTranslation, ProcedureTypeTranslation, RoomTranslation
 from .waitlist import FreedSlot, SlotOffer
@@ -27,6 +28,7 @@ __all__ = [
     "ProcedureResult",
     "ProcedureType",
     "ProcedureTypeTranslation",
+    "Referral",
     "Room",
     "RoomTranslation",
     "SafetyAnswers",

@@ -8,6 +8,8 @@ importable from `procedures.services` as before:
 - `arrival`: the appointment's day: check in (from CHECK_IN_OPENS_MINUTES before the start, on the day), did not
   attend (once the start has come), and undoing either on the day; `arrival_actions` says which the page may offer.
 - `patients`: register a patient, change their details (re-planning reminders when contact details change).
+- `referrals`: referrals in (a FHIR ServiceRequest): recorded once, the patient found or registered or the referral
+  held when their details differ; then booked (linked to its appointment) or rejected.
 - `results`: record a procedure's result (completing the appointment).
 - `waitlist`: a freed time offered in rounds to patients who could come earlier (`run_rounds` is the sweep);
   `offer_answers`: accepting or declining an offer, and going on the waiting list or off it (`set_short_notice`).
@@ -32,6 +34,15 @@ from .booking import (
 from .content import english_changed, mark_reviewed
 from .offer_answers import accept_offer, decline_offer, set_short_notice
 from .patients import register_patient, update_patient
+from .referrals import (
+    ReceivedPatient,
+    ReceivedReferral,
+    ReferralRefused,
+    receive_referral,
+    referral_booked,
+    reject_referral,
+    use_matched_patient,
+)
 from .results import record_result
 from .waitlist import run_rounds
 
@@ -57,6 +68,13 @@ __all__ = [
     "free_slots",
     "mark_no_show",
     "record_result",
+    "ReceivedPatient",
+    "ReceivedReferral",
+    "ReferralRefused",
+    "receive_referral",
+    "referral_booked",
+    "reject_referral",
+    "use_matched_patient",
     "register_patient",
     "reschedule_appointment",
     "undo_check_in",
