@@ -32,12 +32,12 @@ The model, from Monday 2 June 2031 (no clock change in the months after):
   hours (SMS_QUIET_HOURS): in them a round makes no offer, and the first sweep after them does what the night's would.
 - Each patient offered a time accepts with probability `--accept-rate` or declines with `--decline-rate`, after 2 to
   40 minutes (uniform: an acceptance after OFFER_MINUTES finds the offer expired), and otherwise lets it expire;
-  whatever the time offered, however little earlier than her own.
+  the list offers only times at least OFFER_MIN_GAIN_HOURS earlier than hers, and takes her off it once she has
+  taken one.
 
-The moves make the work: with the defaults, each cancellation sets off about a dozen (the accepting patient's time is
-offered on, mostly to patients a little later), each a reschedule with its reminders and the next round of offers.
-So one room is the default, about a minute on SQLite and two to three on PostgreSQL on a shared 2-core machine;
-`--rooms 3` (some thirty moves a cancellation) takes about ten times as long.
+The moves make the work: with the defaults, each cancellation sets off three or four (the accepting patient's time is
+offered on), each a reschedule with its reminders and the next round of offers. One room is the default, about 20 s
+on SQLite and a minute on PostgreSQL on a shared 2-core machine; `--rooms 3` takes several times as long.
 """
 
 import argparse

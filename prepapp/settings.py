@@ -175,6 +175,9 @@ if PATIENT_SELF_RESCHEDULE not in ("direct", "request", "off"):
 OFFER_MINUTES = env.int("OFFER_MINUTES", default=30)
 OFFER_ROUND_SIZE = env.int("OFFER_ROUND_SIZE", default=3)
 WAITLIST_SWEEP_SECONDS = env.int("WAITLIST_SWEEP_SECONDS", default=60)
+# An offer is worth a move only if it brings the patient forward by at least this much (a shuffle of half an hour
+# would cost her a notice and us a chain of moves for little).
+OFFER_MIN_GAIN_HOURS = env.int("OFFER_MIN_GAIN_HOURS", default=24)
 if OFFER_MINUTES < 5 or OFFER_ROUND_SIZE < 1:
     raise ImproperlyConfigured("OFFER_MINUTES is at least 5 and OFFER_ROUND_SIZE at least 1.")
 

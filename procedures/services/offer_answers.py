@@ -37,6 +37,9 @@ def accept_offer(offer: SlotOffer, *, now: datetime | None = None) -> SlotOffer:
                 slot.save(update_fields=["status", "filled_by", "closed_at"])
                 # The others' offers close before the move offers her old time on: they may want it too.
                 slot.offers.filter(status=Offer.OFFERED).update(status=Offer.TAKEN)
+                # She has her earlier time: off the list, so one cancellation moves her once, not along a chain of
+                # ever slightly earlier times (her page lets her join again).
+                Appointment.objects.filter(pk=current.appointment_id).update(short_notice_ok=False)
                 reschedule_appointment(
                     current.appointment,
                     new_start=slot.start,

@@ -3,7 +3,7 @@ could come earlier at short notice (`Appointment.short_notice_ok`); the first to
 
 - A freed time is recorded in the booking change's own transaction (`slot_freed`), and its first round goes at once.
 - A round offers it to the next OFFER_ROUND_SIZE patients who fit (same procedure type, a booking no longer than the
-  time, booked later than it, enough notice for them, no offer already out, reachable by text or email), those who
+  time, at least OFFER_MIN_GAIN_HOURS later than it, enough notice for them, no offer already out, reachable by text or email), those who
   booked earliest first. Each offer stays open OFFER_MINUTES; when every offer of a round has expired or been
   declined, the periodic sweep (`run_rounds`) makes the next. No round starts in the quiet hours (SMS_QUIET_HOURS):
   it waits for their end, so nobody is woken by an offer or finds it gone by morning.
@@ -96,9 +96,10 @@ def _still_free(slot: FreedSlot) -> bool:
 
 def waiting_for(slot: FreedSlot, now: datetime):
     """Appointments that could take `slot`, best first: on the waiting list, upcoming, the same procedure type, no
-    longer than the time, booked later than it, needing no more notice than it gives, with no offer out already and
-    no other appointment then, not the patient who left it; those booked earliest first."""
+    longer than the time, at least OFFER_MIN_GAIN_HOURS later than it, needing no more notice than it gives, with no
+    offer out already and no other appointment then, not the patient who left it; those booked earliest first."""
     end = slot.start + timedelta(minutes=slot.duration)
+    worth_it = max(end, slot.start + timedelta(hours=settings.OFFER_MIN_GAIN_HOURS))
     hours_ahead = (slot.start - now).total_seconds() / 3600
     offer_out = SlotOffer.objects.filter(appointment=OuterRef("pk"), status=Offer.OFFERED, expires_at__gt=now)
     offered_this = SlotOffer.objects.filter(appointment=OuterRef("pk"), freed_slot=slot)
@@ -109,7 +110,7 @@ def waiting_for(slot: FreedSlot, now: datetime):
             short_notice_ok=True,
             procedure_type_id=slot.procedure_type_id,
             expected_duration__lte=slot.duration,
-            scheduled_start__gte=end,
+            scheduled_start__gte=worth_it,
             short_notice_hours__lte=hours_ahead,
         )
         .exclude(patient_id=slot.freed_by.patient_id)

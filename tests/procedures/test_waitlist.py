@@ -290,3 +290,19 @@ def test_with_clinical_content_kept_out_of_email_the_offer_names_no_body_part(fr
     )
     assert "please read what to do on the page before you accept" in message.text
     assert "nipple" not in message.text.lower() and "nipple" not in message.html.lower()
+
+
+def test_a_time_less_than_a_day_earlier_is_not_worth_a_move(freed_friday, book, room2, settings):
+    settings.OFFER_MIN_GAIN_HOURS = 24
+    same_evening = set_short_notice(book(at(FRIDAY, "16:00"), room=room2), ok=True)
+    a_day_later = set_short_notice(book(at(MONDAY, "10:00"), room=room2), ok=True)
+    cancel(freed_friday)
+    assert not offers_to(same_evening).exists()
+    assert offers_to(a_day_later).exists()
+
+
+def test_taking_an_earlier_time_takes_her_off_the_list_so_one_cancellation_moves_her_once(freed_friday, waiting):
+    cancel(freed_friday)
+    accept_offer(offers_to(waiting[0]).get())
+    moved = Appointment.objects.get(pk=waiting[0].pk)
+    assert moved.scheduled_start == SOON and moved.short_notice_ok is False

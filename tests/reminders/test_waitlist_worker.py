@@ -62,8 +62,8 @@ def clinic(make_worker, settings) -> Clinic:  # noqa: F811 - after make_worker: 
     dora = _book("Dora", days_ahead=5, at=time(10, 0), room=room1)
     # Beth also takes texts: her text is how she hears of the offer while her email is stuck.
     anna = _on_the_list(_book("Anna", days_ahead=21, at=time(10, 0), room=room2))
-    beth = _on_the_list(_book("Beth", days_ahead=22, at=time(14, 0), room=room2, channels=("email", "sms")))
-    cara = _on_the_list(_book("Cara", days_ahead=28, at=time(15, 0), room=room2))
+    beth = _on_the_list(_book("Beth", days_ahead=25, at=time(14, 0), room=room2, channels=("email", "sms")))
+    cara = _on_the_list(_book("Cara", days_ahead=32, at=time(15, 0), room=room2))
     return Clinic(dora, anna, beth, cara)
 
 
