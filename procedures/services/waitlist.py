@@ -3,10 +3,10 @@ could come earlier at short notice (`Appointment.short_notice_ok`); the first to
 
 - A freed time is recorded in the booking change's own transaction (`slot_freed`), and its first round goes at once.
 - A round offers it to the next OFFER_ROUND_SIZE patients who fit (same procedure type, a booking no longer than the
-  time, at least OFFER_MIN_GAIN_HOURS later than it, enough notice for them, no offer already out, reachable by text or email), those who
-  booked earliest first. Each offer stays open OFFER_MINUTES; when every offer of a round has expired or been
-  declined, the periodic sweep (`run_rounds`) makes the next. No round starts in the quiet hours (SMS_QUIET_HOURS):
-  it waits for their end, so nobody is woken by an offer or finds it gone by morning.
+  time, at least OFFER_MIN_GAIN_HOURS later than it, enough notice for them, no offer already out, reachable by text
+  or email), those who booked earliest first. Each offer stays open OFFER_MINUTES; when every offer of a round has
+  expired or been declined, the periodic sweep (`run_rounds`) makes the next. No round starts in the quiet hours
+  (SMS_QUIET_HOURS): it waits for their end, so nobody is woken by an offer or finds it gone by morning.
 - Acceptance locks the freed time, so two acceptances queue: the first moves its appointment there through
   `reschedule_appointment` (whose own rules and the database's exclusion constraints still hold) and the unique
   index on accepted offers holds if anything slipped past; the second finds it taken and keeps its time. The
