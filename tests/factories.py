@@ -7,7 +7,7 @@ from django.contrib.auth.models import Group, User
 from django.utils import timezone
 
 from procedures.access import RADIOLOGISTS, SCHEDULERS
-from procedures.models import Appointment, Patient, ProcedureResult, ProcedureType, Room
+from procedures.models import Appointment, FreedSlot, Patient, ProcedureResult, ProcedureType, Room, SlotOffer
 
 
 def next_clinic_day(days_ahead: int = 7, at: time = time(10, 0)) -> datetime:
@@ -129,3 +129,31 @@ def reminder_rule(stage: str):
     from reminders.models import ReminderRule
 
     return ReminderRule.objects.get(procedure_type__code="DUCTOGRAM", stage=stage)
+
+
+def offer_of_an_earlier_time(appointment: Appointment, *, status: str = SlotOffer.Status.OFFERED) -> SlotOffer:
+    """An offer from the waiting list to `appointment` of a time two clinic days away (inside its preparation window)
+    in a room of its own, freed by another patient's cancellation: data as the waiting list's rounds leave it."""
+    start = next_clinic_day(days_ahead=2, at=time(9, 0))
+    room = RoomFactory(name=f"Offer room {SlotOffer.objects.count()}")
+    freed_by = AppointmentFactory(
+        room=room, scheduled_start=start, status=Appointment.Status.CANCELLED, cancellation_reason="Unwell"
+    )
+    slot = FreedSlot.objects.create(
+        procedure_type=appointment.procedure_type,
+        room=room,
+        start=start,
+        duration=appointment.expected_duration,
+        freed_by=freed_by,
+        cause=FreedSlot.Cause.CANCELLED,
+    )
+    now = timezone.now()
+    life = timedelta(minutes=30) if status != SlotOffer.Status.EXPIRED else -timedelta(minutes=1)
+    return SlotOffer.objects.create(
+        freed_slot=slot,
+        appointment=appointment,
+        old_start=appointment.scheduled_start,
+        status=status,
+        offered_at=now,
+        expires_at=now + life,
+    )

@@ -41,6 +41,7 @@ from tests.factories import (
     RadiologistFactory,
     RoomFactory,
     SchedulerFactory,
+    offer_of_an_earlier_time,
 )
 from tests.messages import render_for
 
@@ -274,6 +275,8 @@ def page_states(c: dict) -> dict[str, tuple[str | None, str, str, dict | None]]:
         "patient-page-confirmed": (None, "get", f"/p/{patient_token(c['confirmed'])}/", None),
         "patient-page-stopped": (None, "get", f"/p/{patient_token(stopped)}/", None),
         "patient-stop": (None, "get", f"{p}/stop/", None),
+        "patient-offer": (None, "get", f"{p}/offer/{offer_of_an_earlier_time(coming).pk}/", None),
+        "waitlist": ("scheduler", "get", "/waitlist/", None),
         "patient-restart": (None, "get", f"/p/{patient_token(stopped)}/restart/", None),
         "not-found": (None, "get", "/p/not-a-real-link/", None),
         "patient-page-cy": (None, "get", f"/p/{patient_token(c['welsh'])}/", None),

@@ -63,7 +63,8 @@ def decline_offer(offer: SlotOffer, *, now: datetime | None = None) -> SlotOffer
         current = SlotOffer.objects.select_for_update().get(pk=offer.pk)
         if current.status != Offer.OFFERED:
             return current
-        answer(current, Offer.DECLINED, now)
+        # Past its time it has expired, as an acceptance would be told; the sweep passes it on.
+        answer(current, Offer.EXPIRED if current.expires_at <= now else Offer.DECLINED, now)
     offer_round(current.freed_slot_id, now=now)
     return current
 

@@ -165,7 +165,8 @@ def run_rounds(*, now: datetime | None = None) -> int:
     """The periodic sweep: every freed time still being offered gets its round (most do nothing: offers are out).
     Returns how many offers went."""
     now = now or timezone.now()
-    ids = list(FreedSlot.objects.filter(status=Slot.OPEN).order_by("start").values_list("pk", flat=True)[:500])
+    # The same order on every database (times starting together in several rooms, the first freed first).
+    ids = list(FreedSlot.objects.filter(status=Slot.OPEN).order_by("start", "pk").values_list("pk", flat=True)[:500])
     return sum(offer_round(pk, now=now) for pk in ids)
 
 

@@ -35,6 +35,7 @@ from tests.factories import (
     RadiologistFactory,
     RoomFactory,
     SchedulerFactory,
+    offer_of_an_earlier_time,
 )
 
 try:
@@ -337,6 +338,11 @@ PAGES: dict[str, tuple[str | None, Visit]] = {
     "patient-page-stopped": (PATIENT, patient_page("stopped")),
     "patient-stopped-now": (PATIENT, stop_reminders),
     "patient-stop": (PATIENT, goto(lambda c: f"/p/{patient_token(c.coming)}/stop/")),
+    "patient-offer": (
+        PATIENT,
+        goto(lambda c: f"/p/{patient_token(c.coming)}/offer/{offer_of_an_earlier_time(c.coming).pk}/"),
+    ),
+    "waitlist": (SCHEDULER, goto("/waitlist/")),
     "patient-restart": (PATIENT, goto(lambda c: f"/p/{patient_token(c.stopped)}/restart/")),
     "not-found": (PATIENT, goto("/p/not-a-real-link/")),
     "unsubscribe": (PATIENT, goto(lambda c: f"/u/{unsubscribe_token(c.coming.patient)}/")),
@@ -382,6 +388,7 @@ GROUPS: dict[str, list[str]] = {
         "calls",
         "patients",
         "patients-found",
+        "waitlist",
         "patient",
         "patient-contact-errors",
         "patient-interpreter",
@@ -415,6 +422,7 @@ GROUPS: dict[str, list[str]] = {
         "patient-page-confirmed",
         "patient-page-stopped",
         "patient-stop",
+        "patient-offer",
         "patient-restart",
         "not-found",
         "patient-stopped-now",

@@ -11,7 +11,7 @@ translated.
 from __future__ import annotations
 
 import re
-from datetime import time, timedelta
+from datetime import timedelta
 
 import pytest
 from django.conf import settings as django_settings
@@ -22,10 +22,16 @@ from django.utils.html import escape
 from procedures import clinic_time
 from procedures.languages import interpreter_sentence
 from procedures.links import patient_token, unsubscribe_token
-from procedures.models import Appointment, FreedSlot, Patient, SlotOffer
+from procedures.models import Appointment, Patient, SlotOffer
 from procedures.patient_page.language import COOKIE
 from procedures.patient_page.services import CHOSEN_ON_THE_PAGE, content_hash, preparation_content
-from tests.factories import AppointmentFactory, PatientFactory, RoomFactory, SchedulerFactory, next_clinic_day
+from tests.factories import (
+    AppointmentFactory,
+    PatientFactory,
+    SchedulerFactory,
+    next_clinic_day,
+    offer_of_an_earlier_time,
+)
 from tests.procedures.page_text import english_words, text_nodes, without_data
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("own_cache")]
@@ -63,32 +69,6 @@ def page(appointment: Appointment) -> str:
 def first_offer(url: str) -> str:
     """The first of the times to choose from that the page at `url` offers."""
     return re.findall(r'name="start" value="([^"]+)"', Client().get(url).content.decode())[0]
-
-
-def offered(appointment: Appointment, *, status: str = SlotOffer.Status.OFFERED) -> SlotOffer:
-    """An offer to `appointment` of a time two clinic days away (inside its preparation window) in a room of its own,
-    freed by another patient's cancellation."""
-    start = next_clinic_day(days_ahead=2, at=time(9, 0))
-    room = RoomFactory(name=f"Offer room {SlotOffer.objects.count()}")
-    slot = FreedSlot.objects.create(
-        procedure_type=appointment.procedure_type,
-        room=room,
-        start=start,
-        duration=appointment.expected_duration,
-        freed_by=AppointmentFactory(
-            room=room, scheduled_start=start, status=Appointment.Status.CANCELLED, cancellation_reason="Unwell"
-        ),
-        cause=FreedSlot.Cause.CANCELLED,
-    )
-    now = timezone.now()
-    return SlotOffer.objects.create(
-        freed_slot=slot,
-        appointment=appointment,
-        old_start=appointment.scheduled_start,
-        status=status,
-        offered_at=now,
-        expires_at=now + (timedelta(minutes=30) if status != SlotOffer.Status.EXPIRED else -timedelta(minutes=1)),
-    )
 
 
 def every_state(language: str) -> dict[str, str]:
@@ -151,16 +131,16 @@ def every_state(language: str) -> dict[str, str]:
     k = page(kate)
     keep("earlier-errors", Client().post(f"{k}earlier/", {"join": "1"}, follow=True))
     keep("on-the-list", Client().post(f"{k}earlier/", {"join": "1", "hours": "24"}, follow=True))
-    offer = offered(kate)
+    offer = offer_of_an_earlier_time(kate)
     keep("page-with-offer", Client().get(k))
     keep("offer", Client().get(f"{k}offer/{offer.pk}/"))
     keep("took-the-offer", Client().post(f"{k}offer/{offer.pk}/", {"accept": "1"}, follow=True))
     keep("offer-accepted", Client().get(f"{k}offer/{offer.pk}/"))
     assert SlotOffer.objects.get(pk=offer.pk).status == SlotOffer.Status.ACCEPTED  # the state is reached
     for status in ("taken", "expired", "withdrawn"):
-        ended = offered(kate, status=status)
+        ended = offer_of_an_earlier_time(kate, status=status)
         keep(f"offer-{status}", Client().get(f"{k}offer/{ended.pk}/"))
-    declined = offered(kate)
+    declined = offer_of_an_earlier_time(kate)
     keep("offer-declined", Client().post(f"{k}offer/{declined.pk}/", {"decline": "1"}, follow=True))
     keep("off-the-list", Client().post(f"{k}earlier/", {"leave": "1"}, follow=True))
 

@@ -306,3 +306,10 @@ def test_taking_an_earlier_time_takes_her_off_the_list_so_one_cancellation_moves
     accept_offer(offers_to(waiting[0]).get())
     moved = Appointment.objects.get(pk=waiting[0].pk)
     assert moved.scheduled_start == SOON and moved.short_notice_ok is False
+
+
+def test_declining_an_offer_past_its_time_records_it_expired_as_accepting_would(freed_friday, waiting, frozen_now):
+    cancel(freed_friday)
+    frozen_now.shift(timedelta(minutes=31))
+    assert decline_offer(offers_to(waiting[0]).get()).status == SlotOffer.Status.EXPIRED
+    assert accept_offer(offers_to(waiting[1]).get()).status == SlotOffer.Status.EXPIRED
