@@ -29,10 +29,11 @@ PARTS = ("year", "month", "day")
 def period_bounds(year: str, month: str | None, day: str | None, *, aware: bool) -> tuple[object, object]:
     """The first instant of the chosen year, month or day, and of the one after it; None where that would fall
     outside the calendar (the period then runs from, or to, its end). Nonsense is IncorrectLookupParameters, which
-    the admin answers with the unfiltered list and an error flag, as for any bad filter."""
+    the admin answers with the unfiltered list and an error flag, as for any bad filter: a part that is no number,
+    or a number no date holds, however large (past a machine integer it is an OverflowError, not a ValueError)."""
     try:
         start = date(int(year), int(month or 1), int(day or 1))
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, OverflowError) as exc:
         raise IncorrectLookupParameters(exc) from exc
     try:
         if day:

@@ -3,12 +3,13 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from prepapp.health import healthz
-from procedures.accounts.forms import StaffLoginForm
+from procedures.accounts.forms import StaffAdminLoginForm, StaffLoginForm
 from procedures.patient_page.urls import unsubscribe_urls
 
 admin.site.site_header = "Ductogram preparation tracker"
 admin.site.site_title = "Ductogram admin"
 admin.site.index_title = "Clinic administration"
+admin.site.login_form = StaffAdminLoginForm
 
 # A page not found from a patient's link answers in the patient's language.
 handler404 = "prepapp.errors.page_not_found"

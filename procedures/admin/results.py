@@ -108,6 +108,19 @@ class ResultDisplayMixin:
         return f"{minutes(expected)} expected / {minutes(actual)} actual"
 
 
+class ResultInlineFormSet(forms.BaseInlineFormSet):
+    """Each result form knows its appointment, as this page would save it, while it is validated, also one being
+    added on the same page (Django hands over only the id, empty until it is saved): the result's rules that read
+    the booking (a result only once the start has passed, times within a day of it) then speak on the form instead
+    of failing the save."""
+
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        if self.instance is not None:
+            form.instance.appointment = self.instance
+        return form
+
+
 class ProcedureResultInline(CleanText, StaffNames, PerformedByRadiologists, ResultDisplayMixin, admin.StackedInline):
     """The result on the appointment's page; the appointment admin saves it through the service. One result per
     appointment: an empty form while there is none (left empty, nothing is saved), the result itself once there
@@ -115,6 +128,7 @@ class ProcedureResultInline(CleanText, StaffNames, PerformedByRadiologists, Resu
 
     model = ProcedureResult
     form = ProcedureResultForm
+    formset = ResultInlineFormSet
     fieldsets = RESULT_FIELDSETS
     readonly_fields = ("durations", "logged_by_name", "logged_at")
     extra = 0

@@ -10,7 +10,7 @@ clean() asks the database the same condition of the times being logged; and the 
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import DateTimeField, F, Q, Value
@@ -216,9 +216,19 @@ class ProcedureResult(models.Model):
         if errors:
             raise ValidationError(errors)
 
+    def booked_start(self):
+        """The appointment's booked start, when the result knows its appointment: saved (`appointment_id`), or
+        one being added on the same admin page (the inline's formset hands it over unsaved)."""
+        if self.appointment_id or ProcedureResult.appointment.is_cached(self):
+            appointment = self.appointment
+            return appointment.scheduled_start if appointment is not None else None
+        return None
+
     def _timing_errors(self) -> dict[str, str]:
-        """A procedure ends after it starts, lasts at most RESULT_MAX_HOURS, and happens within a day of the booked
-        start. Each sentence sits on the field to correct."""
+        """A result only for an appointment whose start has passed (the clock rule: a procedure not yet begun has
+        nothing to report, and logging one would complete the appointment and cancel its reminders). A procedure
+        ends after it starts, lasts at most RESULT_MAX_HOURS, and happens within a day of the booked start. Each
+        sentence sits on the field to correct; the appointment's own, on the form as a whole."""
         errors: dict[str, str] = {}
         start, end = self.started_at, self.ended_at
         if start and end and not self.has_usable_span():
@@ -229,9 +239,11 @@ class ProcedureResult(models.Model):
                     f"A procedure lasts at most {_length(longest_result())}; these times make "
                     f"{_length(end - start)}. Check the dates and times."
                 )
-        booked = self.appointment.scheduled_start if self.appointment_id else None
+        booked = self.booked_start()
         if booked is not None:
             when = clinic_time.date_time(booked)
+            if booked > timezone.now():
+                errors[NON_FIELD_ERRORS] = f"A result can be logged only once the appointment has started ({when})."
             for name, moment in (("started_at", start), ("ended_at", end)):
                 if moment and name not in errors and abs(moment - booked) > RESULT_WITHIN_OF_BOOKING:
                     errors[name] = f"This is more than a day from the booked time ({when}); check the date."

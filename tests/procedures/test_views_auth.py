@@ -64,6 +64,28 @@ def test_a_wrong_password_says_so_and_lets_them_try_again(client, scheduler):
     assert client.get("/").status_code == 302
 
 
+@pytest.mark.parametrize("length", [151, 256, 10_000])
+@pytest.mark.parametrize("login", [LOGIN_URL, reverse("admin:login")], ids=["staff", "admin"])
+def test_a_username_longer_than_any_account_is_refused_on_the_form(client, login, length):
+    """A username past the accounts' 150 characters (the probe's 256 overflowed django-axes' 255-character column,
+    a 500) is a mistake on the form, asked again; no sign-in is tried, so none is counted against anyone."""
+    page = client.post(login, {"username": "a" * length, "password": "wrong"})
+    assert page.status_code == 200
+    assert page.context["form"].errors["username"] == [
+        f"Ensure this value has at most 150 characters (it has {length})."
+    ]
+    assert 'maxlength="150"' in page.content.decode()
+    assert not AccessAttempt.objects.exists()
+    assert client.get("/").status_code == 302
+
+
+def test_a_username_of_the_longest_an_account_may_have_still_signs_in(client):
+    longest = "s" * 150
+    UserFactory(username=longest, is_staff=True, is_superuser=True)
+    assert sign_in(client, longest).status_code == 302
+    assert client.get(reverse("admin:index")).status_code == 200
+
+
 def test_an_account_that_is_not_staff_cannot_sign_in(client):
     UserFactory(username="visitor", is_staff=False)
     page = sign_in(client, "visitor")
