@@ -62,12 +62,12 @@ def sms_inbound(request: HttpRequest) -> HttpResponse:
     if _has_nul(request):
         return HttpResponseBadRequest(NUL_REFUSED, content_type="text/plain")
     body, sender = request.POST.get("Body", ""), request.POST.get("From", "")
+    sid = request.POST.get("MessageSid", "")
     if services.asks_to_stop(body):
-        services.opt_out_by_number(sender)
+        services.opt_out_by_number(sender, provider_message_id=sid)
     elif services.asks_to_start(body):
-        services.opt_in_by_number(sender)
+        services.opt_in_by_number(sender, provider_message_id=sid)
     else:
-        sid = request.POST.get("MessageSid", "")
         reply = services.handle_reply(provider_message_id=sid, sender=sender, body=body, act=answer_text)
         if reply:
             return HttpResponse(REPLY_TWIML.format(escape(reply)), content_type="text/xml")

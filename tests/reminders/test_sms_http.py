@@ -532,3 +532,22 @@ def test_a_signed_stop_or_reply_with_a_nul_anywhere_is_refused_and_changes_nothi
     patient.refresh_from_db()
     assert patient.sms_stopped_at is None and patient.reminders_opt_out_at is None
     assert not InboundText.objects.exists()
+
+
+def test_a_stop_replayed_after_a_start_stops_nobody_again(webhook, patient):
+    """She texts STOP, then START; someone posts her signed STOP again (the same MessageSid): her texts keep going."""
+    stop = inbound("STOP") | {"MessageSid": "SM-STOP-1"}
+    assert webhook("/sms/inbound/", stop).status_code == 200
+    patient.refresh_from_db()
+    assert patient.sms_stopped_at is not None
+    assert webhook("/sms/inbound/", inbound("START") | {"MessageSid": "SM-START-1"}).status_code == 200
+
+    assert webhook("/sms/inbound/", stop).status_code == 200
+
+    patient.refresh_from_db()
+    assert patient.sms_stopped_at is None
+    kept = InboundText.objects.order_by("pk").values_list("provider_message_id", "outcome")
+    assert list(kept) == [("SM-STOP-1", "stopped"), ("SM-START-1", "started")]
+    assert webhook("/sms/inbound/", inbound("STOP") | {"MessageSid": "SM-STOP-2"}).status_code == 200
+    patient.refresh_from_db()
+    assert patient.sms_stopped_at is not None  # a new STOP still stops
