@@ -1,6 +1,10 @@
 """Error pages Django does not route through a view of ours: a page not found, a form posted without a valid CSRF
 token, and a sign-in locked after too many wrong passwords. The first two, reached from a patient's link, answer in
-the patient's language (procedures.patient_page.language); staff's stay in English."""
+the patient's language (procedures.patient_page.language); staff's stay in English.
+
+None of them reads the request's form. Django's own error views run the CSRF check first (`requires_csrf_token`),
+which reads request.POST: when the form itself was the error (too many fields, too big, unreadable), it raises
+again, and the 400 becomes a bare 500 without our headers. Ours call Django's views without that check."""
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -18,7 +22,22 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
     patient's own when the link still names them, as an expired one does)."""
     if is_patient_link(request):
         return render_for_patient(request, "404.html", status=404)
-    return defaults.page_not_found(request, exception)
+    return defaults.page_not_found.__wrapped__(request, exception)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """handler400: Django's page, without the CSRF check that would read the form that was just refused."""
+    return defaults.bad_request.__wrapped__(request, exception)
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """handler403: Django's page, without reading the form."""
+    return defaults.permission_denied.__wrapped__(request, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500: Django's page, without reading the form."""
+    return defaults.server_error.__wrapped__(request)
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:

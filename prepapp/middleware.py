@@ -1,7 +1,10 @@
-"""Headers every page carries: no browser features it does not use, and no copy kept by the browser or a proxy.
+"""Headers every page carries: no browser features it does not use, and no copy kept by the browser or a proxy; and
+no request in a charset we cannot read gets as far as a form.
 
 Static files are served by whitenoise before this middleware runs, so they stay cacheable.
 """
+
+import codecs
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
@@ -44,3 +47,39 @@ class NulInQueryMiddleware:
         if any("\x00" in key or any("\x00" in value for value in values) for key, values in request.GET.lists()):
             return HttpResponseBadRequest("A query parameter holds a NUL character.", content_type="text/plain")
         return self.get_response(request)
+
+
+# The charsets a request body may name: UTF-8 (any spelling) and US-ASCII, its subset. Our pages and forms are
+# UTF-8, the SMS gateway and the email providers post UTF-8, and Django reads a urlencoded form in UTF-8 only.
+READABLE_CHARSETS = {"utf-8", "ascii"}
+UNREADABLE_CHARSET = "This request names a character set this site does not read: send it as UTF-8."
+
+
+class ReadableCharsetMiddleware:
+    """A request whose Content-Type names a charset other than UTF-8 (utf-16, utf-32, cp500, utf-7, latin-1, a name
+    Python does not know) answers 400 in plain text, before anything reads its form. Django refuses such a form
+    where it is first read (the CSRF check, a webhook's signature check), and its error views then run the CSRF check
+    again, read the form again and fail again: a 500 without our headers. A UTF-8 charset spelled otherwise (`utf8`,
+    `UTF_8`, `us-ascii`) is read as `utf-8`, the one spelling Django accepts for a form.
+
+    Below the header middlewares, so the 400 carries every header a page does; its `__call__` runs before any view
+    hook (CsrfViewMiddleware.process_view reads the form), so it may sit anywhere in MIDDLEWARE."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        charset = request.content_params.get("charset") if hasattr(request, "content_params") else None
+        if charset is not None:
+            if codec_name(charset) not in READABLE_CHARSETS:
+                return HttpResponseBadRequest(UNREADABLE_CHARSET, content_type="text/plain; charset=utf-8")
+            request.encoding = "utf-8"
+        return self.get_response(request)
+
+
+def codec_name(charset: str) -> str | None:
+    """Python's name for `charset` (`UTF8` -> `utf-8`, `us-ascii` -> `ascii`), or None for a name it does not know."""
+    try:
+        return codecs.lookup(charset.strip()).name
+    except (LookupError, ValueError):
+        return None

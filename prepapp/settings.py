@@ -69,6 +69,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Below every header middleware, so its 400 carries them: a NUL in the query string (prepapp/middleware.py).
     "prepapp.middleware.NulInQueryMiddleware",
+    # A body in a charset other than UTF-8 answers 400 here, with the headers above, before CSRF reads the form.
+    "prepapp.middleware.ReadableCharsetMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",

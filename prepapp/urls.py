@@ -11,8 +11,11 @@ admin.site.site_title = "Ductogram admin"
 admin.site.index_title = "Clinic administration"
 admin.site.login_form = StaffAdminLoginForm
 
-# A page not found from a patient's link answers in the patient's language.
+# A page not found from a patient's link answers in the patient's language; no error page reads the form again.
+handler400 = "prepapp.errors.bad_request"
+handler403 = "prepapp.errors.permission_denied"
 handler404 = "prepapp.errors.page_not_found"
+handler500 = "prepapp.errors.server_error"
 
 urlpatterns = [
     path("admin/", admin.site.urls),

@@ -251,14 +251,17 @@ def offset_label(offset: timedelta | None) -> str:
 
 
 class InboundText(models.Model):
-    """A text a patient sent us (other than STOP/START), kept once per provider message id, so a webhook the
-    provider posts again neither acts nor answers twice (reminders.services.conversations)."""
+    """A text a patient sent us, kept once per provider message id, so a webhook the provider posts again (or an
+    attacker replays) neither acts nor answers twice: replies (reminders.services.conversations), and STOP and START
+    (reminders.services.replies: a STOP replayed after a START stops nobody again)."""
 
     class Outcome(models.TextChoices):
         CONFIRMED = "confirmed", "Confirmed the appointment"
         MOVE = "move", "Asked to move the appointment"
         MESSAGE = "message", "Passed to staff"
         UNMATCHED = "unmatched", "Number not matched"
+        STOPPED = "stopped", "STOP: texts stopped"
+        STARTED = "started", "START: texts allowed again"
 
     provider_message_id = models.CharField(max_length=64, unique=True)
     sender = models.CharField(max_length=32)

@@ -13,7 +13,7 @@ from phonenumber_field.phonenumber import PhoneNumber
 
 from procedures.models import Patient
 
-from ..models import Reminder
+from ..models import InboundText, Reminder
 from .consent import opt_out, resume, send_missed_notices
 from .fallbacks import delivery_failed
 
@@ -70,11 +70,31 @@ def asks_to_start(body: str) -> bool:
     return " ".join(re.sub(r"[^\w ]+", " ", body).lower().split()) in START_KEYWORDS
 
 
-def opt_out_by_number(number_text: str) -> int:
+def first_time(provider_message_id: str, sender: str, outcome: str) -> bool:
+    """Keep a STOP or START by the provider's message id; False when that message was kept already (the provider
+    posts again, or someone replays a signed request), so it acts once. A message without an id acts each time."""
+    if not provider_message_id:
+        return True
+    _, created = InboundText.objects.get_or_create(
+        provider_message_id=provider_message_id[:64], defaults={"sender": sender[:32], "outcome": outcome}
+    )
+    if not created:
+        log.info("STOP/START %s handled already: not acted on again.", provider_message_id[:64])
+    return created
+
+
+def opt_out_by_number(number_text: str, *, provider_message_id: str = "") -> int:
     """A STOP from `number_text` opts out every patient with that mobile who has not opted out already; returns
     how many. The same reply posted again (the provider retries) opts nobody out twice and keeps the first time.
     The STOP itself is kept too (`sms_stopped_at`): restarting reminders from the patient's page never brings the
-    texts back; only a START reply does."""
+    texts back; only a START reply does. A message id seen before (kept in InboundText) does nothing."""
+    with transaction.atomic():
+        if not first_time(provider_message_id, number_text, InboundText.Outcome.STOPPED):
+            return 0
+        return _opt_out(number_text)
+
+
+def _opt_out(number_text: str) -> int:
     matching = _patients_with_mobile(number_text)
     now = timezone.now()
     Patient.objects.filter(pk__in=[p.pk for p in matching], sms_stopped_at__isnull=True).update(sms_stopped_at=now)
@@ -85,12 +105,15 @@ def opt_out_by_number(number_text: str) -> int:
     return len(patients)
 
 
-def opt_in_by_number(number_text: str) -> int:
+def opt_in_by_number(number_text: str, *, provider_message_id: str = "") -> int:
     """A START from `number_text` lifts that number's STOP; returns for how many patients. A patient whose
     reminders are running (restarted by email from their page since) gets the texts still ahead back at once; one
-    who also stopped reminders on the page restarts them there, now texts included."""
-    stopped = [p for p in _patients_with_mobile(number_text) if p.sms_stopped_at is not None]
+    who also stopped reminders on the page restarts them there, now texts included. A message id seen before does
+    nothing."""
     with transaction.atomic():
+        if not first_time(provider_message_id, number_text, InboundText.Outcome.STARTED):
+            return 0
+        stopped = [p for p in _patients_with_mobile(number_text) if p.sms_stopped_at is not None]
         Patient.objects.filter(pk__in=[p.pk for p in stopped]).update(sms_stopped_at=None)
         for patient in stopped:
             patient.sms_stopped_at = None

@@ -9,9 +9,13 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.contrib import admin
+from django.core.exceptions import BadRequest, PermissionDenied
+from django.http import Http404
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from prepapp import errors
+from prepapp.middleware import UNREADABLE_CHARSET
 from procedures.links import patient_token
 from procedures.models import Appointment
 from tests.clinic import FAR, NOW
@@ -221,3 +225,77 @@ def test_a_429_says_when_to_retry(client, appointment, settings, frozen_now):
     assert refused["Retry-After"] == str(600 - elapsed)
     frozen_now.shift(timedelta(seconds=600 - elapsed))
     assert client.get(page).status_code == 200  # when it said
+
+
+# A form the site cannot read
+
+UNREADABLE_CHARSETS = ["utf-16", "utf-32", "cp500", "utf-7", "latin-1", "no-such-charset"]
+
+
+def assert_our_headers(response, where: str) -> None:
+    assert_strict_policy(response, where)
+    assert_not_cached(response, where)
+    assert "camera=()" in response["Permissions-Policy"], where
+    assert response["X-Frame-Options"] == "DENY", where
+    assert response["X-Content-Type-Options"] == "nosniff", where
+
+
+def forms_anyone_can_post(appointment) -> list[str]:
+    """The sign-in form, a staff form, the patient's confirm button and the SMS gateway's two webhooks."""
+    return [
+        reverse("login"),
+        reverse("procedures:book"),
+        f"/p/{patient_token(appointment)}/confirm/",
+        reverse("reminders:sms-status"),
+        reverse("reminders:sms-inbound"),
+    ]
+
+
+@pytest.mark.parametrize("charset", UNREADABLE_CHARSETS)
+def test_a_form_in_a_charset_we_do_not_read_is_refused_with_our_headers(appointment, scheduler, charset):
+    """A prober's POST says its form is in UTF-16 (or EBCDIC, or a made-up charset), with a CSRF cookie of its own:
+    a short 400 with every header a page carries, and the appointment is untouched."""
+    browser = Client(enforce_csrf_checks=True)
+    browser.cookies[settings.CSRF_COOKIE_NAME] = "a" * 32
+    form = f"username={scheduler.username}&password={PASSWORD}&csrfmiddlewaretoken={'a' * 32}".encode()
+    for url in forms_anyone_can_post(appointment):
+        where = f"POST {url} in {charset}"
+        response = browser.generic(
+            "POST", url, form, content_type=f"application/x-www-form-urlencoded; charset={charset}"
+        )
+        assert response.status_code == 400, where
+        assert response.content.decode() == UNREADABLE_CHARSET
+        assert_our_headers(response, where)
+    appointment.refresh_from_db()
+    assert appointment.status == Appointment.Status.BOOKED
+    assert "_auth_user_id" not in browser.session
+
+
+def test_utf8_spelled_another_way_still_signs_in(scheduler):
+    browser = Client()
+    for charset in ("UTF8", "utf_8", "us-ascii"):
+        form = f"username={scheduler.username}&password={PASSWORD}".encode()
+        response = browser.generic(
+            "POST", reverse("login"), form, content_type=f"application/x-www-form-urlencoded; charset={charset}"
+        )
+        assert response.status_code == 302, charset
+        browser.logout()
+
+
+def test_the_error_pages_never_read_the_form_again(rf):
+    """Whatever made a form unreadable (here a charset Django refuses, should one ever get past the middleware),
+    the 400, 403, 404 and 500 pages answer without reading it: Django's own ran the CSRF check first, which read the
+    form, raised again and turned the page into a bare 500."""
+    request = rf.generic(
+        "POST", "/accounts/login/", b"a=b", content_type="application/x-www-form-urlencoded; charset=utf-16"
+    )
+    request.COOKIES[settings.CSRF_COOKIE_NAME] = "a" * 32
+    with pytest.raises(BadRequest):
+        request.POST  # noqa: B018 - the form cannot be read
+    for status, answer in (
+        (400, lambda: errors.bad_request(request, BadRequest())),
+        (403, lambda: errors.permission_denied(request, PermissionDenied())),
+        (404, lambda: errors.page_not_found(request, Http404())),
+        (500, lambda: errors.server_error(request)),
+    ):
+        assert answer().status_code == status

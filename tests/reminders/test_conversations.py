@@ -159,7 +159,8 @@ def test_a_number_we_do_not_know_is_asked_to_call(webhook, texted, settings):
 @pytest.mark.django_db
 def test_stop_and_start_are_not_conversations(webhook, texted):
     assert answer(webhook("STOP", sid="SMstop")) == ""
-    assert not InboundText.objects.exists()
+    stop = InboundText.objects.get()  # kept by its id only, so a replay does nothing
+    assert (stop.provider_message_id, stop.outcome, stop.appointment, stop.reply) == ("SMstop", "stopped", None, "")
     assert not PatientRequest.objects.exists()
 
 

@@ -249,6 +249,19 @@ def test_postmarks_delivery_webhook_marks_the_email_delivered(client, book, post
     assert reminder.status == Reminder.Status.SENT
 
 
+def test_a_postmark_event_with_a_nul_in_its_id_or_words_answers_and_changes_only_what_is_ours(client, book, postmark):
+    reminder = sent_confirmation(book(FAR))
+    stranger = postmark_delivery(reminder.provider_message_id + "\x00", reminder.recipient)
+    assert postmark_event(client, stranger).status_code == 200
+    reminder.refresh_from_db()
+    assert reminder.delivery_status == ""  # no email of ours has that id
+
+    words = postmark_delivery(reminder.provider_message_id, reminder.recipient) | {"Details": "smtp;250\x00 OK"}
+    assert postmark_event(client, words).status_code == 200
+    reminder.refresh_from_db()
+    assert reminder.delivery_status == "delivered"
+
+
 def test_a_postmark_hard_bounce_marks_the_row_and_calls_the_fallback_once_however_often_it_is_posted(
     client, book, postmark, fallbacks, as_scheduler
 ):

@@ -17,7 +17,7 @@ from procedures.models import Patient
 from reminders import services
 from reminders.channels import Message, PermanentSendError, TransientSendError
 from reminders.channels.sms import SmsChannel
-from reminders.models import Reminder
+from reminders.models import InboundText, Reminder
 from reminders.providers.http_sms import HTTPSMSBackend, webhook_signature
 from tests.clinic import FAR, NOW
 from tests.factories import PatientFactory
@@ -507,3 +507,47 @@ def test_a_text_sent_on_its_own_closes_its_connection(provider, monkeypatch):
 
     assert closed == [True], "the open connection was closed once the text had gone"
     assert len(provider.requests) == 1
+
+
+@pytest.mark.parametrize("field", ["MessageSid", "MessageStatus", "ErrorCode", "AccountSid", "Extra\x00Name"])
+def test_a_signed_delivery_report_with_a_nul_anywhere_is_refused_and_changes_nothing(webhook, sent_texts, field):
+    report = {"MessageSid": "SM-A", "MessageStatus": "undelivered", "ErrorCode": "30003", "AccountSid": SID}
+    report[field] = report.get(field, "x") + "\x00"
+
+    response = webhook("/sms/status/", report)
+
+    assert response.status_code == 400
+    assert not Reminder.objects.exclude(delivery_status="").exists()
+
+
+@pytest.mark.parametrize("field", ["MessageSid", "From", "To", "Body", "AccountSid"])
+def test_a_signed_stop_or_reply_with_a_nul_anywhere_is_refused_and_changes_nothing(webhook, patient, field):
+    for body in ("STOP", "START", "Can I bring my sister?"):
+        text = inbound(body)
+        text[field] = text[field][:3] + "\x00" + text[field][3:]
+
+        response = webhook("/sms/inbound/", text)
+
+        assert response.status_code == 400, (body, field)
+    patient.refresh_from_db()
+    assert patient.sms_stopped_at is None and patient.reminders_opt_out_at is None
+    assert not InboundText.objects.exists()
+
+
+def test_a_stop_replayed_after_a_start_stops_nobody_again(webhook, patient):
+    """She texts STOP, then START; someone posts her signed STOP again (the same MessageSid): her texts keep going."""
+    stop = inbound("STOP") | {"MessageSid": "SM-STOP-1"}
+    assert webhook("/sms/inbound/", stop).status_code == 200
+    patient.refresh_from_db()
+    assert patient.sms_stopped_at is not None
+    assert webhook("/sms/inbound/", inbound("START") | {"MessageSid": "SM-START-1"}).status_code == 200
+
+    assert webhook("/sms/inbound/", stop).status_code == 200
+
+    patient.refresh_from_db()
+    assert patient.sms_stopped_at is None
+    kept = InboundText.objects.order_by("pk").values_list("provider_message_id", "outcome")
+    assert list(kept) == [("SM-STOP-1", "stopped"), ("SM-START-1", "started")]
+    assert webhook("/sms/inbound/", inbound("STOP") | {"MessageSid": "SM-STOP-2"}).status_code == 200
+    patient.refresh_from_db()
+    assert patient.sms_stopped_at is not None  # a new STOP still stops
