@@ -67,9 +67,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    # Below every header middleware, so its 400 carries them: a NUL in the query string (prepapp/middleware.py).
+    # Below the header middlewares, so their 400s carry every header: a NUL in the query string, or a body in a
+    # charset other than UTF-8, refused before anything reads it (prepapp/middleware.py).
     "prepapp.middleware.NulInQueryMiddleware",
-    # A body in a charset other than UTF-8 answers 400 here, with the headers above, before CSRF reads the form.
     "prepapp.middleware.ReadableCharsetMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the lockout page.
@@ -179,8 +179,7 @@ if PATIENT_SELF_RESCHEDULE not in ("direct", "request", "off"):
 OFFER_MINUTES = env.int("OFFER_MINUTES", default=30)
 OFFER_ROUND_SIZE = env.int("OFFER_ROUND_SIZE", default=3)
 WAITLIST_SWEEP_SECONDS = env.int("WAITLIST_SWEEP_SECONDS", default=60)
-# An offer is worth a move only if it brings the patient forward by at least this much (a shuffle of half an hour
-# would cost her a notice and us a chain of moves for little).
+# An offer is worth a move only if it brings the patient forward by this much (not a chain of half-hour shuffles).
 OFFER_MIN_GAIN_HOURS = env.int("OFFER_MIN_GAIN_HOURS", default=24)
 if OFFER_MINUTES < 5 or OFFER_ROUND_SIZE < 1:
     raise ImproperlyConfigured("OFFER_MINUTES is at least 5 and OFFER_ROUND_SIZE at least 1.")
