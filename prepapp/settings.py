@@ -174,8 +174,7 @@ PATIENT_RESCHEDULE_WEEKS = env.int("PATIENT_RESCHEDULE_WEEKS", default=6)
 PATIENT_SELF_RESCHEDULE = env("PATIENT_SELF_RESCHEDULE", default="direct")
 if PATIENT_SELF_RESCHEDULE not in ("direct", "request", "off"):
     raise ImproperlyConfigured("PATIENT_SELF_RESCHEDULE is one of direct, request or off.")
-# The waiting list: how long an offer of a freed time stays open, and how many patients each round offers it to at
-# once (the first to accept gets it; when all have expired or declined, the next round goes to the next ones).
+# The waiting list: an offer's life, and how many patients a round offers a freed time to (the first to accept wins).
 OFFER_MINUTES = env.int("OFFER_MINUTES", default=30)
 OFFER_ROUND_SIZE = env.int("OFFER_ROUND_SIZE", default=3)
 WAITLIST_SWEEP_SECONDS = env.int("WAITLIST_SWEEP_SECONDS", default=60)
