@@ -40,8 +40,18 @@ def unsaved_appointment(**kwargs) -> Appointment:
     )
 
 
+def done_appointment() -> Appointment:
+    """A ductogram that has taken place (a result is logged only once the appointment has started)."""
+    start = timezone.now().replace(minute=0, second=0, microsecond=0) - timedelta(days=2)
+    return AppointmentFactory(status=Appointment.Status.COMPLETED, scheduled_start=start)
+
+
+def logged_result(**kwargs) -> ProcedureResult:
+    return ProcedureResultFactory(appointment=kwargs.pop("appointment", None) or done_appointment(), **kwargs)
+
+
 def unsaved_result(**kwargs) -> ProcedureResult:
-    return ProcedureResultFactory.build(appointment=AppointmentFactory(status=Appointment.Status.COMPLETED), **kwargs)
+    return ProcedureResultFactory.build(appointment=done_appointment(), **kwargs)
 
 
 def messages(exc: pytest.ExceptionInfo) -> list[str]:
@@ -229,14 +239,14 @@ def test_a_cancelled_or_missed_appointment_frees_its_room_and_a_completed_one_do
 
 
 def test_an_appointment_has_at_most_one_result():
-    result = ProcedureResultFactory()
+    result = logged_result()
     with refused_by_database():
-        ProcedureResultFactory(appointment=result.appointment)
+        logged_result(appointment=result.appointment)
     assert ProcedureResult.objects.filter(appointment=result.appointment).count() == 1
 
 
 def test_a_second_result_for_an_appointment_is_told_one_already_exists():
-    result = ProcedureResultFactory()
+    result = logged_result()
     second = ProcedureResultFactory.build(appointment=result.appointment)
     with pytest.raises(ValidationError) as exc:
         second.full_clean()
@@ -244,7 +254,7 @@ def test_a_second_result_for_an_appointment_is_told_one_already_exists():
 
 
 def test_a_birads_category_of_7_is_refused_by_the_database_even_past_the_form():
-    result = ProcedureResultFactory()
+    result = logged_result()
     with refused_by_database("result_birads_valid"):
         ProcedureResult.objects.filter(pk=result.pk).update(birads="7")
     result.birads = "7"
@@ -266,13 +276,13 @@ def test_a_birads_category_of_7_is_told_the_valid_categories():
 
 @pytest.mark.parametrize("category", ["", "0", "3", "4A", "4B", "4C", "6"])
 def test_every_birads_category_and_none_are_accepted(category):
-    result = ProcedureResultFactory(birads=category)
+    result = logged_result(birads=category)
     result.full_clean()
 
 
 def test_a_negative_contrast_volume_is_refused():
     with refused_by_database("result_contrast_volume_not_negative"):
-        ProcedureResultFactory(contrast_volume_ml=Decimal("-0.5"))
+        logged_result(contrast_volume_ml=Decimal("-0.5"))
     result = ProcedureResultFactory.build(contrast_volume_ml=Decimal("-0.5"))
     with pytest.raises(ValidationError) as exc:
         result.validate_constraints()
@@ -283,13 +293,13 @@ def test_a_negative_contrast_volume_is_refused():
 
 
 def test_no_contrast_is_an_acceptable_volume():
-    ProcedureResultFactory(contrast_volume_ml=Decimal("0.0")).full_clean()
+    logged_result(contrast_volume_ml=Decimal("0.0")).full_clean()
 
 
 @pytest.mark.parametrize("position", [0, 13])
 def test_a_clock_position_off_the_clock_face_is_refused(position):
     with refused_by_database("result_clock_position_on_the_clock"):
-        ProcedureResultFactory(clock_position=position)
+        logged_result(clock_position=position)
     result = ProcedureResultFactory.build(clock_position=position)
     with pytest.raises(ValidationError) as exc:
         result.validate_constraints()
@@ -301,13 +311,13 @@ def test_a_clock_position_off_the_clock_face_is_refused(position):
 
 @pytest.mark.parametrize("position", [1, 12])
 def test_one_and_twelve_o_clock_are_on_the_clock_face(position):
-    ProcedureResultFactory(clock_position=position).full_clean()
+    logged_result(clock_position=position).full_clean()
 
 
 def test_a_procedure_that_ends_before_it_started_is_refused():
     start = next_clinic_day()
     with refused_by_database("result_ends_after_start"):
-        ProcedureResultFactory(started_at=start, ended_at=start - timedelta(minutes=1))
+        logged_result(started_at=start, ended_at=start - timedelta(minutes=1))
     result = ProcedureResultFactory.build(started_at=start, ended_at=start - timedelta(minutes=1))
     with pytest.raises(ValidationError) as exc:
         result.validate_constraints()
@@ -316,7 +326,7 @@ def test_a_procedure_that_ends_before_it_started_is_refused():
 
 def test_the_actual_duration_is_the_minutes_from_start_to_end_once_both_are_logged():
     start = next_clinic_day()
-    result = ProcedureResultFactory(started_at=start, ended_at=start + timedelta(minutes=52, seconds=10))
+    result = logged_result(started_at=start, ended_at=start + timedelta(minutes=52, seconds=10))
     assert result.actual_duration == 52
     result.ended_at = None
     assert result.actual_duration is None
