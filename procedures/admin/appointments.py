@@ -4,7 +4,6 @@ clinical details can be edited here (times, rooms and statuses change through `p
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import Exists, OuterRef
-from simple_history.admin import SimpleHistoryAdmin
 
 from prepapp.admin_dates import SafeDateHierarchy
 from reminders.models import Reminder
@@ -14,7 +13,7 @@ from ..access import can_see_results
 from ..models import Appointment, ProcedureResult
 from ..worklist import selectors as worklist
 from .results import ProcedureResultInline
-from .shared import CleanText, StaffFilter, StaffNames, adopt, minutes, staff_column
+from .shared import CleanText, SafeHistoryAdmin, StaffFilter, StaffNames, adopt, minutes, staff_column
 
 # Fixed once booked: time, room and length move only by rescheduling (`procedures.services`); the rest not at all.
 FIXED_AFTER_BOOKING = (
@@ -92,7 +91,7 @@ class AppointmentAdminForm(forms.ModelForm):
 
 
 @admin.register(Appointment)
-class AppointmentAdmin(CleanText, StaffNames, SafeDateHierarchy, SimpleHistoryAdmin):
+class AppointmentAdmin(CleanText, StaffNames, SafeDateHierarchy, SafeHistoryAdmin):
     form = AppointmentAdminForm
     inlines = [ProcedureResultInline, ReminderInline]
     date_hierarchy = "scheduled_start"

@@ -2,12 +2,11 @@
 
 from django import forms
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
 from reminders.stages import Stage
 
 from ..models import FaqEntry, ProcedureType, Room
-from .shared import CleanText
+from .shared import CleanText, SafeHistoryAdmin
 from .translations import (
     EnglishSource,
     FaqEntryTranslationInline,
@@ -58,7 +57,7 @@ class FaqEntryForm(forms.ModelForm):
 
 
 @admin.register(FaqEntry)
-class FaqEntryAdmin(CleanText, EnglishSource, TranslationsColumn, SimpleHistoryAdmin):
+class FaqEntryAdmin(CleanText, EnglishSource, TranslationsColumn, SafeHistoryAdmin):
     form = FaqEntryForm
     inlines = (FaqEntryTranslationInline,)
     list_display = (

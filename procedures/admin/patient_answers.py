@@ -7,7 +7,7 @@ from prepapp.admin_dates import SafeDateHierarchy
 
 from ..models import PatientCall, PatientRequest, PreparationRead, SafetyAnswers
 from ..patient_page.services import log_call
-from .shared import AppointmentColumns, CleanText, adopt
+from .shared import AppointmentColumns, CleanText, ReadableInitial, adopt
 
 
 class PatientAuthoredAdmin(SafeDateHierarchy, AppointmentColumns, admin.ModelAdmin):
@@ -46,7 +46,7 @@ class PatientRequestAdmin(PatientAuthoredAdmin):
 
 
 @admin.register(PatientCall)
-class PatientCallAdmin(CleanText, AppointmentColumns, admin.ModelAdmin):
+class PatientCallAdmin(CleanText, ReadableInitial, AppointmentColumns, admin.ModelAdmin):
     list_display = ("called_at", "patient", "called_by", "note")
     list_select_related = ("appointment__patient", "called_by")
     readonly_fields = ("called_at", "called_by")

@@ -4,7 +4,6 @@ language and by interpreter need, and by NHS number typed with or without its sp
 from django import forms
 from django.contrib import admin
 from django.utils.text import capfirst
-from simple_history.admin import SimpleHistoryAdmin
 
 from reminders.channels import channel_choices
 
@@ -12,7 +11,7 @@ from .. import nhs_number, services
 from ..models import Patient
 from ..models.address import ADDRESS_FIELDS
 from ..patients.forms import LANGUAGE_FIELDS, LanguageFields
-from .shared import CleanText, adopt
+from .shared import CleanText, SafeHistoryAdmin, adopt
 
 
 class ChannelConsentFilter(admin.SimpleListFilter):
@@ -50,7 +49,7 @@ class PatientForm(LanguageFields, forms.ModelForm):
 
 
 @admin.register(Patient)
-class PatientAdmin(CleanText, SimpleHistoryAdmin):
+class PatientAdmin(CleanText, SafeHistoryAdmin):
     form = PatientForm
     list_display = ("mrn", "family_name", "given_name", "date_of_birth", "channels_display", "reminders_opted_out")
     list_filter = (

@@ -11,7 +11,6 @@ from django.contrib import admin
 from django.contrib.admin.options import IS_POPUP_VAR
 from django.http import HttpResponseRedirect
 from django.utils.text import capfirst
-from simple_history.admin import SimpleHistoryAdmin
 
 from prepapp.admin_dates import SafeDateHierarchy
 
@@ -20,7 +19,7 @@ from ..access import is_radiologist, radiologists
 from ..models import Appointment, ProcedureResult
 from ..params import parse_id
 from ..worklist import selectors as worklist
-from .shared import AppointmentColumns, CleanText, StaffFilter, StaffNames, minutes, staff_column
+from .shared import AppointmentColumns, CleanText, SafeHistoryAdmin, StaffFilter, StaffNames, minutes, staff_column
 
 
 class ProcedureResultForm(forms.ModelForm):
@@ -150,7 +149,7 @@ class ProcedureResultAdmin(
     AppointmentColumns,
     PerformedByRadiologists,
     ResultDisplayMixin,
-    SimpleHistoryAdmin,
+    SafeHistoryAdmin,
 ):
     form = ProcedureResultForm
     fieldsets = ((None, {"fields": ("appointment",)}),) + RESULT_FIELDSETS

@@ -4,7 +4,10 @@ service."""
 from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
+from django.http import Http404
+from simple_history.admin import SimpleHistoryAdmin
 
 from .. import clinic_time
 from ..access import staff_name
@@ -20,6 +23,47 @@ class CleanText:
         if isinstance(field, forms.CharField) and not any(isinstance(v, NoControlCharacters) for v in field.validators):
             field.validators.append(NoControlCharacters(multiline=isinstance(db_field, models.TextField)))
         return field
+
+
+class ReadableInitial:
+    """An add page's values from the address (?appointment=12), keeping only those its field can read: a link's
+    ?appointment=abc or ?patient=abc would reach the form's query as it is and fail there (a 500)."""
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        for name, value in list(initial.items()):
+            try:
+                field = self.model._meta.get_field(name)
+            except FieldDoesNotExist:
+                continue
+            if not (field.many_to_one or field.one_to_one) or isinstance(value, list):
+                continue
+            try:
+                field.target_field.to_python(value)
+            except ValidationError:
+                del initial[name]
+        return initial
+
+
+def _readable_id(model, value: str) -> None:
+    try:
+        model._meta.pk.to_python(value)
+    except ValidationError as exc:
+        raise Http404("No such page.") from exc
+
+
+class SafeHistoryAdmin(ReadableInitial, SimpleHistoryAdmin):
+    """django-simple-history's pages, where an id that is no id (.../abc/history/, .../history/abc/) is a 404, as in
+    the rest of the admin, rather than a 500; and the add page's values from the address kept only when readable."""
+
+    def history_view(self, request, object_id, extra_context=None):
+        _readable_id(self.model, object_id)
+        return super().history_view(request, object_id, extra_context=extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        _readable_id(self.model, object_id)
+        _readable_id(self.model.history.model, version_id)
+        return super().history_form_view(request, object_id, version_id, extra_context=extra_context)
 
 
 class StaffNames:

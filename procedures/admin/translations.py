@@ -7,14 +7,13 @@ the review action (procedures.services.mark_reviewed) records who reviewed them 
 
 from django.contrib import admin, messages
 from django.utils.html import format_html, format_html_join
-from simple_history.admin import SimpleHistoryAdmin
 
 from ..access import staff_name
 from ..languages import ENGLISH, offered
 from ..models import FaqEntryTranslation, ProcedureTypeTranslation, RoomTranslation
 from ..services import english_changed, mark_reviewed
 from ..translations import review_state
-from .shared import CleanText
+from .shared import CleanText, SafeHistoryAdmin
 
 
 def review_badges(source) -> str:
@@ -98,7 +97,7 @@ class RoomTranslationInline(TranslationInline):
     fields = ("language", "location", "review")
 
 
-class TranslationAdmin(CleanText, ReviewColumns, SimpleHistoryAdmin):
+class TranslationAdmin(CleanText, ReviewColumns, SafeHistoryAdmin):
     """Every translation of one kind, filtered by language and review, searchable in both languages; select some
     and "Mark reviewed" to record that you read and approved them."""
 
