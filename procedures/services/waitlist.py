@@ -36,6 +36,7 @@ Slot = FreedSlot.Status
 TOO_CLOSE = "Too close to its start to offer."
 NOBODY_FITS = "Nobody on the waiting list could take it."
 BOOKED_MEANWHILE = "Booked another way before anyone accepted."
+OFFERS_OFF = "Offers of earlier times are switched off for this procedure (its reminder rule in the admin)."
 
 
 def soonest_offered(now: datetime) -> datetime:
@@ -58,7 +59,7 @@ def slot_freed(
     type whose offers are switched off is not recorded."""
     now = now or timezone.now()
     withdraw_offers(appointment, now=now)
-    if start <= soonest_offered(now) or not reminders.offers_switched_on(appointment.procedure_type_id):
+    if start <= soonest_offered(now) or reminders.offer_rule(appointment.procedure_type_id) is None:
         return None
     slot = FreedSlot.objects.create(
         procedure_type_id=appointment.procedure_type_id,
@@ -141,11 +142,15 @@ def offer_round(slot_id: int, *, now: datetime | None = None) -> int:
             slot.next_round_at = quiet_end
             slot.save(update_fields=["next_round_at"])
             return 0
+        rule = reminders.offer_rule(slot.procedure_type_id)
+        if rule is None:
+            close(slot, Slot.UNFILLED, OFFERS_OFF, now)
+            return 0
         made = 0
         for appointment in waiting_for(slot, now).iterator(chunk_size=50):
             if made >= settings.OFFER_ROUND_SIZE:
                 break
-            if not reminders.offer_reaches(appointment, now=now):
+            if not reminders.offer_reaches(appointment, rule, now=now):
                 continue
             offer = SlotOffer.objects.create(
                 freed_slot=slot,
@@ -154,7 +159,7 @@ def offer_round(slot_id: int, *, now: datetime | None = None) -> int:
                 offered_at=now,
                 expires_at=now + timedelta(minutes=settings.OFFER_MINUTES),
             )
-            reminders.offer_messages(offer, now=now)
+            reminders.offer_messages(offer, rule, now=now)
             made += 1
         if not made and not slot.offers.filter(status=Offer.OFFERED).exists():
             close(slot, Slot.UNFILLED, NOBODY_FITS, now)

@@ -25,7 +25,7 @@ from .delivery import LAST_DISPATCH_CACHE_KEY, cache_set_last_dispatch, dispatch
 from .email_events import record_email_event
 from .fallbacks import delivery_failed
 from .letters import due_by_hand, mark_posted
-from .offers import offer_messages, offer_reaches, offers_switched_on
+from .offers import offer_messages, offer_reaches, offer_rule
 from .reach import channels_for
 from .replies import asks_to_start, asks_to_stop, opt_in_by_number, opt_out_by_number, record_delivery_report
 from .scheduling import (
@@ -54,7 +54,7 @@ __all__ = [
     "mark_posted",
     "offer_messages",
     "offer_reaches",
-    "offers_switched_on",
+    "offer_rule",
     "opt_in_by_number",
     "opt_out",
     "opt_out_by_number",

@@ -12,53 +12,38 @@ from django.db import transaction
 from procedures.models import Appointment, SlotOffer
 
 from .. import queueing
-from ..channels import channel_for, hand_delivered
+from ..channels import hand_delivered
 from ..models import Reminder, ReminderRule
 from ..stages import Stage
 from .reach import channels_for
+from .scheduling import event_rows
 
 
-def _rule(procedure_type_id: int) -> ReminderRule | None:
+def offer_rule(procedure_type_id: int) -> ReminderRule | None:
+    """The procedure type's active rule for offers; None when they are switched off in the admin (the waiting list
+    is then idle). A round reads it once for all its patients."""
     return ReminderRule.objects.filter(
         procedure_type_id=procedure_type_id, stage=Stage.SLOT_OFFER, is_active=True
     ).first()
 
 
-def offers_switched_on(procedure_type_id: int) -> bool:
-    """Whether the procedure type's offers have a rule (switched off in the admin, the waiting list is idle)."""
-    return _rule(procedure_type_id) is not None
-
-
-def _channels(appointment: Appointment, rule: ReminderRule, now: datetime) -> list[str]:
+def _channels(appointment: Appointment, rule: ReminderRule, now: datetime) -> frozenset[str]:
     reaching = channels_for(appointment, Stage.SLOT_OFFER, appointment.scheduled_start, now)
-    return sorted((reaching & set(rule.channels)) - set(hand_delivered()))
+    return frozenset(reaching - set(hand_delivered()))
 
 
-def offer_reaches(appointment: Appointment, *, now: datetime) -> bool:
+def offer_reaches(appointment: Appointment, rule: ReminderRule, *, now: datetime) -> bool:
     """Whether an offer would reach the patient now by some channel the offer goes by."""
-    rule = _rule(appointment.procedure_type_id)
-    return bool(rule and _channels(appointment, rule, now))
+    return bool(_channels(appointment, rule, now) & set(rule.channels))
 
 
-def offer_messages(offer: SlotOffer, *, now: datetime) -> list[Reminder]:
-    """The offer's rows, created in the round's transaction and queued once it commits."""
+def offer_messages(offer: SlotOffer, rule: ReminderRule, *, now: datetime) -> list[Reminder]:
+    """The offer's rows (an event notice's, naming the offer), created in the round's transaction and queued once it
+    commits."""
     appointment = offer.appointment
-    rule = _rule(appointment.procedure_type_id)
-    if rule is None:
-        return []
-    rows = Reminder.objects.bulk_create(
-        Reminder(
-            appointment=appointment,
-            rule=rule,
-            stage=Stage.SLOT_OFFER,
-            channel=channel,
-            for_start=appointment.scheduled_start,
-            occasion=offer.occasion,
-            send_at=channel_for(channel).earliest_send(now),
-            content_stages=[Stage.SLOT_OFFER],
-        )
-        for channel in _channels(appointment, rule, now)
-    )
+    channels = _channels(appointment, rule, now)
+    rows = event_rows(appointment, rule, channels, now=now, content_stages=[Stage.SLOT_OFFER], occasion=offer.occasion)
+    rows = Reminder.objects.bulk_create(rows)
     due = [row.pk for row in rows if row.send_at <= now]
     if due:
         transaction.on_commit(lambda: queueing.queue_sends(due))

@@ -62,7 +62,7 @@ def _earliest(moment: datetime, channel: str) -> datetime:
     return channel_for(channel).earliest_send(moment)
 
 
-def _event_rows(
+def event_rows(
     appointment: Appointment,
     rule: ReminderRule,
     channels: frozenset[str],
@@ -189,7 +189,7 @@ def _schedule(appointment: Appointment, now: datetime, *, just_booked: bool = Fa
     confirmation = next((r for r in rules if r.stage == Stage.BOOKING_CONFIRMATION), None)
     if confirmation and (just_booked or not appointment.reminders.filter(stage=Stage.BOOKING_CONFIRMATION).exists()):
         folded = folded_stages(appointment.scheduled_start, rules, now)
-        rows += _event_rows(
+        rows += event_rows(
             appointment, confirmation, confirming, now=now, content_stages=[Stage.BOOKING_CONFIRMATION, *folded]
         )
     if just_booked:
@@ -268,11 +268,11 @@ def _notice_rows(
     STOP, no address on file), the notice is kept as missed on the channels the patient agreed to, closed saying
     why, so staff see it and a restart sends it once (resume)."""
     occasion = appointment.status_changed_at.isoformat()
-    rows = _event_rows(appointment, rule, reaching, now=now, content_stages=content_stages, occasion=occasion)
+    rows = event_rows(appointment, rule, reaching, now=now, content_stages=content_stages, occasion=occasion)
     if rows or announced:
         return rows
     patient = appointment.patient
-    missed = _event_rows(
+    missed = event_rows(
         appointment, rule, frozenset(patient.channels), now=now, content_stages=content_stages, occasion=occasion
     )
     for row in missed:

@@ -313,3 +313,28 @@ def test_declining_an_offer_past_its_time_records_it_expired_as_accepting_would(
     frozen_now.shift(timedelta(minutes=31))
     assert decline_offer(offers_to(waiting[0]).get()).status == SlotOffer.Status.EXPIRED
     assert accept_offer(offers_to(waiting[1]).get()).status == SlotOffer.Status.EXPIRED
+
+
+def test_offers_switched_off_in_the_admin_close_the_time_saying_so(freed_friday, waiting, frozen_now):
+    from procedures.services.waitlist import OFFERS_OFF
+    from reminders.models import ReminderRule
+
+    cancel(freed_friday)
+    slot = FreedSlot.objects.get(freed_by=freed_friday)
+    ReminderRule.objects.filter(stage=Stage.SLOT_OFFER).update(is_active=False)
+    frozen_now.shift(timedelta(minutes=31))
+    assert run_rounds() == 0
+    slot.refresh_from_db()
+    assert (slot.status, slot.note) == (FreedSlot.Status.UNFILLED, OFFERS_OFF)
+
+
+def test_a_round_reads_the_offer_rule_once_whatever_the_number_of_patients(freed_friday, waiting, settings):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.OFFER_ROUND_SIZE = 3
+    with CaptureQueriesContext(connection) as queries:
+        cancel(freed_friday)
+    rule_reads = [q for q in queries.captured_queries if 'FROM "reminders_reminderrule"' in q["sql"]]
+    # One to decide the time is worth recording, one for its round (the cancellation notice reads its own rule).
+    assert len([q for q in rule_reads if "slot_offer" in q["sql"]]) == 2
