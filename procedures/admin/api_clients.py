@@ -14,7 +14,7 @@ from prepapp.admin_dates import SafeDateHierarchy
 from ..fhir import auth
 from ..models import ApiCall, ApiClient
 from ..models.api_clients import Scope
-from .shared import CleanText, adopt, staff_column
+from .shared import CleanText, ReadOnlyAdmin, adopt, staff_column
 
 
 class ApiClientForm(forms.ModelForm):
@@ -78,7 +78,7 @@ class ApiClientAdmin(CleanText, admin.ModelAdmin):
 
 
 @admin.register(ApiCall)
-class ApiCallAdmin(SafeDateHierarchy, admin.ModelAdmin):
+class ApiCallAdmin(SafeDateHierarchy, ReadOnlyAdmin):
     """Read-only: the record of calls is written by the API alone."""
 
     list_display = ("at", "client", "method", "path", "status")
@@ -86,12 +86,3 @@ class ApiCallAdmin(SafeDateHierarchy, admin.ModelAdmin):
     list_select_related = ("client",)
     search_fields = ("path", "client__name")
     date_hierarchy = "at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -7,21 +7,12 @@ from prepapp.admin_dates import SafeDateHierarchy
 
 from ..models import PatientCall, PatientRequest, PreparationRead, SafetyAnswers
 from ..patient_page.services import log_call
-from .shared import AppointmentColumns, CleanText, ReadableInitial, adopt
+from .shared import AppointmentColumns, CleanText, ReadableInitial, ReadOnlyAdmin, adopt
 
 
-class PatientAuthoredAdmin(SafeDateHierarchy, AppointmentColumns, admin.ModelAdmin):
+class PatientAuthoredAdmin(SafeDateHierarchy, AppointmentColumns, ReadOnlyAdmin):
     list_select_related = ("appointment__patient",)
     search_fields = ("appointment__patient__mrn", "appointment__patient__family_name")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(SafetyAnswers)

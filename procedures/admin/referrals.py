@@ -6,11 +6,11 @@ from django.contrib import admin
 from prepapp.admin_dates import SafeDateHierarchy
 
 from ..models import Referral
-from .waitlist import ReadOnly
+from .shared import ReadOnlyAdmin
 
 
 @admin.register(Referral)
-class ReferralAdmin(SafeDateHierarchy, ReadOnly):
+class ReferralAdmin(SafeDateHierarchy, ReadOnlyAdmin):
     list_display = (
         "received_at",
         "family_name",

@@ -25,6 +25,20 @@ class CleanText:
         return field
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records written only by their own workflow (what patients send, the waiting list's offers, referrals, API
+    calls): the admin lists and shows them, and nobody adds, changes or deletes one here."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class ReadableInitial:
     """An add page's values from the address (?appointment=12), keeping only those its field can read: a link's
     ?appointment=abc or ?patient=abc would reach the form's query as it is and fail there (a 500)."""

@@ -7,18 +7,7 @@ from django.contrib import admin
 from prepapp.admin_dates import SafeDateHierarchy
 
 from ..models import FreedSlot, SlotOffer
-from .shared import AppointmentColumns
-
-
-class ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+from .shared import AppointmentColumns, ReadOnlyAdmin
 
 
 class OfferInline(admin.TabularInline):
@@ -33,7 +22,7 @@ class OfferInline(admin.TabularInline):
 
 
 @admin.register(FreedSlot)
-class FreedSlotAdmin(SafeDateHierarchy, ReadOnly):
+class FreedSlotAdmin(SafeDateHierarchy, ReadOnlyAdmin):
     list_display = ("start", "room", "duration", "cause", "status", "filled_by", "created_at")
     list_filter = ("status", "cause", "room")
     list_select_related = ("room", "filled_by__patient")
@@ -43,7 +32,7 @@ class FreedSlotAdmin(SafeDateHierarchy, ReadOnly):
 
 
 @admin.register(SlotOffer)
-class SlotOfferAdmin(SafeDateHierarchy, AppointmentColumns, ReadOnly):
+class SlotOfferAdmin(SafeDateHierarchy, AppointmentColumns, ReadOnlyAdmin):
     list_display = ("offered_at", "patient", "appointment_start", "freed_slot", "status", "expires_at", "answered_at")
     list_filter = ("status",)
     list_select_related = ("appointment__patient", "freed_slot__room")
