@@ -26,7 +26,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("own_cache")]
 PASSWORD = "correct-horse-battery"  # the factories' password
 TEMPLATES = Path(settings.BASE_DIR) / "templates"
 # Message bodies go by email, where styles must be inline; no page shows them.
-NOT_PAGES = {"reminders/email.html", "reminders/offer_email.html"}
+NOT_PAGES = {"reminders/email_base.html", "reminders/email.html", "reminders/offer_email.html"}
 
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)(?![^>]*type=\"application/json\")[^>]*>", re.IGNORECASE)
 EVENT_HANDLER = re.compile(r"<[^>]+\son[a-z]+\s*=", re.IGNORECASE)

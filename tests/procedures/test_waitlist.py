@@ -338,3 +338,17 @@ def test_a_round_reads_the_offer_rule_once_whatever_the_number_of_patients(freed
     rule_reads = [q for q in queries.captured_queries if 'FROM "reminders_reminderrule"' in q["sql"]]
     # One to decide the time is worth recording, one for its round (the cancellation notice reads its own rule).
     assert len([q for q in rule_reads if "slot_offer" in q["sql"]]) == 2
+
+
+def test_the_offer_email_shares_the_reminders_frame_down_to_its_phone_width_styles(freed_friday, waiting):
+    from reminders.channels import Draft, channel_for
+
+    cancel(freed_friday)
+    row = Reminder.objects.select_related("appointment__patient", "appointment__procedure_type", "appointment__room")
+    html = (
+        channel_for("email")
+        .render(Draft.of(row.get(appointment=waiting[0], channel="email", stage=Stage.SLOT_OFFER)))
+        .html
+    )
+    assert "@media (max-width: 480px)" in html and 'class="button"' in html
+    assert html.index("Dear ") < html.index("An earlier time for your appointment is free") < html.index("call us on")
