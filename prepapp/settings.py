@@ -11,8 +11,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import environ
-from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
+
+# What browsers may load and use on our pages: django-csp's policy and the Permissions-Policy header.
+from prepapp.browser_policy import CONTENT_SECURITY_POLICY, PERMISSIONS_POLICY  # noqa: F401
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -365,43 +367,6 @@ SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=10 * 60 * 60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 # A form posted with an expired or missing CSRF cookie gets a page saying to go back and reload, not Django's bare 403.
 CSRF_FAILURE_VIEW = "prepapp.errors.csrf_failure"
-# django-csp: scripts and styles only from our own static files (no inline code, no inline style attributes), no
-# plugins, no framing, forms posting only here. Bootstrap's CSS draws its icons from data: images.
-CONTENT_SECURITY_POLICY = {
-    "DIRECTIVES": {
-        "default-src": [SELF],
-        "script-src": [SELF],
-        "style-src": [SELF],
-        "img-src": [SELF, "data:"],
-        "font-src": [SELF],
-        "connect-src": [SELF],
-        "object-src": [NONE],
-        "base-uri": [NONE],
-        "frame-ancestors": [NONE],
-        "form-action": [SELF],
-    },
-}
-# Browser features no page here uses, switched off for every page (prepapp/middleware.py writes the header).
-PERMISSIONS_POLICY = {
-    feature: []
-    for feature in (
-        "accelerometer",
-        "autoplay",
-        "camera",
-        "display-capture",
-        "geolocation",
-        "gyroscope",
-        "hid",
-        "magnetometer",
-        "microphone",
-        "midi",
-        "payment",
-        "screen-wake-lock",
-        "serial",
-        "usb",
-        "xr-spatial-tracking",
-    )
-}
 if not DEBUG:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     SESSION_COOKIE_SECURE = True
