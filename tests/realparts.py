@@ -34,6 +34,8 @@ def free_port() -> int:
 
 
 def wait_for(predicate, timeout: float, interval: float = 0.05, what: str = "condition"):
+    """Return `predicate()`'s first true value. `timeout` only bounds a wait that will never end: a passing test
+    returns as soon as the condition holds, so it is generous, never a measure of speed."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = predicate()
@@ -41,6 +43,24 @@ def wait_for(predicate, timeout: float, interval: float = 0.05, what: str = "con
             return value
         time.sleep(interval)
     raise AssertionError(f"Timed out after {timeout}s waiting for {what}")
+
+
+def wait_while_progressing(measure, *, done, stalled_after: float, what: str, nudge=None, interval: float = 0.5):
+    """Wait until `done(measure())`, for as long as the measure keeps changing: a loaded machine makes the wait
+    longer, never a failure; only `stalled_after` seconds with nothing moving fails it. `nudge` runs each round
+    (what beat would do: a dispatch). Returns the last measure."""
+    last, moved = None, time.monotonic()
+    while True:
+        if nudge is not None:
+            nudge()
+        value = measure()
+        if done(value):
+            return value
+        if value != last:
+            last, moved = value, time.monotonic()
+        elif time.monotonic() - moved > stalled_after:
+            raise AssertionError(f"Nothing moved for {stalled_after}s waiting for {what}: {value}")
+        time.sleep(interval)
 
 
 class RedisServer:
