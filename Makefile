@@ -44,16 +44,17 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev]'
 	@touch $@
 
-# seed_demo is idempotent, so it runs every time and prints the demo logins. No collectstatic: with DEBUG on,
-# whitenoise serves static files straight from the apps. honcho runs the Procfile (web, worker, beat) with
-# unbuffered output, so the three logs interleave as they happen; Ctrl-C stops all three. Beat keeps its schedule
+# seed_demo is idempotent, so it runs every time. No collectstatic: with DEBUG on, whitenoise serves static files
+# straight from the apps. honcho runs the Procfile (web, worker, beat, and announce_ready, which prints the logins
+# and "Ready" once the site answers) with unbuffered output, so the logs interleave as they happen; Ctrl-C stops all.
+# Emails go to files in var/mail/ (read them at /dev/outbox/), not the console. Beat keeps its schedule
 # file in var/. WEB_ADDR=0.0.0.0:8000 serves beyond this machine.
 run: $(VENV)/.installed messages
 	@scripts/ensure-redis
 	$(MANAGE) migrate --noinput
 	$(MANAGE) seed_demo
 	@mkdir -p var
-	@echo "Starting web, worker and beat: open http://$${WEB_ADDR:-127.0.0.1:8000}/ and log in with a login above."
+	@echo "Starting web, worker and beat; the logins and the address follow once the site answers (Ctrl-C stops)."
 	PYTHONUNBUFFERED=1 $(BIN)/honcho start
 
 # The reminder tests need a real Redis, hence the check first. The suite runs in TEST_WORKERS processes

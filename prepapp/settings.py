@@ -220,8 +220,11 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = tuple(env.list("AXES_IPWARE_META_PRECEDENCE_
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
-# Email: console in development, SMTP in production (smtp://user:pass@host:port, smtp+tls://...).
+# Email: SMTP in production (smtp://user:pass@host:port, smtp+tls://...). In development, unless EMAIL_URL says,
+# a file per email in var/mail/, read at /dev/outbox/ (the console would bury make run's output in email source).
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+if DEBUG and "EMAIL_URL" not in os.environ:
+    EMAIL_BACKEND, EMAIL_FILE_PATH = "django.core.mail.backends.filebased.EmailBackend", str(BASE_DIR / "var" / "mail")
 # Or an email provider's API through django-anymail, whose webhooks (under /anymail/) report what became of each
 # email: delivered, bounced, complained. ANYMAIL_PROVIDER names the provider as anymail's backends do (postmark,
 # mailgun, amazon_ses, sendgrid, brevo, ...) and takes the place of EMAIL_URL. Every other ANYMAIL_<NAME> variable
