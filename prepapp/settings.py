@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "anymail",
     "procedures",
     "reminders",
+    "prepapp",  # its start-up checks: the production settings a deployment gets wrong (prepapp/checks.py)
 ]
 
 MIDDLEWARE = [
