@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "anymail",
     "procedures",
     "reminders",
+    "prepapp",  # its start-up checks: the production settings a deployment gets wrong (prepapp/checks.py)
 ]
 
 MIDDLEWARE = [
@@ -191,11 +192,17 @@ CALENDAR_FEED_NAMES = env.bool("CALENDAR_FEED_NAMES", default=False)
 PHONENUMBER_DEFAULT_REGION = env("PHONENUMBER_DEFAULT_REGION", default="GB")
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Production serves what collectstatic gathered, each name hashed from the file's content, so whitenoise can let
+# browsers keep it for a year (prepapp/static_files.py); development serves the apps' files as they are.
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"
+        if DEBUG
+        else "prepapp.static_files.HashedStaticFilesStorage"
+    },
 }
 
 # Staff sign in at /accounts/login/; the admin uses the same accounts and the same lockout.
@@ -379,6 +386,7 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = True
     if env.bool("BEHIND_TLS_PROXY", default=True):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # a load balancer's probe over plain http gets the answer, not a redirect
 
 LOGGING = {
     "version": 1,
