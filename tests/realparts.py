@@ -99,6 +99,43 @@ class RedisServer:
         self.start()
 
 
+class RedisSentinel:
+    """A redis-server in Sentinel mode watching `master` under the name `name`: clients that know only the
+    Sentinel's address (`sentinel://...`) ask it where the master is, as they would across machines."""
+
+    def __init__(self, master: RedisServer, workdir: Path, name: str = "ductogram"):
+        self.master, self.workdir, self.name, self.port = master, workdir, name, free_port()
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"sentinel://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        config = self.workdir / f"sentinel-{self.port}.conf"  # Sentinel rewrites its file: one of its own
+        config.write_text(
+            f"port {self.port}\nbind 127.0.0.1\ndir {self.workdir}\n"
+            f"sentinel monitor {self.name} 127.0.0.1 {self.master.port} 1\n"
+        )
+        self.process = subprocess.Popen(
+            [self.master.binary, str(config), "--sentinel"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        wait_for(self._knows_the_master, 10, what=f"Redis Sentinel on port {self.port}")
+
+    def _knows_the_master(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as s:
+                s.sendall(f"SENTINEL get-master-addr-by-name {self.name}\r\n".encode())
+                return str(self.master.port).encode() in s.recv(128)
+        except OSError:
+            return False
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(10)
+
+
 class _Handler:
     def __init__(self, sink: SMTPSink):
         self.sink = sink
@@ -276,7 +313,9 @@ class WebServer(_Process):
 
 
 def worker_env(*, database: str, redis_url: str, smtp_url: str, tmp: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "DJANGO_SETTINGS"))}
+    # The broker is the test's own Redis, whatever this shell's CELERY_BROKER_URL or REDIS_SENTINEL_MASTER say.
+    skipped = ("PYTEST", "DJANGO_SETTINGS", "CELERY_BROKER_URL", "REDIS_SENTINEL_MASTER")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(skipped)}
     env.update(
         {
             "DJANGO_SETTINGS_MODULE": "prepapp.settings",

@@ -4,8 +4,10 @@ row is sent exactly once, each email reaches the mail server once and each text 
 left behind.
 
 Every part is real: gunicorn serving the site twice, `celery beat` twice (each with its own schedule file, as a
-second host started by mistake would have), `celery worker` three times, a redis-server of the test's own, the SMTP
-sink, the file SMS backend, and the test's PostgreSQL database. The processes' clocks cannot be moved, so the
+second host started by mistake would have), `celery worker` three times, a redis-server of the test's own behind a
+Redis Sentinel (the processes find the broker by asking the Sentinel, as the README's deployment section sets them up:
+CELERY_BROKER_URL=sentinel://..., REDIS_SENTINEL_MASTER; the cache stays on REDIS_URL), the SMTP sink, the file SMS
+backend, and the test's PostgreSQL database. The processes' clocks cannot be moved, so the
 appointments are booked two weeks and more ahead and the test plays the calendar: it brings every reminder still to
 go due now as soon as it exists (`_Calendar`), so that the timed stages go through the beats' dispatch while the
 bookings and moves that make, move and close rows are still coming in. Confirmations and move notices go as each
@@ -33,7 +35,7 @@ from procedures.models import Appointment, Patient, Room
 from reminders.models import Reminder, ReminderRule
 from reminders.stages import Stage
 from tests.factories import PatientFactory, ProcedureTypeFactory, RoomFactory, SchedulerFactory, next_clinic_day
-from tests.realparts import Beat, WebServer, Worker, database_url, wait_for, worker_env
+from tests.realparts import Beat, RedisSentinel, WebServer, Worker, database_url, wait_for, worker_env
 from tests.reminders.test_worker import redis_server, smtp_sink  # noqa: F401 - the broker's and the mail's fixtures
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -188,8 +190,17 @@ def _log(process) -> str:
     return process.log_path.read_text()
 
 
+@pytest.fixture
+def sentinel(redis_server, tmp_path):  # noqa: F811
+    watching = RedisSentinel(redis_server, tmp_path)
+    watching.start()
+    yield watching
+    watching.stop()
+
+
 def test_two_beats_three_workers_and_two_web_processes_send_every_reminder_once(
     redis_server,  # noqa: F811
+    sentinel,
     smtp_sink,  # noqa: F811
     tmp_path,
 ):
@@ -207,6 +218,8 @@ def test_two_beats_three_workers_and_two_web_processes_send_every_reminder_once(
         DEBUG="true",  # development settings (production's need a SECRET_KEY and HTTPS)
         SMS_QUIET_HOURS="",  # the test runs at any hour
         REMINDER_DISPATCH_SECONDS="1",
+        CELERY_BROKER_URL=sentinel.url,
+        REDIS_SENTINEL_MASTER=sentinel.name,
     )
     webs = [WebServer(env, tmp_path / f"web-{n}.log") for n in range(2)]
     beats = [Beat(env, tmp_path, name=f"beat-{n}") for n in range(2)]
@@ -241,6 +254,8 @@ def test_two_beats_three_workers_and_two_web_processes_send_every_reminder_once(
             process.stop()
         stopped = monotonic() - stopping
     assert calendar.error is None, calendar.error
+    assert all("Connected to sentinel://" in _log(w) for w in workers), "the workers found the broker by Sentinel"
+    assert all("broker -> sentinel://" in _log(b) for b in beats), "and so did the beats"
 
     rows = Reminder.objects.filter(appointment__in=ends)
     outcomes = Counter(rows.values_list("status", "close_reason"))
