@@ -1,17 +1,17 @@
-"""Beyond one machine (issue 22): two beats by mistake, three workers and two web processes, all on one PostgreSQL
-and one Redis, while schedulers book and move appointments through both web processes over HTTP. Every reminder
-row is sent exactly once, each email reaches the mail server once and each text the SMS backend once, and none is
-left behind.
+"""Beyond one machine (issue 22): two beats by mistake, three workers and two web processes, all on one PostgreSQL and
+one Redis, while schedulers book and move appointments through both web processes over HTTP. Every reminder row is
+sent exactly once, each email reaches the mail server once and each text the SMS backend once, and none is left
+behind.
 
 Every part is real: gunicorn serving the site twice, `celery beat` twice (each with its own schedule file, as a
 second host started by mistake would have), `celery worker` three times, a redis-server of the test's own behind a
-Redis Sentinel (the processes find the broker by asking the Sentinel, as the README's deployment section sets them up:
-CELERY_BROKER_URL=sentinel://..., REDIS_SENTINEL_MASTER; the cache stays on REDIS_URL), the SMTP sink, the file SMS
-backend, and the test's PostgreSQL database. The processes' clocks cannot be moved, so the
-appointments are booked two weeks and more ahead and the test plays the calendar: it brings every reminder still to
-go due now as soon as it exists (`_Calendar`), so that the timed stages go through the beats' dispatch while the
-bookings and moves that make, move and close rows are still coming in. Confirmations and move notices go as each
-booking commits, racing the dispatch for the same rows.
+Redis Sentinel (the processes find the broker by asking the Sentinel, as the README's deployment section sets them
+up: CELERY_BROKER_URL=sentinel://..., REDIS_SENTINEL_MASTER; the cache stays on REDIS_URL), the SMTP sink, the file
+SMS backend, and the test's PostgreSQL database. The processes' clocks cannot be moved, so the appointments are
+booked two weeks and more ahead and the test plays the calendar: it brings every reminder still to go due now as
+soon as it exists (`_Calendar`), so that the timed stages go through the beats' dispatch while the bookings and
+moves that make, move and close rows are still coming in. Confirmations and move notices go as each booking commits,
+racing the dispatch for the same rows.
 """
 
 from __future__ import annotations
@@ -224,7 +224,7 @@ def test_two_beats_three_workers_and_two_web_processes_send_every_reminder_once(
     webs = [WebServer(env, tmp_path / f"web-{n}.log") for n in range(2)]
     beats = [Beat(env, tmp_path, name=f"beat-{n}") for n in range(2)]
     workers = [Worker(env, concurrency=1, log_path=tmp_path / f"worker-{n}.log") for n in range(3)]
-    processes = [*beats, *workers, *webs]  # stopped in this order
+    processes = [*beats, *workers, *webs]  # told to stop in this order
     calendar = _Calendar()
     started = monotonic()
     try:
@@ -257,7 +257,7 @@ def test_two_beats_three_workers_and_two_web_processes_send_every_reminder_once(
     assert all("Connected to sentinel://" in _log(w) for w in workers), "the workers found the broker by Sentinel"
     assert all("broker -> sentinel://" in _log(b) for b in beats), "and so did the beats"
 
-    rows = Reminder.objects.filter(appointment__in=ends)
+    rows = Reminder.objects.filter(appointment__in=list(ends))
     outcomes = Counter(rows.values_list("status", "close_reason"))
     assert set(outcomes) <= {("sent", ""), ("cancelled", "moved")}, f"lost or failed: {outcomes}"
     sent = dict(rows.filter(status=Reminder.Status.SENT).values_list("pk", "channel"))
@@ -293,6 +293,7 @@ def test_two_beats_three_workers_and_two_web_processes_send_every_reminder_once(
     assert min(dispatched) >= 3 and runs > max(dispatched) and claimed > 0, (dispatched, runs, claimed)
     sends = re.compile(r"reminders\.tasks\.send(?:_batch)?\[[^]]+\] succeeded")
     worked = [len(sends.findall(_log(w))) for w in workers]
+    assert min(worked) > 0, f"all three workers sent: {worked}"
     print(
         f"\n{len(ends)} appointments booked and {sum(len(s) - 1 for p in plans for _, _, s in p)} moves over HTTP; "
         f"{len(sent)} reminders sent once ({len(sent_emails)} emails, {len(sent_texts)} texts, {notices} move "
