@@ -117,6 +117,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # Reuse connections across requests and tasks: opening one per reminder costs more than sending it.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Behind PgBouncer in transaction pooling mode a server-side cursor (QuerySet.iterator(): the CSV export) could be read
+# on another server connection than the one that opened it, so Django reads with ordinary cursors instead.
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env.bool("DATABASE_TRANSACTION_POOLING", default=False)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -320,7 +323,7 @@ PATIENT_PAGE_RATE_WINDOW = env.int("PATIENT_PAGE_RATE_WINDOW", default=600)
 # The client's address is REMOTE_ADDR; behind N proxies that each append to X-Forwarded-For, set N here.
 PATIENT_PAGE_TRUSTED_PROXIES = env.int("PATIENT_PAGE_TRUSTED_PROXIES", default=0)
 
-# Redis: the Celery broker, and the cache.
+# Redis: the cache, and the Celery broker (below).
 REDIS_URL = env("REDIS_URL", default="redis://localhost:6379/0")
 CACHES = {
     "default": {
@@ -330,7 +333,11 @@ CACHES = {
     }
 }
 
-CELERY_BROKER_URL = REDIS_URL
+# The broker is REDIS_URL's Redis unless CELERY_BROKER_URL names another: for Redis Sentinel,
+# "sentinel://host1:26379;sentinel://host2:26379;sentinel://host3:26379" with REDIS_SENTINEL_MASTER its master's name.
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)
+if REDIS_SENTINEL_MASTER := env("REDIS_SENTINEL_MASTER", default=""):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"master_name": REDIS_SENTINEL_MASTER}
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
