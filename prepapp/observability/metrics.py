@@ -1,12 +1,12 @@
 """/metrics for Prometheus, behind a bearer token (METRICS_TOKEN): the figures an on-call person alerts on.
 
 - The outbox, read from the database at each scrape (OutboxCollector): reminders due and overdue, the oldest due
-  one's age, and reminders sent and failed, per channel; the time of beat's last dispatch, from the mark it leaves
-  in the cache for /healthz. Sends happen in the Celery workers, which nobody scrapes, and several web processes
-  answer /metrics in turn: the rows are the one account all of them share, so every scrape of any process gives
-  the same, true figures, and they survive restarts. The sent and failed totals are counters over all time (the
-  rows ever sent or failed): Prometheus's rate() and increase() give any window (a retried failed row leaves the
-  failed count, which rate() takes for a reset).
+  one's age, and reminders sent and failed in the last hour, per channel; the time of beat's last dispatch, from the
+  mark it leaves in the cache for /healthz. Sends happen in the Celery workers, which nobody scrapes, and several web
+  processes answer /metrics in turn: the rows are the one account all of them share, so a scrape of any process
+  gives the same, true figures, whatever restarted. Sent and failed are counts over the last hour (gauges), not
+  counters of all time: an all-time count reads the outbox's whole history at every scrape (about a second over a
+  million rows, bench/metrics.py), the last hour's rows come off the `reminder_due` index.
 - Request latency, observed in the web process that served the request (RequestMiddleware), by route name, method
   and status class (never the path: patients' links carry tokens). Under gunicorn, several worker processes serve
   requests; with PROMETHEUS_MULTIPROC_DIR set (an empty directory, the same for all of them, emptied before the
@@ -28,7 +28,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from prometheus_client import REGISTRY, CollectorRegistry, Histogram
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.exposition import choose_encoder
 from prometheus_client.multiprocess import MultiProcessCollector
 
@@ -52,6 +52,10 @@ def observe_request(request: HttpRequest, response: HttpResponse, seconds: float
     REQUEST_LATENCY.labels(route=route, method=method, status=f"{response.status_code // 100}xx").observe(seconds)
 
 
+# Sent and failed are counted over this window.
+RECENT = timedelta(hours=1)
+
+
 def overdue_after() -> timedelta:
     """A due reminder is overdue once it has waited this long: five minutes, or three dispatches when beat runs less
     often than every 100 s. A healthy service sends within one dispatch (30 s by default) and a batch's time."""
@@ -67,7 +71,7 @@ class OutboxCollector:
             "ductogram_outbox_readable", "1 when this scrape could read the reminder outbox from the database, else 0."
         )
         try:
-            figures = outbox_figures(now=now, overdue_after=overdue_after())
+            figures = outbox_figures(now=now, overdue_after=overdue_after(), window=RECENT)
         except DatabaseError:
             up.add_metric([], 0)
             yield up
@@ -94,13 +98,13 @@ class OutboxCollector:
             "How long the oldest due reminder has waited since its time; 0 when none is due.",
             labels=labels,
         )
-        sent = CounterMetricFamily(
-            "ductogram_reminders_sent", "Reminders sent, all time (rows in the outbox marked sent).", labels=["channel"]
+        sent = GaugeMetricFamily(
+            "ductogram_reminders_sent_last_hour", "Reminders sent in the last hour (by when they went).", labels=labels
         )
-        failed = CounterMetricFamily(
-            "ductogram_reminders_failed",
-            "Reminders that failed for good, all time (rows in the outbox marked failed).",
-            labels=["channel"],
+        failed = GaugeMetricFamily(
+            "ductogram_reminders_failed_last_hour",
+            "Reminders that failed for good in the last hour (refused, or given up after the last attempt).",
+            labels=labels,
         )
         for row in figures:
             # Letters wait for staff to print and post them, not for a worker: alert on the workers' rows.
@@ -108,8 +112,8 @@ class OutboxCollector:
             due.add_metric(values, row.due)
             overdue.add_metric(values, row.overdue)
             oldest.add_metric(values, (now - row.oldest_due).total_seconds() if row.oldest_due else 0)
-            sent.add_metric([row.channel], row.sent)
-            failed.add_metric([row.channel], row.failed)
+            sent.add_metric(values, row.sent)
+            failed.add_metric(values, row.failed)
         return [due, overdue, oldest, sent, failed]
 
     def _last_dispatch(self) -> Metric:

@@ -15,7 +15,7 @@ from django.conf import settings as django_settings
 from django.db import connection
 
 from prepapp.celery import app
-from prepapp.observability.logs import JsonLogFormatter, LogContextFilter
+from prepapp.observability.logs import JsonLogFormatter, LogContextFilter, set_request_id
 from tests.conftest import use_broker
 from tests.realparts import RedisServer, Worker, database_url, wait_for, worker_env
 
@@ -27,6 +27,7 @@ log = logging.getLogger("tests.observability")
 @pytest.fixture
 def json_lines():
     """The lines the service's JSON handler writes while the test runs (the handler settings.LOGGING makes)."""
+    set_request_id(None)  # whatever an earlier test's unfinished response left
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)
     handler.setFormatter(JsonLogFormatter())

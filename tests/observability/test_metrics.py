@@ -79,19 +79,25 @@ def test_metrics_answer_the_scraper_with_the_token(client, metrics_token):
 
 def test_metrics_count_due_overdue_sent_and_failed_reminders_per_channel(client, metrics_token, book, frozen_now):
     now = timezone.now()
-    appointment = book(FAR)
-    rows = appointment.reminders.order_by("pk")
+    book(FAR)
+    book(FAR + timedelta(hours=2))
+    rows = Reminder.objects.order_by("pk")
     emails = list(rows.filter(channel="email").values_list("pk", flat=True))
     texts = list(rows.filter(channel="sms").values_list("pk", flat=True))
-    assert len(emails) >= 4 and len(texts) >= 3
+    assert len(emails) >= 5 and len(texts) >= 3
     # Everything later, then: two emails due (one for 20 minutes, overdue), one claimed and being sent, due 1 minute;
-    # an email failed; two texts sent; a text pending, its time not come.
+    # an email failed 10 minutes ago and one 2 hours ago; two texts sent just now and one 2 hours ago.
     rows.update(status=Reminder.Status.PENDING, send_at=FAR - timedelta(days=1))
     Reminder.objects.filter(pk=emails[0]).update(send_at=now - timedelta(minutes=20))
     Reminder.objects.filter(pk=emails[1]).update(send_at=now - timedelta(minutes=2))
     Reminder.objects.filter(pk=emails[2]).update(status=Reminder.Status.SENDING, send_at=now - timedelta(minutes=1))
-    Reminder.objects.filter(pk=emails[3]).update(status=Reminder.Status.FAILED, send_at=now - timedelta(hours=1))
+    Reminder.objects.filter(pk=emails[3]).update(status=Reminder.Status.FAILED, send_at=now - timedelta(minutes=10))
+    Reminder.objects.filter(pk=emails[4]).update(status=Reminder.Status.FAILED, send_at=now - timedelta(hours=2))
     Reminder.objects.filter(pk__in=texts[:2]).update(status=Reminder.Status.SENT, sent_at=now, send_at=now)
+    two_hours_ago = now - timedelta(hours=2)
+    Reminder.objects.filter(pk=texts[2]).update(
+        status=Reminder.Status.SENT, sent_at=two_hours_ago, send_at=two_hours_ago
+    )
     services.cache_set_last_dispatch(now - timedelta(seconds=30))
 
     figures = scrape(client)
@@ -102,10 +108,10 @@ def test_metrics_count_due_overdue_sent_and_failed_reminders_per_channel(client,
     assert by_channel(figures, "ductogram_reminders_oldest_due_age_seconds", "email", "worker") == 20 * 60
     assert by_channel(figures, "ductogram_reminders_due", "sms", "worker") == 0
     assert by_channel(figures, "ductogram_reminders_oldest_due_age_seconds", "sms", "worker") == 0
-    assert by_channel(figures, "ductogram_reminders_sent_total", "sms") == 2
-    assert by_channel(figures, "ductogram_reminders_sent_total", "email") == 0
-    assert by_channel(figures, "ductogram_reminders_failed_total", "email") == 1
-    assert by_channel(figures, "ductogram_reminders_failed_total", "sms") == 0
+    assert by_channel(figures, "ductogram_reminders_sent_last_hour", "sms", "worker") == 2
+    assert by_channel(figures, "ductogram_reminders_sent_last_hour", "email", "worker") == 0
+    assert by_channel(figures, "ductogram_reminders_failed_last_hour", "email", "worker") == 1
+    assert by_channel(figures, "ductogram_reminders_failed_last_hour", "sms", "worker") == 0
     # Letters are staff's to post: there, with zeros, and told apart from the workers' rows.
     assert by_channel(figures, "ductogram_reminders_due", "letter", "staff") == 0
     assert (
