@@ -15,6 +15,8 @@ from django.core.exceptions import ImproperlyConfigured
 
 # What browsers may load and use on our pages: django-csp's policy and the Permissions-Policy header.
 from prepapp.browser_policy import CONTENT_SECURITY_POLICY, PERMISSIONS_POLICY  # noqa: F401
+from prepapp.observability.logs import logging_config
+from prepapp.observability.sentry import init_sentry
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -58,6 +60,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: each request's id (in its logs, Sentry events and X-Request-ID) and its time for /metrics.
+    "prepapp.observability.middleware.RequestMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Below whitenoise, so static files go without them: the Content-Security-Policy, then Permissions-Policy and
@@ -395,9 +399,12 @@ if not DEBUG:
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # a load balancer's probe over plain http gets the answer, not a redirect
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-}
+# Logs, one line an event, as text or JSON (LOG_FORMAT=json); errors to Sentry when SENTRY_DSN is set; /metrics for
+# a scraper with METRICS_TOKEN. No patient data in any (prepapp/observability/, README "Metrics, errors and logs").
+LOGGING = logging_config(env("LOG_FORMAT", default="text"), env("LOG_LEVEL", default="INFO"))
+init_sentry(
+    env("SENTRY_DSN", default=""),
+    environment=env("SENTRY_ENVIRONMENT", default="development" if DEBUG else "production"),
+    traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+)
+METRICS_TOKEN = env("METRICS_TOKEN", default="")

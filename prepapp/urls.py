@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from prepapp.health import healthz
+from prepapp.observability.metrics import metrics
 from procedures.accounts.forms import StaffAdminLoginForm, StaffLoginForm
 from procedures.patient_page.urls import unsubscribe_urls
 
@@ -20,6 +21,8 @@ handler500 = "prepapp.errors.server_error"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    # Prometheus's figures, for a scraper with the bearer token METRICS_TOKEN (prepapp/observability/metrics.py).
+    path("metrics", metrics, name="metrics"),
     # Staff sign-in (django-axes locks out repeated failures); passwords are changed in the admin.
     path(
         "accounts/login/",
