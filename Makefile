@@ -1,4 +1,5 @@
-# The two commands: `make run` starts the service on this machine, `make test` runs the suite and lint.
+# The two commands: `make run` starts the service on this machine, `make test` runs the suite and lint. `make serve`
+# starts it as production does (DEBUG off, gunicorn), given the production settings (README, "Production server").
 # Everything Python lives in ./.venv; runtime files (Celery beat's schedule, a local Redis) under ./var/.
 # SQLite and a local Redis unless DATABASE_URL / REDIS_URL (environment or ./.env) say otherwise.
 
@@ -13,7 +14,7 @@ ARGS ?=
 TEST_WORKERS ?= 3
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint format vnu vnu-jar messages
+.PHONY: help run serve test lint format vnu vnu-jar messages
 
 # Both run as development: DEBUG is on unless the environment says otherwise (the settings' own default is off, so a
 # deploy that forgets DEBUG is never in debug mode). pytest sets it too (pyproject.toml), for a bare `pytest`.
@@ -22,6 +23,7 @@ vnu: export DEBUG ?= true
 
 help:
 	@echo "make run     set up .venv, migrate, load demo data, start web (127.0.0.1:8000), Celery worker and beat"
+	@echo "make serve   as production: check the settings, migrate, collectstatic, start gunicorn, worker and beat"
 	@echo "make test    the whole pytest suite, then lint (ARGS=... passes arguments to pytest)"
 	@echo "make lint    ruff check, ruff format --check, and the import contracts (lint-imports)"
 	@echo "make vnu     the W3C Nu Html Checker over every email body and every patient and staff page state"
@@ -44,17 +46,24 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev]'
 	@touch $@
 
-# seed_demo is idempotent, so it runs every time and prints the demo logins. No collectstatic: with DEBUG on,
-# whitenoise serves static files straight from the apps. honcho runs the Procfile (web, worker, beat) with
-# unbuffered output, so the three logs interleave as they happen; Ctrl-C stops all three. Beat keeps its schedule
+# seed_demo is idempotent, so it runs every time. No collectstatic: with DEBUG on, whitenoise serves static files
+# straight from the apps. honcho runs the Procfile (web, worker, beat, and announce_ready, which prints the logins
+# and "Ready" once the site answers) with unbuffered output, so the logs interleave as they happen; Ctrl-C stops all.
+# Emails go to files in var/mail/ (read them at /dev/outbox/), not the console. Beat keeps its schedule
 # file in var/. WEB_ADDR=0.0.0.0:8000 serves beyond this machine.
 run: $(VENV)/.installed messages
 	@scripts/ensure-redis
 	$(MANAGE) migrate --noinput
 	$(MANAGE) seed_demo
 	@mkdir -p var
-	@echo "Starting web, worker and beat: open http://$${WEB_ADDR:-127.0.0.1:8000}/ and log in with a login above."
+	@echo "Starting web, worker and beat; the logins and the address follow once the site answers (Ctrl-C stops)."
 	PYTHONUNBUFFERED=1 $(BIN)/honcho start
+
+# Production on this machine (scripts/serve): refuses with DEBUG on or with settings a deployment gets wrong, then
+# migrates, collects the static files and runs Procfile.production (gunicorn, worker, beat) under honcho. No demo
+# data, and no Redis of its own: REDIS_URL is the deployment's.
+serve: $(VENV)/.installed messages
+	scripts/serve
 
 # The reminder tests need a real Redis, hence the check first. The suite runs in TEST_WORKERS processes
 # (pytest-xdist; each has its own test database and cache keys, tests/conftest.py); worksteal hands each a run of

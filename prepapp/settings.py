@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "anymail",
     "procedures",
     "reminders",
+    "prepapp",  # its start-up checks: the production settings a deployment gets wrong (prepapp/checks.py)
 ]
 
 MIDDLEWARE = [
@@ -116,6 +117,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # Reuse connections across requests and tasks: opening one per reminder costs more than sending it.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Behind PgBouncer in transaction pooling mode a server-side cursor (QuerySet.iterator(): the CSV export) could be read
+# on another server connection than the one that opened it, so Django reads with ordinary cursors instead.
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env.bool("DATABASE_TRANSACTION_POOLING", default=False)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -191,11 +195,17 @@ CALENDAR_FEED_NAMES = env.bool("CALENDAR_FEED_NAMES", default=False)
 PHONENUMBER_DEFAULT_REGION = env("PHONENUMBER_DEFAULT_REGION", default="GB")
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Production serves what collectstatic gathered, each name hashed from the file's content, so whitenoise can let
+# browsers keep it for a year (prepapp/static_files.py); development serves the apps' files as they are.
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"
+        if DEBUG
+        else "prepapp.static_files.HashedStaticFilesStorage"
+    },
 }
 
 # Staff sign in at /accounts/login/; the admin uses the same accounts and the same lockout.
@@ -220,8 +230,11 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = tuple(env.list("AXES_IPWARE_META_PRECEDENCE_
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
-# Email: console in development, SMTP in production (smtp://user:pass@host:port, smtp+tls://...).
+# Email: SMTP in production (smtp://user:pass@host:port, smtp+tls://...). In development, unless EMAIL_URL says,
+# a file per email in var/mail/, read at /dev/outbox/ (the console would bury make run's output in email source).
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+if DEBUG and "EMAIL_URL" not in os.environ:
+    EMAIL_BACKEND, EMAIL_FILE_PATH = "django.core.mail.backends.filebased.EmailBackend", str(BASE_DIR / "var" / "mail")
 # Or an email provider's API through django-anymail, whose webhooks (under /anymail/) report what became of each
 # email: delivered, bounced, complained. ANYMAIL_PROVIDER names the provider as anymail's backends do (postmark,
 # mailgun, amazon_ses, sendgrid, brevo, ...) and takes the place of EMAIL_URL. Every other ANYMAIL_<NAME> variable
@@ -310,7 +323,7 @@ PATIENT_PAGE_RATE_WINDOW = env.int("PATIENT_PAGE_RATE_WINDOW", default=600)
 # The client's address is REMOTE_ADDR; behind N proxies that each append to X-Forwarded-For, set N here.
 PATIENT_PAGE_TRUSTED_PROXIES = env.int("PATIENT_PAGE_TRUSTED_PROXIES", default=0)
 
-# Redis: the Celery broker, and the cache.
+# Redis: the cache, and the Celery broker (below).
 REDIS_URL = env("REDIS_URL", default="redis://localhost:6379/0")
 CACHES = {
     "default": {
@@ -320,7 +333,11 @@ CACHES = {
     }
 }
 
-CELERY_BROKER_URL = REDIS_URL
+# The broker is REDIS_URL's Redis unless CELERY_BROKER_URL names another: for Redis Sentinel,
+# "sentinel://host1:26379;sentinel://host2:26379;sentinel://host3:26379" with REDIS_SENTINEL_MASTER its master's name.
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)
+if REDIS_SENTINEL_MASTER := env("REDIS_SENTINEL_MASTER", default=""):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"master_name": REDIS_SENTINEL_MASTER}
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -376,6 +393,7 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = True
     if env.bool("BEHIND_TLS_PROXY", default=True):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # a load balancer's probe over plain http gets the answer, not a redirect
 
 LOGGING = {
     "version": 1,

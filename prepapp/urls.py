@@ -35,6 +35,8 @@ urlpatterns = [
     path("anymail/", include("anymail.urls")),
     # The FHIR R4 API for the hospital's systems: bearer tokens, JSON (procedures/fhir/).
     path("fhir/", include("procedures.fhir.urls")),
+    # Every email and text sent, as the patient got it: development only (a 404 with DEBUG off).
+    path("dev/outbox/", include("reminders.outbox.urls")),
     path("", include("reminders.urls")),
     path("", include("procedures.urls")),
 ]

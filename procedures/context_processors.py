@@ -11,6 +11,8 @@ def clinic(request):
         "clinic_name": settings.CLINIC_NAME,
         "clinic_address": settings.CLINIC_ADDRESS,
         "clinic_phone": settings.CLINIC_PHONE,
+        # Development only: the staff menu links to the outbox (/dev/outbox/), which does not exist otherwise.
+        "development": settings.DEBUG,
     }
 
 

@@ -35,6 +35,21 @@ def slot_step() -> timedelta:
     return timedelta(minutes=settings.SLOT_STEP_MINUTES)
 
 
+def off_step_refusal(start: datetime, opens: datetime) -> str | None:
+    """Why `start` is no bookable start, or None: starts fall every slot step from the day's opening (`opens`), as
+    the free times offered do, so a room's day packs without gaps of a few minutes nobody can use."""
+    step = slot_step()
+    past = (start.astimezone(UTC) - opens.astimezone(UTC)) % step
+    if not past:
+        return None
+    before = start - past
+    return (
+        f"Bookings start every {settings.SLOT_STEP_MINUTES} minutes from the clinic's opening at "
+        f"{clinic_time.time_of_day(opens)}; {clinic_time.time_of_day(start)} is not one of those times: choose "
+        f"{clinic_time.time_of_day(before)} or {clinic_time.time_of_day(before + step)}."
+    )
+
+
 def booking_horizon(now: datetime | None = None) -> datetime:
     """The latest start a booking or a move may have: BOOKING_HORIZON_DAYS from now."""
     now = now or timezone.now()

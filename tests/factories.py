@@ -11,10 +11,13 @@ from procedures.models import Appointment, FreedSlot, Patient, ProcedureResult, 
 
 
 def next_clinic_day(days_ahead: int = 7, at: time = time(10, 0)) -> datetime:
-    """An aware datetime `days_ahead` or more days from now, on a weekday, at `at` clinic time."""
+    """An aware datetime `days_ahead` or more days from now, on a weekday, at `at` clinic time; a negative
+    `days_ahead` goes back as many days or more, so it stays in the past whatever day the tests run on (forward
+    from a Saturday, "a day ago" on a Sunday would have been tomorrow)."""
+    step = timedelta(days=1 if days_ahead >= 0 else -1)
     day = timezone.localdate() + timedelta(days=days_ahead)
     while day.weekday() >= 5:
-        day += timedelta(days=1)
+        day += step
     return timezone.make_aware(datetime.combine(day, at))
 
 

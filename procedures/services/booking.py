@@ -22,7 +22,7 @@ from reminders import services as reminders
 from .. import clinic_time
 from ..access import RADIOLOGISTS, is_radiologist, staff_name
 from ..models import MAX_BOOKABLE_MINUTES, Appointment, FreedSlot, Patient, ProcedureType, Room
-from ..slots import booking_horizon
+from ..slots import booking_horizon, off_step_refusal
 from .waitlist import slot_freed
 
 # What a booking says besides who, where and when. All but the duration reason may be corrected without moving it;
@@ -64,12 +64,14 @@ def check_booking(
     exclude_id: int | None = None,
     is_a_radiologist: bool | None = None,
     overlaps: bool = True,
+    on_step: bool = True,
 ) -> None:
     """Every rule a booked time must meet, cheapest first; raises BookingError for the first one broken.
 
     The services call it inside their transaction, with `is_a_radiologist` as their lock read it; forms call it to
     show the sentence before saving. `overlaps=False` leaves the overlap check to the database's exclusion
-    constraint (PostgreSQL), whose refusal is put in the same words."""
+    constraint (PostgreSQL), whose refusal is put in the same words. `on_step=False` accepts a start off the slot
+    step: a move that keeps the time it already had."""
     if timezone.is_naive(start):
         raise BookingError("The start time has no time zone; this is a bug, please report it.")
     now = timezone.now()
@@ -94,6 +96,8 @@ def check_booking(
             f"{clinic_time.short_date(start)} {clinic_time.time_span(start, end)} is outside clinic hours "
             f"({clinic_time.describe_opening_hours()})."
         )
+    if on_step and (refusal := off_step_refusal(start, opening[0])):
+        raise BookingError(refusal)
     if is_a_radiologist is None and radiologist is not None:
         is_a_radiologist = is_radiologist(radiologist)
     if radiologist is not None and not is_a_radiologist:
@@ -265,6 +269,7 @@ def reschedule_appointment(
                 duration=duration,
                 duration_reason=length_reason,
                 exclude_id=current.pk,
+                on_step=new_start != current.scheduled_start,
             )
             old_start = current.scheduled_start
             left = {"room": current.room, "radiologist": current.radiologist, "duration": current.expected_duration}

@@ -180,9 +180,27 @@ def attempt(reminder: Reminder, now: datetime, *, reload: bool = True) -> bool:
     if not claim(ready, token, now)[0]:
         _done(reminder, reload)
         return False
-    outcome, over_time = deliver(ready, token, now)
-    _finish(reminder, token, **outcome)
-    return over_time
+    # The channel's session (an email's SMTP connection) closes after the outcome is recorded: a soft time limit
+    # going off in the goodbye to a mail server that already took the message cannot make it look unsent.
+    with ready.channel.session():
+        outcome, over_time = deliver(ready, token, now)
+        return _record(reminder, token, outcome) or over_time
+
+
+def _record(reminder: Reminder, token: uuid.UUID, outcome: dict) -> bool:
+    """Record a delivery's outcome even if the soft time limit goes off while it is written: a message that went
+    but was not recorded would go again after its lease. The limit goes off once, so the second write finishes
+    (the hard limit is further off). Returns whether the limit went off."""
+    try:
+        _finish(reminder, token, **outcome)
+        return False
+    except SoftTimeLimitExceeded:
+        fields = finish_fields(outcome)
+        # Guarded by the claim token, as the first write was: nothing happens if that one had landed.
+        Reminder.objects.filter(pk=reminder.pk, claim_token=token).update(**fields)
+        for name, value in fields.items():
+            setattr(reminder, name, value)
+        return True
 
 
 def prepare(reminder: Reminder, now: datetime, *, reload: bool = True) -> tuple[Ready | None, bool]:

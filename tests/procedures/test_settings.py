@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 from procedures.clinic_time import describe_opening_hours, opening_hours, parse_opening_hours
+from tests.production import deployment_settings
 
 BASE_DIR = Path(settings.BASE_DIR)
 REFUSAL = "DEBUG is off, so SECRET_KEY must be set to a long random value (50+ characters)"
@@ -133,11 +134,23 @@ def test_development_starts_without_a_secret_key(clean_env):
 
 
 def test_production_with_a_long_secret_key_passes_the_deployment_checks(clean_env):
-    env = clean_env | {"DEBUG": "False", "SECRET_KEY": secrets.token_urlsafe(48), "ALLOWED_HOSTS": "clinic.example"}
+    """Django's deployment checks and ours (prepapp/checks.py): not one warning with a deployment's settings."""
+    env = clean_env | deployment_settings()
     assert len(env["SECRET_KEY"]) == 64
     done = run_manage(env, "check", "--deploy", "--fail-level", "WARNING")
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "System check identified no issues" in done.stdout
+    assert "System check identified no issues (0 silenced)." in done.stdout
+
+
+def test_production_with_only_a_secret_key_is_refused_by_our_checks_with_each_fix(clean_env):
+    """A SECRET_KEY alone starts nothing: the defaults that suit development are errors with DEBUG off."""
+    env = clean_env | {"DEBUG": "False", "SECRET_KEY": secrets.token_urlsafe(48)}
+    done = run_manage(env, "check", "--deploy")
+    assert done.returncode != 0
+    for error in ("prepapp.E001", "prepapp.E002", "prepapp.E003"):
+        assert error in done.stderr
+    assert "HINT: Set SITE_URL to the address patients open the site at" in done.stderr
+    assert "prepapp.E004" not in done.stderr  # the default ALLOWED_HOSTS names hosts; only '*' is refused
 
 
 # Task time limits: the soft limit leaves the mail and SMS timeouts room

@@ -14,6 +14,7 @@ from reminders.channels import channel_for
 from reminders.models import Reminder
 from reminders.providers.sms import BaseSMSBackend
 from tests.clinic import FAR, NOW
+from tests.realparts import SMTPSink
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now", "own_cache")]
 
@@ -92,3 +93,62 @@ def test_the_soft_limit_anywhere_else_in_the_task_is_not_raised_out_of_it(text, 
 
     assert outcome.successful(), outcome.traceback
     assert outcome.result is None
+
+
+@pytest.fixture
+def email(book, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    return book(FAR).reminders.get(stage="booking_confirmation", channel="email")
+
+
+def test_a_message_delivered_as_the_soft_limit_goes_off_while_recording_it_is_still_recorded_sent(
+    email, monkeypatch, mailoutbox
+):
+    """The email went; the limit goes off in the write that says so. Unrecorded, its lease would send it again."""
+    from reminders.services import delivery
+
+    real_finish, calls = delivery._finish, []
+
+    def limit_during_the_write(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise SoftTimeLimitExceeded()
+        return real_finish(*args, **kwargs)
+
+    monkeypatch.setattr(delivery, "_finish", limit_during_the_write)
+
+    outcome = tasks.send.apply(args=[email.pk])
+
+    assert outcome.successful(), outcome.traceback
+    email.refresh_from_db()
+    assert (email.status, email.attempts, email.claim_token) == (Reminder.Status.SENT, 1, None)
+    assert email.sent_at is not None and len(mailoutbox) == 1
+
+
+def test_the_soft_limit_in_the_goodbye_to_the_mail_server_leaves_a_delivered_email_sent(email, settings, monkeypatch):
+    """One email's SMTP connection closes after its outcome is recorded, not inside the send: the server had taken
+    the message, so a limit going off at QUIT must not make it look unsent (and go again)."""
+    from django.core.mail.backends.smtp import EmailBackend
+
+    sink = SMTPSink()
+    sink.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", sink.port
+    real_close = EmailBackend.close
+
+    def goodbye_cut_off(backend):
+        was_open = backend.connection is not None
+        real_close(backend)
+        if was_open:
+            raise SoftTimeLimitExceeded()
+
+    monkeypatch.setattr(EmailBackend, "close", goodbye_cut_off)
+    try:
+        outcome = tasks.send.apply(args=[email.pk])
+    finally:
+        sink.stop()
+
+    assert outcome.successful(), outcome.traceback
+    email.refresh_from_db()
+    assert (email.status, email.attempts) == (Reminder.Status.SENT, 1)
+    assert len(sink.messages) == 1

@@ -93,7 +93,7 @@ def _confirmations_sent(clinic: Clinic) -> None:
     """The bookings' confirmations, sent by the worker before the story starts."""
     rows = Reminder.objects.filter(stage=Stage.BOOKING_CONFIRMATION, appointment__in=vars(clinic).values())
     assert rows.count() >= 4
-    wait_for(lambda: not rows.exclude(status=Reminder.Status.SENT).exists(), 15, what="the booking confirmations")
+    wait_for(lambda: not rows.exclude(status=Reminder.Status.SENT).exists(), 60, what="the booking confirmations")
 
 
 def _cancel(appointment: Appointment) -> FreedSlot:
@@ -119,14 +119,14 @@ def test_a_cancelled_time_goes_to_the_first_to_accept_and_her_old_time_is_offere
     assert set(offers) == {clinic.anna.pk, clinic.beth.pk}, "the two booked earliest, not Cara"
     to_anna, to_beth = offers[clinic.anna.pk], offers[clinic.beth.pk]
     subject = _offer_subject(clinic.dora.scheduled_start)
-    wait_for(lambda: _emails(smtp_sink, clinic.anna, subject), 15, what="Anna's offer email")
-    wait_for(lambda: _status(_offer_row(to_anna)) == Reminder.Status.SENT, 10, what="Anna's offer recorded as sent")
+    wait_for(lambda: _emails(smtp_sink, clinic.anna, subject), 60, what="Anna's offer email")
+    wait_for(lambda: _status(_offer_row(to_anna)) == Reminder.Status.SENT, 60, what="Anna's offer recorded as sent")
     assert smtp_sink.holding.wait(10), "the worker never began sending Beth's offer email"
     smtp_sink.hold_to = None  # that one stays stuck until released; any later email to her goes through
     beths_email = Reminder.objects.get(pk=_offer_row(to_beth).pk)
     assert beths_email.status == Reminder.Status.SENDING and beths_email.claim_token, "in the worker's hands"
     beths_text = _offer_row(to_beth, "sms")
-    wait_for(lambda: _status(beths_text) == Reminder.Status.SENT, 10, what="Beth's offer text")
+    wait_for(lambda: _status(beths_text) == Reminder.Status.SENT, 60, what="Beth's offer text")
     texts = [json.loads(line) for line in (tmp_path / "sms.jsonl").read_text().splitlines()]
     (text,) = [t for t in texts if t["reference"] == str(beths_text.pk)]
     assert text["to"] == clinic.beth.patient.mobile.as_e164
@@ -144,7 +144,7 @@ def test_a_cancelled_time_goes_to_the_first_to_accept_and_her_old_time_is_offere
     smtp_sink.released.set()
     wait_for(
         lambda: _status_after_dispatch(beths_email) == Reminder.Status.CANCELLED,
-        15,
+        60,
         interval=0.3,
         what="Beth's email retried and closed",
     )
@@ -154,7 +154,7 @@ def test_a_cancelled_time_goes_to_the_first_to_accept_and_her_old_time_is_offere
 
     # The worker tells Anna she has moved.
     moved = f"{MOVED}{clinic_time.short_date(anna.scheduled_start)} at {clinic_time.time_of_day(anna.scheduled_start)}"
-    wait_for(lambda: _emails(smtp_sink, clinic.anna, moved), 15, what="Anna's move notice")
+    wait_for(lambda: _emails(smtp_sink, clinic.anna, moved), 60, what="Anna's move notice")
 
     # Anna's old time is offered on to the two booked after it: Beth, who lost the time to her, and Cara, offered
     # nothing till now. The worker emails them both.
@@ -163,8 +163,8 @@ def test_a_cancelled_time_goes_to_the_first_to_accept_and_her_old_time_is_offere
     assert set(left.offers.values_list("appointment_id", flat=True)) == {clinic.beth.pk, clinic.cara.pk}
     for waiting in (clinic.beth, clinic.cara):
         name, offer = waiting.patient.given_name, left.offers.get(appointment=waiting)
-        wait_for(lambda w=waiting: _emails(smtp_sink, w, _offer_subject(anna_was)), 15, what=f"{name}'s offer email")
-        wait_for(lambda o=offer: _status(_offer_row(o)) == Reminder.Status.SENT, 10, what=f"{name}'s recorded as sent")
+        wait_for(lambda w=waiting: _emails(smtp_sink, w, _offer_subject(anna_was)), 60, what=f"{name}'s offer email")
+        wait_for(lambda o=offer: _status(_offer_row(o)) == Reminder.Status.SENT, 60, what=f"{name}'s recorded as sent")
 
 
 def test_offers_nobody_answered_expire_and_the_time_passes_to_the_next_patient(
@@ -177,7 +177,7 @@ def test_offers_nobody_answered_expire_and_the_time_passes_to_the_next_patient(
     freed = _cancel(clinic.dora)
     subject = _offer_subject(clinic.dora.scheduled_start)
     for waiting in (clinic.anna, clinic.beth):
-        wait_for(lambda w=waiting: _emails(smtp_sink, w, subject), 15, what=f"{waiting.patient.given_name}'s offer")
+        wait_for(lambda w=waiting: _emails(smtp_sink, w, subject), 60, what=f"{waiting.patient.given_name}'s offer")
     first_round = list(freed.offers.all())
     assert {o.appointment_id for o in first_round} == {clinic.anna.pk, clinic.beth.pk}
 
@@ -189,8 +189,8 @@ def test_offers_nobody_answered_expire_and_the_time_passes_to_the_next_patient(
 
     to_cara = freed.offers.get(appointment=clinic.cara)
     assert to_cara.status == SlotOffer.Status.OFFERED
-    wait_for(lambda: _emails(smtp_sink, clinic.cara, subject), 15, what="Cara's offer email")
-    wait_for(lambda: _status(_offer_row(to_cara)) == Reminder.Status.SENT, 10, what="Cara's offer recorded as sent")
+    wait_for(lambda: _emails(smtp_sink, clinic.cara, subject), 60, what="Cara's offer email")
+    wait_for(lambda: _status(_offer_row(to_cara)) == Reminder.Status.SENT, 60, what="Cara's offer recorded as sent")
 
     # The expired offers stay expired: a late answer keeps Anna's time, and the next sweep offers them nothing.
     assert booking.accept_offer(freed.offers.get(appointment=clinic.anna)).status == SlotOffer.Status.EXPIRED

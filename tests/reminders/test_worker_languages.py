@@ -33,7 +33,7 @@ def test_a_patient_who_switches_to_welsh_on_her_page_gets_the_next_email_in_wels
         laterality="left",
         discharge="bloody",
     )
-    wait_for(lambda: smtp_sink.messages, timeout=15, what="the confirmation email")
+    wait_for(lambda: smtp_sink.messages, timeout=60, what="the confirmation email")
     confirmation = smtp_sink.messages[0]
     assert confirmation["Content-Language"] == "en-gb"
     assert "Dear Eleri," in confirmation.get_body(("plain",)).get_content()
@@ -44,7 +44,7 @@ def test_a_patient_who_switches_to_welsh_on_her_page_gets_the_next_email_in_wels
     assert patient.language == "cy"
     booking.reschedule_appointment(appointment, new_start=appointment.scheduled_start + timedelta(days=1))
 
-    wait_for(lambda: len(smtp_sink.messages) == 2, timeout=15, what="the move notice")
+    wait_for(lambda: len(smtp_sink.messages) == 2, timeout=60, what="the move notice")
     notice = smtp_sink.messages[1]
     assert notice["Content-Language"] == "cy"
     assert notice["Subject"].startswith("Mae eich apwyntiad wedi symud i ")

@@ -143,6 +143,19 @@ DISCHARGES = list(Appointment.Discharge.values)
 SAFE_BACKEND_WORDS = ("console", "file", "locmem", "dummy")
 
 
+def demo_password() -> str:
+    return os.environ.get("DEMO_PASSWORD", "ductogram-demo")
+
+
+def login_lines(password: str) -> list[str]:
+    """The demo logins as seed_demo and announce_ready print them."""
+    lines = [f"Logins (password for all: {password}):"]
+    for username, first, last, group, is_superuser in STAFF:
+        role = "superuser" if is_superuser else group
+        lines.append(f"  {username:<14} {first} {last} ({role})")
+    return lines
+
+
 class Command(BaseCommand):
     help = "Create demo rooms, staff logins, patients, and past, today's and coming bookings (idempotent)."
 
@@ -153,7 +166,7 @@ class Command(BaseCommand):
     def handle(self, *args, force: bool = False, days: int = 7, **options):
         if not settings.DEBUG and not force:
             raise CommandError("DEBUG is off: demo data and logins do not belong here. Use --force if you mean it.")
-        password = os.environ.get("DEMO_PASSWORD", "ductogram-demo")
+        password = demo_password()
         with transaction.atomic():
             self.ductogram = ProcedureType.objects.get(code="DUCTOGRAM")
             self.rooms = [
@@ -177,10 +190,7 @@ class Command(BaseCommand):
         )
         if clinic_time.hours_on(today) is None:
             self.stdout.write("The clinic is closed today, so there is no list for today; see the coming days.")
-        self.stdout.write(f"Logins (password for all: {password}):")
-        for username, first, last, group, is_superuser in STAFF:
-            role = "superuser" if is_superuser else group
-            self.stdout.write(f"  {username:<14} {first} {last} ({role})")
+        self.stdout.write("\n".join(login_lines(password)))
         self._say_where_messages_go()
 
     def _translate_directions(self) -> None:
