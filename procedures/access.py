@@ -10,6 +10,9 @@ The groups come from migration 0004; a superuser may do everything.
 - correct a patient's contact details: change_patient;
 - a logged result: view_procedureresult (Radiologists; schedulers never see reports); logging one:
   add_procedureresult (Radiologists);
+- follow-ups (/followups/): radiologists (view_procedureresult) see every open follow-up and record any action;
+  schedulers (add_appointment) see and close the ones that are theirs, the rebooks, without the result's words;
+- the end of the day's list (/end-of-day/): change_appointment, as check in and did not attend;
 - staff calendar feeds (/calendar/): a radiologist makes and revokes her own; change_calendarfeed (given in the admin,
   and every superuser's) makes and revokes anyone's, a room's too;
 - send a reminder now, retry a failed one: reminders.change_reminder; preview what reminders will say:
@@ -101,6 +104,17 @@ def can_change_patients(user) -> bool:
 
 def can_log_results(user) -> bool:
     return user.has_perm(LOG_RESULT)
+
+
+def can_see_followups(user) -> bool:
+    """The follow-up list has something for this account: every follow-up (results), or the rebooks (booking)."""
+    return can_see_results(user) or can_book(user)
+
+
+def can_act_on_followup(user, must_act: str) -> bool:
+    """Whether this account may record the action on a follow-up that `must_act` (a FollowUp.MustAct value):
+    radiologists on any, schedulers on theirs."""
+    return can_see_results(user) or (must_act == "schedulers" and can_book(user))
 
 
 def can_handle_reminders(user) -> bool:

@@ -36,6 +36,14 @@ class StaffAccess:
         return rules.can_log_results(self.user)
 
     @cached_property
+    def can_see_followups(self) -> bool:
+        return rules.can_see_followups(self.user)
+
+    @cached_property
+    def can_attend(self) -> bool:
+        return rules.can_attend(self.user)
+
+    @cached_property
     def can_handle_reminders(self) -> bool:
         return rules.can_handle_reminders(self.user)
 

@@ -17,6 +17,12 @@ urlpatterns = [
     path("", include("procedures.patients.urls")),
     # Letters to print and post: /letters/, /letters/print.pdf, /letters/<id>.pdf (procedures/letters/).
     path("", include("procedures.letters.urls")),
+    # Follow-ups: results and missed appointments that ask someone to act, until the action is recorded:
+    # /followups/, /followups/<id>/action/ (procedures/followups/).
+    path("", include("procedures.followups.urls")),
+    # The end of the day: the day's appointments still open once their time has passed: /end-of-day/
+    # (procedures/end_of_day/; its actions are under /appointments/<id>/).
+    path("", include("procedures.end_of_day.urls")),
     # The waiting list and the tick that puts an appointment on it: /waitlist/, /waitlist/<id>/ (procedures/waitlist/).
     path("", include("procedures.waitlist.urls")),
     # Referrals sent by the hospital's systems, to book or reject: /referrals/ (procedures/referrals/).

@@ -120,6 +120,7 @@ class ProcedureResultFactory(factory.django.DjangoModelFactory):
     outcome = ProcedureResult.Outcome.PERFORMED
     started_at = factory.LazyAttribute(lambda r: r.appointment.scheduled_start + timedelta(minutes=5))
     ended_at = factory.LazyAttribute(lambda r: r.started_at + timedelta(minutes=40))
+    times_given = True  # as a radiologist typed them (record_result decides it for results saved through it)
     duct_cannulated = True
     clock_position = 3
     discharge_observed = ProcedureResult.DischargeObserved.BLOODY

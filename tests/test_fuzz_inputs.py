@@ -6,7 +6,7 @@ Hypothesis runs derandomized (the same examples every run), so the suite is repe
 smallest input that breaks the page. Runs on SQLite and PostgreSQL, where NUL bytes used to be a server error.
 """
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import time_machine
 from django.test import Client, override_settings
@@ -16,7 +16,15 @@ from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
 from procedures.links import patient_token
-from procedures.models import Appointment, Patient, PatientCall, PatientRequest, ProcedureType, SafetyAnswers
+from procedures.models import (
+    Appointment,
+    FollowUp,
+    Patient,
+    PatientCall,
+    PatientRequest,
+    ProcedureType,
+    SafetyAnswers,
+)
 from reminders.models import Reminder
 from tests.clinic import NOW, THURSDAY, at
 from tests.factories import AppointmentFactory, PatientFactory, RadiologistFactory, RoomFactory, SchedulerFactory
@@ -62,7 +70,7 @@ start_param = st.one_of(
 
 def _state() -> list:
     """Every row a staff or patient form can change, to compare before and after a refused request."""
-    models = (Appointment, Patient, PatientCall, PatientRequest, SafetyAnswers, Reminder)
+    models = (Appointment, Patient, PatientCall, PatientRequest, SafetyAnswers, Reminder, FollowUp)
     return [list(m.objects.order_by("pk").values()) for m in models]
 
 
@@ -99,6 +107,10 @@ class FuzzCase(TestCase):
         cls.appointment = AppointmentFactory(patient=cls.patient, room=cls.room, scheduled_start=at(THURSDAY, "10:00"))
         cls.for_patient = AppointmentFactory(room=cls.room, scheduled_start=at(THURSDAY, "14:00"))
         cls.request = PatientRequest.objects.create(appointment=cls.appointment, kind="cancel", message="Sorry")
+        missed = AppointmentFactory(room=cls.room, scheduled_start=at(THURSDAY, "09:00") - timedelta(days=3))
+        cls.follow_up = FollowUp.objects.create(
+            appointment=missed, source="did_not_attend", reasons="Did not attend", must_act="schedulers"
+        )
 
     def setUp(self):
         self.staff = Client(raise_request_exception=False)
@@ -184,6 +196,32 @@ class TestStaffPagesTakeAnyInput(FuzzCase):
         _ok(self.staff.post(reverse("procedures:log-call", args=[self.appointment.pk]), {"note": note}))
         _ok(self.staff.post(reverse("procedures:request-done", args=[self.request.pk]), {"note": note}))
         _ok(self.staff.post(reverse("procedures:request-cancel", args=[self.request.pk]), {"reason": cancel_reason}))
+        assert _state() == before
+
+    @FUZZ
+    @given(day=date_param, rebook=id_param)
+    def test_the_end_of_day_follow_ups_and_rebook_answer_any_query_string(self, day, rebook):
+        _ok(self.staff.get(reverse("procedures:end-of-day"), {"date": day}))
+        _ok(self.staff.get(reverse("procedures:followups"), {"date": day}))
+        _ok(self.staff.get(reverse("procedures:book"), {"rebook": rebook}))
+
+    @FUZZ
+    @given(reason=nasty_text, next_step=nasty_text, next_url=nasty_text)
+    def test_did_not_attend_and_attended_answer_any_input_and_change_nothing_before_the_start(
+        self, reason, next_step, next_url
+    ):
+        before = _state()
+        fields = {"reason": reason, "next_step": next_step, "next": next_url}
+        _ok(self.staff.post(reverse("procedures:no-show", args=[self.appointment.pk]), fields))
+        _ok(self.staff.post(reverse("procedures:attended", args=[self.appointment.pk]), {"next": next_url}))
+        assert _state() == before
+
+    @FUZZ
+    @given(action=st.sampled_from(["discharged", "other", "", "rebooked", "no_longer_needed", "x"]), note=bad_text)
+    def test_a_follow_up_note_with_a_control_character_closes_nothing(self, action, note):
+        before = _state()
+        data = {"action": action, "note": note, "next": note}
+        _ok(self.staff.post(reverse("procedures:followup-action", args=[self.follow_up.pk]), data))
         assert _state() == before
 
     @FUZZ

@@ -26,8 +26,8 @@ from django.utils import timezone
 
 from procedures.calendar_feeds.services import create_feed
 from procedures.links import patient_token, unsubscribe_token
-from procedures.models import Appointment, FaqEntry, PatientRequest, SafetyAnswers
-from procedures.services import book_appointment, cancel_appointment, confirm_attendance
+from procedures.models import Appointment, FaqEntry, PatientRequest, ProcedureResult, SafetyAnswers
+from procedures.services import book_appointment, cancel_appointment, confirm_attendance, mark_no_show, record_result
 from reminders.channels import default_consent
 from reminders.models import Reminder
 from reminders.services import delivery_failed, opt_out
@@ -184,6 +184,25 @@ def build_clinic() -> dict:
     for patient, language in ((worried.patient, "pl"), (awaiting.patient, "ro")):
         patient.language, patient.needs_interpreter = language, True
         patient.save()
+    # The follow-up list's two kinds: a suspicious result for the radiologist, a missed appointment to rebook.
+    suspicious = AppointmentFactory(
+        room=room1, radiologist=okafor, scheduled_start=earlier - timedelta(hours=4), status="checked_in"
+    )
+    start = suspicious.scheduled_start + timedelta(minutes=5)
+    record_result(
+        ProcedureResult(
+            appointment=suspicious,
+            started_at=start,
+            ended_at=start + timedelta(minutes=40),
+            duct_cannulated=True,
+            birads="4B",
+            recommendation="surgical_referral",
+            performed_by=okafor,
+        ),
+        by=okafor,
+    )
+    missed_to_rebook = AppointmentFactory(room=room2, scheduled_start=earlier - timedelta(hours=3))
+    mark_no_show(missed_to_rebook, reason="forgot", next_step="rebook")
     return {
         "scheduler": SchedulerFactory(username="sam", first_name="Sam", last_name="Patel"),
         "radiologist": okafor,
@@ -238,6 +257,9 @@ def page_states(c: dict) -> dict[str, tuple[str | None, str, str, dict | None]]:
         "appointment-with-result": ("radiologist", "get", f"/appointments/{c['with_result'].pk}/", None),
         "reports": ("radiologist", "get", "/reports/", None),
         "not-allowed": ("scheduler", "get", "/worklist/", None),
+        "end-of-day": ("scheduler", "get", "/end-of-day/", None),
+        "followups": ("radiologist", "get", "/followups/", None),
+        "followups-scheduler": ("scheduler", "get", "/followups/", None),
         "calendar-feeds": ("radiologist", "get", "/calendar/", None),
         "calendar-feeds-admin": ("admin", "get", "/calendar/", None),
         "calendar-feed-errors": ("admin", "post", "/calendar/new/", {"subject": ""}),

@@ -114,6 +114,8 @@ class AppointmentAdmin(CleanText, StaffNames, SafeDateHierarchy, SafeHistoryAdmi
         "laterality",
         "discharge",
         "short_notice_ok",
+        "no_show_reason",
+        "no_show_next_step",
     )
     # What is derived from a result (its durations, whether there is one, the results-pending worklist) is shown
     # only to those who may see results; schedulers see the booking alone (see get_list_display and the rest).
@@ -233,4 +235,6 @@ class AppointmentAdmin(CleanText, StaffNames, SafeDateHierarchy, SafeHistoryAdmi
 
     @admin.action(description="Mark the selected appointments as did not attend", permissions=["change"])
     def mark_selected_no_show(self, request, queryset):
-        self._apply(request, queryset, services.mark_no_show, "marked as did not attend")
+        # No reason or next step here: each goes on the follow-up list, where the schedulers choose the next step.
+        done = "marked as did not attend; their next steps wait on the follow-up list"
+        self._apply(request, queryset, services.mark_no_show, done)

@@ -1,25 +1,32 @@
 """Results in the admin: logged by radiologists on the appointment page (the inline) or from the results list,
-both through `services.record_result`, which stamps who logged it and completes the appointment.
+both through `services.record_result`, which stamps who logged it, completes the appointment and opens the
+follow-up a result asks for.
 
 The worklist's "Log result" opens the result form here for one appointment (`?appointment=<id>&next=<path>`): the
-appointment chosen, the times filled in (`worklist.result_prefill`), what the radiologist should know shown above
+appointment chosen, the start from the check-in when there was one (`worklist.result_prefill`; the end is never
+assumed: typed, or "Save: finished now" right after the procedure), what the radiologist should know shown above
 the form (`worklist.result_context`, in templates/admin/procedures/procedureresult/change_form.html), and saving
-goes back to `next`. One result per appointment: the inline offers one form and never "Add another"."""
+goes back to `next`, saying in the clinic's words what was logged and who must act on it. One result per
+appointment: the inline offers one form and never "Add another"."""
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.options import IS_POPUP_VAR
 from django.http import HttpResponseRedirect
+from django.utils import timezone
 from django.utils.text import capfirst
 
 from prepapp.admin_dates import SafeDateHierarchy
 
-from .. import services
-from ..access import is_radiologist, radiologists
-from ..models import Appointment, ProcedureResult
+from .. import clinic_time, services
+from ..access import is_radiologist, radiologists, staff_name
+from ..models import Appointment, FollowUp, ProcedureResult
 from ..params import parse_id
 from ..worklist import selectors as worklist
 from .shared import AppointmentColumns, CleanText, SafeHistoryAdmin, StaffFilter, StaffNames, minutes, staff_column
+
+# The result form's second way to save: the procedure ended now (the end is the moment of saving, to the minute).
+FINISHED_NOW = "_finished_now"
 
 
 class ProcedureResultForm(forms.ModelForm):
@@ -50,6 +57,10 @@ class ProcedureResultForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if "ended_at" in self.fields:
+            self.fields[
+                "ended_at"
+            ].help_text = 'When the procedure ended: type it, or press "Save: finished now" below if it has just ended.'
         # The admin's date and time boxes have no label of their own (WCAG 1.3.1, 4.1.2): name each after its field.
         for name in ("started_at", "ended_at"):
             if name in self.fields and hasattr(self.fields[name].widget, "widgets"):
@@ -71,6 +82,15 @@ class ProcedureResultForm(forms.ModelForm):
         # A result logged before, naming someone no longer a radiologist, keeps that name until it is changed.
         if self.instance.performed_by_id:
             performed_by.queryset = radiologists(keeping=self.instance.performed_by_id)
+
+    def clean(self):
+        """ "Save: finished now" gives the end: the moment of saving, to the minute (before the model's rules ask
+        for an end)."""
+        cleaned = super().clean()
+        if FINISHED_NOW in self.data and "ended_at" in self.fields:
+            cleaned["ended_at"] = timezone.now().replace(second=0, microsecond=0)
+            self.errors.pop("ended_at", None)
+        return cleaned
 
 
 RESULT_FIELDSETS = (
@@ -103,6 +123,8 @@ class ResultDisplayMixin:
     @admin.display(description="Expected / actual duration")
     def durations(self, obj: ProcedureResult) -> str:
         expected = obj.appointment.expected_duration if obj and obj.appointment_id else None
+        if obj and obj.pk and not obj.times_given and obj.started_at and obj.ended_at:
+            return f"{minutes(expected)} expected / times assumed from the booking, not counted: correct the end"
         actual = obj.actual_duration if obj and obj.pk else None
         return f"{minutes(expected)} expected / {minutes(actual)} actual"
 
@@ -170,6 +192,7 @@ class ProcedureResultAdmin(
     )
     list_filter = (
         "outcome",
+        "times_given",
         "birads",
         "recommendation",
         "complications",
@@ -186,6 +209,14 @@ class ProcedureResultAdmin(
 
     def save_model(self, request, obj, form, change):
         services.record_result(obj, by=request.user)
+        request._result_saved = (obj, change)
+
+    def message_user(self, request, message, level=messages.INFO, *args, **kwargs):
+        """The message after saving, in the clinic's words (not "The procedure result ... was added")."""
+        saved = getattr(request, "_result_saved", None)
+        if saved is not None and level == messages.SUCCESS:
+            message = saved_words(*saved)
+        super().message_user(request, message, level, *args, **kwargs)
 
     def get_changeform_initial_data(self, request):
         """A new result for `?appointment=<id>` starts with the procedure's times (`worklist.result_prefill`) and,
@@ -207,6 +238,7 @@ class ProcedureResultAdmin(
             appointment = self._appointment(context["adminform"].form["appointment"].value())
         if appointment is not None:
             context["result_context"] = worklist.result_context(appointment)
+        context["finished_now"] = FINISHED_NOW if obj is None or obj.ended_at is None else ""
         return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
 
     @staticmethod
@@ -229,3 +261,27 @@ class ProcedureResultAdmin(
             request.GET.get("next"), host=request.get_host(), secure=request.is_secure(), default=""
         )
         return HttpResponseRedirect(back) if back else response
+
+
+def saved_words(result: ProcedureResult, corrected: bool) -> str:
+    """What the radiologist reads after saving: whose result, what it found, and the follow-up it opened."""
+    appointment = result.appointment
+    patient = appointment.patient
+    words = [
+        f"Result {'corrected' if corrected else 'logged'} for {patient.full_name} (MRN {patient.mrn}), "
+        f"{clinic_time.date_time(appointment.scheduled_start)}: {result.get_outcome_display().lower()}"
+    ]
+    if result.actual_duration is not None:
+        words.append(f", {result.actual_duration} min")
+    if result.birads:
+        words.append(f", BI-RADS {result.birads}")
+    words.append(".")
+    follow_up = FollowUp.objects.filter(appointment=appointment, closed_at__isnull=True).first()
+    if follow_up is not None:
+        if follow_up.must_act == FollowUp.MustAct.RADIOLOGIST:
+            who = staff_name(follow_up.radiologist) if follow_up.radiologist_id else "a radiologist"
+            words.append(f" On the follow-up list ({follow_up.reasons}): {who} to record the action taken.")
+        else:
+            words.append(f" On the follow-up list ({follow_up.reasons}): the schedulers rebook")
+            words.append(f" from {clinic_time.short_date(follow_up.rebook_from)}." if follow_up.rebook_from else ".")
+    return "".join(words)

@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from ..end_of_day import views as end_of_day
 from . import views
 
 urlpatterns = [
@@ -11,7 +12,10 @@ urlpatterns = [
     path("<int:pk>/reschedule/", views.reschedule, name="reschedule"),
     path("<int:pk>/cancel/", views.cancel, name="cancel"),
     path("<int:pk>/check-in/", views.check_in, name="check-in"),
-    path("<int:pk>/no-show/", views.mark_no_show, name="no-show"),
+    # Did not attend (with why and what next) and attended-recorded-afterwards: the end of the day's actions, also
+    # on the appointment page (procedures/end_of_day/).
+    path("<int:pk>/no-show/", end_of_day.did_not_attend, name="no-show"),
+    path("<int:pk>/attended/", end_of_day.attended, name="attended"),
     path("<int:pk>/undo-check-in/", views.undo_check_in, name="undo-check-in"),
     path("<int:pk>/undo-no-show/", views.undo_no_show, name="undo-no-show"),
     path("<int:pk>/confirm/", views.confirm_attendance, name="confirm"),

@@ -26,6 +26,9 @@ from ..access import (
     can_see_results,
     staff_required,
 )
+from ..end_of_day.forms import DidNotAttendForm
+from ..followups import booking as followup_booking
+from ..followups import selectors as followup_selectors
 from ..languages import ENGLISH, english_name
 from ..models import Appointment, Patient, ProcedureResult, ProcedureType
 from ..patient_page.selectors import appointment_panel
@@ -88,6 +91,7 @@ def book(request: HttpRequest) -> HttpResponse:
     times are listed before any refusal. A form sent back for another reason (no patient yet, a second booking to
     confirm) is also checked for a clash, so one submission says everything that stands in the way."""
     ductogram, referral = _ductogram(), referral_booking.chosen(request)  # ?referral=<id>: filled from, linked to it
+    rebook = followup_booking.chosen(request)  # ?rebook=<follow-up id>: the same, closing the follow-up
     can_register = request.user.has_perm(REGISTER_PATIENT)
     conflict, offered, elsewhere = None, [], []
     if request.method == "POST":
@@ -106,7 +110,7 @@ def book(request: HttpRequest) -> HttpResponse:
                 forms_valid = False
             if forms_valid:
                 try:
-                    appointment = _book(request, form, patient_form, ductogram, referral)
+                    appointment = _book(request, form, patient_form, ductogram, (referral, rebook))
                 except services.BookingError as exc:
                     conflict = str(exc)
                     offered, elsewhere = _offer(form.cleaned_data)
@@ -127,6 +131,7 @@ def book(request: HttpRequest) -> HttpResponse:
         if start is not None:
             initial.update(start_initial(start))
         initial.update(referral_booking.initial(referral))
+        initial.update(followup_booking.initial(rebook))
         form = BookingForm(initial=initial, procedure_type=ductogram)
         patient_form = NewPatientForm(prefix="new")
     form.suggest(durations.suggest_for_booking(ductogram, form["radiologist"].value()))
@@ -150,6 +155,7 @@ def book(request: HttpRequest) -> HttpResponse:
             "offered_elsewhere": elsewhere,
             "free_times": listed,
             "referral": referral,
+            "rebook": rebook,
         },
     )
 
@@ -219,8 +225,10 @@ def _offer(cleaned: dict) -> tuple[list[datetime], list[slots.Offer]]:
     )
 
 
-def _book(request: HttpRequest, form: BookingForm, patient_form: NewPatientForm, ductogram, referral) -> Appointment:
-    """The new patient, the booking and its referral's link commit together, or not at all."""
+def _book(request: HttpRequest, form: BookingForm, patient_form: NewPatientForm, ductogram, sources) -> Appointment:
+    """The new patient, the booking and its referral's or follow-up's link (`sources`) commit together, or not at
+    all."""
+    referral, rebook = sources
     data = form.cleaned_data
     with transaction.atomic():
         if form.is_new_patient:
@@ -242,6 +250,7 @@ def _book(request: HttpRequest, form: BookingForm, patient_form: NewPatientForm,
             duration_reason=data.get("duration_reason", "").strip(),
         )
         referral_booking.link(referral, appointment, by=request.user)
+        followup_booking.link(rebook, appointment, by=request.user)
     messages.success(
         request,
         f"Booked {patient.full_name} ({patient.mrn}) in {appointment.room}, {_span(appointment)}"
@@ -292,6 +301,8 @@ def appointment_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_attend": can_attend(request.user),
             "arrival": services.arrival_actions(appointment),
             "patient_panel": appointment_panel(appointment, request.user),
+            "follow_up": followup_selectors.for_appointment(appointment, request.user),
+            "no_show_form": DidNotAttendForm(),
         },
     )
 
@@ -393,7 +404,6 @@ def _status_action(operation, done: str):
 
 
 check_in = _status_action(services.check_in, "Checked in {name}.")
-mark_no_show = _status_action(services.mark_no_show, "Marked {name} as did not attend.")
 # Same-day corrections of a mistaken check-in or did-not-attend (procedures.services.arrival says when).
 undo_check_in = _status_action(services.undo_check_in, "Undid the check-in of {name}.")
 undo_no_show = _status_action(services.undo_no_show, "Undid the did-not-attend mark of {name}.")

@@ -5,6 +5,7 @@ from .appointments import Appointment
 from .calendar_feeds import CalendarFeed
 from .clinic import MAX_BOOKABLE_MINUTES, Patient, ProcedureType, Room
 from .faq import FaqEntry
+from .followups import FollowUp
 from .patient_answers import PatientCall, PatientRequest, PreparationRead, SafetyAnswers
 from .referrals import Referral
 from .results import ProcedureResult
@@ -20,6 +21,7 @@ __all__ = [
     "ContentTranslation",
     "FaqEntry",
     "FaqEntryTranslation",
+    "FollowUp",
     "FreedSlot",
     "Patient",
     "PatientCall",

@@ -69,6 +69,24 @@ class Appointment(models.Model):
         CLINIC = "clinic", "Equipment or staff"
         OTHER = "other", "Other"
 
+    class NoShowReason(models.TextChoices):
+        """Why a patient did not attend, as far as anyone knows, so reports can count the reasons."""
+
+        NOT_KNOWN = "not_known", "Not known: no word from the patient"
+        FORGOT = "forgot", "Forgot or mistook the date"
+        UNWELL = "unwell", "Unwell"
+        TRAVEL = "travel", "Transport or travel problem"
+        NO_DISCHARGE = "no_discharge", "No discharge any more"
+        DECIDED_NOT = "decided_not", "Decided not to have it"
+        OTHER = "other", "Other"
+
+    class NextStep(models.TextChoices):
+        """What happens after a did-not-attend: a rebook goes on the follow-up list until it is made."""
+
+        REBOOK = "rebook", "Rebook offered"
+        REFERRER_TOLD = "referrer_told", "Referrer told"
+        DISCHARGED = "discharged", "Discharged back to the referrer"
+
     class Discharge(models.TextChoices):
         BLOODY = "bloody", "Bloody"
         CLEAR = "clear", "Clear"
@@ -88,13 +106,18 @@ class Appointment(models.Model):
     UPCOMING = (Status.BOOKED, Status.CONFIRMED)
     # Open: not yet ended (completed, cancelled, did not attend), so it can still be cancelled or completed.
     OPEN_STATUSES = (Status.BOOKED, Status.CONFIRMED, Status.CHECKED_IN)
+    # The patient came: checked in (on the day, or recorded as attended afterwards) or completed. Only these take a
+    # result from the worklist and the appointment page.
+    ATTENDED = (Status.CHECKED_IN, Status.COMPLETED)
     # A cancelled or missed appointment frees its room; every other one occupies it.
     LIVE_STATUSES = (Status.BOOKED, Status.CONFIRMED, Status.CHECKED_IN, Status.COMPLETED)
     # Logging a result for an appointment nobody checked in completes it: the patient evidently came.
     TRANSITIONS = {
         Status.BOOKED: {Status.CONFIRMED, Status.CHECKED_IN, Status.COMPLETED, Status.CANCELLED, Status.NO_SHOW},
         Status.CONFIRMED: {Status.CHECKED_IN, Status.COMPLETED, Status.CANCELLED, Status.NO_SHOW},
-        Status.CHECKED_IN: {Status.COMPLETED, Status.CANCELLED, Status.NO_SHOW},
+        # A checked-in patient came: she cannot then be marked as not attending (issue 23); a visit that ended
+        # without the procedure is a result ("not performed") or a cancellation.
+        Status.CHECKED_IN: {Status.COMPLETED, Status.CANCELLED},
         Status.COMPLETED: set(),
         Status.CANCELLED: set(),
         Status.NO_SHOW: set(),
@@ -137,6 +160,13 @@ class Appointment(models.Model):
     cancellation_reason = models.CharField(max_length=200, blank=True)
     cancel_reason_code = models.CharField(
         "reason for cancelling", max_length=24, choices=CancelReason.choices, blank=True
+    )
+    # A did-not-attend's reason and next step (procedures.services.arrival.mark_no_show); blank otherwise.
+    no_show_reason = models.CharField(
+        "why the patient did not attend", max_length=16, choices=NoShowReason.choices, blank=True
+    )
+    no_show_next_step = models.CharField(
+        "next step after did not attend", max_length=16, choices=NextStep.choices, blank=True
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

@@ -1,10 +1,17 @@
 """What the radiologist logs about a procedure: one result per appointment.
 
 A result's actual duration has one rule, `usable_span()`: both times logged, the end after the start, and at most
-RESULT_MAX_HOURS after it. `ProcedureResult.objects.usable_durations()` keeps the performed results that meet it,
-with their minutes, for the reports' figures and the learned booking lengths (procedures.booking.durations); the model's
-clean() asks the database the same condition of the times being logged; and the check constraint
-`result_ends_after_start` holds its first half in the database (the longest is a setting, so it stays in code).
+RESULT_MAX_HOURS after it. `ProcedureResult.objects.usable_durations()` keeps the performed results that meet it and
+whose times a person gave (`times_given`), with their minutes, for the reports' figures and the learned booking
+lengths (procedures.booking.durations); the model's clean() asks the database the same condition of the times being
+logged; and the check constraint `result_ends_after_start` holds its first half in the database (the longest is a
+setting, so it stays in code).
+
+`times_given` says the times were entered by a person (the start from the check-in or typed, the end typed or
+"finished now"), not assumed: before issue 23 the form filled the end from the booking, and a result saved unchanged
+recorded the expected duration as the actual one. procedures.services.results sets it; migration
+0026_result_times_given_followups_did_not_attend marked the older results whose duration equals the expected one
+as not given.
 """
 
 from datetime import timedelta
@@ -28,6 +35,9 @@ RESULT_WITHIN_OF_BOOKING = timedelta(days=1)
 # The end comes after the start: the database's constraint, and the first half of a usable span.
 ENDS_AFTER_START = Q(ended_at__gt=F("started_at"))
 ENDS_AFTER_START_SENTENCE = "The procedure must end after it started; check the end time."
+# A performed procedure's times are entered, never assumed (issue 23): the form fills neither from the booking.
+START_NEEDED_SENTENCE = "Enter when the procedure started."
+END_NEEDED_SENTENCE = 'Enter when the procedure ended, or press "Save: finished now" if it just ended.'
 
 
 def longest_result() -> timedelta:
@@ -47,10 +57,10 @@ def usable_span() -> Q:
 
 class ProcedureResultQuerySet(models.QuerySet):
     def usable_durations(self) -> "ProcedureResultQuerySet":
-        """Only the results whose actual duration counts: performed, with a usable span (`usable_span`), each
-        annotated with `actual_minutes` (minutes from start to end, a float). The reports' medians and the
-        learned booking lengths read durations here, and nowhere else."""
-        return self.filter(usable_span(), outcome=ProcedureResult.Outcome.PERFORMED).annotate(
+        """Only the results whose actual duration counts: performed, with times a person gave and a usable span
+        (`usable_span`), each annotated with `actual_minutes` (minutes from start to end, a float). The reports'
+        medians and the learned booking lengths read durations here, and nowhere else."""
+        return self.filter(usable_span(), outcome=ProcedureResult.Outcome.PERFORMED, times_given=True).annotate(
             actual_minutes=Minutes("started_at", "ended_at")
         )
 
@@ -121,6 +131,12 @@ class ProcedureResult(models.Model):
     outcome = models.CharField(max_length=24, choices=Outcome.choices, default=Outcome.PERFORMED)
     started_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
+    times_given = models.BooleanField(
+        "times given by a person",
+        default=False,
+        editable=False,
+        help_text="The start and end were entered, not assumed from the booking: only these count as durations.",
+    )
     duct_cannulated = models.BooleanField(null=True, blank=True)
     clock_position = models.PositiveSmallIntegerField(
         null=True,
@@ -185,11 +201,11 @@ class ProcedureResult(models.Model):
 
     @property
     def actual_duration(self) -> int | None:
-        """Whole minutes from start to end, when the times make a usable span (the row form of `usable_span`, read
-        without a query where hundreds are shown: exports, admin lists); None otherwise, so a row saved before the
-        rule never shows an absurd figure."""
+        """Whole minutes from start to end, when a person gave the times and they make a usable span (the row form
+        of `usable_durations`, read without a query where hundreds are shown: exports, admin lists); None
+        otherwise, so a row saved before the rules never shows an absurd or assumed figure."""
         start, end = self.started_at, self.ended_at
-        if start and end and start < end <= start + longest_result():
+        if self.times_given and start and end and start < end <= start + longest_result():
             return round((end - start).total_seconds() / 60)
         return None
 
@@ -212,6 +228,11 @@ class ProcedureResult(models.Model):
             errors["findings"] = f"Unknown finding(s): {', '.join(sorted(unknown))}."
         if self.outcome == self.Outcome.PERFORMED and self.duct_cannulated is False:
             errors["outcome"] = "A duct that was not cannulated means the ductogram was not performed."
+        if self.outcome == self.Outcome.PERFORMED:
+            if self.started_at is None:
+                errors["started_at"] = START_NEEDED_SENTENCE
+            if self.ended_at is None:
+                errors["ended_at"] = END_NEEDED_SENTENCE
         errors.update(self._timing_errors())
         if errors:
             raise ValidationError(errors)

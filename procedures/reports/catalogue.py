@@ -11,7 +11,7 @@ from django.http import Http404
 
 from procedures.access import can_see_results
 
-from . import queries, result_queries, risk_queries
+from . import followup_queries, queries, result_queries, risk_queries
 from .period import Filters
 from .tables import Table
 
@@ -69,6 +69,11 @@ CHARTS = [
                "hours on every day of the period."),
     Chart("results", "Outcomes, complications, BI-RADS and findings", "What the procedures in the period found and "
           "how they went.", result_queries.results, results_only=True),
+    Chart("followups", "Follow-ups open, by age", "How many results and missed appointments that ask someone to act "
+          "are still waiting for the action to be recorded, and for how long, by who must act.",
+          followup_queries.followups, results_only=True,
+          note="Counted now: follow-ups opened before the end of the period and still open, for its room and "
+               "radiologist when chosen. The list itself is at /followups/."),
 ]  # fmt: skip
 BY_SLUG = {chart.slug: chart for chart in CHARTS}
 

@@ -213,6 +213,15 @@ def results(fig: Figure, table: Table) -> None:
         ax.set_title(section, fontsize=9)
 
 
+def followups(fig: Figure, table: Table) -> None:
+    ax = fig.subplots()
+    if not any(table.column("Total")):
+        return _empty(ax, "No follow-ups open.")
+    series = _nonzero(table, ["Radiologist to act", "Schedulers to act"])
+    _stacked(ax, table.column("Open for"), series, horizontal=True)
+    ax.set_xlabel("Follow-ups open")
+
+
 DRAW = {
     "weekly": (weekly, (8, 3.8)),
     "attendance": (attendance, (8, 3.2)),
@@ -224,6 +233,7 @@ DRAW = {
     "lead-time": (lead_time, (8, 3.2)),
     "utilisation": (utilisation, (8, 3.0)),
     "results": (results, (9, 6.5)),
+    "followups": (followups, (8, 2.6)),
 }
 
 

@@ -6,7 +6,11 @@ importable from `procedures.services` as before:
 - `booking`: book, reschedule, cancel, confirm, complete, booking details; the booking rules (`check_booking`,
   within BOOKING_HORIZON_DAYS) and `BookingError`.
 - `arrival`: the appointment's day: check in (from CHECK_IN_OPENS_MINUTES before the start, on the day), did not
-  attend (once the start has come), and undoing either on the day; `arrival_actions` says which the page may offer.
+  attend (once the start has come, never after a check-in; with a reason and a next step), attended recorded
+  afterwards (the end of the day's list), and undoing a check-in or did-not-attend on the day; `arrival_actions`
+  says which the page may offer.
+- `followups`: the failsafe after a result or a did-not-attend that asks someone to act: opened, updated and closed
+  with the result or the did-not-attend; closed by a person recording the action taken, or by a rebook.
 - `patients`: register a patient, change their details (re-planning reminders when contact details change).
 - `referrals`: referrals in (a FHIR ServiceRequest): recorded once, the patient found or registered or the referral
   held when their details differ; then booked (linked to its appointment) or rejected.
@@ -18,7 +22,15 @@ importable from `procedures.services` as before:
 """
 
 from ..slots import free_slots  # DESIGN.md names it here; it lives in procedures.slots
-from .arrival import ArrivalActions, arrival_actions, check_in, mark_no_show, undo_check_in, undo_no_show
+from .arrival import (
+    ArrivalActions,
+    arrival_actions,
+    check_in,
+    mark_no_show,
+    record_attended,
+    undo_check_in,
+    undo_no_show,
+)
 from .booking import (
     BOOKING_DETAILS,
     EDITABLE_DETAILS,
@@ -32,6 +44,7 @@ from .booking import (
     reschedule_appointment,
 )
 from .content import english_changed, mark_reviewed
+from .followups import follow_up_rebooked, record_follow_up_action
 from .offer_answers import accept_offer, decline_offer, set_short_notice
 from .patients import register_patient, update_patient
 from .referrals import (
@@ -67,7 +80,10 @@ __all__ = [
     "confirm_attendance",
     "free_slots",
     "mark_no_show",
+    "record_follow_up_action",
+    "record_attended",
     "record_result",
+    "follow_up_rebooked",
     "ReceivedPatient",
     "ReceivedReferral",
     "ReferralRefused",

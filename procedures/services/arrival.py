@@ -3,7 +3,13 @@
 The clock rules, in clinic time, each in one function below that both the services and the appointment page ask:
 
 - check-in opens CHECK_IN_OPENS_MINUTES before the start, and only on the appointment's own day;
-- did not attend only once the start has come;
+- did not attend only once the start has come, and never after a check-in (the patient came: a visit that ended
+  without the procedure is a result, "not performed", or a cancellation); it records why, as far as anyone knows,
+  and the next step (a rebook offered, the referrer told, discharged), and a rebook or a step not yet chosen goes on
+  the follow-up list (procedures.services.followups);
+- a patient who came but was never checked in is recorded as attended afterwards (`record_attended`, the end of the
+  day's list): checked in, with no arrival time, so the result form does not take the moment of recording for the
+  start;
 - a check-in or did-not-attend recorded by mistake may be undone on the appointment's day only. The appointment goes
   back to the open status it had before (read from its history: booked, confirmed, or for a did-not-attend, checked
   in), through `Appointment.UNDO_TRANSITIONS` rather than the forward `TRANSITIONS`. The reminders the mistake
@@ -36,6 +42,7 @@ from .booking import (
     state_words,
     take_turn,
 )
+from .followups import sync_after_no_show
 
 Status = Appointment.Status
 
@@ -73,7 +80,25 @@ def _check_in_refusal(appointment: Appointment, now: datetime) -> str:
     return ""
 
 
+# The history's reason on a check-in recorded afterwards: its moment is when it was recorded, not an arrival.
+ATTENDED_AFTERWARDS = "Attended: recorded afterwards, arrival time not known"
+
+
+def _attended_refusal(appointment: Appointment, now: datetime) -> str:
+    """Why the patient cannot be recorded as having come, afterwards; "" when they can."""
+    if not appointment.has_upcoming_status:
+        return f"This appointment is {state_words(appointment)}; there is no arrival to record."
+    if appointment.scheduled_start > now:
+        return "A patient can only be recorded as attended once the appointment's time has come."
+    return ""
+
+
 def _no_show_refusal(appointment: Appointment, now: datetime) -> str:
+    if appointment.status == Status.CHECKED_IN:
+        return (
+            "This patient was checked in, so they came: log the result (not performed, if it was not done) or "
+            "cancel the appointment instead."
+        )
     if not appointment.can_become(Status.NO_SHOW):
         return f"This appointment is already {state_words(appointment)}."
     if appointment.scheduled_start > now:
@@ -104,6 +129,7 @@ class ArrivalActions:
     no_show: bool
     undo_check_in: bool
     undo_no_show: bool
+    attended: bool = False  # recorded afterwards: offered where check-in is not (another day)
 
 
 def arrival_actions(appointment: Appointment, *, now: datetime | None = None) -> ArrivalActions:
@@ -113,6 +139,7 @@ def arrival_actions(appointment: Appointment, *, now: datetime | None = None) ->
         no_show=not _no_show_refusal(appointment, now),
         undo_check_in=not _undo_refusal(appointment, now, undoing=Status.CHECKED_IN),
         undo_no_show=not _undo_refusal(appointment, now, undoing=Status.NO_SHOW),
+        attended=not _attended_refusal(appointment, now),
     )
 
 
@@ -124,10 +151,38 @@ def check_in(appointment: Appointment, *, by: AbstractBaseUser | None = None) ->
 
 
 @transaction.atomic
-def mark_no_show(appointment: Appointment, *, by: AbstractBaseUser | None = None) -> Appointment:
+def record_attended(appointment: Appointment, *, by: AbstractBaseUser | None = None) -> Appointment:
+    """The patient came, recorded once the time has passed (the end of the day's list): checked in, the result now
+    pending, without an arrival time (the history says so, `ATTENDED_AFTERWARDS`)."""
+    current = locked(appointment)
+    _refuse(_attended_refusal(current, timezone.now()))
+    current._change_reason = ATTENDED_AFTERWARDS
+    return save_status(current, Status.CHECKED_IN, by=by, closing=CLOSED_BY_CHECK_IN)
+
+
+def _no_show_words(reason: str, next_step: str) -> str:
+    reasons, steps = dict(Appointment.NoShowReason.choices), dict(Appointment.NextStep.choices)
+    if reason and reason not in reasons:
+        raise BookingError("Choose why the patient did not attend from the list.")
+    if next_step and next_step not in steps:
+        raise BookingError("Choose the next step from the list: rebook offered, referrer told, or discharged.")
+    why = reasons.get(reason, "no reason recorded")
+    return f"Did not attend: {why}. Next: {steps.get(next_step, 'to decide')}."[:100]
+
+
+@transaction.atomic
+def mark_no_show(
+    appointment: Appointment, *, by: AbstractBaseUser | None = None, reason: str = "", next_step: str = ""
+) -> Appointment:
+    """The patient did not come: why (`Appointment.NoShowReason`) and what next (`Appointment.NextStep`). Both may
+    be left out (an older caller, the admin's bulk action): the follow-up list then asks for the next step."""
     current = locked(appointment)
     _refuse(_no_show_refusal(current, timezone.now()))
-    return save_status(current, Status.NO_SHOW, by=by, closing=CLOSED_BY_NO_SHOW)
+    current._change_reason = _no_show_words(reason, next_step)
+    current.no_show_reason, current.no_show_next_step = reason, next_step
+    save_status(current, Status.NO_SHOW, by=by, closing=CLOSED_BY_NO_SHOW)
+    sync_after_no_show(current, by=by)
+    return current
 
 
 def undo_check_in(appointment: Appointment, *, by: AbstractBaseUser | None = None) -> Appointment:
@@ -168,9 +223,12 @@ def _undo(appointment: Appointment, undoing: str, *, by) -> Appointment:
                 except BookingError as exc:
                     raise BookingError(f"The {what} cannot be undone: {exc}") from None
             set_status(current, _status_before(current), by=by)
+            current.no_show_reason = current.no_show_next_step = ""
             with transaction.atomic():
                 current.save()
             reminders.reopen_for_appointment(current, closed_because=closed_because, now=now)
+            if undoing == Status.NO_SHOW:
+                sync_after_no_show(current, by=by)  # nothing to follow up any more
     except IntegrityError as exc:
         lost = refused_by_constraint(
             room=appointment.room,

@@ -1,14 +1,16 @@
 """The radiologist's worklist: today's list, the appointments waiting for a result, and what the result form starts
 with. Reads only; results are written by `procedures.services.record_result`.
 
-"Results pending" is defined once, here (`results_pending`): an appointment whose start has passed, that was not
-cancelled or missed (any open status, or completed), and has no result yet. The worklist and the admin's "Results
-pending" filter both ask it. Each list costs one query, however long.
+"Results pending" is defined once, here (`results_pending`): an appointment whose start has passed, that the
+patient attended (checked in, or completed), and has no result yet. The worklist and the admin's "Results pending"
+filter both ask it. A past appointment still booked or confirmed (nobody recorded whether the patient came) is not
+pending a result: it waits on the end of the day's list (`arrival_not_recorded`, procedures.end_of_day) until someone
+records that she came or did not. Each list costs one query, however long.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
@@ -19,17 +21,24 @@ from procedures import clinic_time
 from ..models import Appointment, ProcedureResult, SafetyAnswers
 from ..patient_page.flags import flags_of
 from ..patient_page.selectors import with_patient_flags
+from ..services.arrival import ATTENDED_AFTERWARDS
 
 # What every worklist row shows beside the appointment itself.
 ROW_RELATED = ("patient", "room", "radiologist", "procedure_type")
 
 
 def results_pending(queryset: QuerySet[Appointment] | None = None, now: datetime | None = None):
-    """Appointments whose start has passed with no result logged, whatever their status short of cancelled or did
-    not attend (booked or confirmed that nobody checked in, checked in, or completed without a result)."""
+    """Attended appointments (checked in, or completed) whose start has passed with no result logged."""
     queryset = Appointment.objects.all() if queryset is None else queryset
     has_result = Exists(ProcedureResult.objects.filter(appointment=OuterRef("pk")))
-    return queryset.live().filter(scheduled_start__lte=now or timezone.now()).exclude(has_result)
+    attended = queryset.filter(status__in=Appointment.ATTENDED)
+    return attended.filter(scheduled_start__lte=now or timezone.now()).exclude(has_result)
+
+
+def arrival_not_recorded(queryset: QuerySet[Appointment] | None = None, now: datetime | None = None):
+    """Appointments whose start has passed still booked or confirmed: nobody recorded whether the patient came."""
+    queryset = Appointment.objects.all() if queryset is None else queryset
+    return queryset.filter(status__in=Appointment.UPCOMING, scheduled_start__lte=now or timezone.now())
 
 
 def _rows(queryset: QuerySet[Appointment], now: datetime) -> list[Appointment]:
@@ -65,21 +74,29 @@ def pending_list(now: datetime | None = None) -> list[Appointment]:
 
 
 def check_in_time(appointment: Appointment) -> datetime | None:
-    """When the patient was checked in, from the appointment's history (the last check-in, if undone and redone)."""
+    """When the patient was checked in, from the appointment's history (the last check-in, if undone and redone);
+    None when there was none, or when her coming was recorded afterwards (`arrival.ATTENDED_AFTERWARDS`: that
+    moment is when someone recorded it, not when she arrived)."""
     checked_in = appointment.history.filter(status=Appointment.Status.CHECKED_IN)
-    return checked_in.order_by("-history_date", "-history_id").values_list("status_changed_at", flat=True).first()
+    checked_in = checked_in.order_by("-history_date", "-history_id")
+    rows = list(checked_in.values_list("status_changed_at", "history_change_reason")[:50])
+    if not rows:
+        return None
+    moment = rows[0][0]
+    if any(at == moment and why == ATTENDED_AFTERWARDS for at, why in rows):
+        return None
+    return moment
 
 
 def result_prefill(appointment: Appointment) -> dict:
-    """What a new result for the appointment starts with: the appointment, and the procedure's times (from the
-    check-in if there was one, else the booked start; ending the expected duration later), to the minute."""
-    start = check_in_time(appointment) or appointment.scheduled_start
-    start = start.replace(second=0, microsecond=0)
-    return {
-        "appointment": appointment.pk,
-        "started_at": start,
-        "ended_at": start + timedelta(minutes=appointment.expected_duration),
-    }
+    """What a new result for the appointment starts with: the appointment, and the start from the check-in when
+    there was one (to the minute). Nothing else is assumed: the end is entered (typed, or "finished now"), and
+    without a check-in so is the start, so a result never records the booking as what happened."""
+    prefill: dict = {"appointment": appointment.pk}
+    checked_in = check_in_time(appointment)
+    if checked_in is not None:
+        prefill["started_at"] = checked_in.replace(second=0, microsecond=0)
+    return prefill
 
 
 def result_context(appointment: Appointment) -> dict:

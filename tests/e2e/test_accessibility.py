@@ -22,8 +22,8 @@ from django.utils import timezone
 
 from procedures.calendar_feeds.services import create_feed
 from procedures.links import patient_token, unsubscribe_token
-from procedures.models import Appointment, PatientRequest, SafetyAnswers
-from procedures.services import book_appointment, cancel_appointment, confirm_attendance
+from procedures.models import Appointment, FollowUp, PatientRequest, ProcedureResult, SafetyAnswers
+from procedures.services import book_appointment, cancel_appointment, confirm_attendance, mark_no_show, record_result
 from reminders.channels import default_consent
 from reminders.services import opt_out
 from tests.e2e.conftest import PASSWORD, sync_api
@@ -278,6 +278,33 @@ def result_change(page, url, c):
     page.goto(f"{url}/admin/procedures/procedureresult/{c.with_result.result.pk}/change/")
 
 
+def with_followups(c: Clinic) -> None:
+    """Once: a suspicious result for the radiologist to act on, and a missed appointment for the schedulers to
+    rebook (the one that started half an hour ago)."""
+    if FollowUp.objects.exists():
+        return
+    start = c.awaiting_result.scheduled_start + timedelta(minutes=5)
+    result = ProcedureResult(
+        appointment=c.awaiting_result,
+        started_at=start,
+        ended_at=start + timedelta(minutes=40),
+        duct_cannulated=True,
+        birads="4B",
+        recommendation="surgical_referral",
+        performed_by=c.radiologist,
+    )
+    record_result(result, by=c.radiologist)
+    mark_no_show(c.started, reason="not_known", next_step="rebook")
+
+
+def followups_open(path: str | Callable[[Clinic], str]) -> Visit:
+    def visit(page, url, c):
+        with_followups(c)
+        page.goto(url + (path(c) if callable(path) else path))
+
+    return visit
+
+
 SCHEDULER, RADIOLOGIST, ADMIN, PATIENT = "scheduler", "radiologist", "admin", None
 PAGES: dict[str, tuple[str | None, Visit]] = {
     "day": (SCHEDULER, goto(lambda c: f"/schedule/?date={timezone.localtime(c.coming.scheduled_start):%Y-%m-%d}")),
@@ -352,6 +379,11 @@ PAGES: dict[str, tuple[str | None, Visit]] = {
     "calendar-feed-errors": (ADMIN, feed_with_errors),
     "calendar-feed-made": (RADIOLOGIST, feed_made),
     "calendar-feed-revoke": (RADIOLOGIST, feed_revoke_asked),
+    "followups-none": (RADIOLOGIST, goto("/followups/")),
+    "end-of-day": (SCHEDULER, goto("/end-of-day/")),
+    "followups": (RADIOLOGIST, followups_open("/followups/")),
+    "followups-scheduler": (SCHEDULER, followups_open("/followups/")),
+    "appointment-follow-up": (RADIOLOGIST, followups_open(lambda c: f"/appointments/{c.awaiting_result.pk}/")),
 }
 
 
@@ -428,6 +460,13 @@ GROUPS: dict[str, list[str]] = {
         "patient-stopped-now",
     ],
     "unsubscribe": ["unsubscribe", "unsubscribed"],
+    "followups-end-of-day": [
+        "followups-none",
+        "end-of-day",
+        "followups",
+        "followups-scheduler",
+        "appointment-follow-up",
+    ],
     "calendar-feeds": [
         "calendar-feeds",
         "calendar-feeds-admin",

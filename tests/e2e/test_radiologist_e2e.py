@@ -1,5 +1,6 @@
-"""A radiologist's afternoon in a real browser: she signs in and lands on her worklist, logs a result in three
-clicks (Log result, a finding, Save) and is back on the worklist, with the appointment completed.
+"""A radiologist's afternoon in a real browser: she signs in and lands on her worklist, logs a result right after the
+procedure (Log result, the start she types, a finding, "Save: finished now") and is back on the worklist, with the
+appointment completed and the end she gave.
 
 Headless Chromium (the Debian `chromium` package) through Playwright, against pytest-django's live server. Skipped,
 saying why, where either is missing; `.ci/run` installs both. The clock is the real one, so the appointments are
@@ -14,6 +15,7 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
+from procedures import services
 from procedures.models import Appointment, ProcedureResult, SafetyAnswers
 from tests.e2e.conftest import PASSWORD, sync_api
 from tests.factories import AppointmentFactory, PatientFactory, RadiologistFactory, RoomFactory
@@ -35,7 +37,8 @@ def test_a_radiologist_lands_on_the_worklist_and_logs_a_result_in_three_clicks(l
     room1, room2 = RoomFactory(name="Mammo Room 1"), RoomFactory(name="Mammo Room 2")
     okafor = RadiologistFactory(username="okafor", first_name="Adaeze", last_name="Okafor")
     lindqvist = RadiologistFactory(first_name="Maria", last_name="Lindqvist")
-    # Her list: one she did this morning that nobody checked in, one to come; a colleague's; one from last week.
+    # Her list: one she did this morning that the desk recorded as attended afterwards (no arrival time), one to
+    # come; a colleague's; one from last week.
     done_this_morning = AppointmentFactory(
         patient=PatientFactory(given_name="Amelia", family_name="Hughes", mrn="RX100001"),
         room=room1,
@@ -44,6 +47,7 @@ def test_a_radiologist_lands_on_the_worklist_and_logs_a_result_in_three_clicks(l
         expected_duration=45,
         status=Appointment.Status.CONFIRMED,
     )
+    services.record_attended(done_this_morning)
     coming = AppointmentFactory(
         patient=PatientFactory(given_name="Fatima", family_name="Begum", mrn="RX100004"),
         room=room1,
@@ -95,24 +99,27 @@ def test_a_radiologist_lands_on_the_worklist_and_logs_a_result_in_three_clicks(l
         page.screenshot(path=str(target), full_page=True)
         assert target.stat().st_size > 10_000
 
-        # One: "Log result" on this morning's patient. The form has her, the radiologist and the times filled in.
+        # One: "Log result" on this morning's patient. The form has her and the radiologist; no time is assumed.
         row = page.locator(f'#pending-list [data-appointment="{done_this_morning.pk}"]')
         row.get_by_role("link", name="Log result").click()
         expect(page.locator("#result-context")).to_contain_text("Amelia Hughes")
         expect(page.locator("#context-duration")).to_contain_text("45 min")
         expect(page.locator("#id_performed_by")).to_have_value(str(okafor.pk))
-        start = timezone.localtime(done_this_morning.scheduled_start)
-        expect(page.locator("#id_started_at_1")).to_have_value(re.compile(f"^{start:%H:%M}"))
-        # Two: what she found. Three: Save.
+        expect(page.locator("#id_started_at_1")).to_have_value("")
+        expect(page.locator("#id_ended_at_1")).to_have_value("")
+        # Two: when she started, 40 minutes ago. Three: what she found. Four: "Save: finished now".
+        began = timezone.localtime() - timedelta(minutes=40)
+        page.locator("#id_started_at_0").fill(f"{began:%Y-%m-%d}")
+        page.locator("#id_started_at_1").fill(f"{began:%H:%M}")
         page.locator('input[name="findings"][value="normal"]').check()
-        page.locator('input[name="_save"]').click()
+        page.locator("#finished-now").click()
 
         expect(page).to_have_url(f"{live_server.url}/worklist/")
-        expect(page.locator(".alert-success").first).to_contain_text("was added successfully")
+        expect(page.locator(".alert-success").first).to_contain_text("Result logged for Amelia Hughes")
         expect(page.locator("#pending-list .worklist-row")).to_have_count(1)
         result = ProcedureResult.objects.get(appointment=done_this_morning)
         assert result.logged_by == okafor and result.performed_by == okafor
-        assert result.findings == ["normal"] and result.actual_duration == 45
+        assert result.findings == ["normal"] and result.times_given and 39 <= result.actual_duration <= 41
         done_this_morning.refresh_from_db()
         assert done_this_morning.status == Appointment.Status.COMPLETED
 

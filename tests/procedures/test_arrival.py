@@ -161,17 +161,31 @@ def test_undo_is_refused_the_next_day(monday, frozen_now):
     assert not arrival_actions(monday).undo_check_in
 
 
-def test_undoing_a_mistaken_did_not_attend_brings_the_appointment_back_as_it_was(monday, frozen_now):
+def test_a_checked_in_patient_cannot_be_marked_as_not_attending(monday, frozen_now):
     frozen_now.move_to(at(MONDAY, "09:50"))
     check_in(monday)
     frozen_now.move_to(at(MONDAY, "10:20"))
-    mark_no_show(monday)  # the wrong patient's row
+    assert not arrival_actions(Appointment.objects.get(pk=monday.pk)).no_show
+    refused(
+        mark_no_show,
+        monday,
+        message="This patient was checked in, so they came: log the result (not performed, if it was not done) or "
+        "cancel the appointment instead.",
+    )
+    assert status_of(monday) == Appointment.Status.CHECKED_IN
+
+
+def test_undoing_a_mistaken_did_not_attend_brings_the_appointment_back_as_it_was(monday, frozen_now):
+    frozen_now.move_to(at(MONDAY, "10:20"))
+    mark_no_show(monday, reason="forgot", next_step="rebook")  # the wrong patient's row
     frozen_now.move_to(at(MONDAY, "10:25"))
-    assert undo_no_show(monday).status == Appointment.Status.CHECKED_IN
+    undone = undo_no_show(monday)
+    assert undone.status == Appointment.Status.BOOKED
+    assert (undone.no_show_reason, undone.no_show_next_step) == ("", "")
     assert [h.status for h in monday.history.order_by("-history_date", "-history_id")[:3]] == [
-        "checked_in",
+        "booked",
         "no_show",
-        "checked_in",
+        "booked",
     ]
 
 

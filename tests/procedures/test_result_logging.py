@@ -1,6 +1,7 @@
-"""Logging a result in three clicks: the worklist's "Log result" opens the admin's result form for the appointment,
-filled in (the appointment, "performed by", the times from the check-in or the booking) with what the radiologist
-should know shown above it; "Save" comes back to the worklist. "Now" is Wed 5 June 2030, 12:00 London."""
+"""Logging a result in a few clicks: the worklist's "Log result" opens the admin's result form for the appointment,
+filled in as far as what happened is known (the appointment, "performed by", the start from a check-in; never the
+end, which is typed or "Save: finished now") with what the radiologist should know shown above it; "Save" comes back
+to the worklist. "Now" is Wed 5 June 2030, 12:00 London."""
 
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
@@ -51,7 +52,7 @@ def test_log_result_prefills_the_form_and_returns_to_the_worklist(client, radiol
     assert form["appointment"].value() == appointment.pk
     assert form["performed_by"].value() == radiologist.pk
     assert form["started_at"].value() == at(TODAY, "11:17")  # the check-in, not the booked 11:30
-    assert form["ended_at"].value() == at(TODAY, "12:07")  # plus the 50 minutes expected
+    assert form["ended_at"].value() is None  # never the booked start plus the 50 minutes expected
     assert "next" not in form.initial
 
     day, start = _local(at(TODAY, "11:17"))
@@ -81,15 +82,18 @@ def test_log_result_prefills_the_form_and_returns_to_the_worklist(client, radiol
     appointment.refresh_from_db()
     assert appointment.status == Appointment.Status.COMPLETED
     worklist = client.get(WORKLIST).content.decode()
-    assert "was added successfully" in worklist and "No results pending" in worklist
+    assert "was added successfully" not in worklist and "No results pending" in worklist
+    assert "Result logged for" in worklist and "performed, 45 min" in worklist
 
 
-def test_without_a_check_in_the_times_start_at_the_booking(client, radiologist, frozen_now):
+def test_without_a_check_in_time_no_time_is_assumed(client, radiologist, scheduler, frozen_now):
+    """Recorded as attended afterwards (the end of the day's list): no arrival time, so the form starts empty."""
     appointment = AppointmentFactory(scheduled_start=at(TODAY - timedelta(days=2), "10:15"), expected_duration=45)
+    services.record_attended(appointment, by=scheduler)
     client.force_login(radiologist)
     form = client.get(_follow_log_result(client, appointment)).context["adminform"].form
-    assert form["started_at"].value() == at(TODAY - timedelta(days=2), "10:15")
-    assert form["ended_at"].value() == at(TODAY - timedelta(days=2), "11:00")
+    assert form["started_at"].value() is None  # not the booked 10:15, nor the moment of recording
+    assert form["ended_at"].value() is None  # not 11:00
 
 
 def test_the_result_form_shows_the_safety_answers_and_expected_duration(client, radiologist, frozen_now):
@@ -101,6 +105,7 @@ def test_the_result_form_shows_the_safety_answers_and_expected_duration(client, 
         discharge=Appointment.Discharge.SEROUS,
         patient=PatientFactory(given_name="Grace", family_name="Obi"),
     )
+    services.record_attended(appointment)
     SafetyAnswers.objects.create(
         appointment=appointment,
         discharge_present="yes",
@@ -120,7 +125,7 @@ def test_the_result_form_shows_the_safety_answers_and_expected_duration(client, 
     assert "Are you allergic to X-ray dye (contrast that contains iodine)? <strong>Yes</strong> ⚠ flagged" in context
     assert "Do you take medicine that thins the blood? <strong>Not sure</strong> ⚠ flagged" in context
     assert "Rash after a CT scan in 2019" in context
-    assert "Not checked in" in context
+    assert "No check-in time: enter when the procedure started" in context
 
     # The same on a logged result's own page, and a form re-shown with errors keeps it.
     response = client.post(_follow_log_result(client, appointment), {"appointment": appointment.pk})
@@ -187,7 +192,7 @@ def test_the_appointment_page_shows_cannulation_clock_and_contrast_and_a_log_res
     result = ProcedureResultFactory(
         appointment__scheduled_start=at(TODAY, "09:00"), clock_position=4, contrast_volume_ml="0.8"
     )
-    waiting = AppointmentFactory(scheduled_start=at(TODAY, "10:00"))
+    waiting = AppointmentFactory(scheduled_start=at(TODAY, "10:00"), status=Appointment.Status.CHECKED_IN)
     client.force_login(radiologist)
     html = client.get(reverse("procedures:appointment", args=[result.appointment.pk])).content.decode()
     assert 'id="result-cannulated">Yes<' in html

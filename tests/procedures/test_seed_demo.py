@@ -12,7 +12,7 @@ from django.core.management import CommandError, call_command
 from django.forms.models import model_to_dict
 from django.utils import timezone
 
-from procedures.models import Appointment, Patient, ProcedureResult, Room
+from procedures.models import Appointment, FollowUp, Patient, ProcedureResult, Room
 from tests.clinic import NOW, TODAY
 
 pytestmark = pytest.mark.django_db
@@ -73,6 +73,11 @@ def test_the_demo_has_past_today_and_future_work_for_every_role(settings, frozen
     assert all(r.logged_by.groups.filter(name="Radiologists").exists() for r in results)
     pending = past.filter(status__in=Appointment.OPEN_STATUSES, result__isnull=True)
     assert {a.status for a in pending} == {Status.BOOKED, Status.CONFIRMED, Status.CHECKED_IN}
+    # The follow-up list: a suspicious result for its radiologist, a procedure not performed to rebook.
+    follow_ups = FollowUp.objects.filter(appointment__in=demo, closed_at__isnull=True)
+    assert {f.must_act for f in follow_ups} == {"radiologist", "schedulers"}
+    assert any(f.reasons == "BI-RADS 4B; Surgical referral (duct excision)" for f in follow_ups)
+    assert all(r.times_given for r in results if r.outcome == "performed")
 
     # Today's list: several bookings, some checked in, some still to come.
     assert today.count() >= 6

@@ -254,10 +254,15 @@ def test_a_patient_who_did_not_come_is_marked_once_the_time_has_come(as_schedule
     frozen_now.move_to(at(THURSDAY, "11:00"))
     as_scheduler.force_login(scheduler)  # another day: a sign-in lasts a working day
     assert "Did not attend</button>" in as_scheduler.get(url("appointment", booked)).content.decode()
-    response = as_scheduler.post(url("no-show", booked), follow=True)
+    response = as_scheduler.post(
+        url("no-show", booked), {"reason": "forgot", "next_step": "referrer_told"}, follow=True
+    )
     booked.refresh_from_db()
     assert booked.status == Appointment.Status.NO_SHOW
-    assert messages_of(response) == ["Marked Amelia Hughes as did not attend."]
+    assert (booked.no_show_reason, booked.no_show_next_step) == ("forgot", "referrer_told")
+    assert messages_of(response) == [
+        "Marked Amelia Hughes as did not attend (forgot or mistook the date). Next step recorded: referrer told."
+    ]
 
 
 def test_a_phoned_confirmation_is_recorded(as_scheduler, booked):

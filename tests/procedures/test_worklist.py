@@ -1,6 +1,7 @@
-"""The radiologist's worklist (/worklist/): their home page, today's list (their own first), and every appointment
-still waiting for a result, defined once (`procedures.worklist.selectors.results_pending`) and shared with the admin's
-"Results pending" filter. "Now" is Wed 5 June 2030, 12:00 London."""
+"""The radiologist's worklist (/worklist/): their home page, today's list (their own first), and every attended
+appointment still waiting for a result, defined once (`procedures.worklist.selectors.results_pending`) and shared
+with the admin's "Results pending" filter. A past booking nobody closed takes no result: it waits on the end of the
+day's list. "Now" is Wed 5 June 2030, 12:00 London."""
 
 import re
 from datetime import timedelta
@@ -56,12 +57,12 @@ def test_radiologists_land_on_the_worklist(client, radiologist, scheduler):
     assert client.get("/worklist/")["Location"].startswith(reverse("login"))
 
 
-def test_a_past_booking_nobody_checked_in_is_pending_a_result():
-    forgotten = booking(at(MONDAY_GONE, "10:00"))  # still "booked": nobody checked her in
+def test_only_an_attended_visit_is_pending_a_result_and_a_past_booking_nobody_closed_waits_for_its_arrival():
+    forgotten = booking(at(MONDAY_GONE, "10:00"))  # still "booked": nobody recorded whether she came
     confirmed = booking(at(LAST_FRIDAY, "09:00"), status=Status.CONFIRMED)
     checked_in = booking(at(TODAY, "09:00"), status=Status.CHECKED_IN)
     completed_without = booking(at(TODAY, "10:00"), status=Status.COMPLETED)
-    just_started = booking(at(TODAY, "12:00"))  # the start is now: pending from this moment
+    just_started = booking(at(TODAY, "12:00"), status=Status.CHECKED_IN)  # the start is now: pending from now
     ProcedureResultFactory(appointment__scheduled_start=at(TODAY, "08:00"))  # logged
     booking(at(MONDAY_GONE, "11:00"), status=Status.CANCELLED, cancellation_reason="Unwell")
     booking(at(MONDAY_GONE, "12:00"), status=Status.NO_SHOW)
@@ -69,8 +70,10 @@ def test_a_past_booking_nobody_checked_in_is_pending_a_result():
     booking(at(TODAY, "15:00"), status=Status.CHECKED_IN)  # checked in early: not started yet
 
     pending = list(worklist.results_pending().order_by("scheduled_start"))
-    assert pending == [confirmed, forgotten, checked_in, completed_without, just_started]
+    assert pending == [checked_in, completed_without, just_started]
     assert worklist.pending_list() == pending  # the worklist's section: the same rows, oldest first
+    unknown = list(worklist.arrival_not_recorded().order_by("scheduled_start"))
+    assert unknown == [confirmed, forgotten]  # for the end of the day's list, not "Log result"
 
 
 def test_the_admin_results_pending_filter_uses_the_worklist_definition(client, radiologist):
@@ -84,7 +87,7 @@ def test_the_admin_results_pending_filter_uses_the_worklist_definition(client, r
     page = client.get(reverse("admin:procedures_appointment_changelist"), {"result": "pending"})
     assert page.status_code == 200
     assert set(page.context["cl"].result_list) == set(worklist.results_pending())
-    assert len(page.context["cl"].result_list) == 3
+    assert len(page.context["cl"].result_list) == 2  # checked in, completed: not the booking nobody closed
 
 
 def test_the_worklist_puts_the_radiologists_own_appointments_first_then_the_pending_ones_oldest_first(
@@ -99,14 +102,14 @@ def test_the_worklist_puts_the_radiologists_own_appointments_first_then_the_pend
         appointment__scheduled_start=at(TODAY, "08:00"), appointment__patient__given_name="Done"
     ).appointment
     booking(at(TODAY, "11:00"), name="Cancelled", status=Status.CANCELLED, cancellation_reason="Unwell")
-    older = booking(at(LAST_FRIDAY, "09:00"), name="Older")
+    older = booking(at(LAST_FRIDAY, "09:00"), name="Older", status=Status.CHECKED_IN)
     booking(at(THURSDAY, "09:00"), name="Tomorrow")
     patient_services.answer_safety_questions(mine_late, **ANSWERS, blood_thinners="yes")
 
     rows = worklist.todays_list(radiologist)
     assert rows == [mine_early, mine_late, done, theirs_early]
     assert [r.is_mine for r in rows] == [True, True, False, False]
-    assert [a.pk for a in worklist.pending_list()] == [older.pk, theirs_early.pk, mine_early.pk]
+    assert [a.pk for a in worklist.pending_list()] == [older.pk, theirs_early.pk]  # mine_early: nobody checked in
 
     client.force_login(radiologist)
     html = client.get(reverse("procedures:worklist")).content.decode()
@@ -114,9 +117,13 @@ def test_the_worklist_puts_the_radiologists_own_appointments_first_then_the_pend
     assert row_ids(today) == [a.pk for a in (mine_early, mine_late, done, theirs_early)]
     assert "Contrast allergy" in today and "Blood thinners" in today  # the safety answers, as badges
     assert "Not answered yet" in today
-    assert row_ids(pending) == [older.pk, theirs_early.pk, mine_early.pk]
+    assert row_ids(pending) == [older.pk, theirs_early.pk]
     log = reverse("procedures:log-result", args=[older.pk])
     assert f'href="{log}">Log result</a>' in pending
+    # This morning's booking nobody checked in offers "Patient came", not "Log result"; the count says so too.
+    mine_early_row = today.split(f'data-appointment="{mine_early.pk}"', 1)[1].split("</tr>", 1)[0]
+    assert "Patient came</button>" in mine_early_row and "Log result" not in mine_early_row
+    assert "1 past appointment still booked" in pending
     assert f'href="{reverse("procedures:log-result", args=[done.pk])}">Open result</a>' in today
 
 

@@ -1,8 +1,9 @@
 """Demo data that shows every role's day: rooms, staff logins, patients, and bookings in the past, today and ahead.
 
-- The last few clinic days: results logged (through `record_result`, as radiologists do), appointments whose start
-  has passed with no result yet (booked, confirmed, checked in: the worklist's "results pending"), a patient who did
-  not attend, and cancellations with their reasons.
+- The last few clinic days: results logged (through `record_result`, as radiologists do: a BI-RADS 4B with a
+  surgical referral and a procedure not performed among them, so the follow-up list has work), a checked-in
+  appointment with no result yet (the worklist's "results pending"), bookings nobody closed (booked, confirmed:
+  the end of the day's list), a patient who did not attend, and cancellations with their reasons.
 - Today: the day's list, some already done or checked in, the rest still to come.
 - The coming week: bookings through the booking service (reminders and all), one of them cancelled.
 - Patients who read Welsh, Polish (needing an interpreter), Urdu and Romanian (a language not offered to patients).
@@ -111,9 +112,30 @@ DAY_PLAN = [
 ]
 # What became of a past booking, slot by slot: results logged, results still to log, a missed one, cancellations.
 DONE = "done"  # completed, with a result logged
+SUSPICIOUS = "suspicious"  # completed, BI-RADS 4B and a surgical referral: on the follow-up list
+NOT_DONE = "not_done"  # not performed, no discharge on the day: on the follow-up list for a rebook
 BOOKED, CONFIRMED, CHECKED_IN = Appointment.Status.BOOKED, Appointment.Status.CONFIRMED, Appointment.Status.CHECKED_IN
 NO_SHOW = Appointment.Status.NO_SHOW
-PAST_FATES = [DONE, CONFIRMED, DONE, CHECKED_IN, "no_discharge", NO_SHOW, DONE, BOOKED]
+PAST_FATES = [DONE, CONFIRMED, SUSPICIOUS, CHECKED_IN, "no_discharge", NO_SHOW, NOT_DONE, BOOKED]
+# What each logged result says.
+RESULTS = {
+    DONE: {
+        "findings": [ProcedureResult.Finding.NORMAL],
+        "birads": ProcedureResult.BiRads.B2,
+        "recommendation": ProcedureResult.Recommendation.ROUTINE,
+        "report": "Single duct cannulated; no filling defect. Demo report.",
+    },
+    SUSPICIOUS: {
+        "findings": [ProcedureResult.Finding.FILLING_DEFECT],
+        "birads": ProcedureResult.BiRads.B4B,
+        "recommendation": ProcedureResult.Recommendation.SURGICAL_REFERRAL,
+        "report": "Single duct cannulated; intraductal filling defect 2 cm from the nipple. Demo report.",
+    },
+    NOT_DONE: {
+        "outcome": ProcedureResult.Outcome.NO_DISCHARGE,
+        "report": "No discharge could be expressed on the day; not performed. Demo report.",
+    },
+}
 TODAY_FATES = [DONE, CHECKED_IN, CONFIRMED, DONE, "unwell", BOOKED, CHECKED_IN, BOOKED]
 PAST_DAYS = 3  # clinic days before today
 CANCEL_AHEAD = Appointment.CancelReason.PATIENT_REQUEST  # one booking of the coming week is cancelled for this
@@ -292,25 +314,23 @@ class Command(BaseCommand):
                 code.label,
             )
         else:
-            appointment.status = CHECKED_IN if fate == DONE else fate
+            appointment.status = CHECKED_IN if fate in RESULTS else fate
         appointment.status_changed_at = slot["scheduled_start"]
         appointment.save()
-        if fate == DONE:  # logged as a radiologist logs it; record_result completes the appointment
+        if fate in RESULTS:  # logged as a radiologist logs it; record_result completes the appointment
             radiologist = slot["radiologist"]
             start = slot["scheduled_start"] + timedelta(minutes=5)
+            performed = fate != NOT_DONE
             services.record_result(
                 ProcedureResult(
                     appointment=appointment,
-                    started_at=start,
-                    ended_at=start + timedelta(minutes=slot["expected_duration"] - 10),
-                    duct_cannulated=True,
-                    clock_position=appointment.pk % 12 + 1,
-                    discharge_observed=ProcedureResult.DischargeObserved.CLEAR,
-                    findings=[ProcedureResult.Finding.NORMAL],
-                    birads=ProcedureResult.BiRads.B2,
-                    recommendation=ProcedureResult.Recommendation.ROUTINE,
-                    report="Single duct cannulated; no filling defect. Demo report.",
+                    started_at=start if performed else None,
+                    ended_at=start + timedelta(minutes=slot["expected_duration"] - 10) if performed else None,
+                    duct_cannulated=True if performed else None,
+                    clock_position=appointment.pk % 12 + 1 if performed else None,
+                    discharge_observed=ProcedureResult.DischargeObserved.CLEAR if performed else "",
                     performed_by=radiologist,
+                    **RESULTS[fate],
                 ),
                 by=radiologist,
             )
