@@ -168,6 +168,8 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 CLINIC_NAME = env("CLINIC_NAME", default="Riverside Breast Imaging Unit")
 CLINIC_ADDRESS = env("CLINIC_ADDRESS", default="Level 2, Rose Wing, Riverside Hospital, 1 River Road, London SE1 7EH")
 CLINIC_PHONE = env("CLINIC_PHONE", default="+44 20 7946 0000")
+# How soon staff call a patient back, as patients read it ("within two working days"): 1 to 10 working days.
+CALLBACK_WORKING_DAYS = env.int("CALLBACK_WORKING_DAYS", default=2)
 # Weekdays and hours in which ductograms are booked, clinic time: "Mon-Fri 08:00-18:00; Sat 09:00-12:00".
 CLINIC_OPENING_HOURS = env("CLINIC_OPENING_HOURS", default="Mon-Fri 08:00-18:00")
 # The step between the start times offered for booking, and the rows of the day grid's free cells.

@@ -6,4 +6,4 @@ class ProceduresConfig(AppConfig):
     verbose_name = "Procedures"
 
     def ready(self):
-        from . import checks  # noqa: F401  (registers the start-up check for offered languages' content)
+        from . import checks  # noqa: F401  (registers the start-up checks)

@@ -1,16 +1,21 @@
-"""The start-up check for clinical content in the offered languages: before a clinic goes live in a language, a
-reviewer who reads it approves every FAQ entry, preparation text and room directions patients will read in it.
+"""The start-up checks.
 
-A warning, not an error: the shipped translations are ours, unreviewed, and a clinic may knowingly go live with
-them. Runs with every management command and at start-up; says nothing when the database cannot be read yet (before
-the first migrate, or with no database at all), so it never stops `migrate` from creating the tables it reads.
+W001, clinical content in the offered languages: before a clinic goes live in a language, a reviewer who reads it
+approves every FAQ entry, preparation text and room directions patients will read in it. A warning, not an error: the
+shipped translations are ours, unreviewed, and a clinic may knowingly go live with them. Runs with every management
+command and at start-up; says nothing when the database cannot be read yet (before the first migrate, or with no
+database at all), so it never stops `migrate` from creating the tables it reads.
+
+E001, the call-back promise patients read (`CALLBACK_WORKING_DAYS`): a count of working days we can say in words.
 """
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core import checks
 from django.db import DatabaseError, connection
 
+from .clinic_contact import CALLBACK_DAYS_RANGE
 from .languages import ENGLISH, name_of, offered
 
 
@@ -52,3 +57,19 @@ def offered_languages_reviewed(app_configs=None, **kwargs) -> list[checks.CheckM
             )
         )
     return warnings
+
+
+@checks.register("procedures")
+def callback_promise_sayable(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """E001 when CALLBACK_WORKING_DAYS is not a promise patients can be given in words (1 to 10 working days)."""
+    days = settings.CALLBACK_WORKING_DAYS
+    if days in CALLBACK_DAYS_RANGE:
+        return []
+    first, last = CALLBACK_DAYS_RANGE[0], CALLBACK_DAYS_RANGE[-1]
+    return [
+        checks.Error(
+            f"CALLBACK_WORKING_DAYS is {days}: patients are told we call them back within that many working days, "
+            f"so it is from {first} to {last}.",
+            id="procedures.E001",
+        )
+    ]

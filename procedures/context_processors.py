@@ -3,16 +3,19 @@ from functools import cached_property
 from django.conf import settings
 
 from . import access as rules
+from .clinic_contact import callback_promise
 
 
 def clinic(request):
-    """The clinic's name and contact details, for every page."""
+    """The clinic's name and contact details, and how soon it calls back (worked out, in the page's language, only
+    where a page says it), for every page."""
     return {
         "clinic_name": settings.CLINIC_NAME,
         "clinic_address": settings.CLINIC_ADDRESS,
         "clinic_phone": settings.CLINIC_PHONE,
         # Development only: the staff menu links to the outbox (/dev/outbox/), which does not exist otherwise.
         "development": settings.DEBUG,
+        "callback_promise": callback_promise,
     }
 
 

@@ -114,7 +114,10 @@ class SafetyAnswers(models.Model):
     """One submission of the safety questions; a new row each time, so earlier answers stay on record.
 
     The flags are derived once, when the row is made (rows are never edited), so the schedule can show them from
-    a single column. "Not sure" about pregnancy or an infection counts as a possible yes: staff had better call.
+    a single column. "Not sure" raises a flag of its own, so staff can tell it from "yes": about pregnancy or an
+    infection it still puts the appointment on the call list (staff had better call and check); about the discharge,
+    contrast allergy or blood thinners it is for the radiologist to check with the patient on the day.
+    (Migration 0027_flags_tell_yes_from_not_sure recomputed the rows made when "not sure" raised "yes"'s flag.)
     """
 
     class Answer(models.TextChoices):
@@ -142,20 +145,20 @@ class SafetyAnswers(models.Model):
             "pregnant",
             _("Could you be pregnant?"),
             answers=_YES_NO_UNSURE,
-            raises=((Answer.YES, "pregnant"), (Answer.UNSURE, "pregnant")),
+            raises=((Answer.YES, "pregnant"), (Answer.UNSURE, "pregnancy_unsure")),
         ),
         SafetyQuestion(
             "contrast_allergy",
             _("Are you allergic to X-ray dye (contrast that contains iodine)?"),
             _("For example, a rash or breathing problems after a scan with dye."),
             answers=_YES_NO_UNSURE,
-            raises=((Answer.YES, "contrast_allergy"), (Answer.UNSURE, "contrast_allergy")),
+            raises=((Answer.YES, "contrast_allergy"), (Answer.UNSURE, "contrast_allergy_unsure")),
         ),
         SafetyQuestion(
             "infection",
             _("Do you have redness, swelling or an infection in the breast now?"),
             answers=_YES_NO_UNSURE,
-            raises=((Answer.YES, "infection"), (Answer.UNSURE, "infection")),
+            raises=((Answer.YES, "infection"), (Answer.UNSURE, "infection_unsure")),
         ),
         SafetyQuestion(
             "blood_thinners",
@@ -165,19 +168,24 @@ class SafetyAnswers(models.Model):
                 "Keep taking it unless we tell you."
             ),
             answers=_YES_NO_UNSURE,
-            raises=((Answer.YES, "blood_thinners"), (Answer.UNSURE, "blood_thinners")),
+            raises=((Answer.YES, "blood_thinners"), (Answer.UNSURE, "blood_thinners_unsure")),
         ),
     )
     QUESTION_FIELDS = tuple(q.field for q in QUESTIONS)
 
-    # flag code: (the label staff see, whether it puts the appointment on the call list)
+    # flag code: (the label staff see, whether it puts the appointment on the call list). Rows keep the codes: a code
+    # once stored is never renamed or dropped (a data migration would have to rewrite the rows).
     FLAGS = {
         "no_discharge": ("Discharge stopped", True),
         "discharge_unsure": ("Discharge: not sure", False),
         "pregnant": ("Possibly pregnant", True),
+        "pregnancy_unsure": ("Pregnancy: not sure", True),
         "contrast_allergy": ("Contrast allergy", False),
+        "contrast_allergy_unsure": ("Contrast allergy: not sure", False),
         "infection": ("Redness or infection", True),
+        "infection_unsure": ("Redness or infection: not sure", True),
         "blood_thinners": ("Blood thinners", False),
+        "blood_thinners_unsure": ("Blood thinners: not sure", False),
     }
 
     appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="safety_answers")

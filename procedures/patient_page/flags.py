@@ -94,8 +94,8 @@ def booked_late_for_preparation(a: Appointment) -> bool:
 
 
 def safety_call_due(a: Appointment) -> bool:
-    """The latest safety answers need a call (no discharge, possibly pregnant, infection) and nobody has called
-    since they were given."""
+    """The latest safety answers need a call (no discharge, possibly pregnant, infection, or not sure about either)
+    and nobody has called since they were given."""
     if not a.pf_safety_needs_call:
         return False
     return a.pf_last_call_at is None or a.pf_last_call_at < a.pf_safety_at
@@ -120,7 +120,7 @@ def call_reasons(a: Appointment, now: datetime) -> list[str]:
         return reasons
     if safety_call_due(a):
         labels = [SafetyAnswers.FLAGS[c][0] for c in _codes(a) if SafetyAnswers.FLAGS[c][1]]
-        reasons.append(f"Safety answers: {', '.join(labels).lower()}. The exam may need rebooking.")
+        reasons.append(f"Safety answers: {'; '.join(labels).lower()}. The exam may need rebooking.")
     if preparation_overdue(a, now):
         called_since_due = a.pf_last_call_at is not None and a.pf_last_call_at >= a.pf_prep_due_at
         if not called_since_due:

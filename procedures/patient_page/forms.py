@@ -31,15 +31,18 @@ class SafetyQuestionsForm(forms.Form):
         questions = {q.field: _question_field(q) for q in SafetyAnswers.QUESTIONS}
         self.fields = {**questions, **self.fields}  # the questions first, in their order; the note last
 
-    def problem(self) -> str:
-        """The sentence above the form: what is wrong, pointing at the fields that say more."""
-        return _problem(
-            self,
-            {"note"},
-            choices=_("Please answer every question below."),
-            text=_("Please check the note below."),
-            both=_("Please answer every question below, and check the note."),
-        )
+    def error_summary(self) -> list[tuple[str, str]]:
+        """GOV.UK's error summary: for each field in error, in the form's order, the id its link goes to (a
+        question's first answer, the note's box) and the link's words (the question, then what is wrong)."""
+        summary = []
+        for field in self:
+            if not field.errors:
+                continue
+            if isinstance(field.field.widget, forms.RadioSelect):
+                summary.append((f"{field.auto_id}_0", f"{field.label} {field.errors[0]}"))
+            else:
+                summary.append((field.auto_id, _("Your note: {error}").format(error=field.errors[0])))
+        return summary
 
     @staticmethod
     def initial_from(answers: SafetyAnswers | None) -> dict:

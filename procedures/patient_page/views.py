@@ -25,6 +25,7 @@ from reminders import services as reminders
 from reminders.channels import channels as registered_channels
 
 from .. import clinic_time
+from ..clinic_contact import callback_promise
 from ..links import appointment_id_from_token, patient_id_from_unsubscribe_token
 from ..models import Appointment, FaqEntry, Patient, PatientRequest, PreparationRead, SafetyAnswers
 from ..services import BookingError, confirm_attendance
@@ -37,7 +38,8 @@ from .forms import (
     SafetyQuestionsForm,
     ShortNoticeForm,
 )
-from .language import Speaking, kept_whole, render_for_patient
+from .language import Speaking, render_for_patient
+from .next_steps import answered_message, next_steps
 from .rate_limit import patient_view
 from .selectors import open_offer_for, times_to_choose
 from .services import (
@@ -122,6 +124,7 @@ def _render_page(
             "safety_form": safety_form or SafetyQuestionsForm(initial=SafetyQuestionsForm.initial_from(latest_answers)),
             "latest_answers": latest_answers,
             "answers_shown": latest_answers.shown() if latest_answers else [],
+            "next_steps": next_steps(latest_answers),
             "read_form": PreparationReadForm(initial={"content_hash": digest}),
             "last_read": reads[0] if reads else None,
             "read_is_current": bool(reads) and reads[0].content_hash == digest,
@@ -178,25 +181,15 @@ def safety(request: HttpRequest, token: str) -> HttpResponse:
     """The safety questions: kept with the time; answers that may stop the exam put the patient on the call list."""
     appointment = appointment_for(token)
     form = SafetyQuestionsForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, form.problem(), "safety")
+    if not form.is_valid():  # the form's error summary says what is wrong (no message beside it)
         return _render_page(request, token, appointment, safety_form=form, status=400)
     try:
         answers, _new = answer_safety_questions(appointment, **form.cleaned_data)
     except PatientActionError as exc:
         messages.info(request, str(exc))
         return _back(token, "top")
-    if answers.needs_call:
-        messages.warning(
-            request,
-            _(
-                "Thank you. From your answers, the test may need to move to another day: we will call you before "
-                "your appointment. If you would rather call us, the number is {phone}."
-            ).format(phone=kept_whole(settings.CLINIC_PHONE)),
-            "safety",
-        )
-    else:
-        messages.success(request, _("Thank you: we have your answers."), "safety")
+    said = answered_message(answers)
+    messages.add_message(request, messages.WARNING if answers.needs_call else messages.SUCCESS, said, "safety")
     return _back(token, "safety")
 
 
@@ -232,9 +225,11 @@ def change(request: HttpRequest, token: str) -> HttpResponse:
         messages.info(request, str(exc))
         return _back(token, "top")
     if new:
-        messages.success(request, _("Thank you: we have your request and will contact you soon."), "change")
+        said = _("Thank you: we have your request and will contact you {promise}.")
+        messages.success(request, said.format(promise=callback_promise()), "change")
     else:
-        messages.info(request, _("We already have a request from you and will contact you soon."), "change")
+        said = _("We already have a request from you and will contact you {promise}.")
+        messages.info(request, said.format(promise=callback_promise()), "change")
     return _back(token, "change")
 
 
@@ -285,7 +280,9 @@ def choose(request: HttpRequest, token: str) -> HttpResponse:
         "time": formats.time_format(when, "H:i"),
     }
     if settings.PATIENT_SELF_RESCHEDULE == "request":
-        said = _("Thank you: we have your choice of {day} at {time} and will confirm it soon.").format(**words)
+        said = _("Thank you: we have your choice of {day} at {time} and will confirm it {promise}.").format(
+            promise=callback_promise(), **words
+        )
         messages.success(request, said, "change")
         return _back(token, "change")
     acknowledge_move(moved)  # she chose it: the page need not tell her it moved

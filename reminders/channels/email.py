@@ -24,6 +24,7 @@ from django.utils.html import format_html
 from django.utils.text import capfirst
 from django.utils.translation import gettext
 
+from procedures.clinic_contact import dialable
 from procedures.links import unsubscribe_url
 
 from ..stages import Stage
@@ -186,7 +187,7 @@ def _html_links(ctx: dict) -> dict[str, str]:
     the link as a placeholder, since languages order them differently)."""
     phone = ctx["clinic_phone"]
     return {
-        "phone_link": format_html('<a href="tel:{}" style="color: #005eb8;">{}</a>', phone.replace(" ", ""), phone),
+        "phone_link": format_html('<a href="tel:{}" style="color: #005eb8;">{}</a>', dialable(phone), phone),
         "page_link": format_html('<a href="{}" style="color: #005eb8;">{}</a>', ctx["link"], gettext("your page")),
     }
 

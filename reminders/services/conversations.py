@@ -21,6 +21,7 @@ from django.utils.translation import gettext, pgettext_lazy
 from phonenumber_field.phonenumber import PhoneNumber
 
 from procedures import clinic_time
+from procedures.clinic_contact import callback_promise
 from procedures.languages import speaking_to
 from procedures.models import Appointment, Patient
 
@@ -138,10 +139,14 @@ def _acknowledgement(outcome: str, appointment: Appointment | None) -> str:
             gettext("%(name)s: thank you, your appointment is confirmed.") % {"name": name},
             gettext("Thank you, your appointment is confirmed."),
         ]
-    elif outcome == Outcome.MOVE:
+    elif outcome == Outcome.MOVE:  # how soon we call (CALLBACK_WORKING_DAYS) while it fits; else at least that we do
+        promise = callback_promise()
         options = [
-            gettext("%(name)s: thank you, we will be in touch to find you a new time. Or call %(phone)s.")
-            % {"name": name, "phone": phone},
+            gettext("%(name)s: thank you, we will be in touch %(promise)s to find you a new time. Or call %(phone)s.")
+            % {"name": name, "promise": promise, "phone": phone},
+            gettext("%(name)s: thank you, we will be in touch %(promise)s to find you a new time.")
+            % {"name": name, "promise": promise},
+            gettext("Thank you, we will be in touch %(promise)s to find you a new time.") % {"promise": promise},
             gettext("%(name)s: thank you, we will be in touch to find you a new time.") % {"name": name},
             gettext("Thank you, we will be in touch to find you a new time."),
         ]

@@ -566,6 +566,29 @@ def test_yes_i_will_be_there_is_on_the_first_screen_of_a_phone(site, clinic, bro
         context.close()
 
 
+@pytest.mark.parametrize("script", [True, False], ids=["with-javascript", "without-javascript"])
+def test_the_error_summary_takes_focus_and_each_link_reaches_its_question(site, clinic, browser, script):
+    """GOV.UK's pattern: the summary has focus when the page comes back, so a screen reader starts there (the form
+    posts to the summary's own address, so no script is needed for that); a link focuses its question's first answer,
+    and the script also brings the question itself (its legend) into sight."""
+    expect = sync_api.expect
+    context, page = signed_in(browser, site.url, None, viewport=PHONE, is_mobile=True, java_script_enabled=script)
+    try:
+        page.goto(f"{site.url}/p/{patient_token(clinic.coming)}/")
+        page.get_by_role("button", name="Send my answers").click()  # novalidate: the server's errors come back
+        summary = page.locator(".error-summary")
+        expect(summary).to_be_focused()
+        expect(summary).to_be_in_viewport()
+        expect(page).to_have_title(re.compile(r"^Error: "))
+        summary.get_by_role("link", name="Do you take medicine that thins the blood? Please choose an answer.").click()
+        expect(page.locator("#id_blood_thinners_0")).to_be_focused()
+        if script:
+            question = page.get_by_role("group", name="Do you take medicine that thins the blood?")
+            expect(question.locator("legend")).to_be_in_viewport()
+    finally:
+        context.close()
+
+
 def no_sideways_scroll(page) -> None:
     scroll_width, client_width = page.evaluate(
         "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"

@@ -78,6 +78,8 @@ def test_from_the_emailed_link_a_patient_answers_reads_and_confirms_and_staff_se
     expect(page.locator("#when")).to_contain_text("10:15")  # arrive by
     expect(page.locator("#when")).to_contain_text("About 45 minutes")
     expect(page.locator("#when")).to_contain_text("follow the signs for Breast Imaging")
+    # The clinic's number is on the first screen too, one tap to call (E.164 in the link, as written on the screen).
+    expect(page.locator("#coming").locator('a[href="tel:+442079460000"]')).to_be_in_viewport()
     shot = DOCS_SCREENSHOT if os.environ.get("UPDATE_SCREENSHOTS") == "1" else tmp_path / "patient-page.png"
     page.screenshot(path=str(shot))
 
@@ -98,7 +100,9 @@ def test_from_the_emailed_link_a_patient_answers_reads_and_confirms_and_staff_se
     choose("Do you take medicine that thins the blood?", "Yes")
     page.get_by_label("Anything else you want us to know (optional)").fill("Aspirin 75 mg every morning.")
     page.get_by_role("button", name="Send my answers").click()
-    expect(page.locator("#safety")).to_contain_text("we will call you before your appointment")
+    # What happens next: who calls, how soon, and what she does meanwhile.
+    expect(page.locator("#safety")).to_contain_text("will call you within two working days")
+    expect(page.locator("#what-next")).to_contain_text("keep your appointment")
     expect(page.locator("#safety-answered")).to_contain_text("No, it has stopped")
 
     page.get_by_role("button", name="I have read how to get ready").click()

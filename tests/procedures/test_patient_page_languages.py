@@ -2,10 +2,10 @@
 a language the clinic does not offer (with one sentence in theirs), and the patient's own switch on the page.
 
 For each shipped language every page state a patient can reach (before and after confirming, the safety questions
-with and without errors, a request waiting, cancelling herself, stop and restart, unsubscribe, not found, an expired
-form) is compared with the same state in English: no sentence of ours may be left in English; the patient's name,
-numbers and the clinic's own data (its name and address) are allowed; the shipped FAQ, preparation and directions are
-translated.
+with and without errors and what happens after each kind of answer, a request waiting, cancelling herself, stop and
+restart, unsubscribe, not found, an expired form) is compared with the same state in English: no sentence of ours may
+be left in English; the patient's name, numbers and the clinic's own data (its name and address) are allowed; the
+shipped FAQ, preparation and directions are translated.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from procedures.languages import interpreter_sentence
 from procedures.links import patient_token, unsubscribe_token
 from procedures.models import Appointment, Patient, SlotOffer
 from procedures.patient_page.language import COOKIE
-from procedures.patient_page.services import CHOSEN_ON_THE_PAGE, content_hash, preparation_content
+from procedures.patient_page.services import CHOSEN_ON_THE_PAGE, content_hash, log_call, preparation_content
 from tests.factories import (
     AppointmentFactory,
     PatientFactory,
@@ -87,6 +87,15 @@ def every_state(language: str) -> dict[str, str]:
     keep("change-errors", patient.post(f"{p}change/", {"message": TOO_LONG}), 400)
     keep("confirmed", patient.post(f"{p}confirm/", follow=True))
     keep("answered", patient.post(f"{p}safety/", SAFETY_NEEDS_CALL, follow=True))
+    log_call(amelia, by=None)
+    keep("called-about-answers", patient.get(p))
+    for name, answers in (
+        ("answered-not-sure", {"pregnant": "unsure"}),
+        ("answered-for-the-day-not-sure", {"discharge_present": "yes", "blood_thinners": "unsure"}),
+        ("answered-for-the-day", {"discharge_present": "yes", "contrast_allergy": "yes"}),
+        ("answered-all-clear", {"discharge_present": "yes"}),
+    ):
+        keep(name, patient.post(f"{p}safety/", {**SAFETY_NEEDS_CALL, **answers}, follow=True))
     digest = content_hash(preparation_content(amelia.procedure_type))
     keep("read", patient.post(f"{p}read/", {"content_hash": digest}, follow=True))
     keep("stale-read", patient.post(f"{p}read/", {"content_hash": "old"}, follow=True))
@@ -253,9 +262,10 @@ def test_on_an_urdu_page_the_clinics_number_stays_whole_left_to_right(client, se
     html = client.get(page(amelia)).content.decode()
     assert html.count(f'<span dir="ltr">{settings.CLINIC_PHONE}</span>') >= 2  # "if you cannot come", the footer
     said = client.post(f"{page(amelia)}safety/", SAFETY_NEEDS_CALL, follow=True).content.decode()
-    assert f"\u2066{settings.CLINIC_PHONE}\u2069" in said  # in the plain-text message too
+    tap_to_call = f'<a href="tel:+442079460000"><span dir="ltr">{settings.CLINIC_PHONE}</span></a>'
+    assert tap_to_call in said.split('id="what-next"')[1]  # what happens next: "if it is urgent, call us on ..."
     english = client.post(f"{page(booked('en-gb', given_name='Grace'))}safety/", SAFETY_NEEDS_CALL, follow=True)
-    assert f"the number is {settings.CLINIC_PHONE}." in english.content.decode()
+    assert f"or we have not called you by then, call us on {tap_to_call}." in english.content.decode()
 
 
 def test_an_english_patients_page_stays_en_gb(client):
@@ -270,7 +280,7 @@ def test_the_safety_questions_and_their_answers_are_in_the_patients_language_and
     html = response.content.decode()
     assert "Czy wydzielina z brodawki nadal się pojawia?" in html
     assert "Nie, ustała" in html  # the answer shown back, in her words
-    assert "zadzwonimy do Pani przed wizytą" in html
+    assert "zadzwoni do Pani w ciągu dwóch dni roboczych</strong>, i to przed wizytą" in html
     staff = Client()
     staff.force_login(SchedulerFactory())
     staff_html = staff.get(f"/appointments/{amelia.pk}/").content.decode()

@@ -113,7 +113,7 @@ def test_the_schedule_runs_the_same_queries_however_many_patients_answered(as_sc
         patient_services.log_call(a, by=None)
     with django_assert_max_num_queries(len(few.captured_queries)):
         html = day_html(as_scheduler, THURSDAY)
-    assert html.count("Possibly pregnant") == 23
+    assert html.count("Pregnancy: not sure") == 23
     assert html.count("Asks to reschedule") == 23
 
 

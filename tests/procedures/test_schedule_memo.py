@@ -122,7 +122,7 @@ def test_what_the_patient_or_staff_change_shows_at_once(as_scheduler, book):
     update_patient(appointment.patient, family_name="Hughes-Ward")
     assert "Amelia Hughes-Ward" in day_html(as_scheduler, THURSDAY)
     patient_services.answer_safety_questions(appointment, **{**ALL_CLEAR, "pregnant": "unsure"})
-    assert "flag-pregnant" in day_html(as_scheduler, THURSDAY)
+    assert "flag-pregnancy_unsure" in day_html(as_scheduler, THURSDAY)
     patient_services.request_change(appointment, kind="cancel", message="I am away")
     assert "Asks to cancel" in day_html(as_scheduler, THURSDAY)
     assert "Asks to cancel" in week_days(as_scheduler, THURSDAY)[THURSDAY]

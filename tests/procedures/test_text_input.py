@@ -207,7 +207,7 @@ def test_a_long_safety_note_is_refused_on_the_note_field(patient_client, monday)
     response = patient_client.post(patient_page(monday, "safety"), {**ALL_CLEAR, "note": "a" * 612})
     assert response.status_code == 400
     html = response.content.decode()
-    assert "Please check the note below." in html and "Please answer every question" not in html
+    assert response.context["safety_form"].error_summary() == [("id_note", f"Your note: {too_long(500, 612)}")]
     assert response.context["safety_form"].errors == {"note": [too_long(500, 612)]}
     assert too_long(500, 612) in html
     assert not SafetyAnswers.objects.exists()
@@ -229,8 +229,12 @@ def test_a_safety_note_may_run_over_lines(patient_client, monday):
 def test_an_unanswered_question_and_a_long_note_are_both_pointed_at(patient_client, monday):
     answers = {**ALL_CLEAR, "pregnant": "", "note": "a" * 501}
     html = patient_client.post(patient_page(monday, "safety"), answers).content.decode()
-    assert "Please answer every question below, and check the note." in html
-    assert "Please choose an answer." in html and too_long(500, 501) in html
+    summary = html.split('class="error-summary"', 1)[1].split("</div>", 1)[0]
+    assert '<a href="#id_pregnant_0">Could you be pregnant? Please choose an answer.</a>' in summary
+    assert f'<a href="#id_note">Your note: {too_long(500, 501)}</a>' in summary
+    # ...and each field still says what is wrong beside it.
+    assert '<p class="error-text" id="id_pregnant-error">Please choose an answer.</p>' in html
+    assert f'<p class="error-text">{too_long(500, 501)}</p>' in html
 
 
 @pytest.mark.parametrize(

@@ -92,7 +92,7 @@ def test_move_asks_staff_to_move_it_and_shows_on_the_requests_page(webhook, text
 
     request = PatientRequest.objects.get(appointment=texted)
     assert (request.kind, request.status) == (PatientRequest.Kind.RESCHEDULE, PatientRequest.Status.OPEN)
-    assert "new time" in reply
+    assert "we will be in touch within two working days to find you a new time" in reply  # how soon, not "soon"
     assert_short_and_private(reply)
     texted.refresh_from_db()
     assert texted.status == Appointment.Status.BOOKED
