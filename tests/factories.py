@@ -21,6 +21,12 @@ def next_clinic_day(days_ahead: int = 7, at: time = time(10, 0)) -> datetime:
     return timezone.make_aware(datetime.combine(day, at))
 
 
+def clinic_day_after(moment: datetime, at: time = time(10, 0)) -> datetime:
+    """The first weekday after `moment`'s day, at `at`: where a test moves an appointment "to the next day" (a
+    Friday's next day is a Saturday, and the clinic is shut)."""
+    return next_clinic_day(days_ahead=(timezone.localdate(moment) - timezone.localdate()).days + 1, at=at)
+
+
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = User

@@ -77,14 +77,31 @@ def _dotenv_sets_debug() -> bool:
 
 
 @pytest.fixture
-def served(django_db_setup, tmp_path):
+def deployment_database(django_db_setup, django_db_blocker, tmp_path):
+    """An empty database of the deployment's own, which make serve migrates as a first deployment does. Not the
+    test database: a migrate there, between another test's flush and its serialized rollback's reload, makes the
+    content types again under new ids and breaks that reload."""
+    if connection.vendor != "postgresql":
+        yield f"sqlite:///{tmp_path / 'deployment.sqlite3'}"
+        return
+    name = f"{connection.settings_dict['NAME']}_deployment"
+    with django_db_blocker.unblock(), connection._nodb_cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        cursor.execute(f'CREATE DATABASE "{name}"')
+    yield database_url({**connection.settings_dict, "NAME": name})
+    with django_db_blocker.unblock(), connection._nodb_cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def served(deployment_database, tmp_path):
     if _dotenv_sets_debug():
         pytest.skip(".env sets DEBUG, which make serve refuses")
     redis_server = RedisServer(tmp_path)
     redis_server.start()
     port = free_port()
     env = production_env(
-        DATABASE_URL=database_url(connection.settings_dict),
+        DATABASE_URL=deployment_database,
         REDIS_URL=redis_server.url,
         STATIC_ROOT=str(tmp_path / "static"),
         WEB_ADDR=f"127.0.0.1:{port}",
@@ -92,7 +109,7 @@ def served(django_db_setup, tmp_path):
         BEAT_SCHEDULE=str(tmp_path / "beat-schedule"),
         # Beat dispatches every second, so /healthz sees the worker and beat at work within seconds.
         REMINDER_DISPATCH_SECONDS="1",
-        # The worker and beat reach no SMTP server or SMS provider: nothing is due in the test's database.
+        # The worker and beat reach no SMTP server or SMS provider: nothing is due in a new database.
     )
     log = tmp_path / "serve.log"
     with log.open("w") as out:
@@ -101,7 +118,7 @@ def served(django_db_setup, tmp_path):
         )
     served = Served(process, port, log)
     try:
-        # Checks, migrate (nothing to do), collectstatic, then three processes booting, on a shared machine.
+        # Checks, migrate (a new database), collectstatic, then three processes booting, on a shared machine.
         wait_for(served.answers, 180, interval=0.2, what=f"make serve to answer on port {port}")
         yield served
     finally:

@@ -1,7 +1,5 @@
 """Staff act on reminders from the appointment page: send a pending one now, retry a failed one, preview."""
 
-from datetime import timedelta
-
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -15,6 +13,7 @@ from tests.factories import (
     RadiologistFactory,
     RoomFactory,
     SchedulerFactory,
+    clinic_day_after,
     next_clinic_day,
 )
 
@@ -84,7 +83,7 @@ def test_the_preview_of_a_moved_appointment_says_where_it_moved_from(client, app
     appointment.reminders.filter(stage=Stage.BOOKING_CONFIRMATION).update(
         status=Reminder.Status.SENT, sent_at=timezone.now()
     )
-    booking.reschedule_appointment(appointment, new_start=first_start + timedelta(days=1))
+    booking.reschedule_appointment(appointment, new_start=clinic_day_after(first_start))
     assert appointment.reminders.filter(stage=Stage.RESCHEDULED).exists()
     client.force_login(SchedulerFactory())
 

@@ -25,6 +25,7 @@ from tests.factories import (
     PatientFactory,
     ProcedureTypeFactory,
     RoomFactory,
+    clinic_day_after,
     next_clinic_day,
     reminder_rule,
 )
@@ -335,7 +336,7 @@ def test_a_patient_who_stopped_reminders_and_is_moved_receives_the_move_notice(m
     wait_for(lambda: smtp_sink.messages, timeout=60, what="the confirmation email")
     services.opt_out(patient)
 
-    booking.reschedule_appointment(appointment, new_start=appointment.scheduled_start + timedelta(days=1))
+    booking.reschedule_appointment(appointment, new_start=clinic_day_after(appointment.scheduled_start))
 
     wait_for(lambda: len(smtp_sink.messages) == 2, timeout=60, what="the move notice")
     notice = smtp_sink.messages[1]
@@ -356,7 +357,7 @@ def test_a_move_she_missed_after_a_stop_reply_is_texted_once_when_she_replies_st
     wait_for(lambda: sms_file.exists(), timeout=60, what="the confirmation text")
     services.opt_out_by_number("+447911123456")  # she replied STOP
 
-    booking.reschedule_appointment(appointment, new_start=appointment.scheduled_start + timedelta(days=1))
+    booking.reschedule_appointment(appointment, new_start=clinic_day_after(appointment.scheduled_start))
     wait_for(lambda: _settled(appointment), timeout=60, what="the move notice to be dealt with")
     assert len(sms_file.read_text().splitlines()) == 1  # nothing may reach a number that replied STOP
 

@@ -3,15 +3,13 @@ the language is read from the patient when the worker makes the message, not whe
 its redis-server and the SMTP sink are tests/reminders/test_worker.py's.
 """
 
-from datetime import timedelta
-
 import pytest
 from django.test import Client
 
 from procedures import services as booking
 from procedures.links import patient_token
 from reminders.stages import Stage
-from tests.factories import PatientFactory, ProcedureTypeFactory, RoomFactory, next_clinic_day
+from tests.factories import PatientFactory, ProcedureTypeFactory, RoomFactory, clinic_day_after, next_clinic_day
 from tests.realparts import wait_for
 from tests.reminders.test_worker import make_worker, redis_server, smtp_sink  # noqa: F401 - the worker's fixtures
 
@@ -42,7 +40,7 @@ def test_a_patient_who_switches_to_welsh_on_her_page_gets_the_next_email_in_wels
     assert switched.status_code == 302 and switched["Content-Language"] == "cy"
     patient.refresh_from_db()
     assert patient.language == "cy"
-    booking.reschedule_appointment(appointment, new_start=appointment.scheduled_start + timedelta(days=1))
+    booking.reschedule_appointment(appointment, new_start=clinic_day_after(appointment.scheduled_start))
 
     wait_for(lambda: len(smtp_sink.messages) == 2, timeout=60, what="the move notice")
     notice = smtp_sink.messages[1]
