@@ -3,6 +3,7 @@ service."""
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.contrib.auth import get_user_model
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
@@ -39,9 +40,36 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class ReadableInitial:
+class ReadableAutocompleteSelect(AutocompleteSelect):
+    """The admin's autocomplete box, which draws the chosen row by looking its id up: an id posted back that is no
+    id ("abc", a NUL) is left out of that lookup, which would fail on it (a 500); the form says the choice is
+    invalid, as for any other field."""
+
+    def optgroups(self, name, value, attr=None):
+        readable = []
+        for chosen in value:
+            try:
+                self.field.target_field.to_python(chosen)
+            except ValidationError:
+                continue
+            readable.append(chosen)
+        return super().optgroups(name, readable, attr)
+
+
+class ReadableAutocomplete:
+    """Every autocomplete box of the admin page is a ReadableAutocompleteSelect."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if formfield is not None and type(formfield.widget) is AutocompleteSelect:
+            formfield.widget.__class__ = ReadableAutocompleteSelect
+        return formfield
+
+
+class ReadableInitial(ReadableAutocomplete):
     """An add page's values from the address (?appointment=12), keeping only those its field can read: a link's
-    ?appointment=abc or ?patient=abc would reach the form's query as it is and fail there (a 500)."""
+    ?appointment=abc or ?patient=abc would reach the form's query as it is and fail there (a 500). Its autocomplete
+    boxes read what is posted back the same way (ReadableAutocomplete)."""
 
     def get_changeform_initial_data(self, request):
         initial = super().get_changeform_initial_data(request)

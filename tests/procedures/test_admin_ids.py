@@ -44,3 +44,20 @@ def test_an_add_page_keeps_a_real_id_from_the_address(admin_client):
     appointment = AppointmentFactory()
     response = admin_client.get("/admin/procedures/patientcall/add/", {"appointment": appointment.pk})
     assert str(response.context["adminform"].form.initial.get("appointment")) == str(appointment.pk)
+
+
+@pytest.mark.parametrize("value", [*NOT_IDS, "\x00", "9" * 30])
+@pytest.mark.parametrize(
+    "page, field",
+    [
+        ("procedureresult", "appointment"),
+        ("patientcall", "appointment"),
+        ("appointment", "patient"),
+        ("faqentrytranslation", "source"),
+    ],
+)
+def test_an_id_that_is_no_id_posted_in_an_autocomplete_box_gets_the_form_again(admin_client, page, field, value):
+    """The probe's find (issue 22): the autocomplete box looked the posted id up to draw it, and failed (a 500)."""
+    response = admin_client.post(f"/admin/procedures/{page}/add/", {field: value})
+    assert response.status_code == 200
+    assert field in response.context["adminform"].form.errors
