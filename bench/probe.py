@@ -320,13 +320,26 @@ def main() -> int:
     total = sum(probe.statuses.values())
     print(f"Requests: {total} in {time.monotonic() - started:.0f} s")
     print("Answers: " + ", ".join(f"{status}: {n}" for status, n in sorted(probe.statuses.items(), key=str)))
-    tracebacks = logged.count("Traceback (most recent call last)")
-    print(f"Server errors (5xx): {len(probe.errors)}; tracebacks in the server's log: {tracebacks}")
+    # Each traceback's last line says what was raised. Django logs its 4xx refusals (PermissionDenied, Http404, ...)
+    # with a traceback too: those answered as they should; anything else was a server error.
+    raised = collections.Counter(re.findall(r"Traceback \(most recent call last\):\n(?:[ \t].*\n)+(\S.*)", logged))
+    refusals = (
+        "django.core.exceptions.PermissionDenied",
+        "django.http.response.Http404",
+        "django.http.Http404",
+        "django.core.exceptions.SuspiciousOperation",
+        "django.core.exceptions.BadRequest",
+        "django.core.exceptions.DisallowedHost",
+    )
+    failures = {line: n for line, n in raised.items() if not line.startswith(refusals)}
+    tracebacks = sum(failures.values())
+    print(
+        f"Server errors (5xx): {len(probe.errors)}; other tracebacks in the server's log: {tracebacks} "
+        f"({sum(raised.values()) - tracebacks} for 4xx refusals)"
+    )
     for error in probe.errors[:50]:
         print("  " + error)
-    # Each traceback's last line says what was raised; the request it came from is logged just before it.
-    raised = collections.Counter(re.findall(r"Traceback \(most recent call last\):\n(?:[ \t].*\n)+(\S.*)", logged))
-    for line, count in raised.most_common():
+    for line, count in sorted(failures.items(), key=lambda item: -item[1]):
         print(f"  {count} x {line[:300]}")
     return 1 if probe.errors or tracebacks else 0
 
