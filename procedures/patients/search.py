@@ -7,8 +7,9 @@ too, since a number can be more than one of these), an MRN (any case), or names
 (every word typed, in any order, forgiving of case, accents, spacing and apostrophes: "mcdonald" finds McDonald,
 "Zoe" finds Zoë). On PostgreSQL names spelled like the words typed come too, after those matching as typed: "hughs"
 finds Hughes, "fatma" Fatima (`fuzzy`: names only); SQLite matches the letters typed, and the page says so. A page
-costs three queries whatever it holds: the count, the page, and the page's patients' next appointments (and, for
-a name, on PostgreSQL, the look-up of the name words spelled like it).
+costs three queries whatever it holds: the matches' ids in order (counted and paged from them), the page's
+patients, and their next appointments (and, for a name, on PostgreSQL, the look-up of the name words spelled like
+it).
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ import phonenumbers
 from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db.models import BooleanField, Case, ExpressionWrapper, Q, QuerySet, Value, When
-from django.utils.functional import cached_property
 
 from .. import nhs_number
 from ..folding import fold
@@ -171,42 +171,39 @@ def with_next_appointments(patients: list[Patient]) -> list[Patient]:
     return patients
 
 
-class CappedPaginator(Paginator):
-    """Django's Paginator, counting at most COUNT_CAP matches (one query with a LIMIT); `more` says there were
-    more than that."""
-
-    @cached_property
-    def count(self) -> int:
-        counted = self.object_list.order_by()[: COUNT_CAP + 1].count()
-        self.more = counted > COUNT_CAP
-        return min(counted, COUNT_CAP)
-
-
 @dataclass(frozen=True)
 class Results:
     query: Query
     page: Page | None
     patients: list[Patient]  # each says `spelled_alike`: found by a name spelled like the words, not as typed
+    more: bool = False  # more than COUNT_CAP patients match (only the first COUNT_CAP are listed)
 
     @property
     def exact_spelling_only(self) -> bool:
         """A name search on a database that cannot match names spelled alike (SQLite): the page says so."""
         return self.query.kind == "name" and not fuzzy.available()
 
-    @property
-    def more(self) -> bool:
-        """More than COUNT_CAP patients match (only the first COUNT_CAP are listed)."""
-        return bool(self.page and getattr(self.page.paginator, "more", False))
-
 
 def search(raw: str | None, page_number: str | None) -> Results:
-    """The page `page_number` (the last one if past the end, the first if unreadable) of what `raw` finds."""
+    """The page `page_number` (the last one if past the end, the first if unreadable) of what `raw` finds.
+
+    One query finds the matches' ids in order, up to COUNT_CAP and one more (so the page knows there are more),
+    which counts them and pages them too; a second reads the page's patients by id. (A count and a page each
+    finding the matches cost twice the work: for a common name, thousands of rows.)"""
     query = read_query(raw)
     if not query.searched:
         return Results(query=query, page=None, patients=[])
-    paginator = CappedPaginator(matching(query), PAGE_SIZE)
-    page = paginator.get_page(page_number)
-    patients = list(page.object_list)
-    for patient in patients:
-        patient.spelled_alike = getattr(patient, "typed_exactly", True) is False
-    return Results(query=query, page=page, patients=with_next_appointments(patients))
+    found = matching(query)
+    marked = "typed_exactly" in found.query.annotations
+    if marked:
+        ranked = list(found.values_list("pk", "typed_exactly")[: COUNT_CAP + 1])
+    else:
+        ranked = [(pk, True) for pk in found.values_list("pk", flat=True)[: COUNT_CAP + 1]]
+    page = Paginator(ranked[:COUNT_CAP], PAGE_SIZE).get_page(page_number)
+    by_pk = Patient.objects.in_bulk([pk for pk, _ in page.object_list])
+    patients = []
+    for pk, typed_exactly in page.object_list:
+        if pk in by_pk:  # not deleted in between
+            by_pk[pk].spelled_alike = not typed_exactly
+            patients.append(by_pk[pk])
+    return Results(query=query, page=page, patients=with_next_appointments(patients), more=len(ranked) > COUNT_CAP)
