@@ -288,7 +288,7 @@ def test_a_safety_answer_that_needs_a_call_is_printed_with_the_call(as_scheduler
     )
     patient_services.answer_safety_questions(worried, **{**ALL_CLEAR, "pregnant": "unsure", "blood_thinners": "yes"})
     safety = cells(printed_rows(as_scheduler, THURSDAY)["WORRIED"])[7]
-    assert safety == "Call patient Possibly pregnant Blood thinners"
+    assert safety == "Call patient Pregnancy: not sure Blood thinners"
 
 
 def test_the_printed_list_costs_the_same_queries_however_busy_the_day(as_scheduler, room1, django_assert_num_queries):
