@@ -10,9 +10,9 @@ fewer: a typo adds or drops a letter or two). The closest SPELLINGS of each word
 
 The search then lists, after the patients whose names hold every word as typed, those whose names hold, for each
 word, the word as typed or one of its spellings as a whole word (`search.matching`), the closest first. So a typo of
-a common name costs one look at a few name words however many patients carry it, and the patients are then found
-as a name typed rightly would find them, by the trigram index on `search_name` (migration 0009): by their names
-only, never by any other field.
+a common name costs one look at a few name words however many patients carry it, and the patients holding a
+spelling are then found by an index of their names' words (a GIN index on the array of `search_name`'s words,
+migration 0028): by their names only, never by any other field.
 
 The look-up uses `%`, served by the name words' trigram GIN index (migration 0028). `%` compares with the setting
 pg_trgm.similarity_threshold, whose default, 0.3, is below THRESHOLD, so it finds a little more than is kept (a
@@ -22,13 +22,13 @@ before, and the page says so.
 
 from __future__ import annotations
 
-from django.contrib.postgres.lookups import TrigramSimilar
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.lookups import Overlap, TrigramSimilar
 from django.contrib.postgres.search import TrigramSimilarity
 from django.db import connection
-from django.db.models import Case, CharField, F, FloatField, Q, Value, When
+from django.db.models import Case, CharField, F, FloatField, Func, Q, TextField, Value, When
 from django.db.models.expressions import Combinable
-from django.db.models.functions import Concat, Length
-from django.db.models.lookups import Contains
+from django.db.models.functions import Length
 
 from ..models import NameWord
 
@@ -76,30 +76,28 @@ def spellings(words: tuple[str, ...]) -> Spellings:
     return {word: sorted(near, key=lambda s: (-s[1], s[0]))[:SPELLINGS] for word, near in found.items()}
 
 
-# The folded names with a space either side, so that " hughes " is Hughes as a whole word, not Hughes123 or Hughesdon.
-_PADDED = Concat(Value(" "), F(FIELD), Value(" "), output_field=CharField())
+# The folded names as an array of words: `&&` (overlap) with the spellings finds the patients holding one of them as
+# a whole word (Hughes, not Hughes123 or Hughesdon) through the GIN index on this very expression (migration 0028).
+_WORDS = Func(F(FIELD), Value(" "), function="string_to_array", output_field=ArrayField(TextField()))
 
 
-def _holds(name: str) -> Q:
-    """The names hold `name` as a whole word: found by the trigram index on `search_name` (LIKE '%name%'), then
-    checked with spaces around it (a LIKE too, several times cheaper than a regular expression)."""
-    return Q(**{f"{FIELD}__contains": name}) & Q(Contains(_PADDED, f" {name} "))
+def _any_of(names: list[str]) -> Overlap:
+    return Overlap(_WORDS, Value(names, output_field=ArrayField(TextField())))
 
 
 def holds_any(spelled: list[tuple[str, float]]) -> Q:
     """The patients whose names hold one of these spellings as a whole word."""
-    either = Q()
-    for name, _ in spelled:
-        either |= _holds(name)
-    return either
+    return Q(_any_of([name for name, _ in spelled]))
 
 
 def likeness(found: Spellings) -> Combinable:
-    """How alike a patient's names are to the words typed: for each word, the similarity of the closest of its
-    spellings that the names hold (0 for none), summed over the words."""
+    """How alike a patient's names are to the words typed, summed over the words that have spellings: 1 for a word
+    the names hold as typed, else the similarity of the closest of its spellings they hold (0 for none). So Fatma
+    Hughes comes before Fatima Hughes when "fatma hughs" is typed."""
     total: Combinable = Value(0.0, output_field=FloatField())
-    for spelled in found.values():
+    for word, spelled in found.items():
         if spelled:
-            closest = [When(Contains(_PADDED, f" {name} "), then=Value(like)) for name, like in spelled]
-            total = total + Case(*closest, default=Value(0.0), output_field=FloatField())
+            as_typed = When(Q(**{f"{FIELD}__contains": word}), then=Value(1.0))
+            closest = [When(_any_of([name]), then=Value(like)) for name, like in spelled]
+            total = total + Case(as_typed, *closest, default=Value(0.0), output_field=FloatField())
     return total

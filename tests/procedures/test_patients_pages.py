@@ -261,6 +261,13 @@ def test_names_spelled_alike_are_marked_and_only_names_are_compared(as_scheduler
 
 
 @pytest.mark.postgres
+def test_a_name_holding_more_of_the_words_as_typed_comes_first(as_scheduler, spellings):
+    PatientFactory(given_name="Fatma", family_name="Hughes", mrn="RX300008")
+    # Neither holds "hughs"; Fatma Hughes holds "fatma" as typed, Fatima Hughes only spellings of both.
+    assert found(as_scheduler, "fatma hughs") == ["RX300008", "RX300001"]
+
+
+@pytest.mark.postgres
 def test_a_common_start_or_a_short_word_is_not_a_similar_spelling(as_scheduler, spellings):
     PatientFactory(given_name="Grace", family_name="Gray", mrn="RX300006")
     assert found(as_scheduler, "grace") == ["RX300006"]  # not Hugh Grant: "gra" alone is not a name spelled alike
