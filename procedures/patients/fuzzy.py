@@ -23,12 +23,10 @@ before, and the page says so.
 from __future__ import annotations
 
 from django.contrib.postgres.fields import ArrayField
-from django.contrib.postgres.lookups import Overlap, TrigramSimilar
-from django.contrib.postgres.search import TrigramSimilarity
+from django.contrib.postgres.lookups import Overlap
 from django.db import connection
-from django.db.models import Case, CharField, F, FloatField, Func, Q, TextField, Value, When
+from django.db.models import Case, F, FloatField, Func, Q, TextField, Value, When
 from django.db.models.expressions import Combinable
-from django.db.models.functions import Length
 
 from ..models import NameWord
 
@@ -53,26 +51,30 @@ def sought(words: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(word for word in words if word.isalpha() and len(word) >= MIN_LENGTH)
 
 
+# The name words spelled like each word typed: `%` finds them through the words' trigram index (a lookup per word,
+# LATERAL), then each is kept if about as long, not holding the word (the search finds those as typed) and alike
+# enough. Written out, as the query the ORM would build from querysets costs more to build than to run.
+SPELLINGS_SQL = f"""
+    SELECT q.typed, w.word, similarity(w.word, q.typed) AS likeness
+    FROM unnest(%s::text[]) AS q(typed)
+    CROSS JOIN LATERAL (SELECT word FROM {NameWord._meta.db_table} WHERE word %% q.typed) AS w
+    WHERE length(w.word) BETWEEN length(q.typed) - %s AND length(q.typed) + %s
+      AND strpos(w.word, q.typed) = 0
+      AND similarity(w.word, q.typed) >= %s
+"""
+
+
 def spellings(words: tuple[str, ...]) -> Spellings:
     """For each word, the name words spelled like it (and not holding it: those the search finds as typed), the
-    closest SPELLINGS first. One query for all the words: a UNION of one look-up each, so that each is served by the
-    trigram index."""
+    closest SPELLINGS first. One query for all the words, each looked up through the trigram index."""
     words = tuple(dict.fromkeys(words))  # each once
     if not words:
         return {}
-    lookups = [
-        NameWord.objects.annotate(length=Length("word"))
-        .filter(TrigramSimilar(F("word"), Value(word)))
-        .filter(length__range=(len(word) - LENGTH_SLACK, len(word) + LENGTH_SLACK))
-        .exclude(word__contains=word)
-        .annotate(typed=Value(word, output_field=CharField()), likeness=TrigramSimilarity("word", word))
-        .filter(likeness__gte=THRESHOLD)
-        .values_list("typed", "word", "likeness")
-        for word in words
-    ]
     found: Spellings = {word: [] for word in words}
-    for typed, name_word, like in lookups[0].union(*lookups[1:], all=True):
-        found[typed].append((name_word, like))
+    with connection.cursor() as cursor:
+        cursor.execute(SPELLINGS_SQL, [list(words), LENGTH_SLACK, LENGTH_SLACK, THRESHOLD])
+        for typed, name_word, like in cursor.fetchall():
+            found[typed].append((name_word, like))
     return {word: sorted(near, key=lambda s: (-s[1], s[0]))[:SPELLINGS] for word, near in found.items()}
 
 
@@ -88,6 +90,12 @@ def _any_of(names: list[str]) -> Overlap:
 def holds_any(spelled: list[tuple[str, float]]) -> Q:
     """The patients whose names hold one of these spellings as a whole word."""
     return Q(_any_of([name for name, _ in spelled]))
+
+
+def ranks(found: Spellings, words: tuple[str, ...]) -> bool:
+    """Whether `likeness` can tell the patients found by spelling apart: not for one word typed with one spelling
+    (each of them holds that spelling), where working it out for thousands of patients would only cost time."""
+    return len(words) > 1 or any(len(spelled) > 1 for spelled in found.values())
 
 
 def likeness(found: Spellings) -> Combinable:

@@ -146,11 +146,13 @@ def matching(query: Query) -> QuerySet[Patient]:
         exact = every_word | mrn if mrn else every_word
         if not any(spelled.values()):
             return patients.filter(exact)
-        return (
-            patients.filter(alike | mrn if mrn else alike)
-            .annotate(typed_exactly=ExpressionWrapper(exact, output_field=BooleanField()))
-            .alias(likeness=Case(When(exact, then=Value(0.0)), default=fuzzy.likeness(spelled)))
-            .order_by("-typed_exactly", "-likeness", "family_name", "given_name", "pk")
+        found = patients.filter(alike | mrn if mrn else alike).annotate(
+            typed_exactly=ExpressionWrapper(exact, output_field=BooleanField())
+        )
+        if not fuzzy.ranks(spelled, query.words):
+            return found.order_by("-typed_exactly", "family_name", "given_name", "pk")
+        return found.alias(likeness=Case(When(exact, then=Value(0.0)), default=fuzzy.likeness(spelled))).order_by(
+            "-typed_exactly", "-likeness", "family_name", "given_name", "pk"
         )
     return patients.none()
 
