@@ -76,7 +76,7 @@ def test_the_busy_printed_list_fits_a4_landscape(site, browser, tmp_path):
         page.get_by_label("Password").fill(PASSWORD)
         page.get_by_role("button", name="Sign in").click()
         sync_api.expect(page.locator("table.print-table")).to_have_count(2)
-        sync_api.expect(page.locator(".print-safety").first).to_contain_text("Possibly pregnant")
+        sync_api.expect(page.locator(".print-safety").first).to_contain_text("Pregnancy: not sure")
 
         page.emulate_media(media="print")
         page.set_viewport_size({"width": PRINTABLE_WIDTH, "height": 900})
