@@ -204,3 +204,15 @@ def iso_month(value: date | datetime) -> str:
 def iso_minute(value: datetime, sep: str = " ") -> str:
     """2026-12-03 14:30 (or with sep="T", 2026-12-03T14:30 for a link): clinic time, sortable."""
     return f"{iso_day(value)}{sep}{time_of_day(value)}"
+
+
+def iso_instant(value: datetime) -> str:
+    """2026-12-03T14:30:00+00:00 (in summer, 2030-06-06T09:00:00+01:00): clinic time with its seconds and its
+    offset from UTC, ISO 8601, for files that programs read; the offset makes each instant unambiguous, the hour the
+    clocks go back included."""
+    return _clinic(value).replace(microsecond=0).isoformat()
+
+
+def zone_name() -> str:
+    """The clinic's zone as configured (CLINIC_TIME_ZONE): "Europe/London"."""
+    return str(zone())

@@ -243,6 +243,7 @@ def page_states(c: dict) -> dict[str, tuple[str | None, str, str, dict | None]]:
         "calls": ("scheduler", "get", "/calls/", None),
         "patients": ("scheduler", "get", "/patients/", None),
         "patients-found": ("scheduler", "get", "/patients/?q=Amelia", None),
+        "patients-similar": ("scheduler", "get", "/patients/?q=Ameliaa", None),
         "letters": ("scheduler", "get", "/letters/", None),
         "patient": ("scheduler", "get", f"/patients/{coming.patient.pk}/", None),
         "patient-contact-errors": (

@@ -4,6 +4,12 @@ One home for what an export says, used by the download under /reports/export/ (p
 `manage.py export_appointments`, so both write the same bytes. `spreadsheet_safe` is the one rule for a cell a
 spreadsheet would otherwise read as a formula; the reports page reuses it.
 
+Each row starts with the appointment's id (the one in its page's address, /appointments/<id>/). A choice is written
+as the pages name it ("Did not attend", "Filling defect"), or as its stored code ("no_show", "filling_defect") when
+asked (`codes`: ?codes=1, --codes), which scripts and pivot tables may prefer. Every instant (the start, when it was
+booked, the result's times) is written in the clinic's zone (CLINIC_TIME_ZONE, Europe/London by default) with its
+seconds and its offset from UTC, ISO 8601: "2030-06-06T09:00:00+01:00" in summer, "...+00:00" in winter.
+
 Rows are read with `iterator(chunk_size=2000)` (a server-side cursor on PostgreSQL) and written one line at a time,
 so an export of a year's appointments never sits in memory. The result's columns, and the LEFT JOIN that reads them,
 are there only for someone who may see results (`procedures.access.can_see_results`): a scheduler's export neither
@@ -14,12 +20,14 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import date
 
 from procedures import clinic_time
 
 from ..access import staff_name
-from ..models import Appointment
+from ..languages import english_name
+from ..models import Appointment, ProcedureResult
 from ..params import FIRST_DAY, LAST_DAY
 
 CHUNK_SIZE = 2000
@@ -64,10 +72,26 @@ def parse_range(first: date | None, last: date | None) -> tuple[date, date]:
 
 
 def _when(moment) -> str:
-    return clinic_time.iso_minute(moment) if moment else ""
+    return clinic_time.iso_instant(moment) if moment else ""
 
 
-def _result(attribute: str) -> Callable[[Appointment], object]:
+Value = Callable[[Appointment], object]
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of the export: its header, the value as stored (`code`: "no_show", "filling_defect"), and, where
+    a person reads it differently, the value as the pages write it (`label`: "Did not attend", "Filling defect")."""
+
+    header: str
+    code: Value
+    label: Value | None = None
+
+    def value(self, *, codes: bool) -> Value:
+        return self.code if codes or self.label is None else self.label
+
+
+def _result(attribute: str) -> Value:
     def read(appointment: Appointment):
         result = getattr(appointment, "result", None)  # the reverse one-to-one raises when there is none
         return getattr(result, attribute) if result is not None else None
@@ -75,10 +99,27 @@ def _result(attribute: str) -> Callable[[Appointment], object]:
     return read
 
 
-def _joined(findings) -> str:
-    """The findings list as "filling_defect; ductal_ectasia" (anything else the JSON holds, as its text)."""
+def _labelled(read: Value, choices) -> Value:
+    """`read`'s code as its choice's label ("no_show" -> "Did not attend"); a code the choices lack, as it is."""
+    labels = dict(choices)
+
+    def label(appointment: Appointment):
+        code = read(appointment)
+        return labels.get(code, code)
+
+    return label
+
+
+def _choice(header: str, read: Value, choices) -> Column:
+    return Column(header, read, _labelled(read, choices))
+
+
+def _joined(findings, labels: dict | None = None) -> str:
+    """The findings list as "filling_defect; ductal_ectasia", or with `labels` as "Filling defect; Ductal ectasia"
+    (anything else the JSON holds, as its text)."""
     if isinstance(findings, list):
-        return "; ".join(str(finding) for finding in findings if finding is not None)
+        named = (labels.get(f, f) if labels else f for f in findings if f is not None)
+        return "; ".join(str(finding) for finding in named)
     return "" if findings is None else str(findings)
 
 
@@ -86,49 +127,56 @@ def _yes_no(value) -> str:
     return "" if value is None else ("yes" if value else "no")
 
 
-# (header, value of an appointment); times in clinic time; choices as their stored codes, stable for pivot tables.
-COLUMNS: list[tuple[str, Callable[[Appointment], object]]] = [
-    ("date", lambda a: clinic_time.iso_day(a.scheduled_start)),
-    ("time", lambda a: clinic_time.time_of_day(a.scheduled_start)),
-    ("mrn", lambda a: a.patient.mrn),
-    ("family_name", lambda a: a.patient.family_name),
-    ("given_name", lambda a: a.patient.given_name),
-    ("room", lambda a: a.room.name),
-    ("radiologist", lambda a: staff_name(a.radiologist)),
-    ("status", lambda a: a.status),
-    ("cancel_reason_code", lambda a: a.cancel_reason_code),
-    ("cancel_reason", lambda a: a.cancellation_reason),
-    ("expected_minutes", lambda a: a.expected_duration),
-    ("laterality", lambda a: a.laterality),
-    ("discharge", lambda a: a.discharge),
-    ("referrer", lambda a: a.referrer),
-    ("created_at", lambda a: _when(a.created_at)),
+_FINDINGS = dict(ProcedureResult.Finding.choices)
+
+# (header, value of an appointment): the clinic day, then instants in clinic time with seconds and offset (ISO 8601);
+# choices as the pages name them, or as their stored codes when asked (`codes=True`, stable for scripts).
+COLUMNS: list[Column] = [
+    Column("appointment_id", lambda a: a.pk),
+    Column("date", lambda a: clinic_time.iso_day(a.scheduled_start)),
+    Column("start", lambda a: _when(a.scheduled_start)),
+    Column("mrn", lambda a: a.patient.mrn),
+    Column("family_name", lambda a: a.patient.family_name),
+    Column("given_name", lambda a: a.patient.given_name),
+    Column("room", lambda a: a.room.name),
+    Column("radiologist", lambda a: staff_name(a.radiologist)),
+    _choice("status", lambda a: a.status, Appointment.Status.choices),
+    _choice("cancel_reason_code", lambda a: a.cancel_reason_code, Appointment.CancelReason.choices),
+    Column("cancel_reason", lambda a: a.cancellation_reason),
+    Column("expected_minutes", lambda a: a.expected_duration),
+    _choice("laterality", lambda a: a.laterality, Appointment.Laterality.choices),
+    _choice("discharge", lambda a: a.discharge, Appointment.Discharge.choices),
+    Column("referrer", lambda a: a.referrer),
+    Column("created_at", lambda a: _when(a.created_at)),
 ]
 
-RESULT_COLUMNS: list[tuple[str, Callable[[Appointment], object]]] = [
-    ("outcome", _result("outcome")),
-    ("started_at", lambda a: _when(_result("started_at")(a))),
-    ("ended_at", lambda a: _when(_result("ended_at")(a))),
-    ("actual_minutes", _result("actual_duration")),
-    ("duct_cannulated", lambda a: _yes_no(_result("duct_cannulated")(a))),
-    ("complications", _result("complications")),
-    ("complication_details", _result("complication_details")),
-    ("birads", _result("birads")),
-    ("findings", lambda a: _joined(_result("findings")(a))),
-    ("recommendation", _result("recommendation")),
+RESULT_COLUMNS: list[Column] = [
+    _choice("outcome", _result("outcome"), ProcedureResult.Outcome.choices),
+    Column("started_at", lambda a: _when(_result("started_at")(a))),
+    Column("ended_at", lambda a: _when(_result("ended_at")(a))),
+    Column("actual_minutes", _result("actual_duration")),
+    Column("duct_cannulated", lambda a: _yes_no(_result("duct_cannulated")(a))),
+    _choice("complications", _result("complications"), ProcedureResult.Complication.choices),
+    Column("complication_details", _result("complication_details")),
+    _choice("birads", _result("birads"), ProcedureResult.BiRads.choices),
+    Column(
+        "findings",
+        lambda a: _joined(_result("findings")(a)),
+        lambda a: _joined(_result("findings")(a), _FINDINGS),
+    ),
+    _choice("recommendation", _result("recommendation"), ProcedureResult.Recommendation.choices),
 ]
 
-# The patient's language and interpreter need, last, after the result columns too: every column a spreadsheet or a
-# script already reads stays where it was.
-LANGUAGE_COLUMNS: list[tuple[str, Callable[[Appointment], object]]] = [
-    ("language", lambda a: a.patient.language),
-    ("needs_interpreter", lambda a: _yes_no(a.patient.needs_interpreter)),
+# The patient's language and interpreter need, after the result columns.
+LANGUAGE_COLUMNS: list[Column] = [
+    Column("language", lambda a: a.patient.language, lambda a: english_name(a.patient.language)),
+    Column("needs_interpreter", lambda a: _yes_no(a.patient.needs_interpreter)),
 ]
 
 # The NHS number after those, as NHS numbers are written (3-3-4, "943 476 5919"): so a spreadsheet keeps it as text,
 # with any leading zero, rather than reading ten digits as an amount. Empty for a patient with none.
-NHS_NUMBER_COLUMNS: list[tuple[str, Callable[[Appointment], object]]] = [
-    ("nhs_number", lambda a: a.patient.nhs_number_display),
+NHS_NUMBER_COLUMNS: list[Column] = [
+    Column("nhs_number", lambda a: a.patient.nhs_number_display),
 ]
 
 _FIELDS = [
@@ -168,19 +216,26 @@ _RESULT_FIELDS = [
 ]
 
 
-def columns(*, with_results: bool) -> list[tuple[str, Callable[[Appointment], object]]]:
+def columns(*, with_results: bool) -> list[Column]:
     return COLUMNS + (RESULT_COLUMNS if with_results else []) + LANGUAGE_COLUMNS + NHS_NUMBER_COLUMNS
 
 
-def appointments(first: date, last: date, *, with_results: bool):
+def appointments(
+    first: date, last: date, *, with_results: bool, room_id: int | None = None, radiologist_id: int | None = None
+):
     """Appointments starting on the clinic days `first` to `last` (local midnight to local midnight), whatever their
-    status, in start order; the patient, room, radiologist (and the result, by a LEFT JOIN) in the same query."""
+    status, in one room or of one radiologist when asked, in start order; the patient, room, radiologist (and the
+    result, by a LEFT JOIN) in the same query."""
     start, _ = clinic_time.day_bounds(first)
     _, end = clinic_time.day_bounds(last)
     related = ["patient", "room", "radiologist"] + (["result"] if with_results else [])
+    chosen = Appointment.objects.filter(scheduled_start__gte=start, scheduled_start__lt=end)
+    if room_id is not None:
+        chosen = chosen.filter(room_id=room_id)
+    if radiologist_id is not None:
+        chosen = chosen.filter(radiologist_id=radiologist_id)
     return (
-        Appointment.objects.filter(scheduled_start__gte=start, scheduled_start__lt=end)
-        .select_related(*related)
+        chosen.select_related(*related)
         .only(*_FIELDS, *(_RESULT_FIELDS if with_results else ()))
         .order_by("scheduled_start", "room__name", "pk")
     )
@@ -196,17 +251,26 @@ class _Line:
         return line
 
 
-def csv_lines(first: date, last: date, *, with_results: bool) -> Iterator[str]:
-    """The export as CSV lines (header first, each ending in CRLF), read from the database in chunks.
+def csv_lines(
+    first: date,
+    last: date,
+    *,
+    with_results: bool,
+    codes: bool = False,
+    room_id: int | None = None,
+    radiologist_id: int | None = None,
+) -> Iterator[str]:
+    """The export as CSV lines (header first, each ending in CRLF), read from the database in chunks: the one maker
+    of its bytes, for the download and the command alike. Choices as labels, or as stored codes with `codes`.
 
     The header starts with a byte-order mark: without it Excel, which most departments open these in, reads the
     file as Windows-1252 and garbles every accented name."""
-    cols = columns(with_results=with_results)
+    values = [column.value(codes=codes) for column in columns(with_results=with_results)]
     writer = csv.writer(_Line())
-    yield BYTE_ORDER_MARK + writer.writerow([header for header, _ in cols])
-    rows = appointments(first, last, with_results=with_results).iterator(chunk_size=CHUNK_SIZE)
-    for appointment in rows:
-        yield writer.writerow([spreadsheet_safe(value(appointment)) for _, value in cols])
+    yield BYTE_ORDER_MARK + writer.writerow([column.header for column in columns(with_results=with_results)])
+    chosen = appointments(first, last, with_results=with_results, room_id=room_id, radiologist_id=radiologist_id)
+    for appointment in chosen.iterator(chunk_size=CHUNK_SIZE):
+        yield writer.writerow([spreadsheet_safe(value(appointment)) for value in values])
 
 
 def filename(first: date, last: date) -> str:

@@ -6,6 +6,7 @@ from .calendar_feeds import CalendarFeed
 from .clinic import MAX_BOOKABLE_MINUTES, Patient, ProcedureType, Room
 from .faq import FaqEntry
 from .followups import FollowUp
+from .name_words import NameWord
 from .patient_answers import PatientCall, PatientRequest, PreparationRead, SafetyAnswers
 from .referrals import Referral
 from .results import ProcedureResult
@@ -23,6 +24,7 @@ __all__ = [
     "FaqEntryTranslation",
     "FollowUp",
     "FreedSlot",
+    "NameWord",
     "Patient",
     "PatientCall",
     "PatientRequest",

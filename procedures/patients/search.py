@@ -5,8 +5,11 @@ other number, any spacing, with or without the country code or the leading 0), a
 spaces or dashes; ten digits that pass the modulus 11 check are looked up as one, and as a phone number and an MRN
 too, since a number can be more than one of these), an MRN (any case), or names
 (every word typed, in any order, forgiving of case, accents, spacing and apostrophes: "mcdonald" finds McDonald,
-"Zoe" finds Zoë). A page costs three queries whatever it holds: the count, the page, and the page's patients'
-next appointments.
+"Zoe" finds Zoë). On PostgreSQL names spelled like the words typed come too, after those matching as typed: "hughs"
+finds Hughes, "fatma" Fatima (`fuzzy`: names only); SQLite matches the letters typed, and the page says so. A page
+costs three queries whatever it holds: the matches' ids in order (counted and paged from them), the page's
+patients, and their next appointments (and, for a name, on PostgreSQL, the look-up of the name words spelled like
+it).
 """
 
 from __future__ import annotations
@@ -18,13 +21,13 @@ from datetime import date
 import phonenumbers
 from django.conf import settings
 from django.core.paginator import Page, Paginator
-from django.db.models import Q, QuerySet
-from django.utils.functional import cached_property
+from django.db.models import BooleanField, Case, ExpressionWrapper, Q, QuerySet, Value, When
 
 from .. import nhs_number
 from ..folding import fold
 from ..models import Appointment, Patient
 from ..params import in_calendar, parse_day, parse_query
+from . import fuzzy
 
 PAGE_SIZE = 25
 QUERY_MAX_LENGTH = 100
@@ -118,7 +121,9 @@ def read_query(raw: str | None) -> Query:
 
 
 def matching(query: Query) -> QuerySet[Patient]:
-    """The patients a query finds, in name order (family name, given name, then id, so pages never overlap)."""
+    """The patients a query finds, in name order (family name, given name, then id, so pages never overlap). On
+    PostgreSQL, names spelled like the words typed (`fuzzy`) come after those holding every word as typed, the
+    closest first, each marked `typed_exactly` or not (one query more, for the spellings)."""
     patients = Patient.objects.order_by("family_name", "given_name", "pk")
     if query.kind == "date":
         return patients.filter(date_of_birth=query.born)
@@ -129,14 +134,26 @@ def matching(query: Query) -> QuerySet[Patient]:
             number |= Q(nhs_number=query.nhs_number)
         return patients.filter(number)
     if query.kind == "name":
-        every_word = Q()
+        # An MRN is typed as one token (folding splits one like "H-77881" in two); matched whole, in any case (an
+        # index on UPPER(mrn) serves it).
+        mrn = Q(mrn__iexact=query.text) if len(query.text.split()) == 1 else None
+        spelled = fuzzy.spellings(fuzzy.sought(query.words))
+        every_word, alike = Q(), Q()
         for word in query.words:
-            every_word &= Q(search_name__contains=word)
-        if len(query.text.split()) == 1:
-            # An MRN is typed as one token (folding splits one like "H-77881" in two); matched whole, in any case
-            # (an index on UPPER(mrn) serves it).
-            return patients.filter(every_word | Q(mrn__iexact=query.text))
-        return patients.filter(every_word)
+            as_typed = Q(search_name__contains=word)
+            every_word &= as_typed
+            alike &= (as_typed | fuzzy.holds_any(spelled[word])) if spelled.get(word) else as_typed
+        exact = every_word | mrn if mrn else every_word
+        if not any(spelled.values()):
+            return patients.filter(exact)
+        found = patients.filter(alike | mrn if mrn else alike).annotate(
+            typed_exactly=ExpressionWrapper(exact, output_field=BooleanField())
+        )
+        if not fuzzy.ranks(spelled, query.words):
+            return found.order_by("-typed_exactly", "family_name", "given_name", "pk")
+        return found.alias(likeness=Case(When(exact, then=Value(0.0)), default=fuzzy.likeness(spelled))).order_by(
+            "-typed_exactly", "-likeness", "family_name", "given_name", "pk"
+        )
     return patients.none()
 
 
@@ -156,34 +173,39 @@ def with_next_appointments(patients: list[Patient]) -> list[Patient]:
     return patients
 
 
-class CappedPaginator(Paginator):
-    """Django's Paginator, counting at most COUNT_CAP matches (one query with a LIMIT); `more` says there were
-    more than that."""
-
-    @cached_property
-    def count(self) -> int:
-        counted = self.object_list.order_by()[: COUNT_CAP + 1].count()
-        self.more = counted > COUNT_CAP
-        return min(counted, COUNT_CAP)
-
-
 @dataclass(frozen=True)
 class Results:
     query: Query
     page: Page | None
-    patients: list[Patient]
+    patients: list[Patient]  # each says `spelled_alike`: found by a name spelled like the words, not as typed
+    more: bool = False  # more than COUNT_CAP patients match (only the first COUNT_CAP are listed)
 
     @property
-    def more(self) -> bool:
-        """More than COUNT_CAP patients match (only the first COUNT_CAP are listed)."""
-        return bool(self.page and getattr(self.page.paginator, "more", False))
+    def exact_spelling_only(self) -> bool:
+        """A name search on a database that cannot match names spelled alike (SQLite): the page says so."""
+        return self.query.kind == "name" and not fuzzy.available()
 
 
 def search(raw: str | None, page_number: str | None) -> Results:
-    """The page `page_number` (the last one if past the end, the first if unreadable) of what `raw` finds."""
+    """The page `page_number` (the last one if past the end, the first if unreadable) of what `raw` finds.
+
+    One query finds the matches' ids in order, up to COUNT_CAP and one more (so the page knows there are more),
+    which counts them and pages them too; a second reads the page's patients by id. (A count and a page each
+    finding the matches cost twice the work: for a common name, thousands of rows.)"""
     query = read_query(raw)
     if not query.searched:
         return Results(query=query, page=None, patients=[])
-    paginator = CappedPaginator(matching(query), PAGE_SIZE)
-    page = paginator.get_page(page_number)
-    return Results(query=query, page=page, patients=with_next_appointments(list(page.object_list)))
+    found = matching(query)
+    marked = "typed_exactly" in found.query.annotations
+    if marked:
+        ranked = list(found.values_list("pk", "typed_exactly")[: COUNT_CAP + 1])
+    else:
+        ranked = [(pk, True) for pk in found.values_list("pk", flat=True)[: COUNT_CAP + 1]]
+    page = Paginator(ranked[:COUNT_CAP], PAGE_SIZE).get_page(page_number)
+    by_pk = Patient.objects.in_bulk([pk for pk, _ in page.object_list])
+    patients = []
+    for pk, typed_exactly in page.object_list:
+        if pk in by_pk:  # not deleted in between
+            by_pk[pk].spelled_alike = not typed_exactly
+            patients.append(by_pk[pk])
+    return Results(query=query, page=page, patients=with_next_appointments(patients), more=len(ranked) > COUNT_CAP)

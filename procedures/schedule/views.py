@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET
 
 from .. import clinic_time, params, schedule
 from ..access import can_book, staff_required
+from .day_list import day_list
 
 
 def _nav(url_name: str, previous: date, following: date) -> dict[str, str]:
@@ -77,11 +78,7 @@ def week_view(request: HttpRequest) -> HttpResponse:
 @require_GET
 @staff_required()
 def day_print(request: HttpRequest) -> HttpResponse:
-    """The list the nurses print each morning: every live booking of the day, by room, then time."""
+    """The list the nurses print each morning: every live booking of the day, by room, then time, with whether the
+    patient confirmed and read the preparation, her safety answers' flags and her phone numbers."""
     day, problem = params.day_or_today(request.GET.get("date"))  # said on the page, which shows no messages
-    start, end = clinic_time.day_bounds(day)
-    appointments = [a for a in schedule.appointments_between(start, end) if a.is_live]
-    appointments.sort(key=lambda a: (a.room.name, a.scheduled_start))
-    return render(
-        request, "procedures/day_print.html", {"day": day, "appointments": appointments, "date_problem": problem}
-    )
+    return render(request, "procedures/day_print.html", {"day": day, "lines": day_list(day), "date_problem": problem})

@@ -330,6 +330,8 @@ PAGES: dict[str, tuple[str | None, Visit]] = {
     "letters": (SCHEDULER, letters_due),
     "letters-none": (SCHEDULER, goto("/letters/")),
     "patients-found": (SCHEDULER, goto("/patients/?q=Amelia")),
+    # A typo: on PostgreSQL Amelia spelled alike, marked "Similar spelling"; on SQLite the sentence saying it is not.
+    "patients-similar": (SCHEDULER, goto("/patients/?q=Ameliaa")),
     "patient": (SCHEDULER, goto(lambda c: f"/patients/{c.coming.patient.pk}/")),
     "patient-contact-errors": (SCHEDULER, contact_with_errors),
     "patient-interpreter": (SCHEDULER, goto(lambda c: f"/patients/{c.awaiting_result.patient_id}/")),
@@ -420,6 +422,7 @@ GROUPS: dict[str, list[str]] = {
         "calls",
         "patients",
         "patients-found",
+        "patients-similar",
         "waitlist",
         "patient",
         "patient-contact-errors",

@@ -132,6 +132,10 @@ def test_each_named_format_writes_its_example():
     assert clinic_time.iso_month(moment) == "2026-12"
     assert clinic_time.iso_minute(moment) == "2026-12-03 14:30"
     assert clinic_time.iso_minute(moment, sep="T") == "2026-12-03T14:30"
+    assert clinic_time.iso_instant(moment) == "2026-12-03T14:30:00+00:00"
+    assert (
+        clinic_time.iso_instant(at(date(2030, 6, 6), "09:00") + timedelta(seconds=7.5)) == "2030-06-06T09:00:07+01:00"
+    )
 
 
 def test_dates_and_wall_clock_times_are_written_as_they_are():

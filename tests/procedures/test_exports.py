@@ -1,10 +1,13 @@
-"""The appointments export (/reports/export/ and `manage.py export_appointments`): the columns each role gets, cells a
-spreadsheet would run as formulas, the clinic-time date range, and streaming with flat memory.
+"""The appointments export (/reports/export/ and `manage.py export_appointments`): the columns each role gets, labels
+or codes, times with their offsets, cells a spreadsheet would run as formulas, the clinic-time date range, the link
+from the reports page, and streaming with flat memory.
 "Now" is Wed 5 June 2030, 12:00 London (BST, UTC+1)."""
 
 import csv
+import html
 import io
 import random
+import re
 import tracemalloc
 from datetime import UTC, date, datetime, timedelta
 
@@ -28,10 +31,10 @@ from tests.factories import AppointmentFactory, PatientFactory, ProcedureResultF
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]
 
 URL = "/reports/export/"
-BASE_HEADERS = [header for header, _ in COLUMNS]
-RESULT_HEADERS = [header for header, _ in RESULT_COLUMNS]
-LANGUAGE_HEADERS = [header for header, _ in LANGUAGE_COLUMNS]  # late, so the columns before keep their places
-NHS_HEADERS = [header for header, _ in NHS_NUMBER_COLUMNS]  # last, after the languages, for the same reason
+BASE_HEADERS = [column.header for column in COLUMNS]
+RESULT_HEADERS = [column.header for column in RESULT_COLUMNS]
+LANGUAGE_HEADERS = [column.header for column in LANGUAGE_COLUMNS]  # late, so the columns before keep their places
+NHS_HEADERS = [column.header for column in NHS_NUMBER_COLUMNS]  # last, after the languages, for the same reason
 JUNE = {"from": "2030-06-01", "to": "2030-06-30"}
 
 
@@ -76,43 +79,96 @@ def test_a_radiologist_gets_the_result_columns(as_radiologist, day_with_a_result
     text = body(response)
     assert text.splitlines()[0].split(",") == BASE_HEADERS + RESULT_HEADERS + LANGUAGE_HEADERS + NHS_HEADERS
     done, cancelled = csv.DictReader(io.StringIO(text))
-    assert done | {"created_at": "x"} == {
+    result, _ = day_with_a_result
+    assert done == {
+        "appointment_id": str(result.appointment_id),
         "date": "2030-06-06",
-        "time": "09:00",  # clinic time, though stored as 08:00 UTC
+        "start": "2030-06-06T09:00:00+01:00",  # clinic time with its offset (BST), though stored as 08:00 UTC
         "mrn": "H-LOVELACE",
         "family_name": "Lovelace",
         "given_name": "Ada",
         "room": "Mammo Room 1",
         "radiologist": "Adaeze Okafor",
-        "status": "completed",
+        "status": "Completed",
         "cancel_reason_code": "",
         "cancel_reason": "",
         "expected_minutes": "45",
-        "laterality": "left",
-        "discharge": "bloody",
+        "laterality": "Left",
+        "discharge": "Bloody",
         "referrer": "Dr Jones, Breast Clinic",
-        "created_at": "x",
-        "outcome": "performed",
-        "started_at": "2030-06-06 09:05",
-        "ended_at": "2030-06-06 09:45",
+        "created_at": "2030-06-05T12:00:00+01:00",  # frozen now, in clinic time, to the second
+        "outcome": "Performed",
+        "started_at": "2030-06-06T09:05:00+01:00",
+        "ended_at": "2030-06-06T09:45:00+01:00",
         "actual_minutes": "40",
         "duct_cannulated": "yes",
-        "complications": "vasovagal",
+        "complications": "Vasovagal",
         "complication_details": "",
-        "birads": "4A",
-        "findings": "filling_defect; ductal_ectasia",
-        "recommendation": "surgical_referral",
-        "language": "en-gb",
+        "birads": "4A - Low suspicion",
+        "findings": "Filling defect; Ductal ectasia",
+        "recommendation": "Surgical referral (duct excision)",
+        "language": "English",
         "needs_interpreter": "no",
         "nhs_number": "",
     }
-    assert done["created_at"] == "2030-06-05 12:00"  # frozen now, in clinic time
     assert (cancelled["status"], cancelled["cancel_reason_code"], cancelled["cancel_reason"]) == (
-        "cancelled",
-        "unwell",
+        "Cancelled",
+        "Unwell or infection",
         "Mastitis, rebook in 3 weeks",
     )
     assert all(cancelled[h] == "" for h in RESULT_HEADERS if h != "findings") and cancelled["findings"] == ""
+
+
+def test_codes_instead_of_labels_when_asked(as_radiologist, day_with_a_result):
+    done, cancelled = rows(as_radiologist.get(URL, {**JUNE, "codes": "1"}))
+    assert [done[h] for h in ("status", "laterality", "discharge", "outcome", "complications", "birads")] == [
+        "completed",
+        "left",
+        "bloody",
+        "performed",
+        "vasovagal",
+        "4A",
+    ]
+    assert (done["findings"], done["recommendation"], done["language"]) == (
+        "filling_defect; ductal_ectasia",
+        "surgical_referral",
+        "en-gb",
+    )
+    assert (cancelled["status"], cancelled["cancel_reason_code"]) == ("cancelled", "unwell")
+    assert done["start"] == "2030-06-06T09:00:00+01:00"  # times are the same either way
+    assert rows(as_radiologist.get(URL, {**JUNE, "codes": "0"}))[0]["status"] == "Completed"
+
+
+def test_every_time_has_its_seconds_and_the_offset_of_its_moment(as_radiologist):
+    """Winter is +00:00 in London; the hour the clocks go back happens twice, told apart by the offset."""
+    AppointmentFactory(scheduled_start=datetime(2030, 1, 15, 9, 30, 15, tzinfo=UTC))
+    AppointmentFactory(scheduled_start=datetime(2030, 10, 27, 0, 30, tzinfo=UTC))  # 01:30 BST
+    AppointmentFactory(scheduled_start=datetime(2030, 10, 27, 1, 30, tzinfo=UTC))  # 01:30 GMT, an hour later
+    winter = rows(as_radiologist.get(URL, {"from": "2030-01-15", "to": "2030-01-15"}))
+    assert [r["start"] for r in winter] == ["2030-01-15T09:30:15+00:00"]
+    twice = rows(as_radiologist.get(URL, {"from": "2030-10-27", "to": "2030-10-27"}))
+    assert [r["start"] for r in twice] == ["2030-10-27T01:30:00+01:00", "2030-10-27T01:30:00+00:00"]
+    assert [datetime.fromisoformat(r["start"]).astimezone(UTC).hour for r in twice] == [0, 1]
+
+
+def test_each_row_carries_its_appointments_id(as_scheduler, day_with_a_result):
+    done, cancelled = day_with_a_result
+    assert [int(r["appointment_id"]) for r in rows(as_scheduler.get(URL, JUNE))] == [
+        done.appointment_id,
+        cancelled.pk,
+    ]
+
+
+def test_one_room_or_one_radiologists_appointments(as_scheduler, radiologist, day_with_a_result):
+    done, cancelled = day_with_a_result
+    room = done.appointment.room
+    assert [int(r["appointment_id"]) for r in rows(as_scheduler.get(URL, {**JUNE, "room": room.pk}))] == [
+        done.appointment_id
+    ]
+    theirs = rows(as_scheduler.get(URL, {**JUNE, "radiologist": radiologist.pk}))
+    assert [int(r["appointment_id"]) for r in theirs] == [done.appointment_id]
+    refused = as_scheduler.get(URL, {**JUNE, "room": "Mammo Room 1"})
+    assert refused.status_code == 400 and "Give the room as its number" in refused.content.decode()
 
 
 def test_a_schedulers_export_has_no_result_columns_or_data(as_scheduler, day_with_a_result):
@@ -121,8 +177,11 @@ def test_a_schedulers_export_has_no_result_columns_or_data(as_scheduler, day_wit
     assert response.status_code == 200
     assert text.splitlines()[0].split(",") == BASE_HEADERS + LANGUAGE_HEADERS + NHS_HEADERS
     assert set(rows(as_scheduler.get(URL, JUNE))[0]) == set(BASE_HEADERS + LANGUAGE_HEADERS + NHS_HEADERS)
-    for leak in ("performed", "4A", "filling_defect", "surgical_referral", "vasovagal", "09:05", "09:45"):
+    for leak in ("Performed", "4A", "Filling defect", "Surgical referral", "Vasovagal", "09:05", "09:45"):
         assert leak not in text
+    codes = body(as_scheduler.get(URL, {**JUNE, "codes": "1"}))
+    for leak in ("performed", "filling_defect", "surgical_referral", "vasovagal"):
+        assert leak not in codes
 
 
 def test_the_scheduler_query_never_reads_results(as_scheduler, day_with_a_result):
@@ -223,10 +282,10 @@ def test_the_range_is_clinic_days_inclusive(as_scheduler):
     AppointmentFactory(scheduled_start=datetime(2030, 6, 7, 23, 30, tzinfo=UTC))  # 00:30 BST Sat 8
     AppointmentFactory(scheduled_start=datetime(2030, 6, 5, 22, 30, tzinfo=UTC))  # 23:30 BST Wed 5
     got = rows(as_scheduler.get(URL, {"from": "2030-06-06", "to": last.isoformat()}))
-    assert [(r["date"], r["time"]) for r in got] == [
-        ("2030-06-06", "00:00"),
-        ("2030-06-07", "00:30"),
-        ("2030-06-07", "23:59"),
+    assert [(r["date"], r["start"]) for r in got] == [
+        ("2030-06-06", "2030-06-06T00:00:00+01:00"),
+        ("2030-06-07", "2030-06-07T00:30:00+01:00"),
+        ("2030-06-07", "2030-06-07T23:59:00+01:00"),
     ]
     assert {r["mrn"] for r in got} == {a.patient.mrn for a in inside}
 
@@ -237,7 +296,7 @@ def test_a_single_day_across_the_clocks_going_back(as_scheduler):
     AppointmentFactory(scheduled_start=datetime(2030, 10, 27, 23, 59, tzinfo=UTC))  # 23:59 GMT
     AppointmentFactory(scheduled_start=datetime(2030, 10, 28, 0, 0, tzinfo=UTC))  # Monday
     got = rows(as_scheduler.get(URL, {"from": "2030-10-27", "to": "2030-10-27"}))
-    assert [r["time"] for r in got] == ["00:00", "23:59"]
+    assert [r["start"] for r in got] == ["2030-10-27T00:00:00+01:00", "2030-10-27T23:59:00+00:00"]
 
 
 def test_the_command_writes_what_the_view_sends(as_radiologist, scheduler, day_with_a_result, tmp_path):
@@ -259,6 +318,68 @@ def test_the_command_writes_what_the_view_sends(as_radiologist, scheduler, day_w
 
     with pytest.raises(CommandError, match="too long for one export"):
         call_command("export_appointments", "--from=2020-01-01", "--to=2030-06-30")
+
+
+def export_link(page, link_id: str = "export-link") -> str:
+    match = re.search(rf'id="{link_id}" href="([^"]+)"', page.content.decode())
+    assert match, f"no #{link_id} on the page"
+    return html.unescape(match.group(1))
+
+
+@pytest.mark.usefixtures("own_cache")
+def test_the_export_link_downloads_the_period_shown(as_radiologist, day_with_a_result):
+    """Last month (May, "now" being 5 June) holds one appointment; June's two are not in its download."""
+    may = AppointmentFactory(scheduled_start=at(date(2030, 5, 20), "10:00"))
+    page = as_radiologist.get("/reports/", {"period": "last_month"})
+    assert "1 May 2030 to 31 May 2030" in page.content.decode()
+    link = export_link(page)
+    assert link == f"{URL}?from=2030-05-01&to=2030-05-31"
+    download = as_radiologist.get(link)
+    assert download["Content-Disposition"] == 'attachment; filename="appointments-2030-05-01-2030-05-31.csv"'
+    assert [int(r["appointment_id"]) for r in rows(download)] == [may.pk]
+    (coded,) = rows(as_radiologist.get(export_link(page, "export-codes-link")))
+    assert (coded["appointment_id"], coded["status"]) == (str(may.pk), "booked")
+
+    june = as_radiologist.get("/reports/", {"period": "custom", "from": "2030-06-01", "to": "2030-06-30"})
+    assert len(rows(as_radiologist.get(export_link(june)))) == 2
+
+
+@pytest.mark.usefixtures("own_cache")
+def test_the_export_link_keeps_the_room_and_radiologist_chosen(as_scheduler, radiologist, day_with_a_result):
+    done, _ = day_with_a_result
+    query = {"period": "custom", "from": "2030-06-01", "to": "2030-06-30", "room": done.appointment.room_id}
+    page = as_scheduler.get("/reports/", {**query, "radiologist": radiologist.pk})
+    assert "in the room and of the radiologist chosen above" in page.content.decode()
+    assert [int(r["appointment_id"]) for r in rows(as_scheduler.get(export_link(page)))] == [done.appointment_id]
+
+
+@pytest.mark.usefixtures("own_cache")
+def test_a_period_longer_than_an_export_says_so_instead_of_a_link(as_scheduler):
+    page = as_scheduler.get("/reports/", {"period": "custom", "from": "2028-01-01", "to": "2030-06-30"})
+    text = page.content.decode()
+    assert 'id="export-link"' not in text
+    assert "The appointments export covers at most a year (366 days)" in text
+
+
+@pytest.mark.parametrize(
+    ("query", "options"),
+    [
+        ({}, []),
+        ({"codes": "1"}, ["--codes"]),
+        ({"room": "ROOM"}, ["--room=ROOM"]),
+    ],
+)
+def test_the_command_and_the_download_write_the_same_bytes(as_radiologist, day_with_a_result, tmp_path, query, options):
+    room = str(day_with_a_result[0].appointment.room_id)
+    query = {name: value.replace("ROOM", room) for name, value in query.items()}
+    downloaded = b"".join(as_radiologist.get(URL, {**JUNE, **query}).streaming_content)
+    target = tmp_path / "june.csv"
+    options = [option.replace("ROOM", room) for option in options]
+    call_command(
+        "export_appointments", "--from=2030-06-01", "--to=2030-06-30", "--with-results", *options, f"--output={target}"
+    )
+    assert target.read_bytes() == downloaded
+    assert downloaded.count(b"\r\n") == (3 if "room" not in query else 2)
 
 
 def seed(count: int, first_day: date, *, with_results: bool) -> None:

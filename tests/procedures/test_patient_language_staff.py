@@ -340,7 +340,9 @@ def test_the_export_ends_with_the_patients_language_and_interpreter_need(as_sche
     lines = b"".join(response.streaming_content).decode("utf-8-sig").splitlines()
     # After them comes only the NHS number (none on file here), added later at the end for the same reason.
     assert lines[0].endswith(",language,needs_interpreter,nhs_number")
-    assert lines[1].endswith(",pl,yes,")
+    assert lines[1].endswith(",Polish,yes,")  # the language as staff pages name it; its code when asked
+    coded = as_scheduler.get("/reports/export/", {"from": "2030-06-01", "to": "2030-06-30", "codes": "1"})
+    assert b"".join(coded.streaming_content).decode("utf-8-sig").splitlines()[1].endswith(",pl,yes,")
 
 
 def test_the_demo_has_patients_who_read_welsh_polish_urdu_and_a_language_not_offered(settings):

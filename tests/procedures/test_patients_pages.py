@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from procedures.folding import fold
-from procedures.models import Appointment, Patient, PatientCall, PatientRequest, SafetyAnswers
+from procedures.models import Appointment, NameWord, Patient, PatientCall, PatientRequest, SafetyAnswers
 from procedures.patients import search as search_module
 from procedures.patients.search import PAGE_SIZE, read_phone, read_query
 from procedures.services import cancel_appointment, update_patient
@@ -204,6 +204,102 @@ def test_a_page_of_results_costs_the_same_queries_however_many_patients_it_holds
 def test_the_search_is_for_signed_in_staff_only(client, ama):
     response = client.get(SEARCH, {"q": "osei"})
     assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+# Names spelled alike (PostgreSQL's trigrams), after the names as typed
+
+
+def words() -> set[str]:
+    return set(NameWord.objects.values_list("word", flat=True))
+
+
+@pytest.fixture
+def spellings():
+    """Two patients a typo should find, one whose name holds the letters typed, and one whose other fields do."""
+    return {
+        "hughes": PatientFactory(given_name="Fatima", family_name="Hughes", mrn="RX300001"),
+        "yilmaz": PatientFactory(given_name="Fatma", family_name="Yilmaz", mrn="RX300002"),
+        "hughson": PatientFactory(given_name="Helen", family_name="Hughson", mrn="RX300003"),
+        "grant": PatientFactory(given_name="Hugh", family_name="Grant", mrn="RX300004"),
+        "elsewhere": PatientFactory(
+            given_name="Ada", family_name="Lovelace", mrn="HUGHS", email="hughes@example.com", town="Hughesville"
+        ),
+    }
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(
+    ("q", "mrns"),
+    [
+        # Hughson and the MRN as typed, in name order; then spelled alike, the closest first: Hugh (0.57), Hughes (0.44)
+        ("hughs", ["RX300003", "HUGHS", "RX300004", "RX300001"]),
+        ("fatma", ["RX300002", "RX300001"]),  # Fatma as typed, then Fatima
+        ("fatima", ["RX300001", "RX300002"]),
+        ("fatima hughs", ["RX300001"]),  # every word as typed or alike
+        ("FATMA hughes", ["RX300001"]),
+        ("brnte", []),
+        ("xyzzy", []),
+        ("qwerty", []),
+        ("zzzzzz", []),
+    ],
+)
+def test_a_typo_finds_the_names_spelled_alike_after_those_as_typed(as_scheduler, spellings, q, mrns):
+    assert found(as_scheduler, q) == mrns
+
+
+@pytest.mark.postgres
+def test_names_spelled_alike_are_marked_and_only_names_are_compared(as_scheduler, spellings):
+    response = as_scheduler.get(SEARCH, {"q": "hughs"})
+    marked = {p.mrn: p.spelled_alike for p in response.context["results"].patients}
+    assert marked == {"HUGHS": False, "RX300003": False, "RX300001": True, "RX300004": True}
+    html = response.content.decode()
+    assert html.count("Similar spelling</span>") == 2
+    assert 'id="exact-spelling-only"' not in html
+    # Ada Lovelace is found by her MRN typed whole, never by her email or town ("hughes") spelled alike.
+    assert "HUGHS" not in found(as_scheduler, "hughes") + found(as_scheduler, "hughesvile")
+    assert found(as_scheduler, "lovelce") == ["HUGHS"]  # her own name, spelled alike, does find her
+
+
+@pytest.mark.postgres
+def test_a_name_holding_more_of_the_words_as_typed_comes_first(as_scheduler, spellings):
+    PatientFactory(given_name="Fatma", family_name="Hughes", mrn="RX300008")
+    # Neither holds "hughs"; Fatma Hughes holds "fatma" as typed, Fatima Hughes only spellings of both.
+    assert found(as_scheduler, "fatma hughs") == ["RX300008", "RX300001"]
+
+
+@pytest.mark.postgres
+def test_a_common_start_or_a_short_word_is_not_a_similar_spelling(as_scheduler, spellings):
+    PatientFactory(given_name="Grace", family_name="Gray", mrn="RX300006")
+    assert found(as_scheduler, "grace") == ["RX300006"]  # not Hugh Grant: "gra" alone is not a name spelled alike
+    assert found(as_scheduler, "hgh") == []  # three letters: matched as typed only
+
+
+@pytest.mark.postgres
+def test_the_name_words_a_typo_is_compared_with_follow_every_patient_written(as_scheduler, ama, namesakes):
+    """A trigger keeps them: for a patient saved, renamed through the service, or written in bulk; not words with
+    digits. A word nobody carries any more stays and finds nobody."""
+    assert {"ama", "osei", "fiona", "mcdonald", "zoe", "bronte", "grace", "oneill"} <= words()
+    update_patient(ama, family_name="Osei-Bonsu")
+    eze = Patient(mrn="RX400001", given_name="Ngozi", family_name="Eze2", date_of_birth=date(1970, 1, 1))
+    Patient.objects.bulk_create([eze])  # bypasses save(): its callers fill search_name, the trigger reads it
+    Patient.objects.filter(mrn="RX400001").update(search_name="ngozi eze2")
+    assert {"bonsu", "ngozi"} <= words() and "eze2" not in words()
+    assert found(as_scheduler, "bonsa") == ["RX200001"]
+    assert found(as_scheduler, "zoe brnte") == ["RX200003"]
+    update_patient(ama, family_name="Mensah")
+    assert "bonsu" in words() and found(as_scheduler, "bonsa") == []
+
+
+def test_names_as_typed_come_first_in_name_order_on_either_database(as_scheduler, spellings, on_postgres):
+    """SQLite matches the letters typed only, and says so; PostgreSQL lists the names spelled alike after them."""
+    PatientFactory(given_name="Anna", family_name="Hughson", mrn="RX300007")
+    response = as_scheduler.get(SEARCH, {"q": "hughs"})
+    mrns = [p.mrn for p in response.context["results"].patients]
+    assert mrns[:3] == ["RX300007", "RX300003", "HUGHS"]  # Hughson Anna, Hughson Helen, Lovelace (by her MRN)
+    assert mrns[3:] == (["RX300004", "RX300001"] if on_postgres else [])
+    said = "Names are matched as typed here: finding similar spellings (“hughs” for Hughes) needs PostgreSQL."
+    assert (said in response.content.decode()) is not on_postgres
+    assert said not in as_scheduler.get(SEARCH, {"q": "1984-03-07"}).content.decode()  # only for names
 
 
 # A patient's page

@@ -1,21 +1,28 @@
 """The schedule as the scheduling desk and the nurses use it: a day by room and time, a week, the printed list."""
 
+import re
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from procedures.clinic_time import clinic_datetime, day_bounds
 from procedures.models import Appointment
+from procedures.patient_page import services as patient_services
 from procedures.schedule import ROW_MINUTES, bookings_between, build_day, day_schedule
+from procedures.services import confirm_attendance
 from tests.clinic import FRIDAY, LONDON, MONDAY, SATURDAY, THURSDAY, TODAY, at
 from tests.factories import AppointmentFactory, PatientFactory, RadiologistFactory, RoomFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]
 
 DAY_URL = reverse("procedures:day")
+ALL_CLEAR = {"discharge_present": "yes", "pregnant": "no", "contrast_allergy": "no", "infection": "no"}
+ALL_CLEAR |= {"blood_thinners": "no"}
 
 
 def day_page(client, day: date):
@@ -221,6 +228,79 @@ def test_the_printable_list_has_every_live_booking_by_room_then_time(as_schedule
     assert "CANCELLED" not in html
     assert "09/09/1987" in html and "Needs a chaperone" in html
     assert "data-print>Print</button>" in html and "js/print.js" in html
+
+
+def printed_rows(client, day: date) -> dict[str, str]:
+    """The printed list's rows by the patient's family name (as printed, in capitals)."""
+    html = client.get(reverse("procedures:day-print"), {"date": day.isoformat()}).content.decode()
+    rows = html.split("<tr>")[1:]
+    return {
+        re.search(r'class="print-patient"[^>]*>([^,]+),', row).group(1): row for row in rows if "print-patient" in row
+    }
+
+
+def cells(row: str) -> list[str]:
+    """The row's cells as text, tags and spacing taken out."""
+    return [" ".join(re.sub(r"<[^>]+>", " ", cell).split()) for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+
+
+def test_the_printed_list_says_what_the_desk_needs_flags_phones_confirmed_and_read(as_scheduler, room1):
+    """Thursday, from Wednesday noon: one patient confirmed, read the preparation and flagged a contrast allergy;
+    one did none of it and has no number on file; one answered with nothing to flag and has come in."""
+    ready = AppointmentFactory(
+        room=room1,
+        scheduled_start=at(THURSDAY, "09:00"),
+        patient=PatientFactory(family_name="Ready", mobile="+447911000123", phone="+442079460018"),
+    )
+    confirm_attendance(ready)
+    content = patient_services.preparation_content(ready.procedure_type)
+    patient_services.record_preparation_read(ready, seen_hash=patient_services.content_hash(content))
+    patient_services.answer_safety_questions(ready, **{**ALL_CLEAR, "contrast_allergy": "yes"})
+    AppointmentFactory(
+        room=room1, scheduled_start=at(THURSDAY, "10:00"), patient=PatientFactory(family_name="Silent", mobile="")
+    )
+    here = AppointmentFactory(
+        room=room1,
+        scheduled_start=at(THURSDAY, "11:00"),
+        patient=PatientFactory(family_name="Here", mobile="+447911000456"),
+    )
+    patient_services.answer_safety_questions(here, **ALL_CLEAR)
+    Appointment.objects.filter(pk=here.pk).update(status=Appointment.Status.CHECKED_IN)  # as if on the day
+
+    rows = printed_rows(as_scheduler, THURSDAY)
+    headers = ["Time", "Patient", "Phone", "Side, discharge", "Radiologist", "Confirmed"]
+    headers += ["Preparation read", "Safety answers", "Notes", "Arrived"]
+    html = as_scheduler.get(reverse("procedures:day-print"), {"date": THURSDAY.isoformat()}).content.decode()
+    assert re.findall(r"<th[^>]*>([^<]+)</th>", html)[: len(headers)] == headers
+    ready_cells, silent, here_cells = (cells(rows[name]) for name in ("READY", "SILENT", "HERE"))
+    assert ready_cells[1].endswith(f"MRN {ready.patient.mrn} born {ready.patient.date_of_birth:%d/%m/%Y}")
+    assert ready_cells[2] == "Mobile +44 7911 000123 Phone +44 20 7946 0018"
+    assert ready_cells[5:8] == ["Yes ✓", "Yes ✓ 5 Jun", "Contrast allergy"]
+    assert silent[2] == "None on file"
+    assert silent[5:8] == ["No", "No: overdue", "Not answered"]  # two days before, the preparation is overdue
+    assert here_cells[2] == "Mobile +44 7911 000456"
+    assert here_cells[5:8] == ["Checked in", "No", "Safety answers ✓"]
+
+
+def test_a_safety_answer_that_needs_a_call_is_printed_with_the_call(as_scheduler, room1):
+    worried = AppointmentFactory(
+        room=room1, scheduled_start=at(THURSDAY, "09:00"), patient=PatientFactory(family_name="Worried")
+    )
+    patient_services.answer_safety_questions(worried, **{**ALL_CLEAR, "pregnant": "unsure", "blood_thinners": "yes"})
+    safety = cells(printed_rows(as_scheduler, THURSDAY)["WORRIED"])[7]
+    assert safety == "Call patient Pregnancy: not sure Blood thinners"
+
+
+def test_the_printed_list_costs_the_same_queries_however_busy_the_day(as_scheduler, room1, django_assert_num_queries):
+    url, day = reverse("procedures:day-print"), {"date": THURSDAY.isoformat()}
+    AppointmentFactory(room=room1, scheduled_start=at(THURSDAY, "08:00"))
+    with CaptureQueriesContext(connection) as few:
+        as_scheduler.get(url, day)
+    for n in range(1, 12):
+        answered = AppointmentFactory(room=room1, scheduled_start=at(THURSDAY, "08:00") + timedelta(minutes=45 * n))
+        patient_services.answer_safety_questions(answered, **ALL_CLEAR)
+    with django_assert_num_queries(len(few.captured_queries)):
+        assert len(as_scheduler.get(url, day).context["lines"]) == 12
 
 
 def test_the_printable_list_of_an_empty_day_says_so(as_scheduler, room1):
