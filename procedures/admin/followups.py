@@ -7,7 +7,7 @@ from django.contrib import admin
 from prepapp.admin_dates import SafeDateHierarchy
 
 from ..models import FollowUp
-from .shared import AppointmentColumns, SafeHistoryAdmin, StaffFilter, staff_column
+from .shared import AppointmentColumns, ReadOnlyAdmin, SafeHistoryAdmin, StaffFilter, staff_column
 
 
 class OpenFilter(admin.SimpleListFilter):
@@ -26,7 +26,7 @@ class OpenFilter(admin.SimpleListFilter):
 
 
 @admin.register(FollowUp)
-class FollowUpAdmin(SafeDateHierarchy, AppointmentColumns, SafeHistoryAdmin):
+class FollowUpAdmin(SafeDateHierarchy, AppointmentColumns, ReadOnlyAdmin, SafeHistoryAdmin):
     list_display = (
         "opened_at",
         "patient",
@@ -55,11 +55,3 @@ class FollowUpAdmin(SafeDateHierarchy, AppointmentColumns, SafeHistoryAdmin):
     radiologist_name = staff_column("radiologist", "Radiologist to act")
     closed_by_name = staff_column("closed_by", "Closed by")
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

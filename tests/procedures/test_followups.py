@@ -310,3 +310,9 @@ def test_the_report_shows_follow_ups_open_by_age(client, radiologist, scheduler,
     client.force_login(scheduler)  # result data: radiologists only
     assert 'id="chart-followups"' not in client.get("/reports/").content.decode()
     assert client.get("/reports/data/followups.csv").status_code == 404
+
+
+def test_the_admin_shows_follow_ups_but_nobody_adds_changes_or_deletes_one_there(admin_client):
+    """Opened and closed by their workflow only: the admin is for looking up."""
+    assert admin_client.get("/admin/procedures/followup/").status_code == 200
+    assert admin_client.get("/admin/procedures/followup/add/").status_code == 403
