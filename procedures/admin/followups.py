@@ -54,4 +54,3 @@ class FollowUpAdmin(SafeDateHierarchy, AppointmentColumns, ReadOnlyAdmin, SafeHi
 
     radiologist_name = staff_column("radiologist", "Radiologist to act")
     closed_by_name = staff_column("closed_by", "Closed by")
-
