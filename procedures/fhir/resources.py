@@ -281,6 +281,5 @@ def appointment(row: Appointment, instructions: Instructions | None = None) -> F
     if referral is not None:
         found["basedOn"] = [reference("ServiceRequest", referral.pk)]
     if row.status == Appointment.Status.CANCELLED:
-        why = row.get_cancel_reason_code_display() if row.cancel_reason_code else ""
-        found["cancelationReason"] = {"text": ": ".join(part for part in (why, row.cancellation_reason) if part)}
+        found["cancelationReason"] = {"text": row.cancellation_shown}
     return FhirAppointment(found)

@@ -232,6 +232,15 @@ class Appointment(models.Model):
         """Booked or confirmed, whatever the clock says: the states in which it can still be moved."""
         return self.status in self.UPCOMING
 
+    @property
+    def cancellation_shown(self) -> str:
+        """The reason as staff read it: the coded reason, then the words typed, unless the words only repeat it."""
+        label = self.get_cancel_reason_code_display() if self.cancel_reason_code else ""
+        words = self.cancellation_reason.strip()
+        if not label or words.casefold().startswith(label.casefold()):
+            return words
+        return f"{label}: {words}" if words else label
+
     def is_upcoming(self, now=None) -> bool:
         """Booked or confirmed and not yet begun (the row form of `Appointment.objects.upcoming()`)."""
         return self.has_upcoming_status and self.scheduled_start > (now or timezone.now())

@@ -81,7 +81,10 @@ class Patient(PostalDetails, models.Model):
         help_text="Optional: 10 digits, with or without spaces, e.g. 943 476 5919.",
     )
     email = models.EmailField(blank=True)
-    mobile = PhoneNumberField(blank=True, help_text="International format, e.g. +44 7911 123456.")
+    mobile = PhoneNumberField(
+        blank=True,
+        help_text="In the clinic's national format, or with its country code for a number from abroad.",
+    )
     phone = PhoneNumberField(
         blank=True,
         help_text="Another number staff can call, e.g. a landline. Texts only ever go to the mobile.",

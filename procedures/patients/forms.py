@@ -75,6 +75,7 @@ class ContactForm(LanguageFields, forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["mobile"].error_messages["invalid"] = mobile_message()
+        self.fields["mobile"].help_text = mobile_hint()
         self.init_language_fields()
 
 
@@ -113,15 +114,35 @@ class NewPatientForm(LanguageFields, forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["mobile"].error_messages["invalid"] = mobile_message()
+        self.fields["mobile"].help_text = mobile_hint()
         self.init_language_fields()
+
+
+def _mobile_examples() -> tuple[str, str] | None:
+    """A mobile number of the clinic's region, as written at home and with its country code."""
+    region = getattr(settings, "PHONENUMBER_DEFAULT_REGION", None) or "GB"
+    example = phonenumbers.example_number_for_type(region, phonenumbers.PhoneNumberType.MOBILE)
+    if example is None:
+        return None
+    return (
+        phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.NATIONAL),
+        phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.INTERNATIONAL),
+    )
 
 
 def mobile_message() -> str:
     """What to say about a number that is not a mobile number, with examples for the clinic's region."""
-    region = getattr(settings, "PHONENUMBER_DEFAULT_REGION", None) or "GB"
-    example = phonenumbers.example_number_for_type(region, phonenumbers.PhoneNumberType.MOBILE)
-    if example is None:
+    examples = _mobile_examples()
+    if examples is None:
         return "Enter a mobile number with its country code, like +44 7700 900123, or leave it empty."
-    national = phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.NATIONAL)
-    international = phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    national, international = examples
     return f"Enter a mobile number like {national}, or with its country code like {international}; or leave it empty."
+
+
+def mobile_hint() -> str:
+    """The hint under the field, in the format the field shows a saved number in (national, for the clinic's region)."""
+    examples = _mobile_examples()
+    if examples is None:
+        return "With its country code, e.g. +44 7700 900123. Texts go only to this number."
+    national, _ = examples
+    return f"e.g. {national}; a number from abroad with its country code (+...). Texts go only to this number."

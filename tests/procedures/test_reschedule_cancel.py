@@ -182,3 +182,25 @@ def test_the_page_shows_the_label_and_the_words(as_scheduler, booked):
     cancel_appointment(booked, reason_code="unwell", reason="Chest infection, will phone")
     html = as_scheduler.get(url("appointment", booked)).content.decode()
     assert "Unwell or infection: Chest infection, will phone" in html.split('id="appointment-status"')[1]
+
+
+@pytest.mark.parametrize(
+    ("code", "words", "shown"),
+    [
+        ("patient_request", "", "The patient asked"),
+        ("patient_request", "The patient asked", "The patient asked"),
+        ("patient_request", "The patient asked to cancel online", "The patient asked to cancel online"),
+        ("unwell", "Chest infection", "Unwell or infection: Chest infection"),
+        ("", "Booked in error", "Booked in error"),
+    ],
+)
+def test_a_reason_that_repeats_its_label_is_shown_once(code, words, shown):
+    assert Appointment(cancel_reason_code=code, cancellation_reason=words).cancellation_shown == shown
+
+
+def test_the_patients_history_says_the_patient_asked_once(as_scheduler, booked):
+    cancel_appointment(booked, reason_code="patient_request", reason="")
+    for page in (url("appointment", booked), reverse("procedures:patient", args=[booked.patient_id])):
+        html = as_scheduler.get(page).content.decode()
+        assert "The patient asked" in html
+        assert "The patient asked: The patient asked" not in html

@@ -1,0 +1,34 @@
+"""The mobile number's hint shows the format the field itself shows a saved number in: national for the clinic's
+region, with a country code only for a number from abroad."""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from tests.factories import PatientFactory
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]
+
+
+def _mobile_field(html: str) -> tuple[str, str]:
+    value = re.search(r'<input type="tel" name="mobile" value="([^"]*)"', html).group(1)
+    hint = re.search(r'id="id_mobile_helptext"[^>]*>(.*?)</', html, re.S).group(1)
+    return value, hint
+
+
+def test_the_hint_writes_the_number_as_the_field_shows_it(as_scheduler):
+    patient = PatientFactory(mobile="+447911123456")
+    value, hint = _mobile_field(as_scheduler.get(reverse("procedures:patient", args=[patient.pk])).content.decode())
+    assert value == "07911 123456"
+    example = re.search(r"e\.g\. ([0-9 ]+);", hint).group(1)
+    assert example.startswith("07") and len(example.replace(" ", "")) == 11
+    assert "International format" not in hint
+    assert "country code" in hint
+
+
+def test_a_clinic_in_another_region_gets_its_own_example(as_scheduler, settings):
+    settings.PHONENUMBER_DEFAULT_REGION = "PL"
+    patient = PatientFactory(mobile="+48512345678")
+    _, hint = _mobile_field(as_scheduler.get(reverse("procedures:patient", args=[patient.pk])).content.decode())
+    assert not re.search(r"e\.g\. 0", hint) and re.search(r"e\.g\. \d{3} \d{3} \d{3};", hint)
