@@ -5,20 +5,29 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('procedures', '0028_name_words_for_similar_spellings'),
+        ("procedures", "0028_name_words_for_similar_spellings"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='historicalpatient',
-            name='mobile',
-            field=phonenumber_field.modelfields.PhoneNumberField(blank=True, help_text="In the clinic's national format, or with its country code for a number from abroad.", max_length=128, region=None),
+            model_name="historicalpatient",
+            name="mobile",
+            field=phonenumber_field.modelfields.PhoneNumberField(
+                blank=True,
+                help_text="In the clinic's national format, or with its country code for a number from abroad.",
+                max_length=128,
+                region=None,
+            ),
         ),
         migrations.AlterField(
-            model_name='patient',
-            name='mobile',
-            field=phonenumber_field.modelfields.PhoneNumberField(blank=True, help_text="In the clinic's national format, or with its country code for a number from abroad.", max_length=128, region=None),
+            model_name="patient",
+            name="mobile",
+            field=phonenumber_field.modelfields.PhoneNumberField(
+                blank=True,
+                help_text="In the clinic's national format, or with its country code for a number from abroad.",
+                max_length=128,
+                region=None,
+            ),
         ),
     ]

@@ -41,6 +41,7 @@ COLUMNS = (
     "expected_duration",
     "laterality",
     "cancellation_reason",
+    "cancel_reason_code",
     "room_id",
     "room__name",
     "room__is_active",
@@ -112,6 +113,7 @@ class Booking(tuple):
     expected_duration = property(itemgetter(COLUMNS.index("expected_duration")))
     laterality = property(itemgetter(COLUMNS.index("laterality")))
     cancellation_reason = property(itemgetter(COLUMNS.index("cancellation_reason")))
+    cancel_reason_code = property(itemgetter(COLUMNS.index("cancel_reason_code")))
     room_id = property(itemgetter(COLUMNS.index("room_id")))
     patient_id = property(itemgetter(COLUMNS.index("patient_id")))
     radiologist_id = property(itemgetter(COLUMNS.index("radiologist_id")))
@@ -121,6 +123,7 @@ class Booking(tuple):
     is_live = Appointment.is_live
     has_upcoming_status = Appointment.has_upcoming_status
     is_upcoming = Appointment.is_upcoming
+    cancellation_shown = Appointment.cancellation_shown
 
     @property
     def values(self) -> tuple:
@@ -152,6 +155,9 @@ class Booking(tuple):
 
     def get_status_display(self) -> str:
         return Appointment.Status(self.status).label
+
+    def get_cancel_reason_code_display(self) -> str:
+        return dict(Appointment.CancelReason.choices).get(self.cancel_reason_code, self.cancel_reason_code)
 
     def get_laterality_display(self) -> str:
         return dict(Appointment.Laterality.choices).get(self.laterality, self.laterality)

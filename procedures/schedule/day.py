@@ -69,6 +69,8 @@ class DaySchedule:
     now: datetime  # the patient flags are as of this moment
     grid_start: datetime | None = None
     row_count: int = 0
+    now_row: int | None = None  # the grid row "now" falls in, when the grid shows it (today, within its hours)
+    now_label: str = ""
     blocks: list[Block] = field(default_factory=list)
     free_cells: list[FreeCell] = field(default_factory=list)
     labels: list[TimeLabel] = field(default_factory=list)
@@ -136,6 +138,10 @@ def build_day(day: date, *, rooms: list[Room], appointments: list, now: datetime
 
     def row_of(moment: datetime) -> int:
         return int(_minutes_between(grid_start, moment) // ROW_MINUTES) + 1
+
+    if grid_start <= now < grid_end:
+        schedule.now_row = row_of(now)
+        schedule.now_label = clinic_time.time_of_day(now)
 
     step = slot_step()
     per_slot = max(1, step // timedelta(minutes=ROW_MINUTES))

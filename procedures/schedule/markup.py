@@ -41,7 +41,6 @@ class PageContext(NamedTuple):
     tz: ZoneInfo
     language: str | None
     appointment_url: str
-    patient_url: str
 
 
 def page_context() -> PageContext:
@@ -49,7 +48,6 @@ def page_context() -> PageContext:
         clinic_time.zone(),
         translation.get_language(),
         reverse("procedures:appointment", args=[0]).removesuffix("0/"),
-        reverse("procedures:patient", args=[0]).removesuffix("0/"),
     )
 
 
@@ -96,9 +94,8 @@ def _block(values: tuple, column: int, row: int, span: int, flags: tuple[Flag, .
     return (
         f'<div class="booking status-{e(a.status)}" data-grid-col="{column}" data-grid-row="{row + 1}" '
         f'data-grid-span="{span}"\n   title="{name}, {start}-{end} ({a.expected_duration} min)">\n'
-        f'  <span class="booking-line"><a class="booking-link booking-time" href="{e(page.appointment_url)}{a.pk}/">'
-        f'{start}–{end}</a> <a class="booking-patient" href="{e(page.patient_url)}{a.patient_id}/"><strong>{name}'
-        "</strong></a></span>\n"
+        f'  <span class="booking-line"><a class="booking-link" href="{e(page.appointment_url)}{a.pk}/">'
+        f'<span class="booking-time">{start}–{end}</span> <strong>{name}</strong></a></span>\n'
         f'  <span class="booking-line small">MRN {e(patient.mrn)} · {e(a.get_laterality_display())}{by}'
         "</span>\n"
         f'  <span class="booking-line">{_badges_for_status(a.status, page.language)}{no_reminders}</span>\n'
@@ -151,9 +148,9 @@ def _week_booking(values: tuple, flags: tuple[Flag, ...], page: PageContext) -> 
     return (
         f'<div class="week-booking status-{e(a.status)}">\n'
         f'  <span class="d-block"><a class="booking-link" href="{e(page.appointment_url)}{a.pk}/"><strong>'
-        f"{e(a.start_label)}</strong>–{e(a.end_label)}</a> · {e(a.room_name)}</span>\n"
-        f'  <span class="d-block"><a class="booking-patient" href="{e(page.patient_url)}{a.patient_id}/">'
-        f'{e(patient.full_name)}</a> <span class="text-body-secondary small">{e(patient.mrn)}</span></span>\n'
+        f'{e(a.start_label)}</strong>–{e(a.end_label)} · {e(a.room_name)}<span class="d-block">'
+        f"{e(patient.full_name)}</span></a></span>\n"
+        f'  <span class="d-block text-body-secondary small">{e(patient.mrn)}</span>\n'
         f'  <span class="d-block">{_badges_for_status(a.status, page.language)}{_no_reminders(a, patient, "")}</span>\n'
         f'  <span class="d-block small">{_flag_badges(flags)}</span>\n'
         "</div>"

@@ -633,3 +633,53 @@ def test_at_200_percent_zoom_the_book_form_fits_and_the_menu_still_opens(site, c
         expect(page).to_have_url(f"{site.url}/schedule/week/")
     finally:
         context.close()
+
+
+# Every staff page on a phone: 390 px wide, nothing scrolls sideways (a wide table or the day grid scrolls inside its
+# own box) and the header shows whole: the clinic's name and the menu button on the screen.
+STAFF_PAGES = {name for name, (role, _) in PAGES.items() if role is not None} | {"login", "login-errors"}
+
+
+@pytest.mark.parametrize("group", [g for g, names in GROUPS.items() if STAFF_PAGES & set(names)])
+def test_every_staff_page_fits_a_phone_390_px_wide(group, site, clinic, browser):
+    failures = []
+    for name in [n for n in GROUPS[group] if n in STAFF_PAGES]:
+        role, visit = PAGES[name]
+        user = {SCHEDULER: clinic.scheduler, RADIOLOGIST: clinic.radiologist, ADMIN: clinic.admin}.get(role)
+        context, page = signed_in(browser, site.url, user, viewport=PHONE, is_mobile=True, has_touch=True)
+        try:
+            visit(page, site.url, clinic)
+            scroll_width, client_width = page.evaluate(
+                "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+            )
+            if scroll_width > client_width:
+                wide = page.evaluate(WIDEST_ELEMENTS, client_width)
+                failures.append(f"{name}: {scroll_width}px in {client_width}px, too wide: {wide}")
+            header = page.locator("nav.staff-navbar, #header").first
+            if header.count():
+                box = header.bounding_box()
+                if box is None or box["x"] < 0 or box["x"] + box["width"] > client_width + 0.5:
+                    failures.append(f"{name}: the header is cut: {box}")
+                menu = page.get_by_role("button", name="Menu")
+                if menu.count() and not menu.is_visible():
+                    failures.append(f"{name}: the menu button is off the screen")
+        finally:
+            context.close()
+    assert not failures, "\n".join(failures)
+
+
+# The outermost elements wider than the screen, to say which part of a page scrolls sideways.
+WIDEST_ELEMENTS = """(width) => {
+  const scrolls = e => ['auto', 'scroll', 'hidden'].includes(getComputedStyle(e).overflowX);
+  const inScroller = e => { for (let p = e.parentElement; p; p = p.parentElement) if (scrolls(p)) return true;
+    return false; };
+  const wide = [...document.querySelectorAll('body *')].filter(
+    e => e.getBoundingClientRect().right > width + 0.5 && !inScroller(e));
+  const positioned = [...document.querySelectorAll('body *')].filter(
+    e => e.getBoundingClientRect().right > width + 0.5 && getComputedStyle(e).position !== 'static');
+  wide.push(...positioned.filter(e => !wide.includes(e)));
+  const outer = wide.filter(e => !wide.includes(e.parentElement));
+  return outer.slice(0, 5).map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') +
+    (e.className && typeof e.className === 'string' ? '.' + e.className.trim().split(/\\s+/).join('.') : '') +
+    ' ' + Math.round(e.getBoundingClientRect().right) + 'px');
+}"""

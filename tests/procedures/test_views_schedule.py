@@ -80,6 +80,40 @@ def test_the_block_shows_status_side_radiologist_and_a_patient_no_reminder_can_r
     assert "No reminders" in html
 
 
+def test_the_whole_card_opens_the_appointment_where_check_in_and_did_not_attend_are(as_scheduler, room1):
+    booked = AppointmentFactory(
+        patient=PatientFactory(given_name="Amelia", family_name="Hughes"),
+        room=room1,
+        scheduled_start=at(TODAY, "11:30"),
+    )
+    html = as_scheduler.get("/").content.decode()
+    card = html.split('class="booking status-booked"')[1].split("</div>")[0]
+    links = re.findall(r'<a [^>]*href="([^"]+)"[^>]*>(.*?)</a>', card, re.S)
+    assert [href for href, _ in links] == [reverse("procedures:appointment", args=[booked.pk])]
+    assert "Amelia Hughes" in links[0][1] and "11:30" in links[0][1]  # the name opens the appointment too
+    week = as_scheduler.get(reverse("procedures:week")).content.decode()
+    week_card = week.split('class="week-booking status-booked"')[1].split("</div>")[0]
+    assert re.findall(r'href="([^"]+)"', week_card) == [reverse("procedures:appointment", args=[booked.pk])]
+    opened = as_scheduler.get(reverse("procedures:appointment", args=[booked.pk])).content.decode()
+    assert reverse("procedures:check-in", args=[booked.pk]) in opened
+    assert reverse("procedures:no-show", args=[booked.pk]) in opened
+
+
+def test_today_has_a_now_line_at_the_current_five_minutes_and_other_days_none(as_scheduler, room1):
+    # "Now" is 12:00 on Wednesday; the grid starts at 08:00 with a header row.
+    schedule = as_scheduler.get("/").context["schedule"]
+    assert schedule.now_row == 240 // ROW_MINUTES + 1
+    html = as_scheduler.get("/").content.decode()
+    assert f'id="now-line" data-grid-row="{schedule.now_row + 1}"' in html
+    assert "Now 12:00" in html
+    assert 'id="now-line"' not in day_page(as_scheduler, THURSDAY).content.decode()
+
+
+def test_no_now_line_before_the_grid_starts(room1):
+    early = clinic_datetime(TODAY, time(6, 30))
+    assert build_day(TODAY, rooms=[room1], appointments=[], now=early).now_row is None
+
+
 def test_an_open_day_with_no_bookings_says_so_and_offers_its_free_times(as_scheduler, room1):
     page = day_page(as_scheduler, THURSDAY)
     html = page.content.decode()
