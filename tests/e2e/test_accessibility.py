@@ -4,7 +4,8 @@ Each page is its own test id, visited as the role that uses it (scheduler, radio
 blank and, for forms, showing their errors. Any violation fails with the rule, the element and the page. axe-core
 comes bundled in the `axe-playwright-python` package (axe 4.12). Around it: the skip link is the first tab stop and
 lands in <main>; at 640 px wide (200% zoom of a 1280 px screen) the main actions stay on screen with no sideways
-scrolling. Skipped, saying why, without Playwright or Chromium (tests/e2e/conftest.py).
+scrolling; and every staff page, resized to a phone (390 px), has no sideways scroll and its header whole.
+Skipped, saying why, without Playwright or Chromium (tests/e2e/conftest.py).
 """
 
 from __future__ import annotations
@@ -488,10 +489,32 @@ def test_every_page_is_checked_in_exactly_one_group():
     assert len(grouped) == len(set(grouped))
 
 
+# Every staff page also on a phone, 390 px wide: nothing scrolls sideways (a wide table or the day grid scrolls inside
+# its own box) and the header shows whole, the clinic's name and the menu button on the screen.
+STAFF_PAGES = {name for name, (role, _) in PAGES.items() if role is not None} | {"login", "login-errors"}
+
+
+def phone_misfits(name: str, page) -> list[str]:
+    misfits = []
+    scroll_width, client_width = page.evaluate(
+        "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+    )
+    if scroll_width > client_width:
+        wide = page.evaluate(WIDEST_ELEMENTS, client_width)
+        misfits.append(f"{name} at 390 px: {scroll_width}px in {client_width}px, too wide: {wide}")
+    header = page.locator("nav.staff-navbar, #header").first
+    if header.count():
+        box = header.bounding_box()
+        if box is None or box["x"] < 0 or box["x"] + box["width"] > client_width + 0.5:
+            misfits.append(f"{name} at 390 px: the header is cut: {box}")
+        menu = page.get_by_role("button", name="Menu")
+        if menu.count() and not menu.is_visible():
+            misfits.append(f"{name} at 390 px: the menu button is off the screen")
+    return misfits
+
+
 @pytest.mark.parametrize("group", list(GROUPS))
-def test_every_page_passes_axe_at_wcag_22_aa(group, site, clinic, browser):
-    if Axe is None:
-        pytest.skip("needs the axe-playwright-python package (pip install axe-playwright-python)")
+def test_every_page_passes_axe_at_wcag_22_aa_and_each_staff_page_fits_a_phone(group, site, clinic, browser):
     failures = []
     for name in GROUPS[group]:
         role, visit = PAGES[name]
@@ -499,15 +522,19 @@ def test_every_page_passes_axe_at_wcag_22_aa(group, site, clinic, browser):
         context, page = signed_in(browser, site.url, user)
         try:
             visit(page, site.url, clinic)
-            results = Axe().run(
-                page, options={"runOnly": {"type": "tag", "values": WCAG_AA}, "resultTypes": ["violations"]}
-            )
-            violations = results.response["violations"]
-            if violations:
-                failures.append(violations_report(name, page, violations))
+            if Axe is not None:
+                options = {"runOnly": {"type": "tag", "values": WCAG_AA}, "resultTypes": ["violations"]}
+                violations = Axe().run(page, options=options).response["violations"]
+                if violations:
+                    failures.append(violations_report(name, page, violations))
+            if name in STAFF_PAGES:
+                page.set_viewport_size(PHONE)  # the same page on a phone: the layout follows, no second visit
+                failures.extend(phone_misfits(name, page))
         finally:
             context.close()
     assert not failures, "\n".join(failures)
+    if Axe is None:
+        pytest.skip("axe not run: needs the axe-playwright-python package (pip install axe-playwright-python)")
 
 
 # --- Keyboard, phone and zoom -----------------------------------------------------------------------------------
@@ -635,39 +662,6 @@ def test_at_200_percent_zoom_the_book_form_fits_and_the_menu_still_opens(site, c
         expect(page).to_have_url(f"{site.url}/schedule/week/")
     finally:
         context.close()
-
-
-# Every staff page on a phone: 390 px wide, nothing scrolls sideways (a wide table or the day grid scrolls inside its
-# own box) and the header shows whole: the clinic's name and the menu button on the screen.
-STAFF_PAGES = {name for name, (role, _) in PAGES.items() if role is not None} | {"login", "login-errors"}
-
-
-@pytest.mark.parametrize("group", [g for g, names in GROUPS.items() if STAFF_PAGES & set(names)])
-def test_every_staff_page_fits_a_phone_390_px_wide(group, site, clinic, browser):
-    failures = []
-    for name in [n for n in GROUPS[group] if n in STAFF_PAGES]:
-        role, visit = PAGES[name]
-        user = {SCHEDULER: clinic.scheduler, RADIOLOGIST: clinic.radiologist, ADMIN: clinic.admin}.get(role)
-        context, page = signed_in(browser, site.url, user, viewport=PHONE, is_mobile=True, has_touch=True)
-        try:
-            visit(page, site.url, clinic)
-            scroll_width, client_width = page.evaluate(
-                "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
-            )
-            if scroll_width > client_width:
-                wide = page.evaluate(WIDEST_ELEMENTS, client_width)
-                failures.append(f"{name}: {scroll_width}px in {client_width}px, too wide: {wide}")
-            header = page.locator("nav.staff-navbar, #header").first
-            if header.count():
-                box = header.bounding_box()
-                if box is None or box["x"] < 0 or box["x"] + box["width"] > client_width + 0.5:
-                    failures.append(f"{name}: the header is cut: {box}")
-                menu = page.get_by_role("button", name="Menu")
-                if menu.count() and not menu.is_visible():
-                    failures.append(f"{name}: the menu button is off the screen")
-        finally:
-            context.close()
-    assert not failures, "\n".join(failures)
 
 
 # The outermost elements wider than the screen, to say which part of a page scrolls sideways.
