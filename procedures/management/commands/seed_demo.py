@@ -34,7 +34,7 @@ from procedures.access import RADIOLOGISTS, SCHEDULERS
 from procedures.models import Patient, ProcedureType, Room, RoomTranslation
 
 from ..demo import people
-from ..demo.visits import Clinic
+from ..demo.days import Clinic
 
 ROOMS = [
     ("Mammo Room 1", "Level 2, Rose Wing: follow the signs for Breast Imaging, first door on the left"),

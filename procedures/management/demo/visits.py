@@ -5,10 +5,6 @@ The one write the services refuse is a booking in the past (as they should); the
 the booking service saves one, without its reminders (their time has gone), and everything after is the services'
 work. A past step runs at its own moment (`clock.at`); on a past day the check-in, which the service allows only on
 the day, is the service's own status change without that clock rule (`_arrived`).
-
-Every slot is filled once: a slot (a room at a time) holding a demo booking in any state is left alone, so running
-the demo again adds nothing, and a later run only adds the days that came into view. Before that, a later run closes
-what an earlier one left open on days now gone (`close_stale`), as the clinic would have.
 """
 
 from __future__ import annotations
@@ -29,34 +25,31 @@ from . import clock, people
 from .plan import (
     ACTED,
     ACTED_AFTER_DAYS,
-    AHEAD_CANCELLED,
-    AHEAD_CONFIRMED,
     DAY_PLAN,
     FATES,
-    FEATURED_SLOTS,
     PAST_DAYS,
     PERFORMED,
     RESULTS,
-    RETURNS,
-    SECOND_SIDE,
-    TODAY,
     Fate,
     Return,
-    clinic_days_ahead,
     clinic_days_before,
-    first_clinic_day_from,
-    past_fate,
 )
 
 Status = Appointment.Status
 Side = Appointment.Laterality
 
 
-def _at(day: date, hour: int, minute: int = 0) -> datetime:
+def clinic_at(day: date, hour: int, minute: int = 0) -> datetime:
     return timezone.make_aware(datetime.combine(day, time(hour, minute)), clinic_time.zone())
 
 
-class Clinic:
+def slot_start(day: date, index: int) -> datetime:
+    """When slot `index` of DAY_PLAN starts on `day`."""
+    at = DAY_PLAN[index][1]
+    return clinic_at(day, at.hour, at.minute)
+
+
+class Visits:
     def __init__(self, *, ductogram, rooms, radiologists, scheduler, say):
         self.ductogram, self.rooms, self.radiologists, self.scheduler = ductogram, rooms, radiologists, scheduler
         self.say = say  # writes a line to stderr
@@ -94,13 +87,12 @@ class Clinic:
                     patient__mrn__startswith=people.MRN_PREFIX, scheduled_start__gte=start, scheduled_start__lt=end
                 ).values_list("room_id", "scheduled_start")
             )
-        room_index, at, _minutes = DAY_PLAN[index]
-        return (self.rooms[room_index].pk, _at(day, at.hour, at.minute)) in self.taken[day]
+        return (self.rooms[DAY_PLAN[index][0]].pk, slot_start(day, index)) in self.taken[day]
 
     def _fields(self, day: date, index: int, patient: Patient, *, side: str | None = None) -> dict:
-        room_index, at, minutes = DAY_PLAN[index]
+        room_index, _at, minutes = DAY_PLAN[index]
         person = people.person(people.number_of(patient.mrn) or 0)
-        start = _at(day, at.hour, at.minute)
+        start = slot_start(day, index)
         self.taken.setdefault(day, set()).add((self.rooms[room_index].pk, start))
         return {
             "patient": patient,
@@ -115,18 +107,27 @@ class Clinic:
         }
 
     def _found(self, day: date, index: int) -> Appointment | None:
-        room_index, at, _minutes = DAY_PLAN[index]
         return Appointment.objects.filter(
             patient__mrn__startswith=people.MRN_PREFIX,
-            room=self.rooms[room_index],
-            scheduled_start=_at(day, at.hour, at.minute),
+            room=self.rooms[DAY_PLAN[index][0]],
+            scheduled_start=slot_start(day, index),
         ).first()
 
-    @staticmethod
-    def _lead(n: int, start: datetime) -> datetime:
-        """When a visit was booked: one to five weeks before, in office hours."""
+    def _lead(self, n: int, start: datetime) -> datetime:
+        """When a visit was booked: one to five weeks before, in office hours (a visit further ahead than that was
+        booked a little while ago)."""
         day = clinic_time.day_of(start) - timedelta(days=8 + (n * 5) % 27)
-        return _at(day, 9) + timedelta(minutes=(n * 37) % 420)
+        return min(clinic_at(day, 9) + timedelta(minutes=(n * 37) % 420), self.now - timedelta(hours=2))
+
+    def _newcomer(self, start: datetime, *, featured: int | None = None) -> tuple[Patient, datetime]:
+        """A new patient for a visit at `start`, registered as she was booked; and when that was."""
+        booked_at = self._lead(self.last_number + 1, start)
+        return self.new_patient(at=booked_at - timedelta(minutes=4), featured=featured), booked_at
+
+    def _confirmed_at(self, booked_at: datetime, start: datetime) -> datetime:
+        """When the patient confirmed on her page: an evening some days after the booking, and not yet to come."""
+        evening = clinic_at(clinic_time.day_of(booked_at + (start - booked_at) * 0.4), 19, 5)
+        return max(min(evening, self.now - timedelta(minutes=10)), booked_at + timedelta(hours=1))
 
     # --- The past ----------------------------------------------------------------------------------------------------
 
@@ -145,15 +146,14 @@ class Clinic:
         start = appointment.scheduled_start
         lead = start - booked_at
         if fate.confirmed:
-            confirmed = max(_at(clinic_time.day_of(booked_at + lead * 0.4), 19, 5), booked_at + timedelta(hours=1))
-            with clock.at(confirmed):
+            with clock.at(self._confirmed_at(booked_at, start)):
                 services.confirm_attendance(appointment)
         if not fate.cancel:
             return
         if fate.cancel == Appointment.CancelReason.UNWELL:
             when = start - timedelta(hours=20)
         else:
-            when = _at(clinic_time.day_of(booked_at + lead * (0.75 if fate.confirmed else 0.6)), 10, 15)
+            when = clinic_at(clinic_time.day_of(booked_at + lead * (0.75 if fate.confirmed else 0.6)), 10, 15)
         with clock.at(when):
             services.cancel_appointment(appointment, reason_code=fate.cancel, reason=fate.words, by=self.scheduler)
 
@@ -206,16 +206,15 @@ class Clinic:
         acted_by = self.past_days[ACTED_AFTER_DAYS - 1] if len(self.past_days) >= ACTED_AFTER_DAYS else None
         if name in ACTED and acted_by and day <= acted_by:
             follow_up = FollowUp.objects.get(appointment=appointment)
-            with clock.at(_at(day + timedelta(days=1), 11, 30)):
+            with clock.at(clinic_at(day + timedelta(days=1), 11, 30)):
                 services.record_follow_up_action(follow_up, action=ACTED[name], by=radiologist)
 
     def visit_in_the_past(self, day: date, index: int, fate: Fate, *, patient=None, booked_at=None, notes=""):
         """A visit whose time has come: booked weeks before (the patient registered then, unless she is returning),
         and whatever became of it since."""
-        n = self.last_number + 1
-        start = _at(day, DAY_PLAN[index][1].hour, DAY_PLAN[index][1].minute)
-        booked_at = booked_at or self._lead(n, start)
-        patient = patient or self.new_patient(at=booked_at - timedelta(minutes=4))
+        start = slot_start(day, index)
+        if patient is None:
+            patient, booked_at = self._newcomer(start)
         appointment = self._book_past(self._fields(day, index, patient), at=booked_at, notes=notes)
         self._before_the_day(appointment, fate, booked_at)
         if not fate.cancel:
@@ -241,13 +240,16 @@ class Clinic:
         self.booked += 1
         return appointment
 
-    def _coming(self, fields: dict, fate: Fate, *, notes: str = "") -> Appointment | None:
-        """A visit still to come (today's or a coming day's): booked, perhaps confirmed, cancelled or checked in."""
-        appointment = self.book(fields, notes=notes)
+    def _coming(self, fields: dict, fate: Fate, *, booked_at: datetime, notes: str = "") -> Appointment | None:
+        """A visit still to come (today's or a coming day's): booked `booked_at`, perhaps confirmed since; then
+        cancelled or checked in now."""
+        with clock.at(booked_at):
+            appointment = self.book(fields, notes=notes)
         if appointment is None:
             return None
         if fate.confirmed:
-            appointment = services.confirm_attendance(appointment)  # the patient, on her page
+            with clock.at(self._confirmed_at(booked_at, appointment.scheduled_start)):
+                appointment = services.confirm_attendance(appointment)  # the patient, on her page
         if fate.cancel:
             services.cancel_appointment(appointment, reason_code=fate.cancel, reason=fate.words, by=self.scheduler)
         elif (fate.result or fate.checked_in) and services.arrival_actions(appointment).check_in:
@@ -255,18 +257,6 @@ class Clinic:
         return appointment
 
     # --- Returning patients ----------------------------------------------------------------------------------------
-
-    def returns(self) -> dict[tuple[date, int], tuple[Return, date]]:
-        """Where each returning patient comes back: (day, slot) -> (the return, the day of her earlier visit)."""
-        found = {}
-        for spec in RETURNS:
-            if spec.days_ago > len(self.past_days):
-                continue
-            first = self.past_days[spec.days_ago - 1]
-            back = first_clinic_day_from(first + timedelta(days=spec.after))
-            if back is not None:
-                found[(back, spec.to_slot)] = (spec, first)
-        return found
 
     def _waiting_to_return(self, first_day: date, slot: int) -> FollowUp | None:
         """The earlier visit's follow-up, if it still waits for the schedulers to rebook her and she has no other
@@ -285,118 +275,18 @@ class Clinic:
             return False
         first = follow_up.appointment
         notes = spec.why.format(day=clinic_time.plain_date(first_day))
-        start = _at(day, DAY_PLAN[index][1].hour, DAY_PLAN[index][1].minute)
+        start = slot_start(day, index)
+        # The schedulers rebook her from the follow-up list the day after (and not later than now).
+        rebooked = min(clinic_at(first_day + timedelta(days=1), 10, 5), self.now)
         if start <= self.now:
-            rebooked = _at(first_day + timedelta(days=max(1, spec.after // 2)), 10, 5)
             again = self.visit_in_the_past(
                 day, index, FATES[spec.fate], patient=first.patient, booked_at=rebooked, notes=notes
             )
             with clock.at(rebooked):
                 services.follow_up_rebooked(follow_up, again, by=self.scheduler)
             return True
-        with transaction.atomic():
+        with transaction.atomic(), clock.at(rebooked):
             again = self.book(self._fields(day, index, first.patient, side=first.laterality), notes=notes)
             if again is not None:
                 services.follow_up_rebooked(follow_up, again, by=self.scheduler)
         return again is not None
-
-    # --- The days ------------------------------------------------------------------------------------------------
-
-    def close_stale(self) -> int:
-        """Bookings an earlier run made for days now gone before the last clinic day, still open: closed as the
-        clinic would have closed them (most attended, with a result; now and then one missed)."""
-        if not self.past_days:
-            return 0
-        stale = Appointment.objects.filter(
-            patient__mrn__startswith=people.MRN_PREFIX,
-            status__in=Appointment.OPEN_STATUSES,
-            scheduled_start__lt=clinic_time.day_start(self.past_days[0]),
-        )
-        closed = 0
-        for appointment in stale.select_related("radiologist"):
-            missed = appointment.status != Status.CHECKED_IN and appointment.pk % 7 == 0
-            with transaction.atomic():
-                self._on_the_day(appointment, FATES["dna, not known"] if missed else FATES["b1"])
-            closed += 1
-        return closed
-
-    def fill_past(self) -> None:
-        """The clinic's last PAST_DAYS days, oldest first, made once: a later run's past is what it finds."""
-        if Appointment.objects.filter(
-            patient__mrn__startswith=people.MRN_PREFIX, scheduled_start__lt=clinic_time.day_start(self.today)
-        ).exists():
-            return
-        coming_back = self.returns()
-        for days_ago in range(len(self.past_days), 0, -1):
-            day = self.past_days[days_ago - 1]
-            with transaction.atomic():
-                for index in range(len(DAY_PLAN)):
-                    if self._is_taken(day, index):
-                        continue
-                    if (day, index) in coming_back and self.come_back(day, index, *coming_back[(day, index)]):
-                        continue
-                    self.visit_in_the_past(day, index, FATES[past_fate(days_ago, index)])
-
-    def fill_today(self) -> None:
-        if not clinic_time.hours_on(self.today):
-            return
-        coming_back = self.returns()
-        with transaction.atomic():
-            for index, name in enumerate(TODAY):
-                if self._is_taken(self.today, index):
-                    continue
-                if (self.today, index) in coming_back and self.come_back(
-                    self.today, index, *coming_back[(self.today, index)]
-                ):
-                    continue
-                start = _at(self.today, DAY_PLAN[index][1].hour, DAY_PLAN[index][1].minute)
-                if start <= self.now:
-                    self.visit_in_the_past(self.today, index, FATES[name])
-                else:
-                    self._coming(self._fields(self.today, index, self.new_patient()), FATES[name])
-
-    def fill_ahead(self, days: int) -> None:
-        """The coming clinic days; the last two bookings' patients could come earlier (the waiting list), and then
-        one booking is cancelled at the patient's request: its time is offered to them (/waitlist/)."""
-        coming_back, ahead, cancelling = self.returns(), [], []
-        second_first, second_then, second_why = SECOND_SIDE
-        for offset, day in enumerate(clinic_days_ahead(self.today, days), start=1):
-            for index in range(len(DAY_PLAN)):
-                if self._is_taken(day, index):
-                    continue
-                if (day, index) in coming_back and self.come_back(day, index, *coming_back[(day, index)]):
-                    continue
-                fields, notes = None, ""
-                if (offset, index) == second_then and (first := self._second_side_of(days, second_first)):
-                    other = Side.RIGHT if first.laterality == Side.LEFT else Side.LEFT
-                    fields = self._fields(day, index, first.patient, side=other)
-                    notes = f"{SECOND_BOOKING_PREFIX}{second_why}"
-                if fields is None:
-                    patient = self.new_patient(featured=FEATURED_SLOTS.get((offset, index)))
-                    fields = self._fields(day, index, patient)
-                confirmed = (offset, index) in AHEAD_CONFIRMED
-                if appointment := self._coming(fields, Fate(confirmed=confirmed), notes=notes):
-                    ahead.append(appointment)
-                    if (offset, index) in AHEAD_CANCELLED:
-                        cancelling.append((appointment, FATES[AHEAD_CANCELLED[(offset, index)]]))
-        for appointment in ahead[-2:]:
-            services.set_short_notice(appointment, ok=True, hours=Appointment.ShortNotice.A_DAY, by=self.scheduler)
-        for appointment, fate in cancelling:
-            services.cancel_appointment(appointment, reason_code=fate.cancel, reason=fate.words, by=self.scheduler)
-        self._book_far_returns(coming_back, ahead_until=self.today + timedelta(days=days))
-
-    def _second_side_of(self, days: int, first_slot: tuple[int, int]) -> Appointment | None:
-        """The booking for the first side, if it is still to come and the patient has no other."""
-        offset, index = first_slot
-        days_ahead = clinic_days_ahead(self.today, days)
-        first = self._found(days_ahead[offset - 1], index) if offset <= len(days_ahead) else None
-        if first is None or not first.is_upcoming(self.now):
-            return None
-        coming = Appointment.objects.upcoming(self.now).filter(patient=first.patient)
-        return first if coming.count() == 1 else None
-
-    def _book_far_returns(self, coming_back: dict, *, ahead_until: date) -> None:
-        """Returns due beyond the days filled: booked alone, weeks ahead, as rebooks are."""
-        for (day, index), (spec, first_day) in coming_back.items():
-            if day > ahead_until and not self._is_taken(day, index):
-                self.come_back(day, index, spec, first_day)
