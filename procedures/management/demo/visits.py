@@ -57,7 +57,7 @@ class Visits:
         self.today = clinic_time.today(self.now)
         self.past_days = clinic_days_before(self.today, PAST_DAYS)
         self.taken: dict[date, set] = {}
-        self.written = self.booked = 0
+        self.written = self.booked = self.turns = 0
         demo = Patient.objects.filter(mrn__startswith=people.MRN_PREFIX).values_list("mrn", flat=True)
         self.last_number = max([people.number_of(m) or 0 for m in demo] + [len(people.FEATURED)])
 
@@ -113,20 +113,25 @@ class Visits:
             scheduled_start=slot_start(day, index),
         ).first()
 
-    def _lead(self, n: int, start: datetime) -> datetime:
-        """When a visit was booked: one to five weeks before, in office hours (a visit further ahead than that was
-        booked a little while ago)."""
+    def _lead(self, start: datetime) -> datetime:
+        """When a visit was booked: one to five weeks before, on a weekday in office hours (a visit further ahead
+        than that was booked a little while ago). Each visit in turn gets another lead."""
+        self.turns += 1
+        n = self.turns
         day = clinic_time.day_of(start) - timedelta(days=8 + (n * 5) % 27)
+        day -= timedelta(days=max(0, day.weekday() - 4))  # a weekend's booking is made on the Friday
         return min(clinic_at(day, 9) + timedelta(minutes=(n * 37) % 420), self.now - timedelta(hours=2))
 
     def _newcomer(self, start: datetime, *, featured: int | None = None) -> tuple[Patient, datetime]:
         """A new patient for a visit at `start`, registered as she was booked; and when that was."""
-        booked_at = self._lead(self.last_number + 1, start)
+        booked_at = self._lead(start)
         return self.new_patient(at=booked_at - timedelta(minutes=4), featured=featured), booked_at
 
     def _confirmed_at(self, booked_at: datetime, start: datetime) -> datetime:
         """When the patient confirmed on her page: an evening some days after the booking, and not yet to come."""
-        evening = clinic_at(clinic_time.day_of(booked_at + (start - booked_at) * 0.4), 19, 5)
+        self.turns += 1
+        evening = clinic_at(clinic_time.day_of(booked_at + (start - booked_at) * 0.4), 17, 30)
+        evening += timedelta(minutes=(self.turns * 23) % 240)
         return max(min(evening, self.now - timedelta(minutes=10)), booked_at + timedelta(hours=1))
 
     # --- The past ----------------------------------------------------------------------------------------------------
