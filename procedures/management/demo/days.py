@@ -35,6 +35,8 @@ from .visits import Side, Status, Visits, slot_start
 
 
 class Clinic(Visits):
+    """The demo clinic's days, filled slot by slot with visits (`Visits`)."""
+
     def returns(self) -> dict[tuple[date, int], tuple[Return, date]]:
         """Where each returning patient comes back: (day, slot) -> (the return, the day of her earlier visit)."""
         found = {}

@@ -50,6 +50,8 @@ def slot_start(day: date, index: int) -> datetime:
 
 
 class Visits:
+    """Writes the demo's visits for its rooms, radiologists and scheduler, as of now; `say` reports a skipped one."""
+
     def __init__(self, *, ductogram, rooms, radiologists, scheduler, say):
         self.ductogram, self.rooms, self.radiologists, self.scheduler = ductogram, rooms, radiologists, scheduler
         self.say = say  # writes a line to stderr
