@@ -145,6 +145,13 @@ def most_patients_come_once_and_a_few_return_for_a_repeat():
     assert repeats >= 2
 
 
+def follow_ups_are_acted_on_on_working_days():
+    closed = FollowUp.objects.exclude(closed_at=None)
+    assert closed.exists()
+    for follow_up in closed:
+        assert clinic_time.hours_on(clinic_time.day_of(follow_up.closed_at)) is not None, follow_up
+
+
 def _keeps_the_clinics_rules(now: datetime) -> None:
     nobody_is_booked_twice_ahead_unless_the_booking_says_why()
     patients_were_registered_before_their_first_booking_made_before_the_visit()
@@ -152,6 +159,7 @@ def _keeps_the_clinics_rules(now: datetime) -> None:
     a_patient_cancels_only_a_booking_she_had_confirmed()
     a_patient_keeps_her_discharge_type()
     most_patients_come_once_and_a_few_return_for_a_repeat()
+    follow_ups_are_acted_on_on_working_days()
 
 
 @pytest.mark.parametrize("moment", ["2030-06-05 12:00", "2030-06-10 07:30", "2030-06-07 18:30"])

@@ -33,6 +33,7 @@ from .plan import (
     Fate,
     Return,
     clinic_days_before,
+    first_clinic_day_from,
 )
 
 Status = Appointment.Status
@@ -213,8 +214,13 @@ class Visits:
         acted_by = self.past_days[ACTED_AFTER_DAYS - 1] if len(self.past_days) >= ACTED_AFTER_DAYS else None
         if name in ACTED and acted_by and day <= acted_by:
             follow_up = FollowUp.objects.get(appointment=appointment)
-            with clock.at(clinic_at(day + timedelta(days=1), 11, 30)):
+            with clock.at(min(clinic_at(self._next_working_day(day), 11, 30), self.now)):
                 services.record_follow_up_action(follow_up, action=ACTED[name], by=radiologist)
+
+    @staticmethod
+    def _next_working_day(day: date) -> date:
+        """The clinic day after `day`: nobody acts on a follow-up at the weekend."""
+        return first_clinic_day_from(day + timedelta(days=1)) or day + timedelta(days=1)
 
     def visit_in_the_past(self, day: date, index: int, fate: Fate, *, patient=None, booked_at=None, notes=""):
         """A visit whose time has come: booked weeks before (the patient registered then, unless she is returning),
@@ -283,8 +289,8 @@ class Visits:
         first = follow_up.appointment
         notes = spec.why.format(day=clinic_time.plain_date(first_day))
         start = slot_start(day, index)
-        # The schedulers rebook her from the follow-up list the day after (and not later than now).
-        rebooked = min(clinic_at(first_day + timedelta(days=1), 10, 5), self.now)
+        # The schedulers rebook her from the follow-up list the next working day (and not later than now).
+        rebooked = min(clinic_at(self._next_working_day(first_day), 10, 5), self.now)
         if start <= self.now:
             again = self.visit_in_the_past(
                 day, index, FATES[spec.fate], patient=first.patient, booked_at=rebooked, notes=notes
