@@ -16,8 +16,9 @@ migration 0028): by their names only, never by any other field.
 
 The look-up uses `%`, served by the name words' trigram GIN index (migration 0028). `%` compares with the setting
 pg_trgm.similarity_threshold, whose default, 0.3, is below THRESHOLD, so it finds a little more than is kept (a
-database set above 0.4 would find less). SQLite has no trigrams: there the search matches the letters typed, as
-before, and the page says so.
+database set above 0.4 would find less). A GIN index rather than GiST: among 60,000 made-up name words `%` took
+0.2-1 ms a word through GIN and 6-18 ms through GiST, whose nearest first (`<->`, LIMIT 5) was no faster. SQLite
+has no trigrams: there the search matches the letters typed, as before, and the page says so.
 """
 
 from __future__ import annotations
