@@ -20,7 +20,7 @@ from ..languages import ENGLISH, english_name, interpreter_label
 from ..models import MAX_BOOKABLE_MINUTES, Appointment, Patient, ProcedureType, Room
 from ..params import FIRST_DAY, LAST_DAY, in_calendar, parse_id
 from ..patients.duplicates import SecondBookingFields
-from ..patients.search import QUERY_MAX_LENGTH, matching, read_query
+from ..patients.search import QUERY_MAX_LENGTH, ranked, read_query
 from ..services.booking import MOVE_REASON_MAX_LENGTH
 from ..text import CleanCharField
 
@@ -36,9 +36,9 @@ def start_initial(moment: datetime) -> dict[str, str]:
 
 def search_patients(query: str | None, *, limit: int = PATIENT_SEARCH_LIMIT) -> list[int]:
     """Ids of the patients the booking form's search finds: the same search as the patients page (every word of a
-    name, accents and punctuation folded; an MRN; a date of birth; a phone number), one query. A query no patient
-    could match finds nobody, without asking the database."""
-    return list(matching(read_query(query)).values_list("pk", flat=True)[:limit])
+    name, accents and punctuation folded; an MRN; a date of birth; a phone number; on PostgreSQL names spelled alike
+    after those as typed), in its order. A query no patient could match finds nobody, without asking the database."""
+    return [pk for pk, _ in ranked(read_query(query), limit)]
 
 
 class PatientChoiceField(forms.ModelChoiceField):

@@ -9,7 +9,7 @@ too, since a number can be more than one of these), an MRN (any case), or names
 finds Hughes, "fatma" Fatima (`fuzzy`: names only); SQLite matches the letters typed, and the page says so. A page
 costs three queries whatever it holds: the matches' ids in order (counted and paged from them), the page's
 patients, and their next appointments (and, for a name, on PostgreSQL, the look-up of the name words spelled like
-it).
+it, and when it finds some, a second query for the ids: those spelled alike, after those as typed; see `ranked`).
 """
 
 from __future__ import annotations
@@ -120,11 +120,49 @@ def read_query(raw: str | None) -> Query:
     return Query(text=text, kind="name", words=words)
 
 
+NAME_ORDER = ("family_name", "given_name", "pk")  # pk last, so pages never overlap
+
+
+@dataclass(frozen=True)
+class _Names:
+    """A name query's conditions: `exact`, every word as typed (or the MRN typed whole); `alike`, every word as typed
+    or spelled alike (None when no word has spellings, as on SQLite)."""
+
+    exact: Q
+    alike: Q | None
+    spelled: fuzzy.Spellings
+
+
+def _names(query: Query) -> _Names:
+    # An MRN is typed as one token (folding splits one like "H-77881" in two); matched whole, in any case (an index
+    # on UPPER(mrn) serves it).
+    mrn = Q(mrn__iexact=query.text) if len(query.text.split()) == 1 else None
+    spelled = fuzzy.spellings(fuzzy.sought(query.words))
+    every_word, alike = Q(), Q()
+    for word in query.words:
+        as_typed = Q(search_name__contains=word)
+        every_word &= as_typed
+        alike &= (as_typed | fuzzy.holds_any(spelled[word])) if spelled.get(word) else as_typed
+    return _Names(
+        exact=every_word | mrn if mrn else every_word,
+        alike=alike if any(spelled.values()) else None,
+        spelled=spelled,
+    )
+
+
+def _closest_first(patients: QuerySet[Patient], names: _Names, query: Query) -> QuerySet[Patient]:
+    """Patients found by spellings, the closest to the words first (`fuzzy.likeness`), then in name order."""
+    if not fuzzy.ranks(names.spelled, query.words):
+        return patients.order_by(*NAME_ORDER)
+    return patients.alias(likeness=fuzzy.likeness(names.spelled)).order_by("-likeness", *NAME_ORDER)
+
+
 def matching(query: Query) -> QuerySet[Patient]:
     """The patients a query finds, in name order (family name, given name, then id, so pages never overlap). On
     PostgreSQL, names spelled like the words typed (`fuzzy`) come after those holding every word as typed, the
-    closest first, each marked `typed_exactly` or not (one query more, for the spellings)."""
-    patients = Patient.objects.order_by("family_name", "given_name", "pk")
+    closest first, each marked `typed_exactly` or not (one query more, for the spellings). One query, which counts
+    them; `ranked` finds the first of them in this same order for less."""
+    patients = Patient.objects.order_by(*NAME_ORDER)
     if query.kind == "date":
         return patients.filter(date_of_birth=query.born)
     if query.kind == "phone":
@@ -134,27 +172,40 @@ def matching(query: Query) -> QuerySet[Patient]:
             number |= Q(nhs_number=query.nhs_number)
         return patients.filter(number)
     if query.kind == "name":
-        # An MRN is typed as one token (folding splits one like "H-77881" in two); matched whole, in any case (an
-        # index on UPPER(mrn) serves it).
-        mrn = Q(mrn__iexact=query.text) if len(query.text.split()) == 1 else None
-        spelled = fuzzy.spellings(fuzzy.sought(query.words))
-        every_word, alike = Q(), Q()
-        for word in query.words:
-            as_typed = Q(search_name__contains=word)
-            every_word &= as_typed
-            alike &= (as_typed | fuzzy.holds_any(spelled[word])) if spelled.get(word) else as_typed
-        exact = every_word | mrn if mrn else every_word
-        if not any(spelled.values()):
-            return patients.filter(exact)
-        found = patients.filter(alike | mrn if mrn else alike).annotate(
-            typed_exactly=ExpressionWrapper(exact, output_field=BooleanField())
+        names = _names(query)
+        if names.alike is None:
+            return patients.filter(names.exact)
+        found = patients.filter(names.alike | names.exact).annotate(
+            typed_exactly=ExpressionWrapper(names.exact, output_field=BooleanField())
         )
-        if not fuzzy.ranks(spelled, query.words):
-            return found.order_by("-typed_exactly", "family_name", "given_name", "pk")
-        return found.alias(likeness=Case(When(exact, then=Value(0.0)), default=fuzzy.likeness(spelled))).order_by(
-            "-typed_exactly", "-likeness", "family_name", "given_name", "pk"
-        )
+        if not fuzzy.ranks(names.spelled, query.words):
+            return found.order_by("-typed_exactly", *NAME_ORDER)
+        return found.alias(
+            likeness=Case(When(names.exact, then=Value(0.0)), default=fuzzy.likeness(names.spelled))
+        ).order_by("-typed_exactly", "-likeness", *NAME_ORDER)
     return patients.none()
+
+
+def ranked(query: Query, limit: int) -> list[tuple[int, bool]]:
+    """The ids of the first `limit` patients `matching` finds, in its order, each with whether it matched as typed.
+
+    For a name with spellings, two plain queries instead of one: first those matching as typed, in name order; then,
+    if room is left, those matching as typed or spelled alike, the closest first, less those found already (dropped
+    here: leaving them out in the query cost a check of every row found, 2.5 ms for "fatma" in `bench/patients.py`).
+    Neither sorts by whether a patient matches as typed, which the one query worked out for every patient it found:
+    for "fatma" (the bench's 8,254 Fatimas), over a third of its time."""
+    if query.kind != "name":
+        return [(pk, True) for pk in matching(query).values_list("pk", flat=True)[:limit]]
+    names = _names(query)
+    by_name = Patient.objects.order_by(*NAME_ORDER)
+    exact = [(pk, True) for pk in by_name.filter(names.exact).values_list("pk", flat=True)[:limit]]
+    if names.alike is None or len(exact) >= limit:
+        return exact
+    # Every patient matching as typed is in `exact` now (fewer than `limit`), and those matching all the words as
+    # typed are among `alike` too: `limit` of these leave room enough.
+    typed = {pk for pk, _ in exact}
+    alike = _closest_first(by_name.filter(names.alike), names, query).values_list("pk", flat=True)[:limit]
+    return exact + [(pk, False) for pk in alike if pk not in typed][: limit - len(exact)]
 
 
 def with_next_appointments(patients: list[Patient]) -> list[Patient]:
@@ -189,23 +240,18 @@ class Results:
 def search(raw: str | None, page_number: str | None) -> Results:
     """The page `page_number` (the last one if past the end, the first if unreadable) of what `raw` finds.
 
-    One query finds the matches' ids in order, up to COUNT_CAP and one more (so the page knows there are more),
-    which counts them and pages them too; a second reads the page's patients by id. (A count and a page each
+    `ranked` finds the matches' ids in order, up to COUNT_CAP and one more (so the page knows there are more),
+    which counts them and pages them too; a query more reads the page's patients by id. (A count and a page each
     finding the matches cost twice the work: for a common name, thousands of rows.)"""
     query = read_query(raw)
     if not query.searched:
         return Results(query=query, page=None, patients=[])
-    found = matching(query)
-    marked = "typed_exactly" in found.query.annotations
-    if marked:
-        ranked = list(found.values_list("pk", "typed_exactly")[: COUNT_CAP + 1])
-    else:
-        ranked = [(pk, True) for pk in found.values_list("pk", flat=True)[: COUNT_CAP + 1]]
-    page = Paginator(ranked[:COUNT_CAP], PAGE_SIZE).get_page(page_number)
+    found = ranked(query, COUNT_CAP + 1)
+    page = Paginator(found[:COUNT_CAP], PAGE_SIZE).get_page(page_number)
     by_pk = Patient.objects.in_bulk([pk for pk, _ in page.object_list])
     patients = []
     for pk, typed_exactly in page.object_list:
         if pk in by_pk:  # not deleted in between
             by_pk[pk].spelled_alike = not typed_exactly
             patients.append(by_pk[pk])
-    return Results(query=query, page=page, patients=with_next_appointments(patients), more=len(ranked) > COUNT_CAP)
+    return Results(query=query, page=page, patients=with_next_appointments(patients), more=len(found) > COUNT_CAP)

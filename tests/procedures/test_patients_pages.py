@@ -201,6 +201,14 @@ def test_a_page_of_results_costs_the_same_queries_however_many_patients_it_holds
     assert len(response.context["results"].patients) == PAGE_SIZE
 
 
+def test_each_row_shows_the_mobile_and_the_other_number_or_a_dash(as_scheduler, ama):
+    PatientFactory(given_name="Efua", family_name="Osei", mobile="+447911000456", phone="")
+    PatientFactory(given_name="Kofi", family_name="Osei", mobile="", phone="")
+    html = as_scheduler.get(SEARCH, {"q": "osei"}).content.decode()
+    cells = [row.split('<td class="text-nowrap">')[2].split("</td>")[0] for row in html.split("<tr>")[2:]]
+    assert cells == ["+447911000123<br>+442079460018", "+447911000456", "–"]  # Ama, Efua, Kofi
+
+
 def test_the_search_is_for_signed_in_staff_only(client, ama):
     response = client.get(SEARCH, {"q": "osei"})
     assert response.status_code == 302 and "/login/" in response["Location"]
@@ -265,6 +273,44 @@ def test_a_name_holding_more_of_the_words_as_typed_comes_first(as_scheduler, spe
     PatientFactory(given_name="Fatma", family_name="Hughes", mrn="RX300008")
     # Neither holds "hughs"; Fatma Hughes holds "fatma" as typed, Fatima Hughes only spellings of both.
     assert found(as_scheduler, "fatma hughs") == ["RX300008", "RX300001"]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("cap", [1, 2, 3, 4, 5])
+def test_a_typo_counts_the_names_as_typed_and_spelled_alike_as_one_list_up_to_the_cap(
+    as_scheduler, spellings, monkeypatch, cap
+):
+    """Those as typed are found first, and those spelled alike after, in a query of their own, only for the room
+    the cap leaves: the page lists the same patients as one list would, and says when there are more."""
+    monkeypatch.setattr(search_module, "COUNT_CAP", cap)
+    response = as_scheduler.get(SEARCH, {"q": "hughs"})
+    results = response.context["results"]
+    every = ["RX300003", "HUGHS", "RX300004", "RX300001"]  # as typed, then Hugh (0.57) and Hughes (0.44)
+    assert [p.mrn for p in results.patients] == every[:cap]
+    assert [p.spelled_alike for p in results.patients] == [False, False, True, True][:cap]
+    assert results.more is (cap < len(every))
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(
+    "q", ["hughs", "fatma", "fatima", "fatma hughs", "hughes fatma", "hugh", "lovelce", "mcdonld", "mcdonald"]
+)
+def test_the_patients_found_first_are_those_the_single_query_orders_first(spellings, namesakes, q):
+    """`ranked` (two queries, as typed then spelled alike) lists what `matching` (one query, which counts them)
+    orders first, marked alike: for any number asked for."""
+    PatientFactory(given_name="Fatma", family_name="Hughes", mrn="RX300008")
+    PatientFactory(given_name="Fatima", family_name="Hughson", mrn="RX300009")
+    query = read_query(q)
+    one = search_module.matching(query)
+    marked = "typed_exactly" in one.query.annotations
+    every = (
+        list(one.values_list("pk", "typed_exactly"))
+        if marked
+        else [(pk, True) for pk in one.values_list("pk", flat=True)]
+    )
+    assert every, q
+    for limit in range(1, len(every) + 2):
+        assert search_module.ranked(query, limit) == every[:limit]
 
 
 @pytest.mark.postgres
