@@ -42,14 +42,15 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 class ReadableAutocompleteSelect(AutocompleteSelect):
     """The admin's autocomplete box, which draws the chosen row by looking its id up: an id posted back that is no
-    id ("abc", a NUL) is left out of that lookup, which would fail on it (a 500); the form says the choice is
+    id ("abc", a NUL, a number past the column's range) is left out of that lookup, which would fail on it (a 500); the form says the choice is
     invalid, as for any other field."""
 
     def optgroups(self, name, value, attr=None):
         readable = []
         for chosen in value:
+            target = self.field.target_field
             try:
-                self.field.target_field.to_python(chosen)
+                target.run_validators(target.to_python(chosen))  # an id too big for the column (SQLite overflows)
             except ValidationError:
                 continue
             readable.append(chosen)

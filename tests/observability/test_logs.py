@@ -146,6 +146,9 @@ def test_an_unknown_log_format_is_refused():
     assert "LOG_FORMAT is one of text, json, not 'xml'." in done.stderr
 
 
+# Committed, as the worker's own connection must see the tables free: on SQLite a test's open transaction holds the
+# database's one write lock, and the dispatch's claim would wait on it.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_celery_worker_logs_json_lines_with_the_task_id(tmp_path):
     """A real worker (its own redis-server, this test's database): Celery does not put its own log format in place,
     and a line logged while a task runs names the task."""
