@@ -42,8 +42,8 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 class ReadableAutocompleteSelect(AutocompleteSelect):
     """The admin's autocomplete box, which draws the chosen row by looking its id up: an id posted back that is no
-    id ("abc", a NUL, a number past the column's range) is left out of that lookup, which would fail on it (a 500); the form says the choice is
-    invalid, as for any other field."""
+    id ("abc", a NUL, a number past the column's range) is left out of that lookup, which would fail on it (a 500);
+    the form says the choice is invalid, as for any other field."""
 
     def optgroups(self, name, value, attr=None):
         readable = []
