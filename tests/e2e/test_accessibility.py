@@ -28,6 +28,7 @@ from procedures.services import book_appointment, cancel_appointment, confirm_at
 from reminders.channels import default_consent
 from reminders.services import opt_out
 from tests.e2e.conftest import PASSWORD, sync_api
+from tests.e2e.layout import phone_misfits
 from tests.factories import (
     AppointmentFactory,
     PatientFactory,
@@ -494,25 +495,6 @@ def test_every_page_is_checked_in_exactly_one_group():
 STAFF_PAGES = {name for name, (role, _) in PAGES.items() if role is not None} | {"login", "login-errors"}
 
 
-def phone_misfits(name: str, page) -> list[str]:
-    misfits = []
-    scroll_width, client_width = page.evaluate(
-        "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
-    )
-    if scroll_width > client_width:
-        wide = page.evaluate(WIDEST_ELEMENTS, client_width)
-        misfits.append(f"{name} at 390 px: {scroll_width}px in {client_width}px, too wide: {wide}")
-    header = page.locator("nav.staff-navbar, #header").first
-    if header.count():
-        box = header.bounding_box()
-        if box is None or box["x"] < 0 or box["x"] + box["width"] > client_width + 0.5:
-            misfits.append(f"{name} at 390 px: the header is cut: {box}")
-        menu = page.get_by_role("button", name="Menu")
-        if menu.count() and not menu.is_visible():
-            misfits.append(f"{name} at 390 px: the menu button is off the screen")
-    return misfits
-
-
 @pytest.mark.parametrize("group", list(GROUPS))
 def test_every_page_passes_axe_at_wcag_22_aa_and_each_staff_page_fits_a_phone(group, site, clinic, browser):
     failures = []
@@ -662,20 +644,3 @@ def test_at_200_percent_zoom_the_book_form_fits_and_the_menu_still_opens(site, c
         expect(page).to_have_url(f"{site.url}/schedule/week/")
     finally:
         context.close()
-
-
-# The outermost elements wider than the screen, to say which part of a page scrolls sideways.
-WIDEST_ELEMENTS = """(width) => {
-  const scrolls = e => ['auto', 'scroll', 'hidden'].includes(getComputedStyle(e).overflowX);
-  const inScroller = e => { for (let p = e.parentElement; p; p = p.parentElement) if (scrolls(p)) return true;
-    return false; };
-  const wide = [...document.querySelectorAll('body *')].filter(
-    e => e.getBoundingClientRect().right > width + 0.5 && !inScroller(e));
-  const positioned = [...document.querySelectorAll('body *')].filter(
-    e => e.getBoundingClientRect().right > width + 0.5 && getComputedStyle(e).position !== 'static');
-  wide.push(...positioned.filter(e => !wide.includes(e)));
-  const outer = wide.filter(e => !wide.includes(e.parentElement));
-  return outer.slice(0, 5).map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') +
-    (e.className && typeof e.className === 'string' ? '.' + e.className.trim().split(/\\s+/).join('.') : '') +
-    ' ' + Math.round(e.getBoundingClientRect().right) + 'px');
-}"""

@@ -15,6 +15,7 @@ from reminders import services as reminders
 from reminders.models import Reminder
 from reminders.stages import Stage
 from tests.e2e.conftest import PASSWORD, sync_api
+from tests.e2e.layout import phone_misfits
 from tests.factories import PatientFactory, ProcedureTypeFactory, RoomFactory, SchedulerFactory, next_clinic_day
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
@@ -61,6 +62,11 @@ def test_a_confirmation_reads_in_the_outbox_as_the_patient_sees_it(live_server, 
     frame = page.frame_locator("#email-html")
     expect(frame.locator("body")).to_contain_text("Amelia")
     _screenshot(page, "outbox-email.png", tmp_path)
+    # On a phone, the email and the list fit the screen's width like every other staff page.
+    page.set_viewport_size({"width": 390, "height": 664})
+    assert phone_misfits("an email in the outbox", page) == []
+    page.go_back()
+    assert phone_misfits("the outbox", page) == []
     context.close()
 
 
