@@ -75,6 +75,17 @@ class DaySchedule:
     free_cells: list[FreeCell] = field(default_factory=list)
     labels: list[TimeLabel] = field(default_factory=list)
 
+    # What js/grid.js needs to move the "now" line as the minutes pass, without reloading the page.
+    row_minutes = ROW_MINUTES
+
+    @property
+    def grid_start_ms(self) -> int | None:
+        return None if self.grid_start is None else int(self.grid_start.timestamp() * 1000)
+
+    @property
+    def zone_name(self) -> str:
+        return clinic_time.zone_name()
+
     @property
     def clinic_opens(self) -> bool:
         return self.opening is not None

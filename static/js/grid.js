@@ -18,6 +18,27 @@
     });
   });
 
+  // Today's "now" line moves with the clock, a row per ROW_MINUTES, its label in the clinic's time; it goes once the
+  // grid's last row has passed. The server drew it where it was when the page was made.
+  var now = document.getElementById("now-line");
+  if (now) {
+    var from = Number(now.dataset.nowFrom);
+    var rows = Number(now.dataset.nowRows);
+    var rowMs = Number(now.dataset.nowMinutes) * 60000;
+    var label = now.querySelector(".now-label");
+    var clock = new Intl.DateTimeFormat("en-GB", {
+      hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: now.dataset.nowZone
+    });
+    var place = function () {
+      var row = Math.floor((Date.now() - from) / rowMs) + 1;
+      if (row < 1 || row > rows) { now.hidden = true; return; }
+      now.dataset.gridRow = row + 1;  // after the rooms' header row
+      now.style.setProperty("--row", row + 1);
+      label.textContent = "Now " + clock.format(new Date());
+    };
+    setInterval(place, 20000);
+  }
+
   // The day grid's free times are one tab stop per room (a roving tabindex): a day has hundreds, and Tab should
   // go from booking to booking, then to each room's free times. Up and Down (Home, End) move between a room's free
   // times; Left and Right move to the nearest free time in the next room.
