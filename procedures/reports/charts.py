@@ -1,20 +1,20 @@
 """Each report's chart, drawn from its table with matplotlib's object API (no pyplot, no GUI backend) as SVG.
 
 The SVG is served as its own image/svg+xml response and shown with <img>: matplotlib writes style attributes
-inside the SVG, which the pages' Content-Security-Policy would refuse inline."""
+inside the SVG, which the pages' Content-Security-Policy would refuse inline.
+
+matplotlib is imported when the first chart is drawn, not with the module: it is half a second of every web and
+worker process's start, and most never draw a chart."""
 
 from __future__ import annotations
 
 import io
+from typing import TYPE_CHECKING
 
-import matplotlib
+from .tables import Table
 
-matplotlib.use("Agg")  # never a GUI backend, whatever imports pyplot later
-
-from matplotlib import rc_context  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-
-from .tables import Table  # noqa: E402
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 COLOURS = [
     "#0b5394",
@@ -238,6 +238,12 @@ DRAW = {
 
 
 def svg(slug: str, table: Table) -> bytes:
+    import matplotlib
+
+    matplotlib.use("Agg")  # never a GUI backend, whatever imports pyplot later
+    from matplotlib import rc_context
+    from matplotlib.figure import Figure
+
     draw, size = DRAW[slug]
     with rc_context(STYLE):
         fig = Figure(figsize=size, layout="constrained")
