@@ -4,13 +4,15 @@ language and by interpreter need, and by NHS number typed with or without its sp
 from django import forms
 from django.contrib import admin
 from django.utils.text import capfirst
+from phonenumber_field.modelfields import PhoneNumberField
+from phonenumber_field.widgets import RegionalPhoneNumberWidget
 
 from reminders.channels import channel_choices
 
 from .. import nhs_number, services
 from ..models import Patient
 from ..models.address import ADDRESS_FIELDS
-from ..patients.forms import LANGUAGE_FIELDS, LanguageFields
+from ..patients.forms import LANGUAGE_FIELDS, LanguageFields, mobile_hint, mobile_message
 from .shared import CleanText, SafeHistoryAdmin, adopt
 
 
@@ -41,6 +43,9 @@ class PatientForm(LanguageFields, forms.ModelForm):
         super().__init__(*args, **kwargs)
         if "language" in self.fields:
             self.init_language_fields()
+        if "mobile" in self.fields:  # the hint and the error of the staff pages' own patient forms
+            self.fields["mobile"].help_text = mobile_hint()
+            self.fields["mobile"].error_messages["invalid"] = mobile_message()
         for field in self.fields.values():
             if isinstance(field, forms.SplitDateTimeField) and len(getattr(field.widget, "widgets", ())) == 2:
                 date_box, time_box = field.widget.widgets
@@ -48,9 +53,18 @@ class PatientForm(LanguageFields, forms.ModelForm):
                 time_box.attrs["aria-label"] = f"{capfirst(field.label)}: time"
 
 
+class AdminPhoneNumberWidget(RegionalPhoneNumberWidget):
+    """A number as the staff pages show it, national in the clinic's region ("07911 123456"), in the admin's text box
+    (its plain one showed "+447911123456" under a hint written nationally)."""
+
+    def __init__(self, region=None, attrs=None):
+        super().__init__(region=region, attrs={"class": "vTextField", **(attrs or {})})
+
+
 @admin.register(Patient)
 class PatientAdmin(CleanText, SafeHistoryAdmin):
     form = PatientForm
+    formfield_overrides = {PhoneNumberField: {"widget": AdminPhoneNumberWidget}}
     list_display = ("mrn", "family_name", "given_name", "date_of_birth", "channels_display", "reminders_opted_out")
     list_filter = (
         ChannelConsentFilter,

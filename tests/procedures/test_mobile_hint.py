@@ -32,3 +32,12 @@ def test_a_clinic_in_another_region_gets_its_own_example(as_scheduler, settings)
     patient = PatientFactory(mobile="+48512345678")
     _, hint = _mobile_field(as_scheduler.get(reverse("procedures:patient", args=[patient.pk])).content.decode())
     assert not re.search(r"e\.g\. 0", hint) and re.search(r"e\.g\. \d{3} \d{3} \d{3};", hint)
+
+
+def test_the_admin_shows_the_number_and_the_hint_as_the_staff_pages_do(admin_client):
+    patient = PatientFactory(mobile="+447911123456")
+    html = admin_client.get(reverse("admin:procedures_patient_change", args=[patient.pk])).content.decode()
+    value = re.search(r'<input type="tel" name="mobile" value="([^"]*)"', html).group(1)
+    hint = re.search(r'id="id_mobile_helptext"[^>]*>\s*(?:<div>)?(.*?)</', html, re.S).group(1)
+    assert value == "07911 123456"
+    assert re.search(r"e\.g\. 07\d{3} \d{6};", hint) and "International format" not in hint
