@@ -5,7 +5,6 @@ from django import forms
 from django.contrib import admin
 from django.utils.text import capfirst
 from phonenumber_field.modelfields import PhoneNumberField
-from phonenumber_field.widgets import RegionalPhoneNumberWidget
 
 from reminders.channels import channel_choices
 
@@ -13,6 +12,7 @@ from .. import nhs_number, services
 from ..models import Patient
 from ..models.address import ADDRESS_FIELDS
 from ..patients.forms import LANGUAGE_FIELDS, LanguageFields, mobile_hint, mobile_message
+from ..phones import PhoneNumberInput
 from .shared import CleanText, SafeHistoryAdmin, adopt
 
 
@@ -53,9 +53,9 @@ class PatientForm(LanguageFields, forms.ModelForm):
                 time_box.attrs["aria-label"] = f"{capfirst(field.label)}: time"
 
 
-class AdminPhoneNumberWidget(RegionalPhoneNumberWidget):
-    """A number as the staff pages show it, national in the clinic's region ("07911 123456"), in the admin's text box
-    (its plain one showed "+447911123456" under a hint written nationally)."""
+class AdminPhoneNumberWidget(PhoneNumberInput):
+    """A number as the staff pages show it (procedures.phones), in the admin's text box: its plain one showed
+    "+447911123456" under a hint written nationally."""
 
     def __init__(self, region=None, attrs=None):
         super().__init__(region=region, attrs={"class": "vTextField", **(attrs or {})})

@@ -12,6 +12,7 @@ from django.conf import settings
 from .. import languages
 from ..models import Patient
 from ..models.address import ADDRESS_FIELDS, ADDRESS_LINES
+from ..phones import PhoneNumberInput, home_region
 from ..text import CleanCharField
 
 LANGUAGE_FIELDS = ("language", "needs_interpreter")
@@ -70,6 +71,7 @@ class ContactForm(LanguageFields, forms.ModelForm):
         fields = CONTACT_FIELDS
         labels = {"phone": "Other phone", **LANGUAGE_LABELS}
         help_texts = LANGUAGE_HELP
+        widgets = {"mobile": PhoneNumberInput, "phone": PhoneNumberInput}
         field_classes = {name: CleanCharField for name in ADDRESS_LINES}
 
     def __init__(self, *args, **kwargs):
@@ -103,7 +105,7 @@ class NewPatientForm(LanguageFields, forms.ModelForm):
         )
         labels = LANGUAGE_LABELS
         help_texts = LANGUAGE_HELP
-        widgets = {"date_of_birth": forms.DateInput(attrs={"type": "date"})}
+        widgets = {"date_of_birth": forms.DateInput(attrs={"type": "date"}), "mobile": PhoneNumberInput}
         field_classes = {
             "mrn": CleanCharField,
             "given_name": CleanCharField,
@@ -120,8 +122,7 @@ class NewPatientForm(LanguageFields, forms.ModelForm):
 
 def _mobile_examples() -> tuple[str, str] | None:
     """A mobile number of the clinic's region, as written at home and with its country code."""
-    region = getattr(settings, "PHONENUMBER_DEFAULT_REGION", None) or "GB"
-    example = phonenumbers.example_number_for_type(region, phonenumbers.PhoneNumberType.MOBILE)
+    example = phonenumbers.example_number_for_type(home_region(), phonenumbers.PhoneNumberType.MOBILE)
     if example is None:
         return None
     return (

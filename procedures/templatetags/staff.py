@@ -1,10 +1,12 @@
-"""How pages name staff: `{% load staff %}` then `{{ user|staff_name }}` (procedures.access.staff_name); and a
-patient's language, as staff read it: `{{ patient.language|patient_language }}`."""
+"""How pages name staff: `{% load staff %}` then `{{ user|staff_name }}` (procedures.access.staff_name); a
+patient's language, as staff read it: `{{ patient.language|patient_language }}`; and a patient's phone number as
+staff dial it: `{{ patient.mobile|phone_number }}`."""
 
 from django import template
 
 from .. import languages
 from ..access import staff_name as name_of
+from ..phones import as_dialled
 
 register = template.Library()
 
@@ -26,3 +28,9 @@ def patient_language(code: str) -> str:
     if languages.interpreter_sentence(code):
         return f"{name} (not offered: messages in English, with a sentence in {name} about an interpreter)"
     return f"{name} (not offered: messages in English)"
+
+
+@register.filter
+def phone_number(number) -> str:
+    """A patient's number as staff dial it (procedures.phones.as_dialled): "07911 123456", "+48 512 345 678"."""
+    return as_dialled(number)

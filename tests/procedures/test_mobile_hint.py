@@ -1,12 +1,14 @@
 """The mobile number's hint shows the format the field itself shows a saved number in: national for the clinic's
-region, with a country code only for a number from abroad."""
+region, with a country code only for a number from abroad; and every staff page shows a number that way."""
 
 import re
 
 import pytest
 from django.urls import reverse
 
-from tests.factories import PatientFactory
+from procedures.templatetags.staff import phone_number
+from tests.clinic import MONDAY, at
+from tests.factories import AppointmentFactory, PatientFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]
 
@@ -41,3 +43,22 @@ def test_the_admin_shows_the_number_and_the_hint_as_the_staff_pages_do(admin_cli
     hint = re.search(r'id="id_mobile_helptext"[^>]*>\s*(?:<div>)?(.*?)</', html, re.S).group(1)
     assert value == "07911 123456"
     assert re.search(r"e\.g\. 07\d{3} \d{6};", hint) and "International format" not in hint
+
+
+def test_staff_pages_write_a_number_as_staff_dial_it(as_scheduler):
+    abroad = PatientFactory(mobile="+48512345678", phone="+442079460018")
+    appointment = AppointmentFactory(patient=abroad, scheduled_start=at(MONDAY, "10:00"))
+    assert (phone_number(abroad.mobile), phone_number(abroad.phone), phone_number("")) == (
+        "+48 512 345 678",
+        "020 7946 0018",
+        "",
+    )
+    for page in (
+        reverse("procedures:patient", args=[abroad.pk]),
+        reverse("procedures:appointment", args=[appointment.pk]),
+        f"{reverse('procedures:day-print')}?date={MONDAY.isoformat()}",
+        f"{reverse('procedures:patients')}?q={abroad.mrn}",
+    ):
+        html = as_scheduler.get(page).content.decode()
+        assert "+48 512 345 678" in html, page  # in the text, or the contact form's box
+        assert "+48512345678" not in html.replace('href="tel:+48512345678"', ""), page

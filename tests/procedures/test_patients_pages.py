@@ -206,7 +206,7 @@ def test_each_row_shows_the_mobile_and_the_other_number_or_a_dash(as_scheduler, 
     PatientFactory(given_name="Kofi", family_name="Osei", mobile="", phone="")
     html = as_scheduler.get(SEARCH, {"q": "osei"}).content.decode()
     cells = [row.split('<td class="text-nowrap">')[2].split("</td>")[0] for row in html.split("<tr>")[2:]]
-    assert cells == ["+447911000123<br>+442079460018", "+447911000456", "–"]  # Ama, Efua, Kofi
+    assert cells == ["07911 000123<br>020 7946 0018", "07911 000456", "–"]  # Ama, Efua, Kofi: as staff dial them
 
 
 def test_the_search_is_for_signed_in_staff_only(client, ama):

@@ -308,11 +308,11 @@ def test_the_printed_list_says_what_the_desk_needs_flags_phones_confirmed_and_re
     assert re.findall(r"<th[^>]*>([^<]+)</th>", html)[: len(headers)] == headers
     ready_cells, silent, here_cells = (cells(rows[name]) for name in ("READY", "SILENT", "HERE"))
     assert ready_cells[1].endswith(f"MRN {ready.patient.mrn} born {ready.patient.date_of_birth:%d/%m/%Y}")
-    assert ready_cells[2] == "Mobile +44 7911 000123 Phone +44 20 7946 0018"
+    assert ready_cells[2] == "Mobile 07911 000123 Phone 020 7946 0018"
     assert ready_cells[5:8] == ["Yes ✓", "Yes ✓ 5 Jun", "Contrast allergy"]
     assert silent[2] == "None on file"
     assert silent[5:8] == ["No", "No: overdue", "Not answered"]  # two days before, the preparation is overdue
-    assert here_cells[2] == "Mobile +44 7911 000456"
+    assert here_cells[2] == "Mobile 07911 000456"
     assert here_cells[5:8] == ["Checked in", "No", "Safety answers ✓"]
 
 
