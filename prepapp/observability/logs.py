@@ -60,7 +60,11 @@ class LogContextFilter(logging.Filter):
 
 
 class TextLogFormatter(logging.Formatter):
-    """The message as it was (with its exception), scrubbed."""
+    """When, how grave, whose, and the message (with its exception), scrubbed."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("fmt", "%(asctime)s %(levelname)s %(name)s: %(message)s")
+        super().__init__(*args, **kwargs)
 
     def format(self, record: logging.LogRecord) -> str:
         return scrub_text(super().format(record))
@@ -111,10 +115,11 @@ def logging_config(log_format: str, level: str) -> dict:
             "django": {"handlers": [], "level": "INFO", "propagate": True},
             "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
         }
-        setup_logging.connect(_celery_keeps_these_logs, weak=False, dispatch_uid="prepapp-json-logs")
+    # In either format: without it, Celery's workers and beat would swap this handler for their own, unscrubbed.
+    setup_logging.connect(_celery_keeps_these_logs, weak=False, dispatch_uid="prepapp-logs")
     return config
 
 
 def _celery_keeps_these_logs(**kwargs) -> None:
     """Celery sets up no logging of its own while a receiver of setup_logging is connected: its workers and beat log
-    through settings.LOGGING (configured when Django set up), as JSON lines."""
+    through settings.LOGGING (configured when Django set up), scrubbed, as text or JSON lines."""

@@ -5,6 +5,7 @@ import io
 import json
 import logging
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -148,10 +149,8 @@ def test_an_unknown_log_format_is_refused():
 
 # Committed, as the worker's own connection must see the tables free: on SQLite a test's open transaction holds the
 # database's one write lock, and the dispatch's claim would wait on it.
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_a_celery_worker_logs_json_lines_with_the_task_id(tmp_path):
-    """A real worker (its own redis-server, this test's database): Celery does not put its own log format in place,
-    and a line logged while a task runs names the task."""
+def _worker_log(tmp_path, log_format: str) -> tuple[str, str]:
+    """A real worker (its own redis-server, this test's database) runs a dispatch: its task id, and what it logged."""
     broker = RedisServer(tmp_path)
     broker.start()
     env = worker_env(
@@ -159,7 +158,7 @@ def test_a_celery_worker_logs_json_lines_with_the_task_id(tmp_path):
         redis_url=broker.url,
         smtp_url="smtp://127.0.0.1:1",
         tmp=tmp_path,
-        LOG_FORMAT="json",
+        LOG_FORMAT=log_format,
     )
     worker = Worker(env, log_path=tmp_path / "worker.log")
     try:
@@ -171,8 +170,25 @@ def test_a_celery_worker_logs_json_lines_with_the_task_id(tmp_path):
         use_broker("memory://localhost/")
         worker.stop()
         broker.stop()
+    return task_id, worker.log_path.read_text()
 
-    lines = [json.loads(line) for line in worker.log_path.read_text().splitlines() if line.startswith("{")]
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_celery_worker_logs_json_lines_with_the_task_id(tmp_path):
+    """Celery does not put its own log format in place, and a line logged while a task runs names the task."""
+    task_id, logged = _worker_log(tmp_path, "json")
+    lines = [json.loads(line) for line in logged.splitlines() if line.startswith("{")]
     assert any(line["message"].endswith(" ready.") for line in lines)
     [done] = [line for line in lines if "succeeded" in line["message"]]
     assert done["task_id"] == task_id and task_id in done["message"]
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_celery_worker_logs_text_through_the_scrubbing_formatter_too(tmp_path):
+    """In the default text format as well, the worker logs through settings.LOGGING's formatter (which scrubs patient
+    data), not Celery's own ("[time: INFO/MainProcess] ..."), which would pass a patient's email through."""
+    task_id, logged = _worker_log(tmp_path, "text")
+    when = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+"
+    pattern = rf"^{when} INFO celery\.\S+: Task reminders\.tasks\.dispatch_due\[{task_id}\] succeeded"
+    assert re.search(pattern, logged, re.M), logged[-2000:]
+    assert "INFO/MainProcess]" not in logged
