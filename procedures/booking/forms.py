@@ -12,6 +12,7 @@ from datetime import date, datetime, time
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.db.models import Case, Value, When
 
 from procedures import clinic_time
 
@@ -22,6 +23,7 @@ from ..params import FIRST_DAY, LAST_DAY, in_calendar, parse_id
 from ..patients.duplicates import SecondBookingFields
 from ..patients.search import QUERY_MAX_LENGTH, ranked, read_query
 from ..services.booking import MOVE_REASON_MAX_LENGTH
+from ..slots import slot_step
 from ..text import CleanCharField
 
 PATIENT_SEARCH_LIMIT = 20
@@ -34,19 +36,23 @@ def start_initial(moment: datetime) -> dict[str, str]:
     return {"start_date": clinic_time.iso_day(moment), "start_time": clinic_time.time_of_day(moment)}
 
 
-def search_patients(query: str | None, *, limit: int = PATIENT_SEARCH_LIMIT) -> list[int]:
-    """Ids of the patients the booking form's search finds: the same search as the patients page (every word of a
-    name, accents and punctuation folded; an MRN; a date of birth; a phone number; on PostgreSQL names spelled alike
-    after those as typed), in its order. A query no patient could match finds nobody, without asking the database."""
-    return [pk for pk, _ in ranked(read_query(query), limit)]
+def search_patients(query: str | None, *, limit: int = PATIENT_SEARCH_LIMIT) -> list[tuple[int, bool]]:
+    """The patients the booking form's search finds, as (id, matched as typed): the same search as the patients page
+    (every word of a name, accents and punctuation folded; an MRN; a date of birth; a phone number; on PostgreSQL
+    names spelled alike after those as typed), in its order. A query no patient could match finds nobody, without
+    asking the database."""
+    return ranked(read_query(query), limit)
 
 
 class PatientChoiceField(forms.ModelChoiceField):
     default_error_messages = {"invalid_choice": PATIENT_NOT_FOUND}
+    spelled_alike: frozenset[int] = frozenset()  # found only by a name spelled like the one typed: said so
 
     def label_from_instance(self, obj: Patient) -> str:
         born = clinic_time.plain_date(obj.date_of_birth)
         label = f"{obj.family_name.upper()}, {obj.given_name} · MRN {obj.mrn} · born {born}"
+        if obj.pk in self.spelled_alike:
+            label += " · similar spelling"
         if obj.needs_interpreter:
             label += f" · {interpreter_label(obj.language)}"
         elif obj.language != ENGLISH:
@@ -63,7 +69,7 @@ class SlotForm(forms.Form):
     start_date = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}))
     start_time = forms.TimeField(
         label="Start (clinic time)",
-        widget=forms.TimeInput(attrs={"type": "time", "step": 300}, format=clinic_time.TIME_INPUT),
+        widget=forms.TimeInput(attrs={"type": "time"}, format=clinic_time.TIME_INPUT),
     )
     expected_duration = forms.IntegerField(
         label="Expected duration (minutes)", min_value=1, max_value=MAX_BOOKABLE_MINUTES
@@ -71,6 +77,8 @@ class SlotForm(forms.Form):
 
     def __init__(self, *args, procedure_type: ProcedureType, **kwargs):
         super().__init__(*args, **kwargs)
+        # The time box steps as bookable starts do (SLOT_STEP_MINUTES), so it offers no time the rule refuses.
+        self.fields["start_time"].widget.attrs["step"] = int(slot_step().total_seconds())
         self.procedure_type = procedure_type
         self.fields["expected_duration"].initial = procedure_type.default_duration
         self.fields["expected_duration"].help_text = procedure_type.duration_help()
@@ -151,7 +159,8 @@ class BookingForm(SlotForm, SecondBookingFields):
         self.fields["radiologist"].queryset = radiologists()
         self.fields["radiologist"].label_from_instance = staff_name
         query = self._value("patient_query") or ""
-        self.found_ids = search_patients(query)
+        found = search_patients(query)
+        self.found_ids = [pk for pk, _ in found]
         self.searched = bool(query.strip())
         ids = set(self.found_ids)
         # A chosen patient comes back with the form, or in a link: offered again only if they exist, so an unknown
@@ -162,7 +171,13 @@ class BookingForm(SlotForm, SecondBookingFields):
             ids.add(selected)
         self.patient_not_found = raw not in (None, "") and (selected is None or selected not in ids)
         self.patient_choice_ids = ids
-        self.fields["patient"].queryset = Patient.objects.filter(pk__in=ids).order_by("family_name", "given_name")
+        # In the search's order (those as typed first, then those spelled alike, marked), the one chosen last.
+        chosen = Patient.objects.filter(pk__in=ids).order_by("family_name", "given_name")
+        if self.found_ids:
+            place = [When(pk=pk, then=Value(n)) for n, pk in enumerate(self.found_ids)]
+            chosen = chosen.order_by(Case(*place, default=Value(len(place))), "family_name", "given_name")
+        self.fields["patient"].queryset = chosen
+        self.fields["patient"].spelled_alike = frozenset(pk for pk, as_typed in found if not as_typed)
 
     def _value(self, name: str):
         if self.is_bound:

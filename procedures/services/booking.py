@@ -237,13 +237,15 @@ def reschedule_appointment(
     duration_reason: str | None = None,
     reason: str = "",
     by: AbstractBaseUser | None = None,
+    to_a_freed_time: bool = False,
 ) -> Appointment:
     """Move an upcoming appointment. A patient's confirmation was for the old time, so it goes back to booked.
 
     `room` and `radiologist` None keep the ones booked; `unassign_radiologist=True` leaves it with no radiologist
     (and cannot be combined with one). A new radiologist is checked for clashes like a booking. `reason` (why it
     moved) is kept as the change reason of the appointment's history row. `duration_reason` replaces the reason on
-    file for a length outside the usual range; None keeps it."""
+    file for a length outside the usual range; None keeps it. A new start must fall on the slot step, unless it is
+    the time the patient already has or (`to_a_freed_time`, the waiting list) a time another booking held."""
     if unassign_radiologist and radiologist is not None:
         raise TypeError("reschedule_appointment() got a radiologist and unassign_radiologist=True")
     why = (reason or "").strip()
@@ -269,7 +271,7 @@ def reschedule_appointment(
                 duration=duration,
                 duration_reason=length_reason,
                 exclude_id=current.pk,
-                on_step=new_start != current.scheduled_start,
+                on_step=new_start != current.scheduled_start and not to_a_freed_time,
             )
             old_start = current.scheduled_start
             left = {"room": current.room, "radiologist": current.radiologist, "duration": current.expected_duration}

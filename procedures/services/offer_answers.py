@@ -47,6 +47,7 @@ def accept_offer(offer: SlotOffer, *, now: datetime | None = None) -> SlotOffer:
                     radiologist=slot.radiologist,
                     unassign_radiologist=slot.radiologist_id is None,
                     reason=TOOK_AN_EARLIER_TIME,
+                    to_a_freed_time=True,  # a time someone held, perhaps booked before the slot step was set
                 )
         except (BookingError, IntegrityError):
             # Booked another way a moment ago (staff, or a time the database refuses): she keeps her time.

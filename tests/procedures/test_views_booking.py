@@ -1,5 +1,6 @@
 """Booking at the scheduling desk: find or register the patient, pick a time, and meet a conflict gracefully."""
 
+import re
 from datetime import UTC, timedelta
 
 import pytest
@@ -97,6 +98,26 @@ def test_the_booking_search_finds_a_patient_as_the_patients_page_does(as_schedul
     PatientFactory(given_name="Zoe", family_name="Adams")
     page = as_scheduler.post(BOOK_URL, booking(action="search", patient_query=typed, room=room1.pk))
     assert list(page.context["form"].fields["patient"].queryset) == [wanted]
+
+
+@pytest.mark.postgres
+def test_a_name_only_spelled_alike_comes_after_those_as_typed_and_says_so(as_scheduler, room1):
+    """Choosing the wrong patient is the danger: "hughs" finds Ann Hughs first, then Amelia Hughes, marked."""
+    alike = PatientFactory(given_name="Amelia", family_name="Hughes")
+    typed = PatientFactory(given_name="Zara", family_name="Hughs")
+    page = as_scheduler.post(BOOK_URL, booking(action="search", patient_query="hughs", room=room1.pk))
+    field = page.context["form"].fields["patient"]
+    assert list(field.queryset) == [typed, alike]  # not by name: Hughes would sort first
+    assert "similar spelling" in field.label_from_instance(alike)
+    assert "similar spelling" not in field.label_from_instance(typed)
+    assert "HUGHES, Amelia" in page.content.decode().split("HUGHS, Zara")[1]
+
+
+def test_the_start_time_box_steps_as_bookable_starts_do(as_scheduler, settings):
+    settings.SLOT_STEP_MINUTES = 20
+    html = as_scheduler.get(BOOK_URL).content.decode()
+    [box] = re.findall(r'<input [^>]*name="start_time"[^>]*>', html)
+    assert 'step="1200"' in box
 
 
 def test_a_search_that_finds_nobody_says_so(as_scheduler, room1):

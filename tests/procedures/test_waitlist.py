@@ -83,6 +83,16 @@ def test_the_first_acceptance_moves_her_and_the_next_is_told_it_was_taken(freed_
     assert slot.status == FreedSlot.Status.FILLED and slot.filled_by_id == waiting[0].pk
 
 
+def test_a_freed_time_off_todays_slot_step_is_still_taken_when_accepted(freed_friday, waiting, room, settings):
+    """Friday 10:00 was booked on the 15-minute step; the step is now 25 minutes (08:00, 08:25, ... 09:40, 10:05):
+    the time someone held is still the patient's to take, not refused as off the step and reported "taken"."""
+    settings.SLOT_STEP_MINUTES = 25
+    cancel(freed_friday)
+    accepted = accept_offer(offers_to(waiting[0]).get())
+    assert accepted.status == SlotOffer.Status.ACCEPTED
+    assert Appointment.objects.get(pk=waiting[0].pk).scheduled_start == SOON
+
+
 def test_the_accepting_patients_old_time_is_offered_on(freed_friday, waiting, book, room2):
     sooner = set_short_notice(book(FAR - timedelta(days=3), room=room2), ok=True)
     later = set_short_notice(book(FAR + timedelta(days=7), room=room2), ok=True)
