@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -189,6 +190,28 @@ def test_a_site_that_never_answers_is_said_plainly():
     url = f"http://127.0.0.1:{free_port()}/"
     with pytest.raises(CommandError, match=f"The site at {url} did not answer within 1 s"):
         call_command("announce_ready", url=url, timeout=1)
+
+
+def test_under_honcho_a_site_that_never_answers_is_said_and_the_others_keep_running(monkeypatch, capsys):
+    """With --stay an exit would make honcho stop web, worker and beat too: it says so and stays."""
+    from procedures.management.commands import announce_ready
+
+    class StayedOn(Exception):
+        pass
+
+    real_sleep = time.sleep
+
+    def sleep(seconds):
+        if seconds >= 3600:
+            raise StayedOn  # it reached the wait it stays in, instead of exiting
+        real_sleep(seconds)
+
+    monkeypatch.setattr(announce_ready.time, "sleep", sleep)
+    url = f"http://127.0.0.1:{free_port()}/"
+    with pytest.raises(StayedOn):
+        call_command("announce_ready", url=url, timeout=1, stay=True)
+    out, err = capsys.readouterr()
+    assert f"The site at {url} did not answer within 1 s" in err and "Ready" not in out
 
 
 def test_the_procfile_runs_the_announcement_beside_web_worker_and_beat():

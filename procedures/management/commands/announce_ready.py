@@ -34,14 +34,21 @@ class Command(BaseCommand):
         deadline = time.monotonic() + timeout
         while not answers(url):
             if time.monotonic() > deadline:
-                raise CommandError(
-                    f"The site at {url} did not answer within {timeout:.0f} s: see the web process's lines above."
-                )
+                late = f"The site at {url} did not answer within {timeout:.0f} s: see the web process's lines above."
+                if not stay:
+                    raise CommandError(late)
+                # Under honcho an exit would stop web, worker and beat with it: say so, and keep the others running.
+                self.stderr.write(late)
+                break
             time.sleep(0.5)
+        else:
+            self._announce(url)
+        while stay:
+            time.sleep(3600)
+
+    def _announce(self, url: str) -> None:
         outbox = url.rstrip("/") + "/dev/outbox/"
         self.stdout.write("\n".join(login_lines(demo_password())))
         self.stdout.write(f"Emails and texts sent: {outbox}")
         self.stdout.write(self.style.SUCCESS(f"Ready: open {url} and sign in with a login above."))
         self.stdout.flush()
-        while stay:
-            time.sleep(3600)
