@@ -246,6 +246,14 @@ def test_make_serve_refuses_to_start_with_debug_on(tmp_path):
     assert "System check" not in done.stdout + done.stderr  # refused before anything else ran
 
 
+def test_make_serve_without_a_secret_key_says_so_in_a_sentence_not_a_traceback():
+    env = {k: v for k, v in production_env().items() if k != "SECRET_KEY"}
+    done = subprocess.run([str(SERVE)], cwd=PROJECT, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    assert "serve: DEBUG is off, so SECRET_KEY must be set" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
 def test_make_serve_runs_the_production_command_with_the_production_procfile():
     makefile = (PROJECT / "Makefile").read_text()
     assert "serve: $(VENV)/.installed messages\n\tscripts/serve\n" in makefile
