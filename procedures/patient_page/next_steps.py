@@ -35,10 +35,6 @@ class NextSteps:
     on_the_day: str
     promise: str  # how soon we call, in words ("within two working days")
 
-    @property
-    def nothing_to_do(self) -> bool:
-        return not self.call and not self.on_the_day
-
 
 def next_steps(answers: SafetyAnswers | None) -> NextSteps | None:
     """What happens next after `answers` (the latest), or None when she has not answered. One query (a call since)."""

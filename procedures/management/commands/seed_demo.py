@@ -18,8 +18,9 @@ Safe to run again: a slot (a room at a time) that holds a demo booking is left a
 a run on a later day closes the bookings left open on days now gone and books the days that came into view.
 Refuses to run with DEBUG off unless told --force, so demo logins never appear on a production server by accident.
 
-The demo sends with the console backends, so no text or email leaves the machine; the command says which backends
-are set, and warns when one is not a console, file or memory backend.
+The demo sends with development backends (emails to files in var/mail/, read at /dev/outbox/; texts to the console),
+so no text or email leaves the machine; the command says which backends are set, and warns when one is not a
+console, file or memory backend.
 """
 
 import os

@@ -148,10 +148,6 @@ class Person:
     side: str
     referrer: str
 
-    @property
-    def mrn(self) -> str:
-        return self.fields["mrn"]
-
 
 def mrn(n: int) -> str:
     return f"{MRN_PREFIX}{n:04d}"

@@ -19,7 +19,7 @@ from datetime import date, time, timedelta
 from procedures import clinic_time
 from procedures.models import Appointment, FollowUp, ProcedureResult
 
-Status, Cancel = Appointment.Status, Appointment.CancelReason
+Cancel = Appointment.CancelReason
 NoShow, NextStep = Appointment.NoShowReason, Appointment.NextStep
 Finding, BiRads, Recommend = ProcedureResult.Finding, ProcedureResult.BiRads, ProcedureResult.Recommendation
 Outcome = ProcedureResult.Outcome
@@ -113,10 +113,6 @@ class Fate:
     no_show: tuple[str, str] | None = None
     cancel: str = ""
     words: str = ""
-
-    @property
-    def is_open(self) -> bool:
-        return not (self.result or self.no_show or self.cancel)
 
 
 FATES = {

@@ -41,7 +41,7 @@ Side = Appointment.Laterality
 
 
 def clinic_at(day: date, hour: int, minute: int = 0) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time(hour, minute)), clinic_time.zone())
+    return clinic_time.clinic_datetime(day, time(hour, minute))
 
 
 def slot_start(day: date, index: int) -> datetime:
