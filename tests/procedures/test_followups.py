@@ -312,7 +312,14 @@ def test_the_report_shows_follow_ups_open_by_age(client, radiologist, scheduler,
     assert client.get("/reports/data/followups.csv").status_code == 404
 
 
-def test_the_admin_shows_follow_ups_but_nobody_adds_changes_or_deletes_one_there(admin_client):
+def test_the_admin_shows_follow_ups_but_nobody_adds_changes_or_deletes_one_there(admin_client, radiologist):
     """Opened and closed by their workflow only: the admin is for looking up."""
+    follow_up = FollowUp.objects.get(appointment=logged(by=radiologist, birads="4B").appointment)
     assert admin_client.get("/admin/procedures/followup/").status_code == 200
     assert admin_client.get("/admin/procedures/followup/add/").status_code == 403
+    change = f"/admin/procedures/followup/{follow_up.pk}/change/"
+    assert admin_client.get(change).status_code == 200  # shown, read-only
+    assert admin_client.post(change, {"note": "Closed by hand"}).status_code == 403
+    assert admin_client.post(f"/admin/procedures/followup/{follow_up.pk}/delete/", {"post": "yes"}).status_code == 403
+    follow_up.refresh_from_db()
+    assert follow_up.is_open and FollowUp.objects.count() == 1

@@ -6,8 +6,9 @@ import re
 import pytest
 from django.urls import reverse
 
+from procedures.models import PatientRequest
 from procedures.templatetags.staff import phone_number
-from tests.clinic import MONDAY, at
+from tests.clinic import MONDAY, TODAY, at
 from tests.factories import AppointmentFactory, PatientFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]
@@ -48,6 +49,8 @@ def test_the_admin_shows_the_number_and_the_hint_as_the_staff_pages_do(admin_cli
 def test_staff_pages_write_a_number_as_staff_dial_it(as_scheduler):
     abroad = PatientFactory(mobile="+48512345678", phone="+442079460018")
     appointment = AppointmentFactory(patient=abroad, scheduled_start=at(MONDAY, "10:00"))
+    PatientRequest.objects.create(appointment=appointment, kind="reschedule", message="An afternoon, please.")
+    AppointmentFactory(patient=abroad, scheduled_start=at(TODAY, "09:00"))  # passed, still open: end of day
     assert (phone_number(abroad.mobile), phone_number(abroad.phone), phone_number("")) == (
         "+48 512 345 678",
         "020 7946 0018",
@@ -58,6 +61,8 @@ def test_staff_pages_write_a_number_as_staff_dial_it(as_scheduler):
         reverse("procedures:appointment", args=[appointment.pk]),
         f"{reverse('procedures:day-print')}?date={MONDAY.isoformat()}",
         f"{reverse('procedures:patients')}?q={abroad.mrn}",
+        reverse("procedures:requests"),
+        reverse("procedures:end-of-day"),
     ):
         html = as_scheduler.get(page).content.decode()
         assert "+48 512 345 678" in html, page  # in the text, or the contact form's box

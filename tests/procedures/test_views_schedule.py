@@ -109,9 +109,12 @@ def test_today_has_a_now_line_at_the_current_five_minutes_and_other_days_none(as
     assert 'id="now-line"' not in day_page(as_scheduler, THURSDAY).content.decode()
 
 
-def test_no_now_line_before_the_grid_starts(room1):
-    early = clinic_datetime(TODAY, time(6, 30))
-    assert build_day(TODAY, rooms=[room1], appointments=[], now=early).now_row is None
+def test_no_now_line_before_the_grid_starts_or_after_it_ends(room1):
+    def now_row(hour: int, minute: int):
+        return build_day(TODAY, rooms=[room1], appointments=[], now=clinic_datetime(TODAY, time(hour, minute))).now_row
+
+    last_row = 10 * 60 // ROW_MINUTES  # 08:00 to 18:00
+    assert (now_row(6, 30), now_row(8, 0), now_row(17, 59), now_row(18, 0)) == (None, 1, last_row, None)
 
 
 def test_an_open_day_with_no_bookings_says_so_and_offers_its_free_times(as_scheduler, room1):
@@ -147,11 +150,13 @@ def test_cancelled_and_missed_appointments_are_listed_below_not_drawn(as_schedul
         scheduled_start=at(THURSDAY, "09:00"),
         status=Appointment.Status.CANCELLED,
         cancellation_reason="Patient unwell",
+        cancel_reason_code=Appointment.CancelReason.UNWELL,
     )
     page = day_page(as_scheduler, THURSDAY)
     assert page.context["schedule"].blocks == []
     html = page.content.decode()
-    assert "Cancelled or did not attend" in html and "Patient unwell" in html
+    # The schedule's own rows (not Appointments) give the reason as the other pages do: the label, then the words.
+    assert "Cancelled or did not attend" in html and "Unwell or infection: Patient unwell" in html
     assert "09:00" in {timezone.localtime(c.start).strftime("%H:%M") for c in page.context["schedule"].free_cells}
 
 

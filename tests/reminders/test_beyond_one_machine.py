@@ -152,6 +152,7 @@ def _schedulers_at_work(desks: list[_Desk], plans: list[list[tuple]]) -> dict[in
         thread.start()
     for thread in threads:
         thread.join(timeout=120)
+    assert not any(thread.is_alive() for thread in threads), "a desk's bookings did not finish within 120 s"
     assert not errors, errors
     return ends
 
