@@ -181,7 +181,9 @@ def _dispatches_run(workers: list[Worker]) -> tuple[int, int]:
     runs = claimed = 0
     for worker in workers:
         for found in re.finditer(
-            r"reminders\.tasks\.dispatch_due\[[^]]+\] succeeded in [\d.e-]+s: (\d+)", _log(worker)
+            # The time taken is scrubbed out of the log like any long number ("[number]s").
+            r"reminders\.tasks\.dispatch_due\[[^]]+\] succeeded in (?:[\d.e-]+|\[number\])s: (\d+)",
+            _log(worker),
         ):
             runs, claimed = runs + 1, claimed + int(found.group(1))
     return runs, claimed
